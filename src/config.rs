@@ -1,0 +1,524 @@
+//! The published config contract (DESIGN.md, "Configuration"): TOML → validated
+//! domain types. Every error names the offending key and the reason.
+
+use crate::policy::{filter::FilterRules, ProfileClaim};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+use url::Url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Syntax { path: String, message: String },
+    #[error("{key}: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), reason: reason.into() }
+}
+
+// ---- the file as written --------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    server: RawServer,
+    #[serde(default)]
+    store: RawStore,
+    notice: RawNotice,
+    #[serde(default)]
+    keys: RawKeys,
+    #[serde(default)]
+    lifetimes: RawLifetimes,
+    #[serde(default)]
+    providers: BTreeMap<String, RawProvider>,
+    #[serde(default)]
+    clients: BTreeMap<String, RawClient>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: String,
+    public_url: String,
+    #[serde(default)]
+    log_format: LogFormat,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    kind: String,
+    url: Option<String>,
+    key_prefix: Option<String>,
+}
+
+impl Default for RawStore {
+    fn default() -> Self {
+        Self { kind: "memory".into(), url: None, key_prefix: None }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotice {
+    keeps: Vec<String>,
+    url: Option<String>,
+    version: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawKeys {
+    signing_key: Option<String>,
+    signing_key_file: Option<String>,
+    pairwise_secret: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLifetimes {
+    pending_login_secs: Option<u64>,
+    code_secs: Option<u64>,
+    access_token_secs: Option<u64>,
+    session_idle_secs: Option<u64>,
+    session_absolute_secs: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvider {
+    kind: String,
+    display_name: Option<String>,
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    #[serde(default)]
+    allow_unverified_email: bool,
+    #[serde(default)]
+    allowed_email_domains: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClient {
+    name: Option<String>,
+    client_secret: Option<String>,
+    redirect_uris: Vec<String>,
+    claims: Vec<String>,
+}
+
+// ---- the validated configuration ------------------------------------------
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub store: StoreConfig,
+    pub notice: Notice,
+    pub keys: KeysConfig,
+    pub lifetimes: Lifetimes,
+    pub providers: BTreeMap<String, ProviderConfig>,
+    pub clients: BTreeMap<String, ClientConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: String,
+    /// Issuer of claimgate's tokens; no trailing slash.
+    pub public_url: Url,
+    pub log_format: LogFormat,
+}
+
+impl ServerConfig {
+    /// `public_url` without a trailing slash, as used for `iss`.
+    pub fn issuer(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_string()
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    Memory,
+    Redis { url: String, key_prefix: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub keeps: BTreeSet<ProfileClaim>,
+    pub url: Option<String>,
+    pub version: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct KeysConfig {
+    /// PKCS#1 or PKCS#8 PEM RSA private key.
+    pub signing_key_pem: Option<SecretString>,
+    pub pairwise_secret: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetimes {
+    pub pending_login: Duration,
+    pub code: Duration,
+    pub access_token: Duration,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            pending_login: Duration::from_secs(600),
+            code: Duration::from_secs(60),
+            access_token: Duration::from_secs(600),
+            session_idle: Duration::from_secs(8 * 3600),
+            session_absolute: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ProviderKind {
+    Oidc { issuer: String, client_id: String, client_secret: SecretString },
+    Dev,
+}
+
+#[derive(Debug)]
+pub struct ProviderConfig {
+    pub id: String,
+    pub display_name: String,
+    pub kind: ProviderKind,
+    pub rules: FilterRules,
+}
+
+#[derive(Debug)]
+pub struct ClientConfig {
+    pub id: String,
+    pub name: String,
+    /// `None` makes a public client, which must use PKCE.
+    pub secret: Option<SecretString>,
+    pub redirect_uris: Vec<String>,
+    pub claims: BTreeSet<ProfileClaim>,
+}
+
+impl Config {
+    /// Reads, applies environment overrides for secrets, and validates.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        Config::parse(&text, |name| std::env::var(name).ok())
+            .map_err(|e| match e {
+                ConfigError::Syntax { message, .. } => {
+                    ConfigError::Syntax { path: path.display().to_string(), message }
+                }
+                other => other,
+            })
+    }
+
+    /// Parses TOML text; `env` looks up environment variables (passed in for tests).
+    pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::Syntax { path: "config".into(), message: e.to_string() })?;
+        validate(raw, &env)
+    }
+}
+
+/// `CLAIMGATE_PROVIDER_GOOGLE_CLIENT_SECRET` for provider id `google`, etc.
+pub fn env_name(section: &str, id: &str, key: &str) -> String {
+    let id: String = id.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    format!("CLAIMGATE_{section}_{id}_{}", key.to_ascii_uppercase())
+}
+
+fn secret(file_value: Option<String>, env_var: &str, env: &impl Fn(&str) -> Option<String>) -> Option<SecretString> {
+    env(env_var).filter(|v| !v.is_empty()).or(file_value).map(SecretString::from)
+}
+
+fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    // [server]
+    let public_url = Url::parse(&raw.server.public_url)
+        .map_err(|e| invalid("server.public_url", format!("not a URL: {e}")))?;
+    if !matches!(public_url.scheme(), "http" | "https") || public_url.host().is_none() {
+        return Err(invalid("server.public_url", "must be an absolute http:// or https:// URL"));
+    }
+    if public_url.query().is_some() || public_url.fragment().is_some() {
+        return Err(invalid("server.public_url", "must not have a query or fragment"));
+    }
+    if raw.server.listen.parse::<std::net::SocketAddr>().is_err() {
+        return Err(invalid("server.listen", "must be an address and port, like \"127.0.0.1:8080\""));
+    }
+    let server = ServerConfig { listen: raw.server.listen, public_url, log_format: raw.server.log_format };
+
+    // [store]
+    let store = match raw.store.kind.as_str() {
+        "memory" => StoreConfig::Memory,
+        "redis" => StoreConfig::Redis {
+            url: raw.store.url.ok_or_else(|| invalid("store.url", "required when store.kind = \"redis\""))?,
+            key_prefix: raw.store.key_prefix.unwrap_or_else(|| "claimgate:".into()),
+        },
+        other => return Err(invalid("store.kind", format!("\"{other}\" is not a store kind (memory, redis)"))),
+    };
+
+    // [notice]
+    let mut keeps = BTreeSet::new();
+    for (i, name) in raw.notice.keeps.iter().enumerate() {
+        let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(format!("notice.keeps[{i}]"), e.to_string()))?;
+        keeps.insert(claim);
+    }
+    let notice = Notice { keeps, url: raw.notice.url, version: raw.notice.version };
+
+    // [keys]
+    let signing_key_pem = match (
+        secret(raw.keys.signing_key, "CLAIMGATE_SIGNING_KEY", env),
+        raw.keys.signing_key_file,
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(invalid("keys.signing_key_file", "give either keys.signing_key or keys.signing_key_file"))
+        }
+        (Some(pem), None) => Some(pem),
+        (None, Some(file)) => Some(SecretString::from(
+            std::fs::read_to_string(&file).map_err(|e| invalid("keys.signing_key_file", format!("{file}: {e}")))?,
+        )),
+        (None, None) => None,
+    };
+    let keys = KeysConfig {
+        signing_key_pem,
+        pairwise_secret: secret(raw.keys.pairwise_secret, "CLAIMGATE_PAIRWISE_SECRET", env),
+    };
+
+    // [lifetimes]
+    let d = Lifetimes::default();
+    let secs = |v: Option<u64>, default: Duration, key: &str| -> Result<Duration, ConfigError> {
+        match v {
+            Some(0) => Err(invalid(format!("lifetimes.{key}"), "must be at least 1 second")),
+            Some(s) => Ok(Duration::from_secs(s)),
+            None => Ok(default),
+        }
+    };
+    let lifetimes = Lifetimes {
+        pending_login: secs(raw.lifetimes.pending_login_secs, d.pending_login, "pending_login_secs")?,
+        code: secs(raw.lifetimes.code_secs, d.code, "code_secs")?,
+        access_token: secs(raw.lifetimes.access_token_secs, d.access_token, "access_token_secs")?,
+        session_idle: secs(raw.lifetimes.session_idle_secs, d.session_idle, "session_idle_secs")?,
+        session_absolute: secs(raw.lifetimes.session_absolute_secs, d.session_absolute, "session_absolute_secs")?,
+    };
+
+    // [providers.ID]
+    if raw.providers.is_empty() {
+        return Err(invalid("providers", "at least one [providers.ID] section is required"));
+    }
+    let mut providers = BTreeMap::new();
+    for (id, p) in raw.providers {
+        let key = |k: &str| format!("providers.{id}.{k}");
+        check_id(&id, &format!("providers.{id}"))?;
+        let kind = match p.kind.as_str() {
+            "oidc" => {
+                let issuer = p.issuer.ok_or_else(|| invalid(key("issuer"), "required for kind = \"oidc\""))?;
+                let parsed = Url::parse(&issuer).map_err(|e| invalid(key("issuer"), format!("not a URL: {e}")))?;
+                if parsed.scheme() != "https" && !is_loopback(&parsed) {
+                    return Err(invalid(key("issuer"), "must be https (plain http only on a loopback address)"));
+                }
+                let client_id = p.client_id.ok_or_else(|| invalid(key("client_id"), "required for kind = \"oidc\""))?;
+                let client_secret = secret(p.client_secret, &env_name("PROVIDER", &id, "client_secret"), env)
+                    .ok_or_else(|| {
+                        invalid(
+                            key("client_secret"),
+                            format!("required (or set {})", env_name("PROVIDER", &id, "client_secret")),
+                        )
+                    })?;
+                ProviderKind::Oidc { issuer, client_id, client_secret }
+            }
+            "dev" => {
+                if !is_loopback(&server.public_url) {
+                    return Err(invalid(
+                        key("kind"),
+                        "the dev provider signs in a fixed sample user; it is allowed only when server.public_url is a loopback address",
+                    ));
+                }
+                ProviderKind::Dev
+            }
+            "github" => return Err(invalid(key("kind"), "\"github\" is not available in this version yet")),
+            other => return Err(invalid(key("kind"), format!("\"{other}\" is not a provider kind (oidc, dev)"))),
+        };
+        let display_name = p.display_name.unwrap_or_else(|| match &kind {
+            ProviderKind::Oidc { issuer, .. } if is_google(issuer) => "Google".into(),
+            ProviderKind::Dev => "Sample provider (dev)".into(),
+            _ => id.clone(),
+        });
+        let rules = FilterRules {
+            keeps: notice.keeps.clone(),
+            allow_unverified_email: p.allow_unverified_email,
+            allowed_email_domains: p.allowed_email_domains,
+        };
+        providers.insert(id.clone(), ProviderConfig { id, display_name, kind, rules });
+    }
+
+    // [clients.ID]
+    let mut clients = BTreeMap::new();
+    for (id, c) in raw.clients {
+        let key = |k: &str| format!("clients.{id}.{k}");
+        check_id(&id, &format!("clients.{id}"))?;
+        if c.redirect_uris.is_empty() {
+            return Err(invalid(key("redirect_uris"), "at least one redirect URI is required"));
+        }
+        for (i, uri) in c.redirect_uris.iter().enumerate() {
+            let k = key(&format!("redirect_uris[{i}]"));
+            let parsed = Url::parse(uri).map_err(|e| invalid(&k, format!("\"{uri}\" is not an absolute URI: {e}")))?;
+            if parsed.fragment().is_some() {
+                return Err(invalid(&k, "must not contain a fragment"));
+            }
+            if parsed.scheme() == "http" && !is_loopback(&parsed) && !is_loopback(&server.public_url) {
+                return Err(invalid(&k, "plain http is allowed only for loopback addresses"));
+            }
+            if matches!(parsed.scheme(), "javascript" | "data" | "file") {
+                return Err(invalid(&k, format!("the {} scheme is not allowed", parsed.scheme())));
+            }
+        }
+        let mut claims = BTreeSet::new();
+        for (i, name) in c.claims.iter().enumerate() {
+            let k = key(&format!("claims[{i}]"));
+            let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
+            if !notice.keeps.contains(&claim) {
+                return Err(invalid(&k, format!("\"{claim}\" is not in notice.keeps: the privacy notice does not keep it")));
+            }
+            claims.insert(claim);
+        }
+        let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
+        clients.insert(
+            id.clone(),
+            ClientConfig { name: c.name.unwrap_or_else(|| id.clone()), id, secret, redirect_uris: c.redirect_uris, claims },
+        );
+    }
+
+    Ok(Config { server, store, notice, keys, lifetimes, providers, clients })
+}
+
+fn check_id(id: &str, key: &str) -> Result<(), ConfigError> {
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+        return Err(invalid(key, "ids may contain only letters, digits, '-', '_' and '.'"));
+    }
+    Ok(())
+}
+
+pub fn is_google(issuer: &str) -> bool {
+    issuer.trim_end_matches('/') == "https://accounts.google.com"
+}
+
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = r#"
+[server]
+listen = "127.0.0.1:8080"
+public_url = "http://127.0.0.1:8080"
+[notice]
+keeps = ["name", "email", "picture"]
+[providers.google]
+kind = "oidc"
+issuer = "https://accounts.google.com"
+client_id = "cid"
+client_secret = "from-file"
+[clients.main-app]
+client_secret = "s"
+redirect_uris = ["https://app.example.com/cb"]
+claims = ["name", "email"]
+"#;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn err(text: &str) -> String {
+        Config::parse(text, no_env).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_the_contract() {
+        let c = Config::parse(BASE, no_env).unwrap();
+        assert_eq!(c.server.issuer(), "http://127.0.0.1:8080");
+        assert_eq!(c.store, StoreConfig::Memory);
+        assert_eq!(c.clients["main-app"].claims.len(), 2);
+        assert_eq!(c.providers["google"].display_name, "Google");
+    }
+
+    #[test]
+    fn refuses_claims_beyond_the_notice() {
+        let text = BASE.replace(r#"keeps = ["name", "email", "picture"]"#, r#"keeps = ["name"]"#);
+        let e = err(&text);
+        assert!(e.starts_with("clients.main-app.claims[1]:"), "{e}");
+        assert!(e.contains("notice.keeps"), "{e}");
+    }
+
+    #[test]
+    fn refuses_unknown_claims() {
+        let e = err(&BASE.replace(r#"claims = ["name", "email"]"#, r#"claims = ["name", "phone_number"]"#));
+        assert!(e.starts_with("clients.main-app.claims[1]:") && e.contains("phone_number"), "{e}");
+        let e = err(&BASE.replace(r#"keeps = ["name", "email", "picture"]"#, r#"keeps = ["birthdate"]"#));
+        assert!(e.starts_with("notice.keeps[0]:"), "{e}");
+    }
+
+    #[test]
+    fn refuses_relative_redirect_uri_and_bad_public_url() {
+        let e = err(&BASE.replace("https://app.example.com/cb", "/cb"));
+        assert!(e.starts_with("clients.main-app.redirect_uris[0]:"), "{e}");
+        let e = err(&BASE.replace(r#"public_url = "http://127.0.0.1:8080""#, r#"public_url = "not a url""#));
+        assert!(e.starts_with("server.public_url:"), "{e}");
+    }
+
+    #[test]
+    fn dev_provider_only_on_loopback() {
+        let dev = BASE.replace("kind = \"oidc\"", "kind = \"dev\"");
+        assert!(Config::parse(&dev, no_env).is_ok());
+        let public = dev.replace("http://127.0.0.1:8080", "https://login.example.com");
+        let e = err(&public);
+        assert!(e.starts_with("providers.google.kind:"), "{e}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_too() {
+        let text = BASE.replace("client_secret = \"from-file\"\n", "");
+        let e = err(&text);
+        assert!(e.contains("CLAIMGATE_PROVIDER_GOOGLE_CLIENT_SECRET"), "{e}");
+        let c = Config::parse(&text, |k| (k == "CLAIMGATE_PROVIDER_GOOGLE_CLIENT_SECRET").then(|| "x".into())).unwrap();
+        match &c.providers["google"].kind {
+            ProviderKind::Oidc { client_secret, .. } => {
+                assert_eq!(secrecy::ExposeSecret::expose_secret(client_secret), "x")
+            }
+            _ => panic!("wrong kind"),
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = err(&BASE.replace("[notice]", "[notice]\nkeep_forever = true"));
+        assert!(e.contains("keep_forever"), "{e}");
+    }
+}

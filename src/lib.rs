@@ -1,0 +1,17 @@
+//! claimgate: a minimal-disclosure social-login broker.
+//!
+//! Data flow (see `docs/` and DESIGN.md): an app sends its user to
+//! [`op::authorize`]; claimgate signs the user in upstream ([`upstream`]);
+//! the upstream claims cross [`policy::filter`] — the one place where they
+//! become a [`policy::Profile`] — and the app receives tokens from [`op`].
+
+pub mod clock;
+pub mod config;
+pub mod keys;
+pub mod op;
+pub mod pages;
+pub mod policy;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod upstream;

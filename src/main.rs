@@ -1,0 +1,71 @@
+//! The `claimgate` binary: wires telemetry, configuration and the application.
+
+use clap::{Parser, Subcommand};
+use claimgate::config::Config;
+use claimgate::startup::Application;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "claimgate", version, about = "Minimal-disclosure social-login broker")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Validate the config and print what each client receives.
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Check { config } => match Config::load(&config) {
+            Ok(cfg) => {
+                print!("{}", claimgate::policy::disclosure::explain(&cfg));
+                println!("config OK");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("claimgate: invalid config: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Serve { config } => {
+            let cfg = match Config::load(&config) {
+                Ok(cfg) => cfg,
+                Err(e) => {
+                    eprintln!("claimgate: invalid config: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            claimgate::telemetry::init(cfg.server.log_format);
+            match serve(cfg) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("claimgate: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let public_url = cfg.server.issuer();
+    let app = Application::build(cfg).await?;
+    tracing::info!(port = app.port(), issuer = %public_url, "claimgate listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}

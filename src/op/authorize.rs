@@ -1,0 +1,214 @@
+//! `GET|POST /authorize`: validates the app's request, then either answers at
+//! once from the SSO session or sends the user to the upstream provider.
+
+use super::errors::parse_params;
+use super::{session, AppState};
+use crate::pages;
+use crate::policy::disclosure::Scopes;
+use crate::store::records::{random_handle, AuthCode, AuthorizationRequest, PendingLogin};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use std::collections::HashMap;
+use url::Url;
+
+/// Where an authorization ends: an error page (no redirect is safe) or a
+/// redirect back to the validated `redirect_uri`.
+pub enum Outcome {
+    Page(HttpResponse),
+    Redirect(HttpResponse),
+}
+
+/// A redirect to the app carrying `params`, plus `state` and the RFC 9207 `iss`.
+pub fn redirect_to_app(state: &AppState, request: &AuthorizationRequest, params: &[(&str, &str)]) -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, app_url(state, request, params)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+pub fn app_url(state: &AppState, request: &AuthorizationRequest, params: &[(&str, &str)]) -> String {
+    let mut url = Url::parse(&request.redirect_uri).expect("redirect URIs are validated at start-up");
+    {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in params {
+            q.append_pair(k, v);
+        }
+        if let Some(s) = &request.state {
+            q.append_pair("state", s);
+        }
+        q.append_pair("iss", &state.issuer);
+    }
+    url.to_string()
+}
+
+/// An error sent back to the app (the redirect URI is known to be registered).
+pub fn app_error(state: &AppState, request: &AuthorizationRequest, error: &str, description: &str) -> HttpResponse {
+    redirect_to_app(state, request, &[("error", error), ("error_description", description)])
+}
+
+fn bad_request(message: &str) -> HttpResponse {
+    pages::error(StatusCode::BAD_REQUEST, "This sign-in request is not valid", message, None)
+}
+
+fn unavailable() -> HttpResponse {
+    pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", "Please try again in a moment.", None)
+}
+
+pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    authorize(&req, &state, req.query_string()).await
+}
+
+pub async fn authorize_post(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    match std::str::from_utf8(&body) {
+        Ok(form) => authorize(&req, &state, form).await,
+        Err(_) => bad_request("The request is not valid form data."),
+    }
+}
+
+async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpResponse {
+    let params = match parse_params(raw) {
+        Ok(p) => p,
+        Err(e) => return bad_request(&e),
+    };
+    let request = match validate(state, &params) {
+        Ok(r) => r,
+        Err(Outcome::Page(p)) | Err(Outcome::Redirect(p)) => return p,
+    };
+    let prompt: Vec<&str> = params.get("prompt").map(|p| p.split(' ').collect()).unwrap_or_default();
+
+    // An SSO session answers at once, unless the app asks for a fresh login.
+    if !prompt.contains(&"login") {
+        match session::current(state, req).await {
+            Ok(Some((id, s))) => {
+                tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
+                return issue_code(state, request, &id, s.auth_time).await;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "store failed at authorize");
+                return unavailable();
+            }
+        }
+    }
+    if prompt.contains(&"none") {
+        return app_error(state, &request, "login_required", "the user is not signed in");
+    }
+
+    // Which upstream: the app's `provider` choice, the only one, or a chooser.
+    let provider = match params.get("provider") {
+        Some(p) => match state.providers.get(p) {
+            Some(p) => p.clone(),
+            None => return app_error(state, &request, "invalid_request", "unknown provider"),
+        },
+        None if state.providers.len() == 1 => state.providers.values().next().expect("one provider").clone(),
+        None => {
+            let app = state.client(&request.client_id).map(|c| c.name.as_str()).unwrap_or_default();
+            let choices: Vec<(String, String)> = state
+                .providers
+                .values()
+                .map(|p| {
+                    let mut q = params.clone();
+                    q.insert("provider".into(), p.id().to_owned());
+                    let query = serde_urlencoded::to_string(&q).unwrap_or_default();
+                    (p.display_name().to_owned(), format!("/authorize?{query}"))
+                })
+                .collect();
+            return pages::chooser(app, &choices);
+        }
+    };
+
+    let start = provider.start();
+    let pending = PendingLogin { provider: provider.id().to_owned(), upstream: start.pending, request };
+    if let Err(e) =
+        state.records.put_pending(&pending.upstream.state, &pending, state.config.lifetimes.pending_login).await
+    {
+        tracing::error!(error = %e, "store failed at authorize");
+        return unavailable();
+    }
+    tracing::info!(client = %pending.request.client_id, provider = %pending.provider, outcome = "upstream_redirect", "authorization");
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, start.url.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// RFC 6749 §4.1.1 / OIDC Core §3.1.2.1–2. Client and redirect URI first:
+/// until both are known good, errors are pages, never redirects.
+fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<AuthorizationRequest, Outcome> {
+    let page = |m: &str| Outcome::Page(bad_request(m));
+    let client_id = params.get("client_id").ok_or_else(|| page("The application did not say who it is (client_id)."))?;
+    let client = state.client(client_id).ok_or_else(|| page("This application is not registered with claimgate."))?;
+    let redirect_uri =
+        params.get("redirect_uri").ok_or_else(|| page("The application did not say where to return (redirect_uri)."))?;
+    // Exact string match: no prefix, no normalisation.
+    if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
+        return Err(page("The return address is not registered for this application."));
+    }
+
+    let mut request = AuthorizationRequest {
+        client_id: client_id.clone(),
+        redirect_uri: redirect_uri.clone(),
+        scope: String::new(),
+        state: params.get("state").cloned(),
+        nonce: params.get("nonce").cloned(),
+        code_challenge: None,
+    };
+    let fail = |request: &AuthorizationRequest, error: &str, description: &str| {
+        Outcome::Redirect(app_error(state, request, error, description))
+    };
+
+    match params.get("response_type").map(String::as_str) {
+        Some("code") => {}
+        Some(_) => return Err(fail(&request, "unsupported_response_type", "only response_type=code is supported")),
+        None => return Err(fail(&request, "invalid_request", "response_type is required")),
+    }
+    if params.get("response_mode").is_some_and(|m| m != "query") {
+        return Err(fail(&request, "invalid_request", "only response_mode=query is supported"));
+    }
+    if params.contains_key("request") {
+        return Err(fail(&request, "request_not_supported", "request objects are not supported"));
+    }
+    if params.contains_key("request_uri") {
+        return Err(fail(&request, "request_uri_not_supported", "request_uri is not supported"));
+    }
+    let scopes = Scopes::parse(params.get("scope").map(String::as_str).unwrap_or(""));
+    if !scopes.contains("openid") {
+        return Err(fail(&request, "invalid_scope", "the openid scope is required"));
+    }
+    request.scope = scopes.as_string();
+
+    match (params.get("code_challenge"), params.get("code_challenge_method").map(String::as_str)) {
+        (Some(challenge), Some("S256")) => {
+            // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
+            let valid = challenge.len() == 43
+                && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid {
+                return Err(fail(&request, "invalid_request", "code_challenge is not a S256 challenge"));
+            }
+            request.code_challenge = Some(challenge.clone());
+        }
+        (Some(_), _) => {
+            return Err(fail(&request, "invalid_request", "code_challenge_method must be S256"));
+        }
+        (None, Some(_)) => return Err(fail(&request, "invalid_request", "code_challenge is missing")),
+        (None, None) if client.secret.is_none() => {
+            return Err(fail(&request, "invalid_request", "public clients must use PKCE (S256)"));
+        }
+        (None, None) => {}
+    }
+    if request.nonce.as_ref().is_some_and(|n| n.len() > 512) || request.state.as_ref().is_some_and(|s| s.len() > 2048) {
+        return Err(fail(&request, "invalid_request", "state or nonce is too long"));
+    }
+    Ok(request)
+}
+
+/// Issues a one-time code for the session and sends the user back to the app.
+pub async fn issue_code(state: &AppState, request: AuthorizationRequest, session: &str, auth_time: i64) -> HttpResponse {
+    let code = random_handle();
+    let record = AuthCode { request, session: session.to_owned(), auth_time };
+    if let Err(e) = state.records.put_code(&code, &record, state.config.lifetimes.code).await {
+        tracing::error!(error = %e, "store failed while issuing a code");
+        return app_error(state, &record.request, "server_error", "the code could not be stored");
+    }
+    redirect_to_app(state, &record.request, &[("code", &code)])
+}

@@ -1,0 +1,143 @@
+//! `GET /callback/{provider}`: the upstream's answer. Consumes the pending
+//! login, lets the provider verify the response, passes the identity through
+//! THE FILTER, opens the SSO session and hands the app a one-time code.
+
+use super::authorize::{app_url, issue_code};
+use super::{session, AppState};
+use crate::pages;
+use crate::policy::{filter, Profile};
+use crate::store::records::{random_handle, Session};
+use crate::upstream::CallbackParams;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    params: web::Query<CallbackParams>,
+) -> HttpResponse {
+    let provider_id = path.into_inner();
+    let params = params.into_inner();
+    let expired = || {
+        pages::error(
+            StatusCode::BAD_REQUEST,
+            "This sign-in has expired",
+            "The sign-in link was already used, has expired, or belongs to another browser. Please start again from the application.",
+            None,
+        )
+    };
+    let Some(upstream_state) = params.state.clone() else {
+        tracing::warn!(provider = %provider_id, outcome = "failure", reason = "missing_state", "login");
+        return expired();
+    };
+    // Single use: a replayed or forged callback finds nothing.
+    let pending = match state.records.take_pending(&upstream_state).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            tracing::warn!(provider = %provider_id, outcome = "failure", reason = "unknown_state", "login");
+            return expired();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at callback");
+            return pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", "Please try again in a moment.", None);
+        }
+    };
+    let client = pending.request.client_id.clone();
+    let back = app_url(&state, &pending.request, &[("error", "access_denied"), ("error_description", "sign-in failed")]);
+    if pending.provider != provider_id {
+        tracing::warn!(provider = %provider_id, client = %client, outcome = "failure", reason = "provider_mismatch", "login");
+        return expired();
+    }
+    let Some(provider) = state.providers.get(&provider_id).cloned() else {
+        return expired();
+    };
+
+    let identity = match provider.finish(pending.upstream, params).await {
+        Ok(identity) => identity,
+        Err(e) => {
+            tracing::warn!(provider = %provider_id, client = %client, outcome = "failure", reason = e.reason(), "login");
+            return pages::error(
+                StatusCode::BAD_GATEWAY,
+                "Sign-in failed",
+                &format!("{} could not sign you in: {e}.", provider.display_name()),
+                Some(&back),
+            );
+        }
+    };
+    let received: Vec<String> = identity.claims.names().map(str::to_owned).collect();
+    let rules = &state.config.providers[&provider_id].rules;
+    let outcome = match filter(identity, rules, &state.keys.pseudonymizer) {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::warn!(provider = %provider_id, client = %client, received = ?received, outcome = "failure", reason = e.reason(), "login");
+            return pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back));
+        }
+    };
+    tracing::info!(
+        provider = %provider_id, client = %client,
+        received = ?received, kept = ?outcome.kept, dropped = ?outcome.dropped,
+        notice_version = state.config.notice.version.as_deref().unwrap_or(""),
+        outcome = "success", "login"
+    );
+
+    match open_session(&state, &req, outcome.user_key, outcome.profile, &provider_id).await {
+        Ok((id, auth_time)) => {
+            let mut response = issue_code(&state, pending.request, &id, auth_time).await;
+            if let Err(e) = response.add_cookie(&session::session_cookie(&state, &id)) {
+                tracing::error!(error = %e, "could not set the session cookie");
+            }
+            response
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failed while opening a session");
+            pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", "Please try again in a moment.", Some(&back))
+        }
+    }
+}
+
+/// A new session id on every login (no fixation); any previous session of
+/// this browser ends.
+async fn open_session(
+    state: &AppState,
+    req: &HttpRequest,
+    user_key: crate::policy::UserKey,
+    profile: Profile,
+    provider: &str,
+) -> Result<(String, i64), crate::store::StoreError> {
+    if let Some(old) = session::session_id(state, req) {
+        state.records.delete_session(&old).await?;
+    }
+    let now = state.now();
+    let record = Session {
+        user_key,
+        profile,
+        provider: provider.to_owned(),
+        auth_time: now,
+        expires_at: now + state.config.lifetimes.session_absolute.as_secs() as i64,
+    };
+    let id = random_handle();
+    let ttl = session::remaining(state, &record).unwrap_or(state.config.lifetimes.session_idle);
+    state.records.put_session(&id, &record, ttl).await?;
+    Ok((id, now))
+}
+
+#[derive(serde::Deserialize)]
+pub struct DevQuery {
+    state: String,
+}
+
+/// `GET /dev/{provider}/authorize`: the dev provider's sample login page.
+pub async fn dev_authorize(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<DevQuery>,
+) -> HttpResponse {
+    let id = path.into_inner();
+    match state.config.providers.get(&id).map(|p| &p.kind) {
+        Some(crate::config::ProviderKind::Dev) => {
+            pages::dev_login(&id, &query.state, &crate::upstream::dev::DevProvider::sample_claims())
+        }
+        _ => pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such page.", None),
+    }
+}

@@ -1,0 +1,35 @@
+//! `/.well-known/openid-configuration` and `/jwks`.
+
+use super::AppState;
+use crate::policy::disclosure::SUPPORTED_SCOPES;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
+    let iss = &state.issuer;
+    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/authorize"),
+        "token_endpoint": format!("{iss}/token"),
+        "userinfo_endpoint": format!("{iss}/userinfo"),
+        "jwks_uri": format!("{iss}/jwks"),
+        "scopes_supported": SUPPORTED_SCOPES,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
+                             "name", "email", "email_verified", "picture"],
+        "authorization_response_iss_parameter_supported": true,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "claims_parameter_supported": false,
+    }))
+}
+
+pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(&state.keys.jwks)
+}

@@ -1,0 +1,57 @@
+//! The SSO session cookie: HttpOnly, SameSite=Lax, holding only a random id.
+//! `__Host-` prefixed and Secure when `public_url` is https; neither on plain
+//! http (local testing), where browsers would refuse them.
+
+use super::AppState;
+use crate::store::records::Session;
+use crate::store::StoreError;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::HttpRequest;
+use std::time::Duration;
+
+pub fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.server.is_https() {
+        "__Host-claimgate-session"
+    } else {
+        "claimgate-session"
+    }
+}
+
+pub fn session_cookie(state: &AppState, id: &str) -> Cookie<'static> {
+    let secure = state.config.server.is_https();
+    Cookie::build(cookie_name(state), id.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(state.config.lifetimes.session_absolute.as_secs() as i64))
+        .finish()
+}
+
+pub fn session_id(state: &AppState, req: &HttpRequest) -> Option<String> {
+    req.cookie(cookie_name(state)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Time-to-live for a session record now: the idle lifetime, cut at the
+/// session's absolute end. `None` when the session is over.
+pub fn remaining(state: &AppState, session: &Session) -> Option<Duration> {
+    let left = session.expires_at - state.now();
+    (left > 0).then(|| state.config.lifetimes.session_idle.min(Duration::from_secs(left as u64)))
+}
+
+/// The live session behind the request's cookie, if any. Use extends the
+/// idle lifetime; a session past its absolute end is deleted.
+pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(String, Session)>, StoreError> {
+    let Some(id) = session_id(state, req) else { return Ok(None) };
+    let Some(session) = state.records.get_session(&id).await? else { return Ok(None) };
+    match remaining(state, &session) {
+        Some(ttl) => {
+            state.records.put_session(&id, &session, ttl).await?;
+            Ok(Some((id, session)))
+        }
+        None => {
+            state.records.delete_session(&id).await?;
+            Ok(None)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! `POST /token`: the authorization-code grant. Client authentication by
+//! client_secret_basic or client_secret_post (constant-time comparison), or
+//! none for public clients, which must then prove PKCE.
+
+use super::errors::{parse_params, TokenError};
+use super::{session, AppState};
+use crate::config::ClientConfig;
+use crate::policy::disclosure::{claim_values, released, Scopes};
+use crate::store::records::{random_handle, AccessGrant};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use openidconnect::core::{CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJwsSigningAlgorithm};
+use openidconnect::{
+    AccessToken, Audience, AuthorizationCode, EmptyAdditionalClaims, EndUserEmail, EndUserName, EndUserPictureUrl,
+    IssuerUrl, LocalizedClaim, Nonce, StandardClaims, SubjectIdentifier,
+};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+
+pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, TokenError> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
+    }
+    let form = std::str::from_utf8(&body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
+    let params = parse_params(form).map_err(TokenError::invalid_request)?;
+    let client = authenticate(&state, &req, &params)?;
+
+    match params.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => {}
+        Some(_) => return Err(TokenError::new("unsupported_grant_type", "only authorization_code is supported")),
+        None => return Err(TokenError::invalid_request("grant_type is required")),
+    }
+    let code = params.get("code").ok_or_else(|| TokenError::invalid_request("code is required"))?;
+    // Consumed atomically: a replayed code finds nothing.
+    let grant = state
+        .records
+        .take_code(code)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "store failed at token");
+            TokenError::server_error()
+        })?
+        .ok_or_else(|| {
+            tracing::warn!(client = %client.id, reason = "unknown_or_used_code", "token refused");
+            TokenError::invalid_grant("the code is invalid, expired or already used")
+        })?;
+    let request = &grant.request;
+    if request.client_id != client.id {
+        tracing::warn!(client = %client.id, reason = "code_of_another_client", "token refused");
+        return Err(TokenError::invalid_grant("the code was issued to another client"));
+    }
+    if params.get("redirect_uri") != Some(&request.redirect_uri) {
+        return Err(TokenError::invalid_grant("redirect_uri does not match the authorization request"));
+    }
+    match (&request.code_challenge, params.get("code_verifier")) {
+        (Some(challenge), Some(verifier)) => {
+            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            if !bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
+                tracing::warn!(client = %client.id, reason = "pkce_mismatch", "token refused");
+                return Err(TokenError::invalid_grant("code_verifier does not match the code_challenge"));
+            }
+        }
+        (Some(_), None) => return Err(TokenError::invalid_grant("code_verifier is required")),
+        // A verifier without a challenge is a downgrade attempt (RFC 9700 §2.1.1).
+        (None, Some(_)) => return Err(TokenError::invalid_grant("no code_challenge was sent for this code")),
+        (None, None) => {}
+    }
+
+    let session = match state.records.get_session(&grant.session).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Err(TokenError::invalid_grant("the sign-in session has ended")),
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at token");
+            return Err(TokenError::server_error());
+        }
+    };
+    let Some(session_left) = session::remaining(&state, &session) else {
+        return Err(TokenError::invalid_grant("the sign-in session has ended"));
+    };
+
+    let lifetime = state.config.lifetimes.access_token.min(Duration::from_secs(session_left.as_secs().max(1)));
+    let access_token = random_handle();
+    let access = AccessGrant { client_id: client.id.clone(), session: grant.session.clone(), scope: request.scope.clone() };
+    state.records.put_access(&access_token, &access, lifetime).await.map_err(|e| {
+        tracing::error!(error = %e, "store failed at token");
+        TokenError::server_error()
+    })?;
+
+    let scopes = Scopes::parse(&request.scope);
+    let claims = released(&client.claims, &scopes);
+    let values = claim_values(&session.profile, &claims);
+    let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
+    let now = state.clock.now();
+    let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject));
+    if let Some(name) = values.get("name").and_then(|v| v.as_str()) {
+        standard = standard.set_name(Some(LocalizedClaim::from(EndUserName::new(name.to_owned()))));
+    }
+    if let Some(email) = values.get("email").and_then(|v| v.as_str()) {
+        standard = standard
+            .set_email(Some(EndUserEmail::new(email.to_owned())))
+            .set_email_verified(Some(session.profile.email_verified));
+    }
+    if let Some(picture) = values.get("picture").and_then(|v| v.as_str()) {
+        standard = standard.set_picture(Some(LocalizedClaim::from(EndUserPictureUrl::new(picture.to_owned()))));
+    }
+    let issuer = IssuerUrl::new(state.issuer.clone()).map_err(|_| TokenError::server_error())?;
+    let id_claims = CoreIdTokenClaims::new(
+        issuer,
+        vec![Audience::new(client.id.clone())],
+        now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::minutes(5)),
+        now,
+        standard,
+        EmptyAdditionalClaims {},
+    )
+    .set_nonce(request.nonce.clone().map(Nonce::new))
+    .set_auth_time(chrono::DateTime::from_timestamp(grant.auth_time, 0));
+    let id_token = CoreIdToken::new(
+        id_claims,
+        &state.keys.signing,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        Some(&AccessToken::new(access_token.clone())),
+        Some(&AuthorizationCode::new(code.clone())),
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "ID token signing failed");
+        TokenError::server_error()
+    })?;
+
+    let kept: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
+    tracing::info!(client = %client.id, claims = ?kept, scope = %request.scope, outcome = "success", "tokens issued");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(json!({
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": lifetime.as_secs(),
+            "id_token": id_token.to_string(),
+            "scope": request.scope,
+        })))
+}
+
+/// RFC 6749 §2.3.1: HTTP Basic (form-urlencoded id and secret) or the
+/// client_secret_post parameters; exactly one method per request.
+fn authenticate<'a>(
+    state: &'a AppState,
+    req: &HttpRequest,
+    params: &HashMap<String, String>,
+) -> Result<&'a ClientConfig, TokenError> {
+    let basic = match req.headers().get(header::AUTHORIZATION) {
+        Some(value) => {
+            let value = value.to_str().map_err(|_| TokenError::invalid_client(true))?;
+            let encoded = value
+                .strip_prefix("Basic ")
+                .or_else(|| value.strip_prefix("basic "))
+                .ok_or(TokenError::invalid_client(true))?;
+            let decoded = STANDARD.decode(encoded.trim()).map_err(|_| TokenError::invalid_client(true))?;
+            let decoded = String::from_utf8(decoded).map_err(|_| TokenError::invalid_client(true))?;
+            let (id, secret) = decoded.split_once(':').ok_or(TokenError::invalid_client(true))?;
+            let id = form_decode(id).ok_or(TokenError::invalid_client(true))?;
+            let secret = form_decode(secret).ok_or(TokenError::invalid_client(true))?;
+            Some((id, secret))
+        }
+        None => None,
+    };
+    let used_basic = basic.is_some();
+    let (id, secret) = match (basic, params.get("client_secret")) {
+        (Some(_), Some(_)) => return Err(TokenError::invalid_request("use one client authentication method, not two")),
+        (Some((id, secret)), None) => {
+            if params.get("client_id").is_some_and(|c| *c != id) {
+                return Err(TokenError::invalid_request("client_id does not match the authenticated client"));
+            }
+            (id, Some(secret))
+        }
+        (None, secret) => {
+            let id = params.get("client_id").ok_or_else(|| TokenError::invalid_client(false))?;
+            (id.clone(), secret.cloned())
+        }
+    };
+    let client = state.client(&id).ok_or_else(|| {
+        tracing::warn!(reason = "unknown_client", "token refused");
+        TokenError::invalid_client(used_basic)
+    })?;
+    let ok = match (&client.secret, secret) {
+        (Some(expected), Some(given)) => bool::from(expected.expose_secret().as_bytes().ct_eq(given.as_bytes())),
+        // A public client authenticates with PKCE at the grant.
+        (None, None) => true,
+        _ => false,
+    };
+    if !ok {
+        tracing::warn!(client = %client.id, reason = "bad_client_credentials", "token refused");
+        return Err(TokenError::invalid_client(used_basic));
+    }
+    Ok(client)
+}
+
+fn form_decode(s: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8().ok().map(|v| v.into_owned())
+}

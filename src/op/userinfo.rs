@@ -1,0 +1,36 @@
+//! `GET|POST /userinfo`: the claims the token's client may see, nothing more.
+
+use super::errors::BearerError;
+use super::{session, AppState};
+use crate::policy::disclosure::{claim_values, released, Scopes};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub async fn userinfo(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, BearerError> {
+    let token = bearer(&req)?;
+    let failed = |e: crate::store::StoreError| {
+        tracing::error!(error = %e, "store failed at userinfo");
+        BearerError { error: Some("server_error"), description: "the server could not complete the request" }
+    };
+    let grant = state.records.get_access(&token).await.map_err(failed)?.ok_or_else(BearerError::invalid_token)?;
+    let session = state.records.get_session(&grant.session).await.map_err(failed)?;
+    let Some(session) = session.filter(|s| session::remaining(&state, s).is_some()) else {
+        return Err(BearerError::invalid_token());
+    };
+    let client = state.client(&grant.client_id).ok_or_else(BearerError::invalid_token)?;
+    let mut body = claim_values(&session.profile, &released(&client.claims, &Scopes::parse(&grant.scope)));
+    body.insert("sub".into(), state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key).into());
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body))
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, BearerError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(BearerError::missing());
+    };
+    let value = value.to_str().map_err(|_| BearerError::invalid_request("malformed Authorization header"))?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(|| BearerError::invalid_request("malformed Authorization header"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(BearerError::missing());
+    }
+    Ok(token.trim().to_owned())
+}

@@ -1,0 +1,341 @@
+//! THE FILTER: the single place where upstream claims become a [`Profile`].
+//!
+//! Upstream claims arrive in [`UpstreamClaims`], a type that cannot be
+//! serialized and whose `Debug` prints claim names only. [`filter`] consumes
+//! it; what leaves is a [`Profile`] holding at most the claims that
+//! `[notice] keeps` allows (name, email, picture), a keyed hash of the
+//! upstream identity, and the *names* of the claims kept and dropped (for the
+//! audit log). Everything else is dropped when this function returns.
+
+use super::{ProfileClaim, Pseudonymizer, UserKey};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+/// Claims as the upstream sent them. Deliberately neither `Serialize` nor
+/// `Clone`, and its `Debug` shows names only: it cannot be stored or logged
+/// with values.
+pub struct UpstreamClaims(Map<String, Value>);
+
+impl UpstreamClaims {
+    pub fn new(claims: Map<String, Value>) -> Self {
+        Self(claims)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.0.get(name).and_then(Value::as_str)
+    }
+
+    /// Adds claims from a second source (e.g. userinfo) without overriding
+    /// what the verified ID token said.
+    pub fn merge_missing(&mut self, other: UpstreamClaims) {
+        for (k, v) in other.0 {
+            self.0.entry(k).or_insert(v);
+        }
+    }
+
+    /// `email_verified` as a boolean; some providers send the string "true".
+    fn email_verified(&self) -> Option<bool> {
+        match self.0.get("email_verified")? {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if s == "true" => Some(true),
+            Value::String(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for UpstreamClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.names()).finish()
+    }
+}
+
+/// The verified result of an upstream login, before filtering.
+pub struct UpstreamIdentity {
+    /// The provider's canonical issuer (the configured one, not the spelling
+    /// in the token), so that Google's two spellings give one user key.
+    pub issuer: String,
+    pub subject: String,
+    pub claims: UpstreamClaims,
+}
+
+impl std::fmt::Debug for UpstreamIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamIdentity")
+            .field("issuer", &self.issuer)
+            .field("subject", &"[redacted]")
+            .field("claims", &self.claims)
+            .finish()
+    }
+}
+
+/// What claimgate keeps about a user: the fields the notice allows, nothing
+/// else. `Debug` shows which fields are present, never their values.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// Whether the upstream verified `email`; false only where the provider's
+    /// config allows unverified addresses.
+    pub email_verified: bool,
+    pub picture: Option<String>,
+}
+
+impl Profile {
+    pub fn has(&self, claim: ProfileClaim) -> bool {
+        match claim {
+            ProfileClaim::Name => self.name.is_some(),
+            ProfileClaim::Email => self.email.is_some(),
+            ProfileClaim::Picture => self.picture.is_some(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let present: Vec<&str> =
+            ProfileClaim::ALL.into_iter().filter(|c| self.has(*c)).map(ProfileClaim::as_str).collect();
+        write!(f, "Profile{present:?}")
+    }
+}
+
+/// Per-provider rules the filter applies.
+#[derive(Debug, Clone, Default)]
+pub struct FilterRules {
+    /// Claims the notice allows to be kept (`[notice] keeps`).
+    pub keeps: BTreeSet<ProfileClaim>,
+    /// `providers.ID.allow_unverified_email`.
+    pub allow_unverified_email: bool,
+    /// `providers.ID.allowed_email_domains`; empty means any domain.
+    pub allowed_email_domains: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FilterError {
+    #[error("the provider did not send an email address")]
+    MissingEmail,
+    #[error("the provider has not verified this email address")]
+    UnverifiedEmail,
+    #[error("this email domain is not allowed here")]
+    EmailDomainNotAllowed,
+    #[error("the provider did not send a subject")]
+    MissingSubject,
+}
+
+impl FilterError {
+    /// A stable reason code for logs and metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            FilterError::MissingEmail => "missing_email",
+            FilterError::UnverifiedEmail => "unverified_email",
+            FilterError::EmailDomainNotAllowed => "email_domain_not_allowed",
+            FilterError::MissingSubject => "missing_subject",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct FilterOutcome {
+    pub user_key: UserKey,
+    pub profile: Profile,
+    /// Names of upstream claims that became part of the profile.
+    pub kept: Vec<String>,
+    /// Names of upstream claims that were thrown away.
+    pub dropped: Vec<String>,
+}
+
+/// Which upstream claim feeds which profile field. `email_verified` qualifies
+/// `email` and travels with it.
+fn source_of(claim: &str) -> Option<ProfileClaim> {
+    match claim {
+        "name" => Some(ProfileClaim::Name),
+        "email" | "email_verified" => Some(ProfileClaim::Email),
+        "picture" => Some(ProfileClaim::Picture),
+        _ => None,
+    }
+}
+
+/// Turns a verified upstream identity into the profile claimgate keeps.
+/// Consumes the identity: nothing of it outlives this call except the output.
+pub fn filter(
+    identity: UpstreamIdentity,
+    rules: &FilterRules,
+    pseudonymizer: &Pseudonymizer,
+) -> Result<FilterOutcome, FilterError> {
+    let UpstreamIdentity { issuer, subject, claims } = identity;
+    if subject.is_empty() {
+        return Err(FilterError::MissingSubject);
+    }
+    let user_key = pseudonymizer.user_key(&issuer, &subject);
+
+    let keeps = |c: ProfileClaim| rules.keeps.contains(&c);
+
+    // Email rules apply whether or not the email is kept: they decide
+    // whether this login is allowed at all.
+    let email = claims.str("email").filter(|e| looks_like_email(e));
+    let email_verified = claims.email_verified().unwrap_or(false);
+    if keeps(ProfileClaim::Email) || !rules.allowed_email_domains.is_empty() {
+        let email = email.ok_or(FilterError::MissingEmail)?;
+        if !email_verified && !rules.allow_unverified_email {
+            return Err(FilterError::UnverifiedEmail);
+        }
+        if !rules.allowed_email_domains.is_empty() {
+            let domain = email.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
+            if !rules.allowed_email_domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)) {
+                return Err(FilterError::EmailDomainNotAllowed);
+            }
+        }
+    }
+
+    let name = claims
+        .str("name")
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && keeps(ProfileClaim::Name))
+        .map(str::to_owned);
+    let picture = claims
+        .str("picture")
+        .filter(|p| keeps(ProfileClaim::Picture) && is_web_url(p))
+        .map(str::to_owned);
+    let profile = Profile {
+        name,
+        email: email.filter(|_| keeps(ProfileClaim::Email)).map(str::to_owned),
+        email_verified: email_verified && keeps(ProfileClaim::Email),
+        picture,
+    };
+
+    let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+    for claim in claims.names() {
+        match source_of(claim) {
+            Some(field) if profile.has(field) => kept.push(claim.to_owned()),
+            _ => dropped.push(claim.to_owned()),
+        }
+    }
+    // `sub` is not kept: it only went into the user key above.
+    Ok(FilterOutcome { user_key, profile, kept, dropped })
+}
+
+fn looks_like_email(s: &str) -> bool {
+    matches!(s.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !s.chars().any(char::is_whitespace))
+}
+
+fn is_web_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn google_claims() -> UpstreamClaims {
+        let Value::Object(map) = json!({
+            "iss": "https://accounts.google.com", "azp": "cid", "aud": "cid",
+            "sub": "10769150350006150715113082367", "hd": "example.com",
+            "email": "jsmith@example.com", "email_verified": true,
+            "at_hash": "HK6E_P6Dh8Y93mRNtsDB1Q", "nonce": "n-0S6_WzA2Mj",
+            "name": "Jane Smith", "picture": "https://lh3.googleusercontent.com/a/x",
+            "given_name": "Jane", "family_name": "Smith", "locale": "en",
+            "phone_number": "+1 555", "iat": 1, "exp": 2
+        }) else { unreachable!() };
+        UpstreamClaims::new(map)
+    }
+
+    fn identity(claims: UpstreamClaims) -> UpstreamIdentity {
+        UpstreamIdentity { issuer: "https://accounts.google.com".into(), subject: "10769".into(), claims }
+    }
+
+    fn rules(keeps: &[ProfileClaim]) -> FilterRules {
+        FilterRules { keeps: keeps.iter().copied().collect(), ..Default::default() }
+    }
+
+    #[test]
+    fn keeps_only_name_email_picture() {
+        let p = Pseudonymizer::new(b"k");
+        let out = filter(identity(google_claims()), &rules(&ProfileClaim::ALL), &p).unwrap();
+        assert_eq!(out.profile.name.as_deref(), Some("Jane Smith"));
+        assert_eq!(out.profile.email.as_deref(), Some("jsmith@example.com"));
+        assert!(out.profile.email_verified);
+        assert!(out.profile.picture.is_some());
+        let mut kept = out.kept.clone();
+        kept.sort();
+        assert_eq!(kept, ["email", "email_verified", "name", "picture"]);
+        for dropped in ["sub", "given_name", "family_name", "locale", "hd", "phone_number", "at_hash"] {
+            assert!(out.dropped.iter().any(|d| d == dropped), "{dropped} not reported dropped");
+        }
+        assert_eq!(out.user_key, p.user_key("https://accounts.google.com", "10769"));
+        let stored = serde_json::to_string(&out.profile).unwrap();
+        for leaked in ["Jane\"", "Smith\"", "+1 555", "example.com\"", "10769"] {
+            assert!(!stored.contains(leaked), "{leaked} reached the profile");
+        }
+    }
+
+    #[test]
+    fn notice_bounds_what_is_kept() {
+        let p = Pseudonymizer::new(b"k");
+        let out = filter(identity(google_claims()), &rules(&[ProfileClaim::Name]), &p).unwrap();
+        assert_eq!(out.profile.email, None);
+        assert_eq!(out.profile.picture, None);
+        assert!(out.dropped.iter().any(|d| d == "email"));
+    }
+
+    #[test]
+    fn unverified_email_is_refused_unless_allowed() {
+        let p = Pseudonymizer::new(b"k");
+        let mut map = google_claims().0;
+        map.insert("email_verified".into(), json!(false));
+        let err = filter(identity(UpstreamClaims::new(map.clone())), &rules(&ProfileClaim::ALL), &p);
+        assert_eq!(err.unwrap_err(), FilterError::UnverifiedEmail);
+        map.remove("email_verified");
+        let err = filter(identity(UpstreamClaims::new(map.clone())), &rules(&ProfileClaim::ALL), &p);
+        assert_eq!(err.unwrap_err(), FilterError::UnverifiedEmail);
+        let mut lenient = rules(&ProfileClaim::ALL);
+        lenient.allow_unverified_email = true;
+        let out = filter(identity(UpstreamClaims::new(map)), &lenient, &p).unwrap();
+        assert!(!out.profile.email_verified);
+    }
+
+    #[test]
+    fn email_domain_allow_list() {
+        let p = Pseudonymizer::new(b"k");
+        let mut r = rules(&ProfileClaim::ALL);
+        r.allowed_email_domains = vec!["other.org".into()];
+        assert_eq!(
+            filter(identity(google_claims()), &r, &p).unwrap_err(),
+            FilterError::EmailDomainNotAllowed
+        );
+        r.allowed_email_domains = vec!["EXAMPLE.com".into()];
+        assert!(filter(identity(google_claims()), &r, &p).is_ok());
+    }
+
+    #[test]
+    fn debug_prints_names_never_values() {
+        let claims = google_claims();
+        let shown = format!("{claims:?} {:?}", identity(google_claims()));
+        assert!(shown.contains("given_name"));
+        for value in ["Jane", "jsmith", "+1 555", "10769", "googleusercontent"] {
+            assert!(!shown.contains(value), "{value} printed by Debug");
+        }
+        let out = filter(identity(claims), &rules(&ProfileClaim::ALL), &Pseudonymizer::new(b"k")).unwrap();
+        let shown = format!("{out:?}");
+        assert!(!shown.contains("Jane") && !shown.contains("jsmith"), "{shown}");
+    }
+
+    #[test]
+    fn picture_must_be_a_web_url() {
+        let mut map = google_claims().0;
+        map.insert("picture".into(), json!("javascript:alert(1)"));
+        let out = filter(identity(UpstreamClaims::new(map)), &rules(&ProfileClaim::ALL), &Pseudonymizer::new(b"k"))
+            .unwrap();
+        assert_eq!(out.profile.picture, None);
+        assert!(out.dropped.iter().any(|d| d == "picture"));
+    }
+}

@@ -1,0 +1,11 @@
+//! The disclosure policy: which profile claims exist, the filter that turns
+//! upstream claims into a [`Profile`], and what each client may receive.
+
+mod claims;
+pub mod disclosure;
+pub mod filter;
+mod pseudonym;
+
+pub use claims::{ProfileClaim, UnknownClaim};
+pub use filter::{filter, FilterError, FilterOutcome, Profile, UpstreamClaims, UpstreamIdentity};
+pub use pseudonym::{Pseudonymizer, UserKey};

@@ -1,0 +1,29 @@
+//! Storage: one small backend-neutral trait ([`Store`]), the embedded memory
+//! backend, and typed records on top ([`records`]). Every record has a TTL.
+
+pub mod memory;
+pub mod records;
+
+use async_trait::async_trait;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Key-value storage with expiry. Keys are opaque strings built by
+/// [`records`]; values are bytes. Implementations must honour the TTL
+/// themselves, so nothing outlives its retention even if claimgate stops.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Stores `value` under `key`, replacing any previous value, for `ttl`.
+    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Gets and deletes atomically: of concurrent takers, exactly one wins.
+    async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,84 @@
+//! `kind = "dev"`: a built-in stand-in upstream for trying claimgate without
+//! Google credentials or network (the idea of Dex's mock connector). It
+//! signs in one fixed sample user who carries extra claims, so that the
+//! filter's work is visible. Config refuses it unless `public_url` is loopback.
+
+use super::{state_matches, CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use crate::policy::{UpstreamClaims, UpstreamIdentity};
+use crate::store::records::random_handle;
+use async_trait::async_trait;
+use serde_json::json;
+use url::Url;
+
+pub struct DevProvider {
+    id: String,
+    display_name: String,
+    /// `{public_url}/dev/{id}/authorize`: claimgate's own sample login page.
+    authorize_url: Url,
+    issuer: String,
+}
+
+impl DevProvider {
+    pub fn new(id: &str, display_name: &str, public_url: &str) -> Self {
+        let base = public_url.trim_end_matches('/');
+        Self {
+            id: id.to_owned(),
+            display_name: display_name.to_owned(),
+            authorize_url: Url::parse(&format!("{base}/dev/{id}/authorize")).expect("public_url is a valid URL"),
+            issuer: format!("{base}/dev/{id}"),
+        }
+    }
+
+    /// The sample user's claims, as a Google-like provider would send them.
+    pub fn sample_claims() -> serde_json::Map<String, serde_json::Value> {
+        let serde_json::Value::Object(map) = json!({
+            "sub": "dev-user-0001",
+            "name": "Sam Sample",
+            "email": "sam.sample@example.com",
+            "email_verified": true,
+            "picture": "https://example.com/sam.png",
+            "given_name": "Sam",
+            "family_name": "Sample",
+            "locale": "en-GB",
+            "birthdate": "1990-01-01",
+            "phone_number": "+44 20 7946 0000",
+            "groups": ["staff", "admins"]
+        }) else {
+            unreachable!("a JSON object literal")
+        };
+        map
+    }
+}
+
+#[async_trait]
+impl UpstreamProvider for DevProvider {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    fn start(&self) -> UpstreamStart {
+        let pending = UpstreamPending { state: random_handle(), nonce: String::new(), pkce_verifier: String::new() };
+        let mut url = self.authorize_url.clone();
+        url.query_pairs_mut().append_pair("state", &pending.state);
+        UpstreamStart { url, pending }
+    }
+
+    async fn finish(&self, pending: UpstreamPending, params: CallbackParams) -> Result<UpstreamIdentity, UpstreamError> {
+        if let Some(error) = params.error {
+            return Err(UpstreamError::Denied(error.chars().filter(char::is_ascii_alphanumeric).take(40).collect()));
+        }
+        if !state_matches(&pending.state, params.state.as_deref()) {
+            return Err(UpstreamError::StateMismatch);
+        }
+        if params.code.as_deref() != Some("dev-approved") {
+            return Err(UpstreamError::MissingCode);
+        }
+        let claims = Self::sample_claims();
+        let subject = claims["sub"].as_str().unwrap_or_default().to_owned();
+        Ok(UpstreamIdentity { issuer: self.issuer.clone(), subject, claims: UpstreamClaims::new(claims) })
+    }
+}

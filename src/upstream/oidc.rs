@@ -1,0 +1,329 @@
+//! `kind = "oidc"`: any OpenID Connect provider found by discovery, Google
+//! included. Authorization code + PKCE S256 + state + nonce; the ID token is
+//! verified in full (signature against the JWKS, refetched once on an
+//! unknown `kid`; `iss`, `aud`, `azp`, `exp`, `nonce`; asymmetric algorithms
+//! only). Upstream tokens are dropped when `finish` returns.
+
+use super::{state_matches, CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use crate::policy::{UpstreamClaims, UpstreamIdentity};
+use async_trait::async_trait;
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm, CoreProviderMetadata,
+};
+use openidconnect::{
+    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError,
+};
+use secrecy::{ExposeSecret, SecretString};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+/// Asymmetric algorithms only: HS* would let anyone holding our client
+/// secret, or a confused verifier holding a public key, forge tokens.
+const ALLOWED_ALGS: [CoreJwsSigningAlgorithm; 9] = [
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+    CoreJwsSigningAlgorithm::EdDsa,
+];
+
+/// An unknown `kid` triggers at most one JWKS refetch per this interval.
+const JWKS_REFETCH_MIN_INTERVAL: Duration = Duration::from_secs(10);
+
+pub struct OidcProvider {
+    id: String,
+    display_name: String,
+    client_id: ClientId,
+    client_secret: SecretString,
+    redirect_uri: RedirectUrl,
+    /// Issuer spellings accepted in `iss`: exactly the configured one, plus
+    /// `accounts.google.com` for Google only.
+    accepted_issuers: Vec<String>,
+    http: reqwest::Client,
+    metadata: RwLock<CoreProviderMetadata>,
+    /// When an unknown `kid` last caused a refetch.
+    last_jwks_refetch: RwLock<Option<Instant>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("discovery of {issuer} failed: {reason}")]
+pub struct DiscoveryFailed {
+    pub issuer: String,
+    pub reason: String,
+}
+
+impl OidcProvider {
+    /// Runs discovery (which also fetches the JWKS).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn discover(
+        id: &str,
+        display_name: &str,
+        issuer: &str,
+        client_id: &str,
+        client_secret: SecretString,
+        public_url: &str,
+        http: reqwest::Client,
+    ) -> Result<Self, DiscoveryFailed> {
+        let failed = |reason: String| DiscoveryFailed { issuer: issuer.to_owned(), reason };
+        let issuer_url = IssuerUrl::new(issuer.to_owned()).map_err(|e| failed(e.to_string()))?;
+        let metadata = CoreProviderMetadata::discover_async(issuer_url, &http)
+            .await
+            .map_err(|e| failed(discovery_error(&e)))?;
+        let redirect_uri = RedirectUrl::new(redirect_uri(public_url, id))
+            .map_err(|e| failed(e.to_string()))?;
+        let mut accepted_issuers = vec![metadata.issuer().to_string()];
+        if crate::config::is_google(issuer) {
+            accepted_issuers.push("accounts.google.com".into());
+        }
+        Ok(Self {
+            id: id.to_owned(),
+            display_name: display_name.to_owned(),
+            client_id: ClientId::new(client_id.to_owned()),
+            client_secret,
+            redirect_uri,
+            accepted_issuers,
+            http,
+            metadata: RwLock::new(metadata),
+            last_jwks_refetch: RwLock::new(None),
+        })
+    }
+
+    fn client(&self) -> CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    > {
+        let metadata = self.metadata.read().unwrap_or_else(|e| e.into_inner()).clone();
+        CoreClient::from_provider_metadata(
+            metadata,
+            self.client_id.clone(),
+            Some(ClientSecret::new(self.client_secret.expose_secret().to_owned())),
+        )
+        .set_redirect_uri(self.redirect_uri.clone())
+    }
+
+    fn canonical_issuer(&self) -> &str {
+        &self.accepted_issuers[0]
+    }
+
+    /// Refetches the JWKS after an unknown `kid` (key rotation). Returns
+    /// whether a fresh set was loaded.
+    async fn refresh_jwks(&self) -> bool {
+        // A burst of unknown kids must not turn into a burst of fetches.
+        if let Some(last) = *self.last_jwks_refetch.read().unwrap_or_else(|e| e.into_inner()) {
+            if last.elapsed() < JWKS_REFETCH_MIN_INTERVAL {
+                return false;
+            }
+        }
+        *self.last_jwks_refetch.write().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        let uri = self.metadata.read().unwrap_or_else(|e| e.into_inner()).jwks_uri().clone();
+        match CoreJsonWebKeySet::fetch_async(&uri, &self.http).await {
+            Ok(jwks) => {
+                let mut metadata = self.metadata.write().unwrap_or_else(|e| e.into_inner());
+                *metadata = metadata.clone().set_jwks(jwks);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(provider = %self.id, reason = %discovery_error(&e), "JWKS refetch failed");
+                false
+            }
+        }
+    }
+
+    /// Verifies the ID token and returns its full claim set.
+    fn verify_id_token(
+        &self,
+        id_token: &openidconnect::core::CoreIdToken,
+        nonce: &Nonce,
+    ) -> Result<(String, UpstreamClaims), ClaimsVerificationError> {
+        let client = self.client();
+        let verifier = client
+            .id_token_verifier()
+            .set_allowed_algs(ALLOWED_ALGS)
+            // The issuer is checked below against the accepted spellings.
+            .require_issuer_match(false);
+        let claims = id_token.claims(&verifier, nonce)?;
+        let iss = claims.issuer().as_str();
+        if !self.accepted_issuers.iter().any(|a| a == iss) {
+            return Err(ClaimsVerificationError::InvalidIssuer("unexpected issuer".into()));
+        }
+        // More than one audience is refused by the verifier (no other
+        // audience is trusted); an azp, when present, must be us.
+        if let Some(azp) = claims.authorized_party() {
+            if azp.as_str() != self.client_id.as_str() {
+                return Err(ClaimsVerificationError::InvalidAudience("azp is another client".into()));
+            }
+        }
+        let subject = claims.subject().to_string();
+        // The signature is verified: now read every claim, so that the filter
+        // sees (and reports) everything the provider sent.
+        let payload = id_token.to_string();
+        let all = payload
+            .split('.')
+            .nth(1)
+            .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+            .and_then(|b| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&b).ok())
+            .ok_or_else(|| ClaimsVerificationError::Other("unreadable payload".into()))?;
+        Ok((subject, UpstreamClaims::new(all)))
+    }
+
+    /// Fetches userinfo when the ID token lacks profile claims. Its `sub`
+    /// must be the ID token's (OIDC Core §5.3.2).
+    async fn userinfo(&self, access_token: &str, subject: &str) -> Result<Option<UpstreamClaims>, UpstreamError> {
+        let endpoint = match self.metadata.read().unwrap_or_else(|e| e.into_inner()).userinfo_endpoint() {
+            Some(e) => e.url().clone(),
+            None => return Ok(None),
+        };
+        let response = self
+            .http
+            .get(endpoint)
+            .bearer_auth(access_token)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .map_err(|_| UpstreamError::Unreachable)?;
+        if !response.status().is_success() {
+            return Err(UpstreamError::InvalidUserinfo("userinfo_error"));
+        }
+        let claims: serde_json::Map<String, serde_json::Value> =
+            response.json().await.map_err(|_| UpstreamError::InvalidUserinfo("userinfo_unreadable"))?;
+        if claims.get("sub").and_then(|s| s.as_str()) != Some(subject) {
+            return Err(UpstreamError::InvalidUserinfo("userinfo_sub_mismatch"));
+        }
+        Ok(Some(UpstreamClaims::new(claims)))
+    }
+}
+
+#[async_trait]
+impl UpstreamProvider for OidcProvider {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    fn start(&self) -> UpstreamStart {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = self
+            .client()
+            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            // Never ask for more than these three.
+            .add_scope(Scope::new("email".into()))
+            .add_scope(Scope::new("profile".into()))
+            .set_pkce_challenge(challenge)
+            .url();
+        UpstreamStart {
+            url,
+            pending: UpstreamPending {
+                state: state.secret().clone(),
+                nonce: nonce.secret().clone(),
+                pkce_verifier: verifier.secret().clone(),
+            },
+        }
+    }
+
+    async fn finish(&self, pending: UpstreamPending, params: CallbackParams) -> Result<UpstreamIdentity, UpstreamError> {
+        if !state_matches(&pending.state, params.state.as_deref()) {
+            return Err(UpstreamError::StateMismatch);
+        }
+        // RFC 9207: when the provider names itself, it must be this provider.
+        if let Some(iss) = params.iss.as_deref() {
+            if iss != self.canonical_issuer() {
+                return Err(UpstreamError::IssuerMismatch);
+            }
+        }
+        if let Some(error) = params.error {
+            // Only an error *code* travels on; descriptions are free text.
+            let code: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
+            return Err(UpstreamError::Denied(code));
+        }
+        let code = params.code.ok_or(UpstreamError::MissingCode)?;
+        let client = self.client();
+        let request = client.exchange_code(AuthorizationCode::new(code)).map_err(|_| UpstreamError::TokenEndpoint)?;
+        let response = request
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| {
+                tracing::warn!(provider = %self.id, error_kind = token_error_kind(&e), "upstream token request failed");
+                UpstreamError::TokenEndpoint
+            })?;
+        let id_token = response.extra_fields().id_token().ok_or(UpstreamError::MissingIdToken)?;
+        let nonce = Nonce::new(pending.nonce);
+
+        let verified = match self.verify_id_token(id_token, &nonce) {
+            Err(ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey))
+                if self.refresh_jwks().await =>
+            {
+                self.verify_id_token(id_token, &nonce)
+            }
+            other => other,
+        };
+        let (subject, mut claims) = verified.map_err(|e| UpstreamError::InvalidIdToken(verification_reason(&e)))?;
+
+        if ["name", "email", "picture"].iter().any(|c| !claims.contains(c)) {
+            if let Some(more) = self.userinfo(response.access_token().secret(), &subject).await? {
+                claims.merge_missing(more);
+            }
+        }
+        // `response` (access, refresh and ID tokens) is dropped here.
+        Ok(UpstreamIdentity { issuer: self.canonical_issuer().to_owned(), subject, claims })
+    }
+}
+
+/// A reason code without any value from the token.
+fn verification_reason(e: &ClaimsVerificationError) -> &'static str {
+    match e {
+        ClaimsVerificationError::Expired(_) => "id_token_expired",
+        ClaimsVerificationError::InvalidAudience(_) => "id_token_wrong_audience",
+        ClaimsVerificationError::InvalidIssuer(_) => "id_token_wrong_issuer",
+        ClaimsVerificationError::InvalidNonce(_) => "id_token_nonce_mismatch",
+        ClaimsVerificationError::InvalidSubject(_) => "id_token_bad_subject",
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey) => {
+            "id_token_unknown_key"
+        }
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::DisallowedAlg(_)) => {
+            "id_token_disallowed_alg"
+        }
+        ClaimsVerificationError::SignatureVerification(_) => "id_token_bad_signature",
+        _ => "id_token_invalid",
+    }
+}
+
+fn token_error_kind<E: std::error::Error + 'static>(
+    e: &oauth2::RequestTokenError<E, oauth2::StandardErrorResponse<oauth2::basic::BasicErrorResponseType>>,
+) -> &'static str {
+    match e {
+        oauth2::RequestTokenError::ServerResponse(_) => "error_response",
+        oauth2::RequestTokenError::Request(_) => "request_failed",
+        oauth2::RequestTokenError::Parse(_, _) => "unparseable_response",
+        oauth2::RequestTokenError::Other(_) => "other",
+    }
+}
+
+fn discovery_error<E: std::error::Error>(e: &openidconnect::DiscoveryError<E>) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// The upstream redirect URI of a provider (DESIGN.md).
+pub fn redirect_uri(public_url: &str, provider_id: &str) -> String {
+    format!("{}/callback/{provider_id}", public_url.trim_end_matches('/'))
+}
