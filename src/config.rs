@@ -225,19 +225,16 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-        Config::parse(&text, |name| std::env::var(name).ok())
-            .map_err(|e| match e {
-                ConfigError::Syntax { message, .. } => {
-                    ConfigError::Syntax { path: path.display().to_string(), message }
-                }
-                other => other,
-            })
+        Config::parse(&text, |name| std::env::var(name).ok()).map_err(|e| match e {
+            ConfigError::Syntax { message, .. } => ConfigError::Syntax { path: path.display().to_string(), message },
+            other => other,
+        })
     }
 
     /// Parses TOML text; `env` looks up environment variables (passed in for tests).
     pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text)
-            .map_err(|e| ConfigError::Syntax { path: "config".into(), message: e.to_string() })?;
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| ConfigError::Syntax { path: "config".into(), message: e.to_string() })?;
         validate(raw, &env)
     }
 }
@@ -254,8 +251,8 @@ fn secret(file_value: Option<String>, env_var: &str, env: &impl Fn(&str) -> Opti
 
 fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
     // [server]
-    let public_url = Url::parse(&raw.server.public_url)
-        .map_err(|e| invalid("server.public_url", format!("not a URL: {e}")))?;
+    let public_url =
+        Url::parse(&raw.server.public_url).map_err(|e| invalid("server.public_url", format!("not a URL: {e}")))?;
     if !matches!(public_url.scheme(), "http" | "https") || public_url.host().is_none() {
         return Err(invalid("server.public_url", "must be an absolute http:// or https:// URL"));
     }
@@ -286,10 +283,8 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
     let notice = Notice { keeps, url: raw.notice.url, version: raw.notice.version };
 
     // [keys]
-    let signing_key_pem = match (
-        secret(raw.keys.signing_key, "CLAIMGATE_SIGNING_KEY", env),
-        raw.keys.signing_key_file,
-    ) {
+    let signing_key_pem = match (secret(raw.keys.signing_key, "CLAIMGATE_SIGNING_KEY", env), raw.keys.signing_key_file)
+    {
         (Some(_), Some(_)) => {
             return Err(invalid("keys.signing_key_file", "give either keys.signing_key or keys.signing_key_file"))
         }
@@ -397,14 +392,23 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
             let k = key(&format!("claims[{i}]"));
             let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
             if !notice.keeps.contains(&claim) {
-                return Err(invalid(&k, format!("\"{claim}\" is not in notice.keeps: the privacy notice does not keep it")));
+                return Err(invalid(
+                    &k,
+                    format!("\"{claim}\" is not in notice.keeps: the privacy notice does not keep it"),
+                ));
             }
             claims.insert(claim);
         }
         let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
         clients.insert(
             id.clone(),
-            ClientConfig { name: c.name.unwrap_or_else(|| id.clone()), id, secret, redirect_uris: c.redirect_uris, claims },
+            ClientConfig {
+                name: c.name.unwrap_or_else(|| id.clone()),
+                id,
+                secret,
+                redirect_uris: c.redirect_uris,
+                claims,
+            },
         );
     }
 

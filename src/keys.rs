@@ -52,14 +52,11 @@ impl Keys {
         if rsa::traits::PublicKeyParts::size(&rsa_key) < 256 {
             return Err(invalid("keys.signing_key", "RSA keys must have at least 2048 bits"));
         }
-        let public_der = rsa_key
-            .to_public_key()
-            .to_pkcs1_der()
-            .map_err(|e| invalid("keys.signing_key", e.to_string()))?;
+        let public_der =
+            rsa_key.to_public_key().to_pkcs1_der().map_err(|e| invalid("keys.signing_key", e.to_string()))?;
         let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(public_der.as_bytes()))[..16].to_string();
-        let pem = rsa_key
-            .to_pkcs1_pem(rsa::pkcs1::LineEnding::LF)
-            .map_err(|e| invalid("keys.signing_key", e.to_string()))?;
+        let pem =
+            rsa_key.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).map_err(|e| invalid("keys.signing_key", e.to_string()))?;
         let signing = CoreRsaPrivateSigningKey::from_pem(&pem, Some(JsonWebKeyId::new(kid.clone())))
             .map_err(|e| invalid("keys.signing_key", e))?;
         let jwks = CoreJsonWebKeySet::new(vec![signing.as_verification_key()]);

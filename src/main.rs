@@ -1,8 +1,8 @@
 //! The `claimgate` binary: wires telemetry, configuration and the application.
 
-use clap::{Parser, Subcommand};
 use claimgate::config::Config;
 use claimgate::startup::Application;
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

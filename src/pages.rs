@@ -33,9 +33,8 @@ pub fn html(status: StatusCode, body: String) -> HttpResponse {
 /// An error the user can read. `back` is where the app may be told of the
 /// failure (its redirect URI with `error=`), when that is known to be safe.
 pub fn error(status: StatusCode, title: &str, message: &str, back: Option<&str>) -> HttpResponse {
-    let back = back
-        .map(|url| format!("<p><a href=\"{}\">Return to the application</a></p>", attr(url)))
-        .unwrap_or_default();
+    let back =
+        back.map(|url| format!("<p><a href=\"{}\">Return to the application</a></p>", attr(url))).unwrap_or_default();
     let body = format!(
         "<h1>{}</h1><p>{}</p>{back}<p class=\"muted\">Nothing about you was kept from this attempt.</p>",
         text(title),
@@ -50,20 +49,15 @@ pub fn chooser(app_name: &str, choices: &[(String, String)]) -> HttpResponse {
         .iter()
         .map(|(name, href)| format!("<li><a href=\"{}\">Sign in with {}</a></li>", attr(href), text(name)))
         .collect();
-    let body = format!(
-        "<h1>Sign in to {}</h1><p>Choose how to sign in.</p><ul>{items}</ul>",
-        text(app_name)
-    );
+    let body = format!("<h1>Sign in to {}</h1><p>Choose how to sign in.</p><ul>{items}</ul>", text(app_name));
     html(StatusCode::OK, page("Choose a sign-in", &body))
 }
 
 /// The dev provider's sample login page: shows every claim the stand-in
 /// upstream will send, so the filter's work is visible afterwards.
 pub fn dev_login(provider_id: &str, state: &str, claims: &serde_json::Map<String, serde_json::Value>) -> HttpResponse {
-    let rows: String = claims
-        .iter()
-        .map(|(k, v)| format!("<li><code>{}</code>: {}</li>", text(k), text(&v.to_string())))
-        .collect();
+    let rows: String =
+        claims.iter().map(|(k, v)| format!("<li><code>{}</code>: {}</li>", text(k), text(&v.to_string()))).collect();
     let body = format!(
         "<h1>Dev sign-in (not a real provider)</h1>\
 <p>This stand-in upstream signs in one sample user and sends these claims. \

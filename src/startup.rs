@@ -106,9 +106,17 @@ async fn build_providers(config: &Config) -> Result<BTreeMap<String, Arc<dyn Ups
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
             ProviderKind::Oidc { issuer, client_id, client_secret } => Arc::new(
-                OidcProvider::discover(id, &p.display_name, issuer, client_id, client_secret.clone(), &public_url, http.clone())
-                    .await
-                    .map_err(|source| StartupError::Discovery { id: id.clone(), source })?,
+                OidcProvider::discover(
+                    id,
+                    &p.display_name,
+                    issuer,
+                    client_id,
+                    client_secret.clone(),
+                    &public_url,
+                    http.clone(),
+                )
+                .await
+                .map_err(|source| StartupError::Discovery { id: id.clone(), source })?,
             ),
             ProviderKind::Dev => {
                 tracing::warn!(provider = %id, "DEV PROVIDER ENABLED: anyone can sign in as a fixed sample user; never use this in production");

@@ -11,13 +11,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::HashMap;
 use url::Url;
 
-/// Where an authorization ends: an error page (no redirect is safe) or a
-/// redirect back to the validated `redirect_uri`.
-pub enum Outcome {
-    Page(HttpResponse),
-    Redirect(HttpResponse),
-}
-
 /// A redirect to the app carrying `params`, plus `state` and the RFC 9207 `iss`.
 pub fn redirect_to_app(state: &AppState, request: &AuthorizationRequest, params: &[(&str, &str)]) -> HttpResponse {
     HttpResponse::Found()
@@ -72,7 +65,7 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpRespon
     };
     let request = match validate(state, &params) {
         Ok(r) => r,
-        Err(Outcome::Page(p)) | Err(Outcome::Redirect(p)) => return p,
+        Err(refusal) => return *refusal,
     };
     let prompt: Vec<&str> = params.get("prompt").map(|p| p.split(' ').collect()).unwrap_or_default();
 
@@ -133,13 +126,16 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpRespon
 }
 
 /// RFC 6749 §4.1.1 / OIDC Core §3.1.2.1–2. Client and redirect URI first:
-/// until both are known good, errors are pages, never redirects.
-fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<AuthorizationRequest, Outcome> {
-    let page = |m: &str| Outcome::Page(bad_request(m));
-    let client_id = params.get("client_id").ok_or_else(|| page("The application did not say who it is (client_id)."))?;
+/// until both are known good, errors are pages, never redirects. The error
+/// is the finished response: a page, or a redirect to the app.
+fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<AuthorizationRequest, Box<HttpResponse>> {
+    let page = |m: &str| Box::new(bad_request(m));
+    let client_id =
+        params.get("client_id").ok_or_else(|| page("The application did not say who it is (client_id)."))?;
     let client = state.client(client_id).ok_or_else(|| page("This application is not registered with claimgate."))?;
-    let redirect_uri =
-        params.get("redirect_uri").ok_or_else(|| page("The application did not say where to return (redirect_uri)."))?;
+    let redirect_uri = params
+        .get("redirect_uri")
+        .ok_or_else(|| page("The application did not say where to return (redirect_uri)."))?;
     // Exact string match: no prefix, no normalisation.
     if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
         return Err(page("The return address is not registered for this application."));
@@ -154,7 +150,7 @@ fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<Author
         code_challenge: None,
     };
     let fail = |request: &AuthorizationRequest, error: &str, description: &str| {
-        Outcome::Redirect(app_error(state, request, error, description))
+        Box::new(app_error(state, request, error, description))
     };
 
     match params.get("response_type").map(String::as_str) {
@@ -180,8 +176,8 @@ fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<Author
     match (params.get("code_challenge"), params.get("code_challenge_method").map(String::as_str)) {
         (Some(challenge), Some("S256")) => {
             // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
-            let valid = challenge.len() == 43
-                && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            let valid =
+                challenge.len() == 43 && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !valid {
                 return Err(fail(&request, "invalid_request", "code_challenge is not a S256 challenge"));
             }
@@ -203,7 +199,12 @@ fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<Author
 }
 
 /// Issues a one-time code for the session and sends the user back to the app.
-pub async fn issue_code(state: &AppState, request: AuthorizationRequest, session: &str, auth_time: i64) -> HttpResponse {
+pub async fn issue_code(
+    state: &AppState,
+    request: AuthorizationRequest,
+    session: &str,
+    auth_time: i64,
+) -> HttpResponse {
     let code = random_handle();
     let record = AuthCode { request, session: session.to_owned(), auth_time };
     if let Err(e) = state.records.put_code(&code, &record, state.config.lifetimes.code).await {

@@ -40,11 +40,17 @@ pub async fn callback(
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed at callback");
-            return pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", "Please try again in a moment.", None);
+            return pages::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in is unavailable",
+                "Please try again in a moment.",
+                None,
+            );
         }
     };
     let client = pending.request.client_id.clone();
-    let back = app_url(&state, &pending.request, &[("error", "access_denied"), ("error_description", "sign-in failed")]);
+    let back =
+        app_url(&state, &pending.request, &[("error", "access_denied"), ("error_description", "sign-in failed")]);
     if pending.provider != provider_id {
         tracing::warn!(provider = %provider_id, client = %client, outcome = "failure", reason = "provider_mismatch", "login");
         return expired();
@@ -91,7 +97,12 @@ pub async fn callback(
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed while opening a session");
-            pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", "Please try again in a moment.", Some(&back))
+            pages::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-in is unavailable",
+                "Please try again in a moment.",
+                Some(&back),
+            )
         }
     }
 }

@@ -90,7 +90,8 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
 
     let lifetime = state.config.lifetimes.access_token.min(Duration::from_secs(session_left.as_secs().max(1)));
     let access_token = random_handle();
-    let access = AccessGrant { client_id: client.id.clone(), session: grant.session.clone(), scope: request.scope.clone() };
+    let access =
+        AccessGrant { client_id: client.id.clone(), session: grant.session.clone(), scope: request.scope.clone() };
     state.records.put_access(&access_token, &access, lifetime).await.map_err(|e| {
         tracing::error!(error = %e, "store failed at token");
         TokenError::server_error()
@@ -129,7 +130,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         &state.keys.signing,
         CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
         Some(&AccessToken::new(access_token.clone())),
-        Some(&AuthorizationCode::new(code.clone())),
+        None::<&AuthorizationCode>,
     )
     .map_err(|e| {
         tracing::error!(error = %e, "ID token signing failed");

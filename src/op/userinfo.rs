@@ -28,7 +28,8 @@ fn bearer(req: &HttpRequest) -> Result<String, BearerError> {
         return Err(BearerError::missing());
     };
     let value = value.to_str().map_err(|_| BearerError::invalid_request("malformed Authorization header"))?;
-    let (scheme, token) = value.split_once(' ').ok_or_else(|| BearerError::invalid_request("malformed Authorization header"))?;
+    let (scheme, token) =
+        value.split_once(' ').ok_or_else(|| BearerError::invalid_request("malformed Authorization header"))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(BearerError::missing());
     }

@@ -47,10 +47,7 @@ pub struct UnknownClaim(pub String);
 impl FromStr for ProfileClaim {
     type Err = UnknownClaim;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ProfileClaim::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| UnknownClaim(s.to_string()))
+        ProfileClaim::ALL.into_iter().find(|c| c.as_str() == s).ok_or_else(|| UnknownClaim(s.to_string()))
     }
 }
 

@@ -17,12 +17,7 @@ pub struct Scopes(BTreeSet<&'static str>);
 
 impl Scopes {
     pub fn parse(requested: &str) -> Scopes {
-        Scopes(
-            requested
-                .split(' ')
-                .filter_map(|s| SUPPORTED_SCOPES.iter().copied().find(|k| *k == s))
-                .collect(),
-        )
+        Scopes(requested.split(' ').filter_map(|s| SUPPORTED_SCOPES.iter().copied().find(|k| *k == s)).collect())
     }
 
     pub fn contains(&self, scope: &str) -> bool {

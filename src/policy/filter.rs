@@ -196,15 +196,9 @@ pub fn filter(
         }
     }
 
-    let name = claims
-        .str("name")
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && keeps(ProfileClaim::Name))
-        .map(str::to_owned);
-    let picture = claims
-        .str("picture")
-        .filter(|p| keeps(ProfileClaim::Picture) && is_web_url(p))
-        .map(str::to_owned);
+    let name =
+        claims.str("name").map(str::trim).filter(|n| !n.is_empty() && keeps(ProfileClaim::Name)).map(str::to_owned);
+    let picture = claims.str("picture").filter(|p| keeps(ProfileClaim::Picture) && is_web_url(p)).map(str::to_owned);
     let profile = Profile {
         name,
         email: email.filter(|_| keeps(ProfileClaim::Email)).map(str::to_owned),
@@ -245,7 +239,9 @@ mod tests {
             "name": "Jane Smith", "picture": "https://lh3.googleusercontent.com/a/x",
             "given_name": "Jane", "family_name": "Smith", "locale": "en",
             "phone_number": "+1 555", "iat": 1, "exp": 2
-        }) else { unreachable!() };
+        }) else {
+            unreachable!()
+        };
         UpstreamClaims::new(map)
     }
 
@@ -308,10 +304,7 @@ mod tests {
         let p = Pseudonymizer::new(b"k");
         let mut r = rules(&ProfileClaim::ALL);
         r.allowed_email_domains = vec!["other.org".into()];
-        assert_eq!(
-            filter(identity(google_claims()), &r, &p).unwrap_err(),
-            FilterError::EmailDomainNotAllowed
-        );
+        assert_eq!(filter(identity(google_claims()), &r, &p).unwrap_err(), FilterError::EmailDomainNotAllowed);
         r.allowed_email_domains = vec!["EXAMPLE.com".into()];
         assert!(filter(identity(google_claims()), &r, &p).is_ok());
     }
@@ -333,8 +326,8 @@ mod tests {
     fn picture_must_be_a_web_url() {
         let mut map = google_claims().0;
         map.insert("picture".into(), json!("javascript:alert(1)"));
-        let out = filter(identity(UpstreamClaims::new(map)), &rules(&ProfileClaim::ALL), &Pseudonymizer::new(b"k"))
-            .unwrap();
+        let out =
+            filter(identity(UpstreamClaims::new(map)), &rules(&ProfileClaim::ALL), &Pseudonymizer::new(b"k")).unwrap();
         assert_eq!(out.profile.picture, None);
         assert!(out.dropped.iter().any(|d| d == "picture"));
     }

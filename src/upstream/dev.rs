@@ -67,7 +67,11 @@ impl UpstreamProvider for DevProvider {
         UpstreamStart { url, pending }
     }
 
-    async fn finish(&self, pending: UpstreamPending, params: CallbackParams) -> Result<UpstreamIdentity, UpstreamError> {
+    async fn finish(
+        &self,
+        pending: UpstreamPending,
+        params: CallbackParams,
+    ) -> Result<UpstreamIdentity, UpstreamError> {
         if let Some(error) = params.error {
             return Err(UpstreamError::Denied(error.chars().filter(char::is_ascii_alphanumeric).take(40).collect()));
         }

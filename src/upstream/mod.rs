@@ -96,7 +96,8 @@ pub trait UpstreamProvider: Send + Sync {
     fn start(&self) -> UpstreamStart;
     /// Verifies the callback and returns the upstream identity. Upstream
     /// tokens never leave this call.
-    async fn finish(&self, pending: UpstreamPending, params: CallbackParams) -> Result<UpstreamIdentity, UpstreamError>;
+    async fn finish(&self, pending: UpstreamPending, params: CallbackParams)
+        -> Result<UpstreamIdentity, UpstreamError>;
 }
 
 /// Constant-time comparison of the callback `state` with the stored one.

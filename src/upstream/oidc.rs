@@ -72,11 +72,9 @@ impl OidcProvider {
     ) -> Result<Self, DiscoveryFailed> {
         let failed = |reason: String| DiscoveryFailed { issuer: issuer.to_owned(), reason };
         let issuer_url = IssuerUrl::new(issuer.to_owned()).map_err(|e| failed(e.to_string()))?;
-        let metadata = CoreProviderMetadata::discover_async(issuer_url, &http)
-            .await
-            .map_err(|e| failed(discovery_error(&e)))?;
-        let redirect_uri = RedirectUrl::new(redirect_uri(public_url, id))
-            .map_err(|e| failed(e.to_string()))?;
+        let metadata =
+            CoreProviderMetadata::discover_async(issuer_url, &http).await.map_err(|e| failed(discovery_error(&e)))?;
+        let redirect_uri = RedirectUrl::new(redirect_uri(public_url, id)).map_err(|e| failed(e.to_string()))?;
         let mut accepted_issuers = vec![metadata.issuer().to_string()];
         if crate::config::is_google(issuer) {
             accepted_issuers.push("accounts.google.com".into());
@@ -94,7 +92,9 @@ impl OidcProvider {
         })
     }
 
-    fn client(&self) -> CoreClient<
+    fn client(
+        &self,
+    ) -> CoreClient<
         openidconnect::EndpointSet,
         openidconnect::EndpointNotSet,
         openidconnect::EndpointNotSet,
@@ -233,7 +233,11 @@ impl UpstreamProvider for OidcProvider {
         }
     }
 
-    async fn finish(&self, pending: UpstreamPending, params: CallbackParams) -> Result<UpstreamIdentity, UpstreamError> {
+    async fn finish(
+        &self,
+        pending: UpstreamPending,
+        params: CallbackParams,
+    ) -> Result<UpstreamIdentity, UpstreamError> {
         if !state_matches(&pending.state, params.state.as_deref()) {
             return Err(UpstreamError::StateMismatch);
         }
