@@ -54,26 +54,28 @@ impl Application {
         Self::build_with_listener(config, listener, Arc::new(SystemClock)).await
     }
 
-    /// Builds on an already bound listener (port 0 works; see [`Self::port`]).
+    /// Builds on an already bound listener (port 0 works; see [`Self::port`]),
+    /// with the store that `[store]` names.
     pub async fn build_with_listener(
         config: Config,
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<Application, StartupError> {
+        let store = store_from_config(&config, clock.clone())?;
+        Self::build_with_store(config, listener, clock, store).await
+    }
+
+    /// Builds with a given store (tests keep a handle on it).
+    pub async fn build_with_store(
+        config: Config,
+        listener: TcpListener,
+        clock: Arc<dyn Clock>,
+        store: Arc<dyn Store>,
+    ) -> Result<Application, StartupError> {
         let keys = Keys::load(&config.keys)?;
         for key in &keys.generated {
             tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
         }
-        let store: Arc<dyn Store> = match &config.store {
-            StoreConfig::Memory => {
-                let store = MemoryStore::new(clock.clone());
-                store.spawn_sweeper(Duration::from_secs(30));
-                store
-            }
-            StoreConfig::Redis { .. } => {
-                return Err(StartupError::Store("the redis store is not available in this version yet".into()))
-            }
-        };
         let providers = build_providers(&config).await?;
         let issuer = config.server.issuer();
         let state = web::Data::new(AppState { config, issuer, keys, records: Records::new(store), providers, clock });
@@ -96,6 +98,20 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// The store `[store]` names.
+pub fn store_from_config(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StartupError> {
+    match &config.store {
+        StoreConfig::Memory => {
+            let store = MemoryStore::new(clock);
+            store.spawn_sweeper(Duration::from_secs(30));
+            Ok(store)
+        }
+        StoreConfig::Redis { .. } => {
+            Err(StartupError::Store("the redis store is not available in this version yet".into()))
+        }
     }
 }
 

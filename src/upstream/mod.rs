@@ -61,6 +61,8 @@ pub enum UpstreamError {
     IssuerMismatch,
     #[error("the provider's token endpoint failed")]
     TokenEndpoint,
+    #[error("the provider's token response could not be read")]
+    UnreadableTokenResponse,
     #[error("the provider returned no ID token")]
     MissingIdToken,
     #[error("the provider's ID token was refused: {0}")]
@@ -80,6 +82,7 @@ impl UpstreamError {
             UpstreamError::StateMismatch => "state_mismatch",
             UpstreamError::IssuerMismatch => "iss_parameter_mismatch",
             UpstreamError::TokenEndpoint => "token_endpoint_error",
+            UpstreamError::UnreadableTokenResponse => "token_response_unreadable",
             UpstreamError::MissingIdToken => "missing_id_token",
             UpstreamError::InvalidIdToken(r) => r,
             UpstreamError::InvalidUserinfo(r) => r,

@@ -261,7 +261,11 @@ impl UpstreamProvider for OidcProvider {
             .await
             .map_err(|e| {
                 tracing::warn!(provider = %self.id, error_kind = token_error_kind(&e), "upstream token request failed");
-                UpstreamError::TokenEndpoint
+                match e {
+                    // Includes ID tokens whose claims do not parse (e.g. an `iss` that is not a URL).
+                    oauth2::RequestTokenError::Parse(_, _) => UpstreamError::UnreadableTokenResponse,
+                    _ => UpstreamError::TokenEndpoint,
+                }
             })?;
         let id_token = response.extra_fields().id_token().ok_or(UpstreamError::MissingIdToken)?;
         let nonce = Nonce::new(pending.nonce);
@@ -297,9 +301,10 @@ fn verification_reason(e: &ClaimsVerificationError) -> &'static str {
         ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey) => {
             "id_token_unknown_key"
         }
-        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::DisallowedAlg(_)) => {
-            "id_token_disallowed_alg"
-        }
+        ClaimsVerificationError::SignatureVerification(
+            SignatureVerificationError::DisallowedAlg(_) | SignatureVerificationError::UnsupportedAlg(_),
+        ) => "id_token_disallowed_alg",
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoSignature) => "id_token_unsigned",
         ClaimsVerificationError::SignatureVerification(_) => "id_token_bad_signature",
         _ => "id_token_invalid",
     }

@@ -1,0 +1,357 @@
+//! An in-process test identity provider that behaves like Google: discovery,
+//! JWKS, authorize, token, userinfo. It sends extra claims that must be
+//! dropped, puts a unique marker into every value claimgate must not pass
+//! on, and misbehaves on demand.
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rsa::pkcs1::{EncodeRsaPrivateKey, EncodeRsaPublicKey};
+use rsa::traits::PublicKeyParts;
+use rsa::RsaPrivateKey;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, OnceLock};
+
+pub const IDP_CLIENT_ID: &str = "claimgate-at-idp";
+pub const IDP_CLIENT_SECRET: &str = "idp-client-secret";
+
+/// What the provider does wrong on the next logins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misbehaviour {
+    None,
+    BadSignature,
+    AlgNone,
+    Hs256WithPublicKey,
+    Hs256WithClientSecret,
+    WrongIssuer,
+    GoogleBareIssuer,
+    WrongAudience,
+    ExtraAudienceWithoutAzp,
+    WrongAzp,
+    Expired,
+    NonceMismatch,
+    MissingNonce,
+    UnknownKid,
+    RotatedKey,
+    UnverifiedEmail,
+    StateMismatch,
+    WrongIssParameter,
+    TokenEndpointError,
+    UserinfoSubMismatch,
+}
+
+struct Key {
+    kid: &'static str,
+    private_pem: String,
+    public_pem: String,
+    n: String,
+    e: String,
+}
+
+fn make_key(kid: &'static str) -> Key {
+    let key = RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).expect("keygen");
+    let public = key.to_public_key();
+    Key {
+        kid,
+        private_pem: key.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap().to_string(),
+        public_pem: public.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap(),
+        n: URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+        e: URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+    }
+}
+
+/// Key generation is slow; every provider in the test process shares two keys.
+fn keys() -> &'static (Key, Key) {
+    static KEYS: OnceLock<(Key, Key)> = OnceLock::new();
+    KEYS.get_or_init(|| (make_key("idp-key-1"), make_key("idp-key-2")))
+}
+
+struct Grant {
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    redirect_uri: String,
+}
+
+pub struct IdpState {
+    pub issuer: String,
+    pub marker: String,
+    pub behaviour: Mutex<Misbehaviour>,
+    /// Only the ID-token claims keep these to userinfo; set false to move
+    /// the profile to userinfo (providers that do that).
+    pub profile_in_id_token: Mutex<bool>,
+    grants: Mutex<HashMap<String, Grant>>,
+    /// Every scope string claimgate asked for.
+    pub requested_scopes: Mutex<Vec<String>>,
+    pub logins: Mutex<usize>,
+}
+
+pub struct TestIdp {
+    pub state: Arc<IdpState>,
+}
+
+impl TestIdp {
+    pub async fn spawn() -> TestIdp {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let marker = format!("MARK{}", &claimgate::store::records::random_handle()[..12].replace(['-', '_'], "x"));
+        let state = Arc::new(IdpState {
+            issuer: format!("http://127.0.0.1:{port}"),
+            marker,
+            behaviour: Mutex::new(Misbehaviour::None),
+            profile_in_id_token: Mutex::new(true),
+            grants: Mutex::new(HashMap::new()),
+            requested_scopes: Mutex::new(Vec::new()),
+            logins: Mutex::new(0),
+        });
+        let data = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .route("/.well-known/openid-configuration", web::get().to(discovery))
+                .route("/jwks", web::get().to(jwks))
+                .route("/authorize", web::get().to(authorize))
+                .route("/token", web::post().to(token))
+                .route("/userinfo", web::get().to(userinfo))
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        TestIdp { state }
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.state.issuer
+    }
+
+    pub fn marker(&self) -> &str {
+        &self.state.marker
+    }
+
+    pub fn misbehave(&self, m: Misbehaviour) {
+        *self.state.behaviour.lock().unwrap() = m;
+    }
+
+    pub fn logins(&self) -> usize {
+        *self.state.logins.lock().unwrap()
+    }
+
+    /// The values claimgate must never pass on or keep: the upstream subject,
+    /// the upstream tokens, and every dropped claim's value. All carry the marker.
+    pub fn upstream_subject(&self) -> String {
+        format!("sub-{}", self.state.marker)
+    }
+}
+
+fn behaviour(s: &IdpState) -> Misbehaviour {
+    *s.behaviour.lock().unwrap()
+}
+
+async fn discovery(s: web::Data<IdpState>) -> HttpResponse {
+    let iss = &s.issuer;
+    HttpResponse::Ok().json(json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/authorize"),
+        "token_endpoint": format!("{iss}/token"),
+        "userinfo_endpoint": format!("{iss}/userinfo"),
+        "jwks_uri": format!("{iss}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "code_challenge_methods_supported": ["S256"],
+    }))
+}
+
+fn jwk(k: &Key) -> Value {
+    json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": k.kid, "n": k.n, "e": k.e})
+}
+
+async fn jwks(s: web::Data<IdpState>) -> HttpResponse {
+    let (k1, k2) = keys();
+    let mut set = vec![jwk(k1)];
+    if behaviour(&s) == Misbehaviour::RotatedKey {
+        set.push(jwk(k2));
+    }
+    HttpResponse::Ok().json(json!({ "keys": set }))
+}
+
+async fn authorize(s: web::Data<IdpState>, q: web::Query<HashMap<String, String>>) -> HttpResponse {
+    let q = q.into_inner();
+    s.requested_scopes.lock().unwrap().push(q.get("scope").cloned().unwrap_or_default());
+    assert_eq!(q.get("client_id").map(String::as_str), Some(IDP_CLIENT_ID));
+    assert_eq!(q.get("code_challenge_method").map(String::as_str), Some("S256"), "claimgate must use PKCE S256");
+    let code = format!("code-{}-{}", s.marker, claimgate::store::records::random_handle());
+    let redirect_uri = q["redirect_uri"].clone();
+    s.grants.lock().unwrap().insert(
+        code.clone(),
+        Grant {
+            nonce: q.get("nonce").cloned(),
+            code_challenge: q.get("code_challenge").cloned(),
+            redirect_uri: redirect_uri.clone(),
+        },
+    );
+    let mut state = q.get("state").cloned().unwrap_or_default();
+    let b = behaviour(&s);
+    if b == Misbehaviour::StateMismatch {
+        state.push('x');
+    }
+    let mut url = url::Url::parse(&redirect_uri).unwrap();
+    url.query_pairs_mut().append_pair("code", &code).append_pair("state", &state);
+    if b == Misbehaviour::WrongIssParameter {
+        url.query_pairs_mut().append_pair("iss", "https://evil.example.com");
+    } else {
+        url.query_pairs_mut().append_pair("iss", &s.issuer);
+    }
+    HttpResponse::Found().insert_header(("Location", url.to_string())).finish()
+}
+
+fn at_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+/// Google's ID token shape, plus claims that must be dropped.
+fn claims(s: &IdpState, nonce: Option<String>, access_token: &str) -> serde_json::Map<String, Value> {
+    let m = &s.marker;
+    let now = chrono::Utc::now().timestamp();
+    let Value::Object(mut c) = json!({
+        "iss": s.issuer, "azp": IDP_CLIENT_ID, "aud": IDP_CLIENT_ID,
+        "sub": format!("sub-{m}"), "hd": format!("{m}.example.com"),
+        "email": "jane.doe@example.com", "email_verified": true,
+        "at_hash": at_hash(access_token), "nonce": nonce,
+        "name": "Jane Doe", "picture": "https://lh3.googleusercontent.com/a/jane",
+        "given_name": format!("Given{m}"), "family_name": format!("Family{m}"), "locale": format!("locale-{m}"),
+        "phone_number": format!("+1555{m}"), "birthdate": format!("1990-{m}"),
+        "address": {"formatted": format!("1 {m} Street")}, "groups": [format!("admins-{m}"), format!("staff-{m}")],
+        "iat": now, "exp": now + 3600
+    }) else {
+        unreachable!()
+    };
+    if c["nonce"].is_null() {
+        c.remove("nonce");
+    }
+    c
+}
+
+fn sign(header: Header, claims: &serde_json::Map<String, Value>, pem: &str) -> String {
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap()).unwrap()
+}
+
+fn rs256(kid: &str) -> Header {
+    Header { kid: Some(kid.to_owned()), ..Header::new(Algorithm::RS256) }
+}
+
+async fn token(req: HttpRequest, s: web::Data<IdpState>, form: web::Form<HashMap<String, String>>) -> HttpResponse {
+    let b = behaviour(&s);
+    if b == Misbehaviour::TokenEndpointError {
+        return HttpResponse::BadRequest().json(json!({"error": "invalid_grant", "error_description": s.marker}));
+    }
+    let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{IDP_CLIENT_ID}:{IDP_CLIENT_SECRET}"))
+    );
+    if auth != expected {
+        return HttpResponse::Unauthorized().json(json!({"error": "invalid_client"}));
+    }
+    let Some(grant) = s.grants.lock().unwrap().remove(form.get("code").map(String::as_str).unwrap_or_default()) else {
+        return HttpResponse::BadRequest().json(json!({"error": "invalid_grant"}));
+    };
+    let verifier = form.get("code_verifier").cloned().unwrap_or_default();
+    if grant.code_challenge != Some(URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))) {
+        return HttpResponse::BadRequest().json(json!({"error": "invalid_grant", "error_description": "PKCE"}));
+    }
+    if form.get("redirect_uri") != Some(&grant.redirect_uri) {
+        return HttpResponse::BadRequest().json(json!({"error": "invalid_grant", "error_description": "redirect_uri"}));
+    }
+    *s.logins.lock().unwrap() += 1;
+
+    let access_token = format!("upstream-access-{}", s.marker);
+    let mut c = claims(&s, grant.nonce, &access_token);
+    if !*s.profile_in_id_token.lock().unwrap() {
+        for k in ["name", "email", "email_verified", "picture"] {
+            c.remove(k);
+        }
+    }
+    let (k1, k2) = keys();
+    let id_token = match b {
+        Misbehaviour::BadSignature => sign(rs256(k1.kid), &c, &k2.private_pem),
+        Misbehaviour::AlgNone => {
+            let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+            format!("{header}.{}.", URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap()))
+        }
+        Misbehaviour::Hs256WithPublicKey | Misbehaviour::Hs256WithClientSecret => {
+            let secret = if b == Misbehaviour::Hs256WithPublicKey {
+                k1.public_pem.as_bytes()
+            } else {
+                IDP_CLIENT_SECRET.as_bytes()
+            };
+            let header = Header { kid: Some(k1.kid.into()), ..Header::new(Algorithm::HS256) };
+            jsonwebtoken::encode(&header, &c, &EncodingKey::from_secret(secret)).unwrap()
+        }
+        Misbehaviour::UnknownKid | Misbehaviour::RotatedKey => sign(rs256(k2.kid), &c, &k2.private_pem),
+        other => {
+            match other {
+                Misbehaviour::WrongIssuer => {
+                    c.insert("iss".into(), json!("https://evil.example.com"));
+                }
+                Misbehaviour::GoogleBareIssuer => {
+                    c.insert("iss".into(), json!(s.issuer.trim_start_matches("http://")));
+                }
+                Misbehaviour::WrongAudience => {
+                    c.insert("aud".into(), json!("another-client"));
+                    c.insert("azp".into(), json!("another-client"));
+                }
+                Misbehaviour::ExtraAudienceWithoutAzp => {
+                    c.insert("aud".into(), json!([IDP_CLIENT_ID, "another-client"]));
+                    c.remove("azp");
+                }
+                Misbehaviour::WrongAzp => {
+                    c.insert("azp".into(), json!("another-client"));
+                }
+                Misbehaviour::Expired => {
+                    c.insert("exp".into(), json!(chrono::Utc::now().timestamp() - 600));
+                    c.insert("iat".into(), json!(chrono::Utc::now().timestamp() - 4200));
+                }
+                Misbehaviour::NonceMismatch => {
+                    c.insert("nonce".into(), json!("another-nonce"));
+                }
+                Misbehaviour::MissingNonce => {
+                    c.remove("nonce");
+                }
+                Misbehaviour::UnverifiedEmail => {
+                    c.insert("email_verified".into(), json!(false));
+                }
+                _ => {}
+            }
+            sign(rs256(k1.kid), &c, &k1.private_pem)
+        }
+    };
+    HttpResponse::Ok().json(json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": 3599,
+        "refresh_token": format!("upstream-refresh-{}", s.marker),
+        "scope": "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile",
+        "id_token": id_token,
+    }))
+}
+
+async fn userinfo(req: HttpRequest, s: web::Data<IdpState>) -> HttpResponse {
+    let expected = format!("Bearer upstream-access-{}", s.marker);
+    if req.headers().get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        return HttpResponse::Unauthorized().finish();
+    }
+    let mut c = claims(&s, None, "");
+    for k in ["iss", "aud", "azp", "at_hash", "iat", "exp"] {
+        c.remove(k);
+    }
+    if behaviour(&s) == Misbehaviour::UserinfoSubMismatch {
+        c.insert("sub".into(), json!("someone-else"));
+    }
+    HttpResponse::Ok().json(c)
+}

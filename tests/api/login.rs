@@ -1,0 +1,160 @@
+//! The whole flow, as an app and a browser see it.
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn app_receives_only_the_allowed_claims_under_a_pairwise_subject() {
+    let app = spawn_app().await;
+    let tokens = app.full_login(&APP_A, "openid profile email").await;
+    assert_eq!(tokens["token_type"], "Bearer");
+    assert_eq!(tokens["scope"], "openid profile email");
+    let id = app.verify_id_token(tokens["id_token"].as_str().unwrap(), APP_A.id).await;
+    assert_eq!(id["nonce"], "app-nonce-456");
+    assert_eq!(id["name"], "Jane Doe");
+    assert_eq!(id["email"], "jane.doe@example.com");
+    assert_eq!(id["email_verified"], true);
+    assert_eq!(id["picture"], "https://lh3.googleusercontent.com/a/jane");
+    let sub = id["sub"].as_str().unwrap();
+    assert_ne!(sub, app.idp.upstream_subject());
+
+    let allowed = [
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nonce",
+        "at_hash",
+        "sub",
+        "name",
+        "email",
+        "email_verified",
+        "picture",
+    ];
+    for key in id.as_object().unwrap().keys() {
+        assert!(allowed.contains(&key.as_str()), "unexpected ID-token claim {key}");
+    }
+
+    let info = app.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(info.status, 200);
+    let info = info.json();
+    let mut keys: Vec<&String> = info.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["email", "email_verified", "name", "picture", "sub"]);
+    assert_eq!(info["sub"], sub);
+}
+
+#[tokio::test]
+async fn claimgate_asks_the_upstream_for_nothing_beyond_openid_email_profile() {
+    let app = spawn_app().await;
+    app.full_login(&APP_A, "openid profile email phone address").await;
+    let scopes = app.idp.state.requested_scopes.lock().unwrap().clone();
+    let mut requested: Vec<&str> = scopes[0].split(' ').collect();
+    requested.sort();
+    assert_eq!(requested, ["email", "openid", "profile"]);
+}
+
+#[tokio::test]
+async fn second_app_uses_the_sso_session_and_gets_another_subject_and_fewer_claims() {
+    let app = spawn_app().await;
+    let a = app.full_login(&APP_A, "openid profile email").await;
+    assert_eq!(app.idp.logins(), 1);
+    let b = app.full_login(&APP_B, "openid profile email").await;
+    assert_eq!(app.idp.logins(), 1, "the second app's login must not go back upstream");
+
+    let id_a = app.verify_id_token(a["id_token"].as_str().unwrap(), APP_A.id).await;
+    let id_b = app.verify_id_token(b["id_token"].as_str().unwrap(), APP_B.id).await;
+    assert_ne!(id_a["sub"], id_b["sub"], "two apps must not be able to correlate a user");
+    assert_eq!(id_b["name"], "Jane Doe");
+    assert!(id_b.get("email").is_none() && id_b.get("picture").is_none(), "app-b may see the name only: {id_b}");
+
+    // The same app again gets the same subject.
+    let a2 = app.full_login(&APP_A, "openid").await;
+    let id_a2 = app.verify_id_token(a2["id_token"].as_str().unwrap(), APP_A.id).await;
+    assert_eq!(id_a["sub"], id_a2["sub"]);
+    assert!(id_a2.get("email").is_none(), "scope openid alone releases no profile claim");
+}
+
+#[tokio::test]
+async fn prompt_login_goes_upstream_again_and_prompt_none_without_session_fails() {
+    let app = spawn_app().await;
+    match app.login(&APP_A, "openid", &[("prompt", "none")]).await {
+        LoginEnd::App(p) => assert_eq!(p["error"], "login_required"),
+        other => panic!("{other:?}"),
+    }
+    app.full_login(&APP_A, "openid").await;
+    assert_eq!(app.idp.logins(), 1);
+    app.login(&APP_A, "openid", &[("prompt", "login")]).await.code();
+    assert_eq!(app.idp.logins(), 2, "prompt=login must sign in upstream again");
+    app.login(&APP_A, "openid", &[("prompt", "none")]).await.code();
+    assert_eq!(app.idp.logins(), 2);
+}
+
+#[tokio::test]
+async fn profile_claims_only_in_userinfo_are_fetched_and_filtered() {
+    let app = spawn_app().await;
+    *app.idp.state.profile_in_id_token.lock().unwrap() = false;
+    let tokens = app.full_login(&APP_A, "openid profile email").await;
+    let info = app.userinfo(tokens["access_token"].as_str().unwrap()).await.json();
+    assert_eq!(info["email"], "jane.doe@example.com");
+    assert_eq!(info["name"], "Jane Doe");
+}
+
+#[tokio::test]
+async fn no_upstream_value_reaches_a_response_a_cookie_a_log_line_or_the_store() {
+    let app = spawn_app().await;
+    let tokens = app.full_login(&APP_A, "openid profile email").await;
+    app.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    app.full_login(&APP_B, "openid profile email").await;
+
+    let marker = app.idp.marker();
+    let seen = app.seen.lock().unwrap().join("\n---\n");
+    let logs = logs();
+    let store = app.store_dump();
+    assert!(!store.is_empty(), "the store holds the session");
+    for (what, text) in [("responses", &seen), ("logs", &logs), ("store", &store)] {
+        assert!(!contains_encoded(text, marker), "an upstream value leaked into {what}");
+        assert!(!contains_encoded(text, &app.idp.upstream_subject()), "the upstream sub leaked into {what}");
+    }
+    // The log names what was dropped, without values.
+    assert!(logs.contains("given_name") && logs.contains("phone_number"));
+    // Store keys are hashes, never an email.
+    for key in app.store.dump().into_iter().map(|(k, _)| k) {
+        assert!(!key.contains('@') && !key.contains("jane"), "{key}");
+    }
+}
+
+#[test]
+fn the_leak_checker_finds_encoded_markers() {
+    use base64::{engine::general_purpose::*, Engine};
+    let marker = "MARKabc123xyz";
+    for prefix in ["", "a", "ab"] {
+        let raw = format!("{prefix}{marker}\"}}");
+        for encoded in [STANDARD.encode(&raw), URL_SAFE_NO_PAD.encode(&raw)] {
+            assert!(contains_encoded(&format!("xx{encoded}yy"), marker), "missed {raw} as {encoded}");
+        }
+    }
+    assert!(contains_encoded(&format!("log {marker} line"), marker));
+    assert!(!contains_encoded("nothing to see here, not even MARKabc12", marker));
+}
+
+#[tokio::test]
+async fn the_dev_provider_signs_in_the_sample_user_and_the_filter_drops_extras() {
+    let app = spawn_app_with(|t| t.replace("kind = \"oidc\"", "kind = \"dev\"")).await;
+    let first = app.browse(&app.authorize_url(&APP_A, "openid profile email", &[])).await;
+    let page = app.browse(&first.location().unwrap()).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("phone_number"), "the dev page shows what the stand-in sends");
+    let state = url::Url::parse(&first.location().unwrap())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let end = app.walk(&format!("/callback/idp?state={state}&code=dev-approved"), APP_A.redirect_uri).await;
+    let r = app.redeem(&APP_A, &end.code(), &[]).await;
+    let info = app.userinfo(r.json()["access_token"].as_str().unwrap()).await.json();
+    assert_eq!(info["name"], "Sam Sample");
+    assert!(info.get("phone_number").is_none() && info.get("birthdate").is_none());
+}

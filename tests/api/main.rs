@@ -1,0 +1,8 @@
+//! Integration tests: one binary, one module per capability.
+
+mod downstream_hostile;
+mod helpers;
+mod idp;
+mod login;
+mod oidc_client;
+mod upstream_hostile;
