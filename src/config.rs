@@ -57,12 +57,13 @@ struct RawServer {
 struct RawStore {
     kind: String,
     url: Option<String>,
+    urls: Option<Vec<String>>,
     key_prefix: Option<String>,
 }
 
 impl Default for RawStore {
     fn default() -> Self {
-        Self { kind: "memory".into(), url: None, key_prefix: None }
+        Self { kind: "memory".into(), url: None, urls: None, key_prefix: None }
     }
 }
 
@@ -80,6 +81,7 @@ struct RawKeys {
     signing_key: Option<String>,
     signing_key_file: Option<String>,
     pairwise_secret: Option<String>,
+    storage_keys: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -112,6 +114,8 @@ struct RawClient {
     name: Option<String>,
     client_secret: Option<String>,
     redirect_uris: Vec<String>,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
     claims: Vec<String>,
 }
 
@@ -159,6 +163,14 @@ impl ServerConfig {
 pub enum StoreConfig {
     Memory,
     Redis { url: String, key_prefix: String },
+    RedisCluster { urls: Vec<String>, key_prefix: String },
+}
+
+impl StoreConfig {
+    /// Stores shared by several instances need keys shared by all of them.
+    pub fn is_shared(&self) -> bool {
+        !matches!(self, StoreConfig::Memory)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +185,8 @@ pub struct KeysConfig {
     /// PKCS#1 or PKCS#8 PEM RSA private key.
     pub signing_key_pem: Option<SecretString>,
     pub pairwise_secret: Option<SecretString>,
+    /// `"id:base64(32 bytes)"` entries; the first seals new records.
+    pub storage_keys: Vec<SecretString>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -217,6 +231,8 @@ pub struct ClientConfig {
     /// `None` makes a public client, which must use PKCE.
     pub secret: Option<SecretString>,
     pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the user back to (exact match).
+    pub post_logout_redirect_uris: Vec<String>,
     pub claims: BTreeSet<ProfileClaim>,
 }
 
@@ -271,7 +287,18 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
             url: raw.store.url.ok_or_else(|| invalid("store.url", "required when store.kind = \"redis\""))?,
             key_prefix: raw.store.key_prefix.unwrap_or_else(|| "claimgate:".into()),
         },
-        other => return Err(invalid("store.kind", format!("\"{other}\" is not a store kind (memory, redis)"))),
+        "redis-cluster" => StoreConfig::RedisCluster {
+            urls: raw.store.urls.filter(|u| !u.is_empty()).ok_or_else(|| {
+                invalid("store.urls", "a list of node URLs is required when store.kind = \"redis-cluster\"")
+            })?,
+            key_prefix: raw.store.key_prefix.unwrap_or_else(|| "claimgate:".into()),
+        },
+        other => {
+            return Err(invalid(
+                "store.kind",
+                format!("\"{other}\" is not a store kind (memory, redis, redis-cluster)"),
+            ))
+        }
     };
 
     // [notice]
@@ -294,10 +321,27 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
         )),
         (None, None) => None,
     };
+    let storage_keys: Vec<SecretString> = match env("CLAIMGATE_STORAGE_KEYS").filter(|v| !v.is_empty()) {
+        Some(list) => list.split(',').map(|k| SecretString::from(k.trim().to_owned())).collect(),
+        None => raw.keys.storage_keys.unwrap_or_default().into_iter().map(SecretString::from).collect(),
+    };
     let keys = KeysConfig {
         signing_key_pem,
         pairwise_secret: secret(raw.keys.pairwise_secret, "CLAIMGATE_PAIRWISE_SECRET", env),
+        storage_keys,
     };
+    if store.is_shared() {
+        // Generated keys would differ per instance: tokens, subjects and
+        // records would not be readable across them.
+        let missing = [
+            ("keys.signing_key", keys.signing_key_pem.is_none()),
+            ("keys.pairwise_secret", keys.pairwise_secret.is_none()),
+            ("keys.storage_keys", keys.storage_keys.is_empty()),
+        ];
+        if let Some((key, _)) = missing.iter().find(|(_, m)| *m) {
+            return Err(invalid(*key, "required with a shared store: every instance must use the same key"));
+        }
+    }
 
     // [lifetimes]
     let d = Lifetimes::default();
@@ -399,6 +443,13 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
             }
             claims.insert(claim);
         }
+        for (i, uri) in c.post_logout_redirect_uris.iter().enumerate() {
+            let k = key(&format!("post_logout_redirect_uris[{i}]"));
+            let parsed = Url::parse(uri).map_err(|e| invalid(&k, format!("\"{uri}\" is not an absolute URI: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.fragment().is_some() {
+                return Err(invalid(&k, "must be an http(s) URI without a fragment"));
+            }
+        }
         let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
         clients.insert(
             id.clone(),
@@ -407,6 +458,7 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
                 id,
                 secret,
                 redirect_uris: c.redirect_uris,
+                post_logout_redirect_uris: c.post_logout_redirect_uris,
                 claims,
             },
         );
@@ -518,6 +570,14 @@ claims = ["name", "email"]
             }
             _ => panic!("wrong kind"),
         }
+    }
+
+    #[test]
+    fn a_shared_store_needs_shared_keys() {
+        let redis = BASE.replace("[notice]", "[store]\nkind = \"redis\"\nurl = \"redis://127.0.0.1\"\n[notice]");
+        assert!(err(&redis).starts_with("keys.signing_key:"), "{}", err(&redis));
+        let e = err(&BASE.replace("[notice]", "[store]\nkind = \"redis-cluster\"\n[notice]"));
+        assert!(e.starts_with("store.urls:"), "{e}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::config::{ConfigError, KeysConfig};
 use crate::policy::Pseudonymizer;
+use crate::store::seal::Sealer;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use openidconnect::core::{CoreJsonWebKeySet, CoreRsaPrivateSigningKey};
 use openidconnect::{JsonWebKeyId, PrivateSigningKey};
@@ -19,6 +20,8 @@ pub struct Keys {
     pub jwks: CoreJsonWebKeySet,
     pub kid: String,
     pub pseudonymizer: Pseudonymizer,
+    /// Seals every stored record (encryption at rest).
+    pub sealer: std::sync::Arc<Sealer>,
     /// Names of keys that were generated because config had none.
     pub generated: Vec<&'static str>,
 }
@@ -73,6 +76,20 @@ impl Keys {
                 bytes
             }
         };
-        Ok(Keys { signing, jwks, kid, pseudonymizer: Pseudonymizer::new(&pairwise), generated })
+        let sealer = if cfg.storage_keys.is_empty() {
+            generated.push("keys.storage_keys");
+            Sealer::generate()
+        } else {
+            let entries: Vec<String> = cfg.storage_keys.iter().map(|k| k.expose_secret().to_owned()).collect();
+            Sealer::from_config(&entries).map_err(|e| invalid("keys.storage_keys", e.to_string()))?
+        };
+        Ok(Keys {
+            signing,
+            jwks,
+            kid,
+            pseudonymizer: Pseudonymizer::new(&pairwise),
+            sealer: std::sync::Arc::new(sealer),
+            generated,
+        })
     }
 }

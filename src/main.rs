@@ -25,6 +25,14 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Erase every session, code and token of the user(s) who signed in with
+    /// this email address (shared stores only).
+    Erase {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -37,6 +45,16 @@ fn main() -> ExitCode {
             }
             Err(e) => {
                 eprintln!("claimgate: invalid config: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Erase { config, email } => match erase(config, email) {
+            Ok(n) => {
+                println!("erased {n} user(s)");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("claimgate: {e}");
                 ExitCode::FAILURE
             }
         },
@@ -68,4 +86,19 @@ async fn serve(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(port = app.port(), issuer = %public_url, "claimgate listening");
     app.run_until_stopped().await?;
     Ok(())
+}
+
+#[actix_web::main]
+async fn erase(config: PathBuf, email: String) -> Result<usize, Box<dyn std::error::Error>> {
+    let cfg = Config::load(&config)?;
+    if !cfg.store.is_shared() {
+        return Err("store.kind = \"memory\": the data lives inside the serving process; \
+                    erase through the signed-in page /me, or restart the process (the memory store keeps nothing)"
+            .into());
+    }
+    let keys = claimgate::keys::Keys::load(&cfg.keys)?;
+    let store = claimgate::startup::store_from_config(&cfg, std::sync::Arc::new(claimgate::clock::SystemClock)).await?;
+    let records = claimgate::store::records::Records::new(store, keys.sealer.clone(), cfg.lifetimes.session_absolute);
+    // The same keyed hash the login stores: the address itself is never a key.
+    Ok(records.erase_email(&keys.pseudonymizer.email_key(&email)).await?)
 }

@@ -6,6 +6,7 @@ use crate::keys::Keys;
 use crate::op::{self, AppState};
 use crate::store::memory::MemoryStore;
 use crate::store::records::Records;
+use crate::store::redis::RedisStore;
 use crate::store::Store;
 use crate::upstream::{dev::DevProvider, oidc::OidcProvider, UpstreamProvider};
 use actix_web::dev::Server;
@@ -61,7 +62,7 @@ impl Application {
         listener: TcpListener,
         clock: Arc<dyn Clock>,
     ) -> Result<Application, StartupError> {
-        let store = store_from_config(&config, clock.clone())?;
+        let store = store_from_config(&config, clock.clone()).await?;
         Self::build_with_store(config, listener, clock, store).await
     }
 
@@ -78,7 +79,8 @@ impl Application {
         }
         let providers = build_providers(&config).await?;
         let issuer = config.server.issuer();
-        let state = web::Data::new(AppState { config, issuer, keys, records: Records::new(store), providers, clock });
+        let records = Records::new(store, keys.sealer.clone(), config.lifetimes.session_absolute);
+        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock });
         let port = listener.local_addr().map_err(|source| StartupError::Listen { addr: "?".into(), source })?.port();
         let server_state = state.clone();
         let server = HttpServer::new(move || App::new().app_data(server_state.clone()).configure(routes))
@@ -102,17 +104,19 @@ impl Application {
 }
 
 /// The store `[store]` names.
-pub fn store_from_config(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StartupError> {
-    match &config.store {
+pub async fn store_from_config(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StartupError> {
+    let failed = |e: crate::store::StoreError| StartupError::Store(e.to_string());
+    Ok(match &config.store {
         StoreConfig::Memory => {
             let store = MemoryStore::new(clock);
             store.spawn_sweeper(Duration::from_secs(30));
-            Ok(store)
+            store
         }
-        StoreConfig::Redis { .. } => {
-            Err(StartupError::Store("the redis store is not available in this version yet".into()))
+        StoreConfig::Redis { url, key_prefix } => Arc::new(RedisStore::connect(url, key_prefix).await.map_err(failed)?),
+        StoreConfig::RedisCluster { urls, key_prefix } => {
+            Arc::new(RedisStore::connect_cluster(urls, key_prefix).await.map_err(failed)?)
         }
-    }
+    })
 }
 
 async fn build_providers(config: &Config) -> Result<BTreeMap<String, Arc<dyn UpstreamProvider>>, StartupError> {
@@ -154,5 +158,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/dev/{provider}/authorize", web::get().to(op::callback::dev_authorize))
         .route("/token", web::post().to(op::token::token))
         .route("/userinfo", web::get().to(op::userinfo::userinfo))
-        .route("/userinfo", web::post().to(op::userinfo::userinfo));
+        .route("/userinfo", web::post().to(op::userinfo::userinfo))
+        .route("/revoke", web::post().to(op::revoke::revoke))
+        .route("/logout", web::get().to(op::logout::logout_get))
+        .route("/logout", web::post().to(op::logout::logout_post))
+        .route("/me", web::get().to(op::me::me))
+        .route("/me/erase", web::post().to(op::me::erase));
 }

@@ -74,7 +74,7 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpRespon
         match session::current(state, req).await {
             Ok(Some((id, s))) => {
                 tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
-                return issue_code(state, request, &id, s.auth_time).await;
+                return issue_code(state, request, &id, s.auth_time, &s.user_key).await;
             }
             Ok(None) => {}
             Err(e) => {
@@ -204,10 +204,11 @@ pub async fn issue_code(
     request: AuthorizationRequest,
     session: &str,
     auth_time: i64,
+    user: &crate::policy::UserKey,
 ) -> HttpResponse {
     let code = random_handle();
     let record = AuthCode { request, session: session.to_owned(), auth_time };
-    if let Err(e) = state.records.put_code(&code, &record, state.config.lifetimes.code).await {
+    if let Err(e) = state.records.put_code(&code, &record, state.config.lifetimes.code, user).await {
         tracing::error!(error = %e, "store failed while issuing a code");
         return app_error(state, &record.request, "server_error", "the code could not be stored");
     }

@@ -87,9 +87,10 @@ pub async fn callback(
         outcome = "success", "login"
     );
 
+    let user_key = outcome.user_key.clone();
     match open_session(&state, &req, outcome.user_key, outcome.profile, &provider_id).await {
         Ok((id, auth_time)) => {
-            let mut response = issue_code(&state, pending.request, &id, auth_time).await;
+            let mut response = issue_code(&state, pending.request, &id, auth_time, &user_key).await;
             if let Err(e) = response.add_cookie(&session::session_cookie(&state, &id)) {
                 tracing::error!(error = %e, "could not set the session cookie");
             }
@@ -117,8 +118,9 @@ async fn open_session(
     provider: &str,
 ) -> Result<(String, i64), crate::store::StoreError> {
     if let Some(old) = session::session_id(state, req) {
-        state.records.delete_session(&old).await?;
+        state.records.end_session(&old).await?;
     }
+    let email_key = profile.email.as_deref().map(|e| state.keys.pseudonymizer.email_key(e));
     let now = state.now();
     let record = Session {
         user_key,
@@ -126,10 +128,11 @@ async fn open_session(
         provider: provider.to_owned(),
         auth_time: now,
         expires_at: now + state.config.lifetimes.session_absolute.as_secs() as i64,
+        disclosures: Vec::new(),
     };
     let id = random_handle();
     let ttl = session::remaining(state, &record).unwrap_or(state.config.lifetimes.session_idle);
-    state.records.put_session(&id, &record, ttl).await?;
+    state.records.open_session(&id, &record, ttl, email_key.as_deref()).await?;
     Ok((id, now))
 }
 

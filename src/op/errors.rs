@@ -30,6 +30,10 @@ impl TokenError {
     pub fn server_error() -> Self {
         Self::new("server_error", "the server could not complete the request")
     }
+    /// The store is down or slow: a fast 503 the client may retry.
+    pub fn unavailable() -> Self {
+        Self::new("temporarily_unavailable", "the service is temporarily unavailable; try again")
+    }
 }
 
 impl ResponseError for TokenError {
@@ -37,6 +41,7 @@ impl ResponseError for TokenError {
         match self.error {
             "invalid_client" => StatusCode::UNAUTHORIZED,
             "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
+            "temporarily_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -70,24 +75,34 @@ impl BearerError {
     pub fn invalid_request(d: &'static str) -> Self {
         Self { error: Some("invalid_request"), description: d }
     }
+    pub fn unavailable() -> Self {
+        Self {
+            error: Some("temporarily_unavailable"),
+            description: "the service is temporarily unavailable; try again",
+        }
+    }
 }
 
 impl ResponseError for BearerError {
     fn status_code(&self) -> StatusCode {
         match self.error {
             Some("invalid_request") => StatusCode::BAD_REQUEST,
-            Some("server_error") => StatusCode::INTERNAL_SERVER_ERROR,
+            Some("temporarily_unavailable") => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let challenge = match self.error {
+            Some("temporarily_unavailable") => String::new(),
             Some(e) => format!("Bearer realm=\"claimgate\", error=\"{e}\", error_description=\"{}\"", self.description),
             None => "Bearer realm=\"claimgate\"".to_string(),
         };
         let mut res = HttpResponse::build(self.status_code());
-        res.insert_header((header::WWW_AUTHENTICATE, challenge)).insert_header((header::CACHE_CONTROL, "no-store"));
+        if !challenge.is_empty() {
+            res.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        res.insert_header((header::CACHE_CONTROL, "no-store"));
         match self.error {
             Some(e) => res.json(json!({ "error": e, "error_description": self.description })),
             None => res.finish(),

@@ -28,6 +28,13 @@ pub fn session_cookie(state: &AppState, id: &str) -> Cookie<'static> {
         .finish()
 }
 
+/// A cookie that removes the session cookie.
+pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
+    let mut c = session_cookie(state, "");
+    c.make_removal();
+    c
+}
+
 pub fn session_id(state: &AppState, req: &HttpRequest) -> Option<String> {
     req.cookie(cookie_name(state)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
 }
@@ -50,7 +57,7 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(Stri
             Ok(Some((id, session)))
         }
         None => {
-            state.records.delete_session(&id).await?;
+            state.records.end_session(&id).await?;
             Ok(None)
         }
     }

@@ -6,7 +6,7 @@ use super::errors::{parse_params, TokenError};
 use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::policy::disclosure::{claim_values, released, Scopes};
-use crate::store::records::{random_handle, AccessGrant};
+use crate::store::records::{random_handle, AccessGrant, Disclosure};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -48,7 +48,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "store failed at token");
-            TokenError::server_error()
+            TokenError::unavailable()
         })?
         .ok_or_else(|| {
             tracing::warn!(client = %client.id, reason = "unknown_or_used_code", "token refused");
@@ -76,12 +76,12 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
         (None, None) => {}
     }
 
-    let session = match state.records.get_session(&grant.session).await {
+    let mut session = match state.records.get_session(&grant.session).await {
         Ok(Some(s)) => s,
         Ok(None) => return Err(TokenError::invalid_grant("the sign-in session has ended")),
         Err(e) => {
             tracing::error!(error = %e, "store failed at token");
-            return Err(TokenError::server_error());
+            return Err(TokenError::unavailable());
         }
     };
     let Some(session_left) = session::remaining(&state, &session) else {
@@ -92,13 +92,24 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     let access_token = random_handle();
     let access =
         AccessGrant { client_id: client.id.clone(), session: grant.session.clone(), scope: request.scope.clone() };
-    state.records.put_access(&access_token, &access, lifetime).await.map_err(|e| {
-        tracing::error!(error = %e, "store failed at token");
-        TokenError::server_error()
-    })?;
-
     let scopes = Scopes::parse(&request.scope);
     let claims = released(&client.claims, &scopes);
+    // Remember the release for the user's own view (/me).
+    session.disclosures.retain(|d| d.client_id != client.id);
+    session.disclosures.push(Disclosure {
+        client_id: client.id.clone(),
+        claims: claims.iter().map(|c| c.as_str().to_owned()).collect(),
+        at: state.now(),
+    });
+    let stored = async {
+        state.records.put_access(&access_token, &access, lifetime, &session.user_key).await?;
+        state.records.put_session(&grant.session, &session, session_left).await
+    };
+    stored.await.map_err(|e| {
+        tracing::error!(error = %e, "store failed at token");
+        TokenError::unavailable()
+    })?;
+
     let values = claim_values(&session.profile, &claims);
     let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
     let now = state.clock.now();
@@ -153,7 +164,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
 
 /// RFC 6749 §2.3.1: HTTP Basic (form-urlencoded id and secret) or the
 /// client_secret_post parameters; exactly one method per request.
-fn authenticate<'a>(
+pub fn authenticate<'a>(
     state: &'a AppState,
     req: &HttpRequest,
     params: &HashMap<String, String>,

@@ -10,7 +10,7 @@ pub async fn userinfo(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let token = bearer(&req)?;
     let failed = |e: crate::store::StoreError| {
         tracing::error!(error = %e, "store failed at userinfo");
-        BearerError { error: Some("server_error"), description: "the server could not complete the request" }
+        BearerError::unavailable()
     };
     let grant = state.records.get_access(&token).await.map_err(failed)?.ok_or_else(BearerError::invalid_token)?;
     let session = state.records.get_session(&grant.session).await.map_err(failed)?;

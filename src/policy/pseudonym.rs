@@ -15,6 +15,11 @@ impl UserKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A user key read back from an index (it was derived before storing).
+    pub fn from_stored(key: String) -> Self {
+        UserKey(key)
+    }
 }
 
 impl std::fmt::Debug for UserKey {
@@ -53,6 +58,18 @@ impl Pseudonymizer {
 
     pub fn user_key(&self, upstream_issuer: &str, upstream_subject: &str) -> UserKey {
         UserKey(self.mac("claimgate/user-key/v1", &[upstream_issuer, upstream_subject]))
+    }
+
+    /// The key of the index from an email address to its users (erasure by
+    /// email): a keyed hash, so the store never holds the address as a key.
+    pub fn email_key(&self, email: &str) -> String {
+        self.mac("claimgate/email-index/v1", &[&email.trim().to_lowercase()])
+    }
+
+    /// The anti-CSRF token of a session's forms (sign-out, erasure): bound
+    /// to the session, so a form from one session is useless in another.
+    pub fn csrf_token(&self, session_id: &str) -> String {
+        self.mac("claimgate/csrf/v1", &[session_id])
     }
 
     /// The subject an app sees: different per app, so apps cannot correlate users.

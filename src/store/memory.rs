@@ -4,12 +4,17 @@ use super::{Store, StoreError};
 use crate::clock::Clock;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
+enum Value {
+    Bytes(Vec<u8>),
+    Set(BTreeSet<String>),
+}
+
 struct Entry {
-    value: Vec<u8>,
+    value: Value,
     expires_at: DateTime<Utc>,
 }
 
@@ -54,9 +59,19 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    /// Every stored value (tests: prove what is and is not stored).
+    /// Every stored key and value; sets as their members joined by spaces
+    /// (tests: prove what is and is not stored).
     pub fn dump(&self) -> Vec<(String, Vec<u8>)> {
-        self.lock().iter().map(|(k, e)| (k.clone(), e.value.clone())).collect()
+        self.lock()
+            .iter()
+            .map(|(k, e)| {
+                let v = match &e.value {
+                    Value::Bytes(b) => b.clone(),
+                    Value::Set(s) => s.iter().cloned().collect::<Vec<_>>().join(" ").into_bytes(),
+                };
+                (k.clone(), v)
+            })
+            .collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
@@ -64,43 +79,83 @@ impl MemoryStore {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn live(&self, entries: &mut HashMap<String, Entry>, key: &str) -> bool {
-        match entries.get(key) {
-            Some(e) if e.expires_at > self.clock.now() => true,
-            Some(_) => {
-                entries.remove(key);
-                false
-            }
-            None => false,
+    /// The live entry at `key`; an expired one is removed on the way.
+    fn live<'a>(&self, entries: &'a mut HashMap<String, Entry>, key: &str) -> Option<&'a mut Entry> {
+        if entries.get(key).is_some_and(|e| e.expires_at <= self.clock.now()) {
+            entries.remove(key);
         }
+        entries.get_mut(key)
     }
+
+    fn expiry(&self, ttl: Duration) -> Result<DateTime<Utc>, StoreError> {
+        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(self.clock.now() + ttl)
+    }
+}
+
+fn wrong_type(key: &str) -> StoreError {
+    StoreError::Corrupt(format!("{key} holds another kind of value"))
 }
 
 #[async_trait]
 impl Store for MemoryStore {
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
-        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let expires_at = self.clock.now() + ttl;
-        self.lock().insert(key.to_owned(), Entry { value: value.to_vec(), expires_at });
+        let expires_at = self.expiry(ttl)?;
+        self.lock().insert(key.to_owned(), Entry { value: Value::Bytes(value.to_vec()), expires_at });
         Ok(())
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut entries = self.lock();
-        Ok(self.live(&mut entries, key).then(|| entries[key].value.clone()))
+        match self.live(&mut self.lock(), key).map(|e| &e.value) {
+            Some(Value::Bytes(b)) => Ok(Some(b.clone())),
+            Some(Value::Set(_)) => Err(wrong_type(key)),
+            None => Ok(None),
+        }
     }
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let mut entries = self.lock();
-        if self.live(&mut entries, key) {
-            Ok(entries.remove(key).map(|e| e.value))
-        } else {
-            Ok(None)
+        match self.live(&mut entries, key).map(|e| &e.value) {
+            Some(Value::Bytes(_)) => match entries.remove(key).map(|e| e.value) {
+                Some(Value::Bytes(b)) => Ok(Some(b)),
+                _ => Ok(None),
+            },
+            Some(Value::Set(_)) => Err(wrong_type(key)),
+            None => Ok(None),
         }
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.lock().remove(key);
+        Ok(())
+    }
+
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError> {
+        let expires_at = self.expiry(ttl)?;
+        let mut entries = self.lock();
+        match self.live(&mut entries, key) {
+            Some(Entry { value: Value::Set(set), expires_at: at }) => {
+                set.insert(member.to_owned());
+                *at = (*at).max(expires_at);
+            }
+            Some(_) => return Err(wrong_type(key)),
+            None => {
+                let value = Value::Set(BTreeSet::from([member.to_owned()]));
+                entries.insert(key.to_owned(), Entry { value, expires_at });
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {
+        match self.live(&mut self.lock(), key).map(|e| &e.value) {
+            Some(Value::Set(s)) => Ok(s.iter().cloned().collect()),
+            Some(Value::Bytes(_)) => Err(wrong_type(key)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }
 }
@@ -110,45 +165,22 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
 
-    fn store() -> (Arc<MemoryStore>, Arc<ManualClock>) {
-        let clock = Arc::new(ManualClock::new(Utc::now()));
-        (MemoryStore::new(clock.clone()), clock)
+    #[tokio::test]
+    async fn conformance() {
+        crate::store::conformance::run_all(MemoryStore::new(Arc::new(crate::clock::SystemClock)), "t:").await;
     }
 
     #[tokio::test]
-    async fn put_get_expire() {
-        let (s, clock) = store();
+    async fn expiry_removes_records_with_a_fixed_clock() {
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let s = MemoryStore::new(clock.clone());
         s.put("k", b"v", Duration::from_secs(60)).await.unwrap();
-        assert_eq!(s.get("k").await.unwrap().as_deref(), Some(&b"v"[..]));
+        s.put("long", b"v", Duration::from_secs(100)).await.unwrap();
+        s.set_add("set", "m", Duration::from_secs(60)).await.unwrap();
         clock.advance(chrono::Duration::seconds(61));
         assert_eq!(s.get("k").await.unwrap(), None);
-        assert!(s.is_empty(), "an expired record must be removed, not only hidden");
-    }
-
-    #[tokio::test]
-    async fn sweep_removes_expired_records() {
-        let (s, clock) = store();
-        s.put("short", b"v", Duration::from_secs(1)).await.unwrap();
-        s.put("long", b"v", Duration::from_secs(100)).await.unwrap();
-        clock.advance(chrono::Duration::seconds(2));
+        assert_eq!(s.len(), 2, "an expired record must be removed, not only hidden");
         s.sweep();
-        assert_eq!(s.len(), 1);
-    }
-
-    #[tokio::test]
-    async fn take_is_single_use_under_concurrency() {
-        let (s, _) = store();
-        s.put("code", b"v", Duration::from_secs(60)).await.unwrap();
-        let tasks: Vec<_> = (0..32)
-            .map(|_| {
-                let s = s.clone();
-                tokio::spawn(async move { s.take("code").await.unwrap().is_some() })
-            })
-            .collect();
-        let mut winners = 0;
-        for t in tasks {
-            winners += t.await.unwrap() as usize;
-        }
-        assert_eq!(winners, 1);
+        assert_eq!(s.len(), 1, "the sweeper removes expired sets too");
     }
 }

@@ -1,8 +1,11 @@
 //! Storage: one small backend-neutral trait ([`Store`]), the embedded memory
 //! backend, and typed records on top ([`records`]). Every record has a TTL.
 
+pub mod conformance;
 pub mod memory;
 pub mod records;
+pub mod redis;
+pub mod seal;
 
 use async_trait::async_trait;
 use std::time::Duration;
@@ -26,4 +29,11 @@ pub trait Store: Send + Sync + 'static {
     /// Gets and deletes atomically: of concurrent takers, exactly one wins.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Adds `member` to the set at `key`, which then lives at least `ttl`
+    /// from now (an index of records, for logout and erasure).
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError>;
+    /// The members of the set at `key` (empty when there is none).
+    async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError>;
+    /// Whether the store answers (readiness).
+    async fn ping(&self) -> Result<(), StoreError>;
 }

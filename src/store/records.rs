@@ -1,9 +1,20 @@
-//! The typed records claimgate stores, their keys and their lifetimes.
+//! The typed records claimgate stores, their keys, lifetimes and indexes.
 //!
 //! Keys are `kind:` + SHA-256 of a random handle (the value the browser or
 //! app holds), so a store dump gives no usable code, token or cookie, and no
-//! key is ever derived from an email.
+//! key is ever derived from an email. Every value is sealed ([`Sealer`]).
+//!
+//! Indexes make logout and erasure one operation each:
+//! - `idx:user:{user key}` → every record key of that user (sessions, their
+//!   indexes, codes, access tokens);
+//! - `idx:session:{hash}` → the access tokens issued under one session;
+//! - `idx:email:{keyed hash of the address}` → the user keys that signed in
+//!   with it (for `claimgate erase --email`).
+//!
+//! Indexes live as long as their longest member; a member that expired
+//! before its index is simply a key that no longer exists.
 
+use super::seal::Sealer;
 use super::{Store, StoreError};
 use crate::policy::{Profile, UserKey};
 use crate::upstream::UpstreamPending;
@@ -23,6 +34,18 @@ pub fn random_handle() -> String {
 
 fn key(kind: &str, handle: &str) -> String {
     format!("{kind}:{}", URL_SAFE_NO_PAD.encode(Sha256::digest(handle.as_bytes())))
+}
+
+fn user_index(user: &UserKey) -> String {
+    format!("idx:user:{}", user.as_str())
+}
+
+fn session_index(session: &str) -> String {
+    key("idx:session", session)
+}
+
+fn email_index(email_key: &str) -> String {
+    format!("idx:email:{email_key}")
 }
 
 /// A downstream authorization request waiting for the upstream login.
@@ -62,6 +85,17 @@ pub struct Session {
     pub auth_time: i64,
     /// Absolute end of the session (unix seconds), whatever its activity.
     pub expires_at: i64,
+    /// Apps that received tokens in this session, and when (unix seconds).
+    #[serde(default)]
+    pub disclosures: Vec<Disclosure>,
+}
+
+/// One release of claims to an app (shown to the user on `/me`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Disclosure {
+    pub client_id: String,
+    pub claims: Vec<String>,
+    pub at: i64,
 }
 
 /// An opaque access token's grant. It points at the session, so ending the
@@ -76,20 +110,44 @@ pub struct AccessGrant {
 #[derive(Clone)]
 pub struct Records {
     store: Arc<dyn Store>,
+    sealer: Arc<Sealer>,
+    /// How long user and email indexes live: the longest record lifetime.
+    index_ttl: Duration,
 }
 
 impl Records {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn Store>, sealer: Arc<Sealer>, index_ttl: Duration) -> Self {
+        Self { store, sealer, index_ttl }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     async fn put<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.store.put(key, &bytes, ttl).await
+        self.store.put(key, &self.sealer.seal(key, &bytes)?, ttl).await
     }
 
-    fn decode<T: DeserializeOwned>(bytes: Option<Vec<u8>>) -> Result<Option<T>, StoreError> {
-        bytes.map(|b| serde_json::from_slice(&b).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
+    fn open<T: DeserializeOwned>(&self, key: &str, bytes: Option<Vec<u8>>) -> Result<Option<T>, StoreError> {
+        bytes
+            .map(|b| {
+                let plain = self.sealer.open(key, &b)?;
+                serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .transpose()
+    }
+
+    async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.open(key, self.store.get(key).await?)
+    }
+
+    async fn take<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.open(key, self.store.take(key).await?)
+    }
+
+    async fn index(&self, user: &UserKey, record_key: &str) -> Result<(), StoreError> {
+        self.store.set_add(&user_index(user), record_key, self.index_ttl).await
     }
 
     pub async fn put_pending(&self, state: &str, p: &PendingLogin, ttl: Duration) -> Result<(), StoreError> {
@@ -98,36 +156,100 @@ impl Records {
 
     /// Single use: a replayed callback finds nothing.
     pub async fn take_pending(&self, state: &str) -> Result<Option<PendingLogin>, StoreError> {
-        Self::decode(self.store.take(&key("pending", state)).await?)
+        self.take(&key("pending", state)).await
     }
 
-    pub async fn put_code(&self, code: &str, c: &AuthCode, ttl: Duration) -> Result<(), StoreError> {
-        self.put(&key("code", code), c, ttl).await
+    pub async fn put_code(&self, code: &str, c: &AuthCode, ttl: Duration, user: &UserKey) -> Result<(), StoreError> {
+        let k = key("code", code);
+        self.index(user, &k).await?;
+        self.put(&k, c, ttl).await
     }
 
     /// Single use, atomically: of two racing redemptions one wins.
     pub async fn take_code(&self, code: &str) -> Result<Option<AuthCode>, StoreError> {
-        Self::decode(self.store.take(&key("code", code)).await?)
+        self.take(&key("code", code)).await
     }
 
+    /// Stores a new session and indexes it under its user (and, for
+    /// erasure by address, under the keyed hash of the user's email).
+    pub async fn open_session(
+        &self,
+        id: &str,
+        s: &Session,
+        ttl: Duration,
+        email_key: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let k = key("session", id);
+        self.index(&s.user_key, &k).await?;
+        self.index(&s.user_key, &session_index(id)).await?;
+        if let Some(email_key) = email_key {
+            self.store.set_add(&email_index(email_key), s.user_key.as_str(), self.index_ttl).await?;
+        }
+        self.put(&k, s, ttl).await
+    }
+
+    /// Rewrites a session (activity, disclosures) with a new TTL.
     pub async fn put_session(&self, id: &str, s: &Session, ttl: Duration) -> Result<(), StoreError> {
         self.put(&key("session", id), s, ttl).await
     }
 
     pub async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        Self::decode(self.store.get(&key("session", id)).await?)
+        self.get(&key("session", id)).await
     }
 
-    pub async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-        self.store.delete(&key("session", id)).await
+    /// Ends a session and every access token issued under it.
+    pub async fn end_session(&self, id: &str) -> Result<(), StoreError> {
+        let idx = session_index(id);
+        for member in self.store.set_members(&idx).await? {
+            self.store.delete(&member).await?;
+        }
+        self.store.delete(&key("session", id)).await?;
+        self.store.delete(&idx).await
     }
 
-    pub async fn put_access(&self, token: &str, g: &AccessGrant, ttl: Duration) -> Result<(), StoreError> {
-        self.put(&key("access", token), g, ttl).await
+    pub async fn put_access(
+        &self,
+        token: &str,
+        g: &AccessGrant,
+        ttl: Duration,
+        user: &UserKey,
+    ) -> Result<(), StoreError> {
+        let k = key("access", token);
+        self.index(user, &k).await?;
+        self.store.set_add(&session_index(&g.session), &k, ttl).await?;
+        self.put(&k, g, ttl).await
     }
 
     pub async fn get_access(&self, token: &str) -> Result<Option<AccessGrant>, StoreError> {
-        Self::decode(self.store.get(&key("access", token)).await?)
+        self.get(&key("access", token)).await
+    }
+
+    pub async fn delete_access(&self, token: &str) -> Result<(), StoreError> {
+        self.store.delete(&key("access", token)).await
+    }
+
+    /// Erases everything of one user: sessions, their indexes, codes and
+    /// tokens. Returns how many index entries were processed.
+    pub async fn erase_user(&self, user: &UserKey) -> Result<usize, StoreError> {
+        let idx = user_index(user);
+        let members = self.store.set_members(&idx).await?;
+        for member in &members {
+            self.store.delete(member).await?;
+        }
+        self.store.delete(&idx).await?;
+        Ok(members.len())
+    }
+
+    /// Erases every user who signed in with this email address (keyed hash).
+    /// Returns the number of users erased.
+    pub async fn erase_email(&self, email_key: &str) -> Result<usize, StoreError> {
+        let idx = email_index(email_key);
+        let users = self.store.set_members(&idx).await?;
+        for user in &users {
+            self.erase_user(&UserKey::from_stored(user.clone())).await?;
+        }
+        self.store.delete(&idx).await?;
+        Ok(users.len())
     }
 }
 

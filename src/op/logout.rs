@@ -1,0 +1,149 @@
+//! `GET|POST /logout`: OpenID Connect RP-Initiated Logout 1.0. Ends the SSO
+//! session and every access token issued under it. With a valid
+//! `id_token_hint` for the signed-in user it acts at once; otherwise it asks
+//! the user to confirm with a CSRF-protected form, so a third-party page
+//! cannot sign users out.
+
+use super::errors::parse_params;
+use super::{session, AppState};
+use crate::pages;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
+use openidconnect::{ClientId, IssuerUrl, Nonce};
+use std::collections::HashMap;
+use std::str::FromStr;
+use subtle::ConstantTimeEq;
+use url::Url;
+
+pub async fn logout_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    logout(&req, &state, req.query_string(), false).await
+}
+
+pub async fn logout_post(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+    match std::str::from_utf8(&body) {
+        Ok(form) => logout(&req, &state, form, true).await,
+        Err(_) => bad("The request is not valid form data."),
+    }
+}
+
+fn bad(message: &str) -> HttpResponse {
+    pages::error(StatusCode::BAD_REQUEST, "This sign-out request is not valid", message, None)
+}
+
+/// The (client id, pairwise subject) an ID token names, if claimgate signed
+/// it. Expired hints are fine: logout often comes long after sign-in.
+fn verify_hint(state: &AppState, hint: &str) -> Option<(String, String)> {
+    let token = CoreIdToken::from_str(hint).ok()?;
+    let verifier = CoreIdTokenVerifier::new_public_client(
+        ClientId::new(String::new()),
+        IssuerUrl::new(state.issuer.clone()).ok()?,
+        state.keys.jwks.clone(),
+    )
+    .require_audience_match(false)
+    .set_time_fn(|| chrono::DateTime::UNIX_EPOCH);
+    let claims = token.claims(&verifier, |_: Option<&Nonce>| Ok(())).ok()?;
+    let [aud] = claims.audiences().as_slice() else { return None };
+    Some((aud.to_string(), claims.subject().to_string()))
+}
+
+async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -> HttpResponse {
+    let params: HashMap<String, String> = match parse_params(raw) {
+        Ok(p) => p,
+        Err(e) => return bad(&e),
+    };
+    let hint = match params.get("id_token_hint") {
+        Some(h) => match verify_hint(state, h) {
+            Some(v) => Some(v),
+            None => return bad("The id_token_hint was not issued by this service."),
+        },
+        None => None,
+    };
+    let client_id = match (hint.as_ref().map(|(c, _)| c), params.get("client_id")) {
+        (Some(a), Some(b)) if a != b => return bad("client_id does not match the id_token_hint."),
+        (a, b) => a.or(b).cloned(),
+    };
+    // Where to go afterwards: only a URI the client registered, exactly.
+    let back = match params.get("post_logout_redirect_uri") {
+        Some(uri) => {
+            let Some(client) = client_id.as_deref().and_then(|c| state.client(c)) else {
+                return bad("post_logout_redirect_uri needs a client_id or an id_token_hint.");
+            };
+            if !client.post_logout_redirect_uris.iter().any(|u| u == uri) {
+                return bad("The return address is not registered for this application.");
+            }
+            let mut url = Url::parse(uri).expect("validated at start-up");
+            if let Some(s) = params.get("state") {
+                url.query_pairs_mut().append_pair("state", s);
+            }
+            Some(url.to_string())
+        }
+        None => None,
+    };
+
+    let current = match session::current(state, req).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at logout");
+            return pages::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Sign-out is unavailable",
+                "Please try again in a moment.",
+                None,
+            );
+        }
+    };
+    let Some((id, s)) = current else {
+        return done(state, back);
+    };
+    let hint_is_this_user = hint
+        .as_ref()
+        .is_some_and(|(client, sub)| *sub == state.keys.pseudonymizer.pairwise_subject(client, &s.user_key));
+    let confirmed = is_post
+        && params
+            .get("csrf")
+            .is_some_and(|t| bool::from(t.as_bytes().ct_eq(state.keys.pseudonymizer.csrf_token(&id).as_bytes())));
+    if !hint_is_this_user && !confirmed {
+        return confirm_page(state, &id, &params);
+    }
+    if let Err(e) = state.records.end_session(&id).await {
+        tracing::error!(error = %e, "store failed at logout");
+        return pages::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sign-out is unavailable",
+            "Please try again in a moment.",
+            None,
+        );
+    }
+    tracing::info!(client = client_id.as_deref().unwrap_or(""), outcome = "signed_out", "logout");
+    done(state, back)
+}
+
+fn done(state: &AppState, back: Option<String>) -> HttpResponse {
+    let mut response = match back {
+        Some(url) => HttpResponse::Found().insert_header((header::LOCATION, url)).finish(),
+        None => pages::html(
+            StatusCode::OK,
+            pages::page("Signed out", "<h1>You are signed out</h1><p>Your claimgate session has ended.</p>"),
+        ),
+    };
+    let _ = response.add_cookie(&session::removal_cookie(state));
+    response
+}
+
+fn confirm_page(state: &AppState, session_id: &str, params: &HashMap<String, String>) -> HttpResponse {
+    use html_escape::encode_double_quoted_attribute as attr;
+    let mut hidden = String::new();
+    for key in ["client_id", "post_logout_redirect_uri", "state"] {
+        if let Some(v) = params.get(key) {
+            hidden.push_str(&format!("<input type=\"hidden\" name=\"{key}\" value=\"{}\">", attr(v)));
+        }
+    }
+    let body = format!(
+        "<h1>Sign out?</h1><p>This ends your claimgate session and the access of every app you signed in to through it.</p>\
+<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{hidden}\
+<button type=\"submit\">Sign out</button></form>",
+        attr(&state.keys.pseudonymizer.csrf_token(session_id))
+    );
+    pages::html(StatusCode::OK, pages::page("Sign out", &body))
+}

@@ -1,0 +1,113 @@
+//! `/me`: the signed-in user's own view — what claimgate stores about them,
+//! which apps received what and when — with sign-out and erasure.
+
+use super::{session, AppState};
+use crate::pages;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
+use subtle::ConstantTimeEq;
+
+fn when(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
+}
+
+fn unavailable() -> HttpResponse {
+    pages::error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "Please try again in a moment.", None)
+}
+
+pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let (id, s) = match session::current(&state, &req).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return pages::html(
+                StatusCode::OK,
+                pages::page(
+                    "Your data",
+                    "<h1>You are not signed in</h1><p>claimgate holds no session for this browser.</p>",
+                ),
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at /me");
+            return unavailable();
+        }
+    };
+    let field = |label: &str, v: &Option<String>| match v {
+        Some(v) => format!("<li>{label}: {}</li>", text(v)),
+        None => format!("<li>{label}: not stored</li>"),
+    };
+    let mut apps = String::new();
+    for d in &s.disclosures {
+        let name = state.client(&d.client_id).map(|c| c.name.as_str()).unwrap_or(&d.client_id);
+        let claims = if d.claims.is_empty() { "only a pseudonymous identifier".into() } else { d.claims.join(", ") };
+        apps.push_str(&format!("<li>{} received {} on {}</li>", text(name), text(&claims), when(d.at)));
+    }
+    if apps.is_empty() {
+        apps = "<li>No app has received anything in this session.</li>".into();
+    }
+    let csrf = attr(&state.keys.pseudonymizer.csrf_token(&id)).to_string();
+    let body = format!(
+        "<h1>What claimgate stores about you</h1><ul>{}{}{}</ul>\
+<p>Nothing else from your {} account is kept. Signed in {}; this session ends by {} at the latest.</p>\
+<h2>Apps in this session</h2><ul>{apps}</ul>\
+<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form>\
+<form method=\"post\" action=\"/me/erase\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+<p><button type=\"submit\">Delete my data</button></p></form>",
+        field("Name", &s.profile.name),
+        field("Email address", &s.profile.email),
+        field("Profile picture", &s.profile.picture),
+        text(&s.provider),
+        when(s.auth_time),
+        when(s.expires_at),
+    );
+    pages::html(StatusCode::OK, pages::page("Your data", &body))
+}
+
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Erases every session, code and token of the signed-in user.
+pub async fn erase(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> HttpResponse {
+    let (id, s) = match session::current(&state, &req).await {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "Not signed in",
+                "There is nothing to delete for this browser.",
+                None,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at erase");
+            return unavailable();
+        }
+    };
+    let expected = state.keys.pseudonymizer.csrf_token(&id);
+    if !bool::from(form.csrf.as_bytes().ct_eq(expected.as_bytes())) {
+        return pages::error(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "This form has expired. Please open the page again.",
+            None,
+        );
+    }
+    match state.records.erase_user(&s.user_key).await {
+        Ok(_) => {
+            tracing::info!(outcome = "erased", by = "user", "erasure");
+            let mut r = pages::html(
+                StatusCode::OK,
+                pages::page("Deleted", "<h1>Your data is deleted</h1><p>claimgate holds nothing about you any more. Apps that received your name, email or picture keep their own copies under their own privacy policies.</p>"),
+            );
+            let _ = r.add_cookie(&session::removal_cookie(&state));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at erase");
+            unavailable()
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! `POST /revoke` (RFC 7009): an app revokes one of its access tokens.
+
+use super::errors::{parse_params, TokenError};
+use super::token::authenticate;
+use super::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, TokenError> {
+    let form = std::str::from_utf8(&body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
+    let params = parse_params(form).map_err(TokenError::invalid_request)?;
+    let client = authenticate(&state, &req, &params)?;
+    let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
+    let unavailable = |e: crate::store::StoreError| {
+        tracing::error!(error = %e, "store failed at revoke");
+        TokenError::unavailable()
+    };
+    // §2.2: unknown, expired and (to avoid an oracle) other clients' tokens
+    // all answer 200; only the owner's token is actually revoked.
+    if let Some(grant) = state.records.get_access(token).await.map_err(unavailable)? {
+        if grant.client_id == client.id {
+            state.records.delete_access(token).await.map_err(unavailable)?;
+            tracing::info!(client = %client.id, outcome = "revoked", "token revocation");
+        } else {
+            tracing::warn!(client = %client.id, reason = "token_of_another_client", "token revocation refused");
+        }
+    }
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).finish())
+}

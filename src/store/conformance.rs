@@ -1,0 +1,73 @@
+//! The conformance suite every [`Store`] backend must pass (memory, Redis,
+//! Redis Cluster). Public so that integration tests can run it against a
+//! real Redis. Every key it writes starts with `prefix` and is deleted.
+
+use super::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn run_all(store: Arc<dyn Store>, prefix: &str) {
+    put_get_delete(&*store, prefix).await;
+    expiry(&*store, prefix).await;
+    take_is_atomic(store.clone(), prefix).await;
+    sets(&*store, prefix).await;
+    store.ping().await.expect("ping");
+}
+
+async fn put_get_delete(s: &dyn Store, p: &str) {
+    let k = format!("{p}pgd");
+    assert_eq!(s.get(&k).await.unwrap(), None);
+    s.put(&k, b"one", Duration::from_secs(30)).await.unwrap();
+    assert_eq!(s.get(&k).await.unwrap().as_deref(), Some(&b"one"[..]));
+    s.put(&k, b"two", Duration::from_secs(30)).await.unwrap();
+    assert_eq!(s.get(&k).await.unwrap().as_deref(), Some(&b"two"[..]), "put replaces");
+    s.delete(&k).await.unwrap();
+    assert_eq!(s.get(&k).await.unwrap(), None);
+    s.delete(&k).await.expect("deleting a missing key is fine");
+}
+
+async fn expiry(s: &dyn Store, p: &str) {
+    let (short, long, set) = (format!("{p}short"), format!("{p}long"), format!("{p}expset"));
+    s.put(&short, b"v", Duration::from_millis(300)).await.unwrap();
+    s.put(&long, b"v", Duration::from_secs(30)).await.unwrap();
+    s.set_add(&set, "m", Duration::from_millis(300)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(s.get(&short).await.unwrap(), None, "expired record is gone");
+    assert_eq!(s.take(&short).await.unwrap(), None, "expired record cannot be taken");
+    assert!(s.set_members(&set).await.unwrap().is_empty(), "expired set is gone");
+    assert!(s.get(&long).await.unwrap().is_some());
+    s.delete(&long).await.unwrap();
+}
+
+async fn take_is_atomic(s: Arc<dyn Store>, p: &str) {
+    let k = format!("{p}code");
+    s.put(&k, b"code", Duration::from_secs(30)).await.unwrap();
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let (s, k) = (s.clone(), k.clone());
+            tokio::spawn(async move { s.take(&k).await.unwrap().is_some() })
+        })
+        .collect();
+    let mut winners = 0;
+    for t in tasks {
+        winners += t.await.unwrap() as usize;
+    }
+    assert_eq!(winners, 1, "exactly one concurrent taker wins");
+    assert_eq!(s.get(&k).await.unwrap(), None);
+}
+
+async fn sets(s: &dyn Store, p: &str) {
+    let k = format!("{p}set");
+    assert!(s.set_members(&k).await.unwrap().is_empty());
+    s.set_add(&k, "a", Duration::from_millis(400)).await.unwrap();
+    s.set_add(&k, "b", Duration::from_secs(30)).await.unwrap();
+    s.set_add(&k, "a", Duration::from_millis(100)).await.unwrap();
+    let mut m = s.set_members(&k).await.unwrap();
+    m.sort();
+    assert_eq!(m, ["a", "b"]);
+    // A shorter TTL never shortens the set: it lives as long as its longest member.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(s.set_members(&k).await.unwrap().len(), 2);
+    s.delete(&k).await.unwrap();
+    assert!(s.set_members(&k).await.unwrap().is_empty());
+}

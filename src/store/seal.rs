@@ -1,0 +1,148 @@
+//! Encryption at rest: every stored record is sealed with XChaCha20-Poly1305
+//! (random 192-bit nonce). The key id travels beside the ciphertext, so keys
+//! rotate while old records stay readable until they expire; the record's
+//! store key is the associated data, so a value cannot be moved to another key.
+
+use super::StoreError;
+use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use std::collections::HashMap;
+
+const FORMAT: &str = "cg1";
+
+pub struct Sealer {
+    current: String,
+    keys: HashMap<String, XChaCha20Poly1305>,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sealer {{ current: {}, keys: {} }}", self.current, self.keys.len())
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SealKeyError {
+    #[error("entry {0} must look like \"KEY_ID:BASE64_OF_32_BYTES\"")]
+    Format(usize),
+    #[error("entry {0}: the key must be 32 bytes, base64 encoded")]
+    Length(usize),
+    #[error("entry {0}: key id {1} appears twice")]
+    Duplicate(usize, String),
+    #[error("at least one key is required")]
+    Empty,
+}
+
+impl Sealer {
+    /// `entries` are `"id:base64key"`; the first one seals new records.
+    pub fn from_config(entries: &[String]) -> Result<Sealer, SealKeyError> {
+        let mut keys = HashMap::new();
+        let mut current = None;
+        for (i, entry) in entries.iter().enumerate() {
+            let (id, b64) = entry.split_once(':').ok_or(SealKeyError::Format(i))?;
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(SealKeyError::Format(i));
+            }
+            let raw = STANDARD
+                .decode(b64.trim())
+                .or_else(|_| URL_SAFE_NO_PAD.decode(b64.trim()))
+                .map_err(|_| SealKeyError::Length(i))?;
+            let cipher = XChaCha20Poly1305::new_from_slice(&raw).map_err(|_| SealKeyError::Length(i))?;
+            if keys.insert(id.to_owned(), cipher).is_some() {
+                return Err(SealKeyError::Duplicate(i, id.to_owned()));
+            }
+            current.get_or_insert_with(|| id.to_owned());
+        }
+        Ok(Sealer { current: current.ok_or(SealKeyError::Empty)?, keys })
+    }
+
+    /// A fresh random key, for a single instance without configured keys.
+    pub fn generate() -> Sealer {
+        let mut raw = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut raw);
+        Sealer::from_config(&[format!("generated:{}", STANDARD.encode(raw))]).expect("a valid generated key")
+    }
+
+    pub fn seal(&self, store_key: &str, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut nonce = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let cipher = &self.keys[&self.current];
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: store_key.as_bytes() })
+            .map_err(|_| StoreError::Corrupt("encryption failed".into()))?;
+        let mut body = nonce.to_vec();
+        body.extend_from_slice(&sealed);
+        Ok(format!("{FORMAT}.{}.{}", self.current, URL_SAFE_NO_PAD.encode(body)).into_bytes())
+    }
+
+    pub fn open(&self, store_key: &str, stored: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let corrupt = |why: &str| StoreError::Corrupt(format!("{store_key}: {why}"));
+        let text = std::str::from_utf8(stored).map_err(|_| corrupt("not a sealed record"))?;
+        let mut parts = text.splitn(3, '.');
+        let (Some(FORMAT), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(corrupt("not a sealed record"));
+        };
+        let cipher = self.keys.get(kid).ok_or_else(|| corrupt("sealed with an unknown key id"))?;
+        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| corrupt("bad encoding"))?;
+        if body.len() < 24 {
+            return Err(corrupt("too short"));
+        }
+        let (nonce, sealed) = body.split_at(24);
+        cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: store_key.as_bytes() })
+            .map_err(|_| corrupt("authentication failed"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(id: &str, byte: u8) -> String {
+        format!("{id}:{}", STANDARD.encode([byte; 32]))
+    }
+
+    #[test]
+    fn round_trip_and_no_plaintext() {
+        let s = Sealer::from_config(&[key("k1", 1)]).unwrap();
+        let sealed = s.seal("session:abc", b"jane.doe@example.com").unwrap();
+        assert!(!String::from_utf8_lossy(&sealed).contains("jane"));
+        assert!(sealed.starts_with(b"cg1.k1."));
+        assert_eq!(s.open("session:abc", &sealed).unwrap(), b"jane.doe@example.com");
+    }
+
+    #[test]
+    fn a_value_moved_to_another_key_or_tampered_with_is_refused() {
+        let s = Sealer::from_config(&[key("k1", 1)]).unwrap();
+        let sealed = s.seal("session:abc", b"x").unwrap();
+        assert!(s.open("session:other", &sealed).is_err());
+        let mut tampered = sealed.clone();
+        let last = tampered.len() - 2;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert!(s.open("session:abc", &tampered).is_err());
+    }
+
+    #[test]
+    fn rotation_keeps_old_records_readable() {
+        let old = Sealer::from_config(&[key("k1", 1)]).unwrap();
+        let sealed = old.seal("k", b"v").unwrap();
+        let rotated = Sealer::from_config(&[key("k2", 2), key("k1", 1)]).unwrap();
+        assert_eq!(rotated.open("k", &sealed).unwrap(), b"v");
+        assert!(rotated.seal("k", b"v").unwrap().starts_with(b"cg1.k2."));
+        let dropped = Sealer::from_config(&[key("k2", 2)]).unwrap();
+        assert!(dropped.open("k", &sealed).is_err());
+    }
+
+    #[test]
+    fn bad_keys_are_named() {
+        assert_eq!(Sealer::from_config(&["nocolon".into()]).unwrap_err(), SealKeyError::Format(0));
+        assert_eq!(Sealer::from_config(&["k:AAAA".into()]).unwrap_err(), SealKeyError::Length(0));
+        assert_eq!(
+            Sealer::from_config(&[key("a", 1), key("a", 2)]).unwrap_err(),
+            SealKeyError::Duplicate(1, "a".into())
+        );
+        assert_eq!(Sealer::from_config(&[]).unwrap_err(), SealKeyError::Empty);
+    }
+}
