@@ -4,7 +4,7 @@
 use crate::idp::{TestIdp, IDP_CLIENT_ID, IDP_CLIENT_SECRET};
 use actix_web::web;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use claimgate::clock::SystemClock;
+use claimgate::clock::{Clock, SystemClock};
 use claimgate::config::Config;
 use claimgate::op::AppState;
 use claimgate::startup::Application;
@@ -101,20 +101,27 @@ impl LoginEnd {
 }
 
 pub struct TestApp {
+    /// Where this instance listens.
     pub base: String,
-    pub idp: TestIdp,
+    /// Its configured public URL (the issuer); another instance's when behind one balancer.
+    pub public_url: String,
+    pub idp: Arc<TestIdp>,
     #[allow(dead_code)]
     pub state: web::Data<AppState>,
-    pub store: Arc<MemoryStore>,
+    pub store: TestStore,
     browser: reqwest::Client,
     backend: reqwest::Client,
     /// Every response the browser and the app backend received, as text.
     pub seen: Mutex<Vec<String>>,
+    /// Requests addressed to the public URL go to this instance instead
+    /// (a load balancer without stickiness).
+    pub route_to: Mutex<Option<String>>,
 }
 
 pub fn config_text(public_url: &str, idp_issuer: &str) -> String {
     format!(
         r#"
+# STORE
 [server]
 listen = "127.0.0.1:0"
 public_url = "{public_url}"
@@ -123,6 +130,7 @@ keeps = ["name", "email", "picture"]
 version = "test-1"
 [keys]
 pairwise_secret = "a-test-pairwise-secret-of-32-chars-or-more"
+# KEYS
 [providers.idp]
 kind = "oidc"
 issuer = "{idp_issuer}"
@@ -131,6 +139,7 @@ client_secret = "{IDP_CLIENT_SECRET}"
 [clients.app-a]
 client_secret = "secret-a"
 redirect_uris = ["http://127.0.0.1:9/cb-a"]
+post_logout_redirect_uris = ["http://127.0.0.1:9/bye-a"]
 claims = ["name", "email", "picture"]
 [clients.app-b]
 client_secret = "secret-b"
@@ -148,27 +157,156 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// `edit` may change the config text before it is parsed.
-pub async fn spawn_app_with(edit: impl FnOnce(String) -> String) -> TestApp {
+pub async fn spawn_app_with(edit: impl FnOnce(String) -> String + 'static) -> TestApp {
+    spawn(Options { edit: Box::new(edit), ..Options::default() }).await
+}
+
+/// Where a test app keeps its records.
+#[derive(Clone)]
+pub enum TestStore {
+    Memory(Arc<MemoryStore>),
+    /// A Redis at `url` (or a cluster through these nodes), under a prefix of this test's own.
+    Redis {
+        urls: Vec<String>,
+        prefix: String,
+        cluster: bool,
+    },
+}
+
+impl TestStore {
+    /// The shared Redis at REDIS_URL, under a fresh prefix.
+    pub fn redis() -> TestStore {
+        let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        TestStore::redis_at(&url)
+    }
+
+    pub fn redis_at(url: &str) -> TestStore {
+        let prefix = format!("cgtest:{}:", &claimgate::store::records::random_handle()[..10]);
+        TestStore::Redis { urls: vec![url.to_owned()], prefix, cluster: false }
+    }
+
+    /// The `[store]` section and the extra `[keys]` lines a shared store needs.
+    fn config(&self) -> (String, String) {
+        let keys = format!(
+            "signing_key = \"\"\"\n{}\"\"\"\nstorage_keys = [\"k1:{}\"]\n",
+            shared_signing_key(),
+            base64::engine::general_purpose::STANDARD.encode([7u8; 32])
+        );
+        match self {
+            TestStore::Memory(_) => (String::new(), String::new()),
+            TestStore::Redis { urls, prefix, cluster: false } => {
+                (format!("[store]\nkind = \"redis\"\nurl = \"{}\"\nkey_prefix = \"{prefix}\"\n", urls[0]), keys)
+            }
+            TestStore::Redis { urls, prefix, cluster: true } => {
+                (format!("[store]\nkind = \"redis-cluster\"\nurls = {urls:?}\nkey_prefix = \"{prefix}\"\n"), keys)
+            }
+        }
+    }
+
+    /// Every key and value this test stored (sets: members joined by spaces).
+    pub async fn dump(&self) -> Vec<(String, Vec<u8>)> {
+        match self {
+            TestStore::Memory(m) => m.dump(),
+            TestStore::Redis { urls, prefix, cluster } => {
+                let mut out = Vec::new();
+                for url in urls {
+                    let mut c =
+                        redis::Client::open(url.as_str()).unwrap().get_multiplexed_async_connection().await.unwrap();
+                    let keys: Vec<String> =
+                        redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut c).await.unwrap();
+                    for k in keys {
+                        let kind: String = redis::cmd("TYPE").arg(&k).query_async(&mut c).await.unwrap();
+                        let v: Vec<u8> = if kind == "set" {
+                            let m: Vec<String> = redis::cmd("SMEMBERS").arg(&k).query_async(&mut c).await.unwrap();
+                            m.join(" ").into_bytes()
+                        } else {
+                            redis::cmd("GET").arg(&k).query_async(&mut c).await.unwrap_or_default()
+                        };
+                        out.push((k.trim_start_matches(prefix.as_str()).to_owned(), v));
+                    }
+                    if !cluster {
+                        break;
+                    }
+                }
+                out
+            }
+        }
+    }
+
+    /// Deletes this test's keys (never anything else).
+    pub async fn cleanup(&self) {
+        if let TestStore::Redis { urls, prefix, .. } = self {
+            for url in urls {
+                let Ok(client) = redis::Client::open(url.as_str()) else { continue };
+                let Ok(mut c) = client.get_multiplexed_async_connection().await else { continue };
+                let keys: Vec<String> =
+                    redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut c).await.unwrap_or_default();
+                for k in keys {
+                    let _: Result<(), _> = redis::cmd("DEL").arg(&k).query_async(&mut c).await;
+                }
+            }
+        }
+    }
+}
+
+/// One RSA key for every instance that must share it (shared stores).
+fn shared_signing_key() -> &'static str {
+    static KEY: OnceLock<String> = OnceLock::new();
+    KEY.get_or_init(|| {
+        use rsa::pkcs1::EncodeRsaPrivateKey;
+        let key = rsa::RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap();
+        key.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).unwrap().to_string()
+    })
+}
+
+pub struct Options {
+    pub edit: Box<dyn FnOnce(String) -> String>,
+    pub store: Option<TestStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Another instance's public URL (instances behind one load balancer),
+    /// and the upstream provider they share.
+    pub behind: Option<(String, Arc<TestIdp>)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { edit: Box::new(|t| t), store: None, clock: Arc::new(SystemClock), behind: None }
+    }
+}
+
+pub async fn spawn(opts: Options) -> TestApp {
     capture_logs();
-    let idp = TestIdp::spawn().await;
+    let idp = match &opts.behind {
+        Some((_, idp)) => idp.clone(),
+        None => Arc::new(TestIdp::spawn().await),
+    };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let config = Config::parse(&edit(config_text(&base, idp.issuer())), |_| None).expect("test config");
-    let store = MemoryStore::new(Arc::new(SystemClock));
-    let app = Application::build_with_store(config, listener, Arc::new(SystemClock), store.clone())
-        .await
-        .expect("app builds");
+    let public_url = opts.behind.as_ref().map(|(url, _)| url.clone()).unwrap_or_else(|| base.clone());
+    let store = opts.store.unwrap_or_else(|| TestStore::Memory(MemoryStore::new(opts.clock.clone())));
+    let (store_section, key_lines) = store.config();
+    let text = (opts.edit)(config_text(&public_url, idp.issuer()))
+        .replace("# STORE\n", &store_section)
+        .replace("# KEYS\n", &key_lines);
+    let config = Config::parse(&text, |_| None).expect("test config");
+    let app = match &store {
+        TestStore::Memory(m) => Application::build_with_store(config, listener, opts.clock, m.clone()).await,
+        TestStore::Redis { .. } => Application::build_with_listener(config, listener, opts.clock).await,
+    }
+    .expect("app builds");
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     let no_redirects = || reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     TestApp {
         base,
+        public_url,
         idp,
         state,
         store,
         browser: no_redirects().cookie_store(true).build().unwrap(),
         backend: no_redirects().build().unwrap(),
         seen: Mutex::new(Vec::new()),
+        route_to: Mutex::new(None),
     }
 }
 
@@ -182,7 +320,7 @@ impl TestApp {
     /// Records responses that claimgate sent (the browser also passes
     /// through the upstream, whose own responses are not claimgate's).
     async fn record(&self, response: reqwest::Response) -> Resp {
-        let from_claimgate = response.url().as_str().starts_with(&self.base);
+        let from_claimgate = !response.url().as_str().starts_with(self.idp.issuer());
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();
@@ -197,9 +335,19 @@ impl TestApp {
         Resp { status, headers, body }
     }
 
+    /// Where a request to `url` goes: relative paths to this instance, the
+    /// public URL to the instance `route_to` names.
+    fn target(&self, url: &str) -> String {
+        let url = if url.starts_with('/') { format!("{}{url}", self.base) } else { url.to_owned() };
+        match &*self.route_to.lock().unwrap() {
+            Some(to) if url.starts_with(&self.public_url) => url.replacen(&self.public_url, to, 1),
+            _ => url,
+        }
+    }
+
     /// The browser follows one URL (cookies kept).
     pub async fn browse(&self, url: &str) -> Resp {
-        let url = if url.starts_with('/') { format!("{}{url}", self.base) } else { url.to_owned() };
+        let url = self.target(url);
         self.record(self.browser.get(url).send().await.expect("request")).await
     }
 
@@ -263,6 +411,18 @@ impl TestApp {
         self.record(req.send().await.unwrap()).await
     }
 
+    /// The browser posts a form.
+    pub async fn browse_post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let url = self.target(path);
+        self.record(self.browser.post(url).form(form).send().await.unwrap()).await
+    }
+
+    /// The app backend calls `/revoke`.
+    pub async fn revoke(&self, client: &Client, token: &str) -> Resp {
+        let req = self.backend.post(format!("{}/revoke", self.base)).form(&[("token", token)]);
+        self.record(req.basic_auth(client.id, client.secret).send().await.unwrap()).await
+    }
+
     pub async fn userinfo(&self, access_token: &str) -> Resp {
         let req = self.backend.get(format!("{}/userinfo", self.base)).bearer_auth(access_token);
         self.record(req.send().await.unwrap()).await
@@ -285,15 +445,15 @@ impl TestApp {
         let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
         validation.set_audience(&[audience]);
-        validation.set_issuer(&[&self.base]);
+        validation.set_issuer(&[&self.public_url]);
         jsonwebtoken::decode::<Value>(id_token, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &validation)
             .expect("valid ID token")
             .claims
     }
 
-    /// Every stored value, as text.
-    pub fn store_dump(&self) -> String {
-        self.store.dump().into_iter().map(|(k, v)| format!("{k} {}\n", String::from_utf8_lossy(&v))).collect()
+    /// Every stored key and value, as text.
+    pub async fn store_dump(&self) -> String {
+        self.store.dump().await.into_iter().map(|(k, v)| format!("{k} {}\n", String::from_utf8_lossy(&v))).collect()
     }
 }
 

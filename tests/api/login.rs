@@ -110,7 +110,7 @@ async fn no_upstream_value_reaches_a_response_a_cookie_a_log_line_or_the_store()
     let marker = app.idp.marker();
     let seen = app.seen.lock().unwrap().join("\n---\n");
     let logs = logs();
-    let store = app.store_dump();
+    let store = app.store_dump().await;
     assert!(!store.is_empty(), "the store holds the session");
     for (what, text) in [("responses", &seen), ("logs", &logs), ("store", &store)] {
         assert!(!contains_encoded(text, marker), "an upstream value leaked into {what}");
@@ -119,7 +119,7 @@ async fn no_upstream_value_reaches_a_response_a_cookie_a_log_line_or_the_store()
     // The log names what was dropped, without values.
     assert!(logs.contains("given_name") && logs.contains("phone_number"));
     // Store keys are hashes, never an email.
-    for key in app.store.dump().into_iter().map(|(k, _)| k) {
+    for key in app.store.dump().await.into_iter().map(|(k, _)| k) {
         assert!(!key.contains('@') && !key.contains("jane"), "{key}");
     }
 }

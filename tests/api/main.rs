@@ -5,4 +5,6 @@ mod helpers;
 mod idp;
 mod login;
 mod oidc_client;
+mod redis_store;
+mod sessions;
 mod upstream_hostile;

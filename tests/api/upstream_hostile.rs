@@ -19,7 +19,7 @@ async fn refused(m: Misbehaviour, expected_reason: &str) {
         logs().lines().any(|l| l.contains(expected_reason) && l.contains("outcome=\"failure\"")),
         "{m:?}: no failure logged with reason {expected_reason}"
     );
-    assert!(app.store.dump().iter().all(|(k, _)| !k.starts_with("session:")), "{m:?}: no session opened");
+    assert!(app.store.dump().await.iter().all(|(k, _)| !k.starts_with("session:")), "{m:?}: no session opened");
     // Still serving: a well-behaved login right after succeeds.
     app.idp.misbehave(None);
     app.full_login(&APP_A, "openid email").await;
