@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per capability.
 
+mod cluster;
 mod downstream_hostile;
 mod helpers;
 mod idp;
