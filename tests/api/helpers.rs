@@ -113,6 +113,8 @@ pub struct TestApp {
     backend: reqwest::Client,
     /// Every response the browser and the app backend received, as text.
     pub seen: Mutex<Vec<String>>,
+    /// The config this instance runs with.
+    pub config_text: String,
     /// Requests addressed to the public URL go to this instance instead
     /// (a load balancer without stickiness).
     pub route_to: Mutex<Option<String>>,
@@ -289,6 +291,7 @@ pub async fn spawn(opts: Options) -> TestApp {
         .replace("# STORE\n", &store_section)
         .replace("# KEYS\n", &key_lines);
     let config = Config::parse(&text, |_| None).expect("test config");
+    let config_text = text.clone();
     let app = match &store {
         TestStore::Memory(m) => Application::build_with_store(config, listener, opts.clock, m.clone()).await,
         TestStore::Redis { .. } => Application::build_with_listener(config, listener, opts.clock).await,
@@ -307,6 +310,7 @@ pub async fn spawn(opts: Options) -> TestApp {
         backend: no_redirects().build().unwrap(),
         seen: Mutex::new(Vec::new()),
         route_to: Mutex::new(None),
+        config_text,
     }
 }
 

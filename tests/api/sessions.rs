@@ -183,3 +183,42 @@ async fn an_active_session_still_ends_at_its_absolute_lifetime() {
     app.full_login(&APP_A, "openid").await;
     assert_eq!(app.idp.logins(), 2);
 }
+
+#[tokio::test]
+async fn the_erase_command_erases_by_email() {
+    let app = spawn(Options { store: Some(TestStore::redis()), ..Options::default() }).await;
+    let a = app.full_login(&APP_A, "openid profile email").await;
+    let file =
+        std::env::temp_dir().join(format!("claimgate-erase-{}.toml", &claimgate::store::records::random_handle()[..8]));
+    std::fs::write(&file, &app.config_text).unwrap();
+    let run = |email: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+            .args(["erase", "--config", file.to_str().unwrap(), "--email", email])
+            .output()
+            .unwrap()
+    };
+    let other = run("nobody@example.com");
+    assert!(other.status.success());
+    assert_eq!(String::from_utf8_lossy(&other.stdout).trim(), "erased 0 user(s)");
+    assert_eq!(app.userinfo(a["access_token"].as_str().unwrap()).await.status, 200);
+    let out = run("jane.doe@example.com");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "erased 1 user(s)");
+    assert_eq!(app.userinfo(a["access_token"].as_str().unwrap()).await.status, 401);
+    std::fs::remove_file(&file).unwrap();
+    app.store.cleanup().await;
+}
+
+#[test]
+fn the_erase_command_explains_the_memory_store() {
+    let file =
+        std::env::temp_dir().join(format!("claimgate-erase-{}.toml", &claimgate::store::records::random_handle()[..8]));
+    std::fs::write(&file, config_text("http://127.0.0.1:8080", "http://127.0.0.1:9")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(["erase", "--config", file.to_str().unwrap(), "--email", "a@example.com"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/me"));
+    std::fs::remove_file(&file).unwrap();
+}
