@@ -106,6 +106,9 @@ struct RawProvider {
     allow_unverified_email: bool,
     #[serde(default)]
     allowed_email_domains: Vec<String>,
+    /// Profile field → upstream claim name, where they differ.
+    #[serde(default)]
+    map: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -402,10 +405,26 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
             ProviderKind::Dev => "Sample provider (dev)".into(),
             _ => id.clone(),
         });
+        let mut sources = BTreeMap::new();
+        for (field, claim) in &p.map {
+            let k = key(&format!("map.{field}"));
+            let field = field.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
+            if !notice.keeps.contains(&field) {
+                return Err(invalid(
+                    &k,
+                    format!("\"{field}\" is not in notice.keeps: the privacy notice does not keep it"),
+                ));
+            }
+            if claim.is_empty() || matches!(claim.as_str(), "sub" | "iss" | "aud" | "email_verified") {
+                return Err(invalid(&k, format!("\"{claim}\" cannot feed a profile field")));
+            }
+            sources.insert(field, claim.clone());
+        }
         let rules = FilterRules {
             keeps: notice.keeps.clone(),
             allow_unverified_email: p.allow_unverified_email,
             allowed_email_domains: p.allowed_email_domains,
+            sources,
         };
         providers.insert(id.clone(), ProviderConfig { id, display_name, kind, rules });
     }
@@ -570,6 +589,23 @@ claims = ["name", "email"]
             }
             _ => panic!("wrong kind"),
         }
+    }
+
+    #[test]
+    fn a_provider_map_cannot_reach_beyond_the_notice() {
+        let narrow = BASE.replace(r#"keeps = ["name", "email", "picture"]"#, r#"keeps = ["name", "email"]"#).replace(
+            r#"client_secret = "from-file""#,
+            "client_secret = \"from-file\"\nmap = { picture = \"avatar_url\" }",
+        );
+        let e = err(&narrow);
+        assert!(e.starts_with("providers.google.map.picture:") && e.contains("notice.keeps"), "{e}");
+        let sub =
+            BASE.replace(r#"client_secret = "from-file""#, "client_secret = \"from-file\"\nmap = { name = \"sub\" }");
+        assert!(err(&sub).starts_with("providers.google.map.name:"));
+        let ok = BASE
+            .replace(r#"client_secret = "from-file""#, "client_secret = \"from-file\"\nmap = { name = \"nickname\" }");
+        let c = Config::parse(&ok, no_env).unwrap();
+        assert_eq!(c.providers["google"].rules.source(ProfileClaim::Name), "nickname");
     }
 
     #[test]

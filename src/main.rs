@@ -1,6 +1,7 @@
 //! The `claimgate` binary: wires telemetry, configuration and the application.
 
 use claimgate::config::Config;
+use claimgate::policy::explain;
 use claimgate::startup::Application;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -25,6 +26,11 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
+    /// Explain the disclosure policy: what happens to every upstream claim.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Erase every session, code and token of the user(s) who signed in with
     /// this email address (shared stores only).
     Erase {
@@ -35,12 +41,33 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// For each provider and client: every claim, what happens to it, which
+    /// config key decides it, and who receives it.
+    Explain {
+        #[arg(long)]
+        config: PathBuf,
+        /// Only this client.
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Check { config } => match Config::load(&config) {
             Ok(cfg) => {
-                print!("{}", claimgate::policy::disclosure::explain(&cfg));
-                println!("config OK");
+                print!("{}", explain::text(&explain::document(&cfg, None)));
+                println!("\nconfig OK");
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -48,6 +75,25 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Policy { command: PolicyCommand::Explain { config, client, format } } => {
+            let cfg = match Config::load(&config) {
+                Ok(cfg) => cfg,
+                Err(e) => {
+                    eprintln!("claimgate: invalid config: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            if let Some(id) = client.as_deref().filter(|id| !cfg.clients.contains_key(*id)) {
+                eprintln!("claimgate: --client: no client \"{id}\" in the config");
+                return ExitCode::FAILURE;
+            }
+            let doc = explain::document(&cfg, client.as_deref());
+            match format {
+                Format::Text => print!("{}", explain::text(&doc)),
+                Format::Json => println!("{}", serde_json::to_string_pretty(&doc).expect("serializable")),
+            }
+            ExitCode::SUCCESS
+        }
         Command::Erase { config, email } => match erase(config, email) {
             Ok(n) => {
                 println!("erased {n} user(s)");

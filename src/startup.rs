@@ -152,6 +152,7 @@ async fn build_providers(config: &Config) -> Result<BTreeMap<String, Arc<dyn Ups
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/.well-known/openid-configuration", web::get().to(op::discovery::openid_configuration))
         .route("/jwks", web::get().to(op::discovery::jwks))
+        .route("/.well-known/claimgate-disclosure", web::get().to(op::discovery::disclosure))
         .route("/authorize", web::get().to(op::authorize::authorize_get))
         .route("/authorize", web::post().to(op::authorize::authorize_post))
         .route("/callback/{provider}", web::get().to(op::callback::callback))

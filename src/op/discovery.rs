@@ -36,3 +36,11 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(&state.keys.jwks)
 }
+
+/// `/.well-known/claimgate-disclosure`: the disclosure policy, read-only,
+/// the same document as `claimgate policy explain --format json`.
+pub async fn disclosure(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .json(crate::policy::explain::document(&state.config, None))
+}

@@ -2,10 +2,8 @@
 //! claims (themselves bounded by the notice) and the scopes it asked for.
 
 use super::{Profile, ProfileClaim};
-use crate::config::Config;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
-use std::fmt::Write;
 
 /// Scopes claimgate understands; others are ignored (RFC 6749 §3.3 lets the
 /// server grant fewer than requested).
@@ -58,43 +56,6 @@ pub fn claim_values(profile: &Profile, released: &BTreeSet<ProfileClaim>) -> Map
                     out.insert("picture".into(), v.clone().into());
                 }
             }
-        }
-    }
-    out
-}
-
-/// Human-readable disclosure per client, printed by `claimgate check`.
-pub fn explain(config: &Config) -> String {
-    let mut out = String::new();
-    let keeps: Vec<&str> = config.notice.keeps.iter().map(|c| c.as_str()).collect();
-    let _ = writeln!(out, "notice.keeps: {}", keeps.join(", "));
-    let _ = writeln!(out, "  every other upstream claim and every upstream token is dropped at the filter;");
-    let _ = writeln!(out, "  the upstream subject is kept only as a keyed hash (the user key).");
-    for p in config.providers.values() {
-        let kind = match &p.kind {
-            crate::config::ProviderKind::Oidc { issuer, .. } => format!("oidc, issuer {issuer}"),
-            crate::config::ProviderKind::Dev => "dev: built-in sample user, loopback only".into(),
-        };
-        let verified = if p.rules.allow_unverified_email { "allowed" } else { "refused" };
-        let _ = writeln!(out, "provider {} ({kind}): unverified email {verified}", p.id);
-        if !p.rules.allowed_email_domains.is_empty() {
-            let _ = writeln!(out, "  email domains allowed: {}", p.rules.allowed_email_domains.join(", "));
-        }
-    }
-    for c in config.clients.values() {
-        let kind = if c.secret.is_some() { "confidential" } else { "public, PKCE required" };
-        let _ = writeln!(out, "client {} ({kind}):", c.id);
-        let _ = writeln!(out, "  sub: pairwise pseudonym, unique to this client");
-        for claim in ProfileClaim::ALL {
-            let line = if c.claims.contains(&claim) {
-                let extra = if claim == ProfileClaim::Email { " (with email_verified)" } else { "" };
-                format!("receives {claim}{extra} when it asks for scope \"{}\"", claim.scope())
-            } else if config.notice.keeps.contains(&claim) {
-                format!("never receives {claim} (not in clients.{}.claims)", c.id)
-            } else {
-                format!("never receives {claim} (not kept by the notice)")
-            };
-            let _ = writeln!(out, "  {line}");
         }
     }
     out

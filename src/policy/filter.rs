@@ -10,7 +10,7 @@
 use super::{ProfileClaim, Pseudonymizer, UserKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Claims as the upstream sent them. Deliberately neither `Serialize` nor
 /// `Clone`, and its `Debug` shows names only: it cannot be stored or logged
@@ -117,6 +117,25 @@ pub struct FilterRules {
     pub allow_unverified_email: bool,
     /// `providers.ID.allowed_email_domains`; empty means any domain.
     pub allowed_email_domains: Vec<String>,
+    /// `providers.ID.map`: which upstream claim feeds a profile field, where
+    /// it is not the field's own name. Config refuses fields beyond the notice.
+    pub sources: BTreeMap<ProfileClaim, String>,
+}
+
+impl FilterRules {
+    /// The upstream claim that feeds `field`.
+    pub fn source(&self, field: ProfileClaim) -> &str {
+        self.sources.get(&field).map(String::as_str).unwrap_or(field.as_str())
+    }
+
+    /// The profile field an upstream claim feeds, if any. `email_verified`
+    /// qualifies `email` and travels with it.
+    pub fn field_of(&self, claim: &str) -> Option<ProfileClaim> {
+        if claim == "email_verified" {
+            return Some(ProfileClaim::Email);
+        }
+        ProfileClaim::ALL.into_iter().find(|f| self.source(*f) == claim)
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -153,17 +172,6 @@ pub struct FilterOutcome {
     pub dropped: Vec<String>,
 }
 
-/// Which upstream claim feeds which profile field. `email_verified` qualifies
-/// `email` and travels with it.
-fn source_of(claim: &str) -> Option<ProfileClaim> {
-    match claim {
-        "name" => Some(ProfileClaim::Name),
-        "email" | "email_verified" => Some(ProfileClaim::Email),
-        "picture" => Some(ProfileClaim::Picture),
-        _ => None,
-    }
-}
-
 /// Turns a verified upstream identity into the profile claimgate keeps.
 /// Consumes the identity: nothing of it outlives this call except the output.
 pub fn filter(
@@ -181,7 +189,7 @@ pub fn filter(
 
     // Email rules apply whether or not the email is kept: they decide
     // whether this login is allowed at all.
-    let email = claims.str("email").filter(|e| looks_like_email(e));
+    let email = claims.str(rules.source(ProfileClaim::Email)).filter(|e| looks_like_email(e));
     let email_verified = claims.email_verified().unwrap_or(false);
     if keeps(ProfileClaim::Email) || !rules.allowed_email_domains.is_empty() {
         let email = email.ok_or(FilterError::MissingEmail)?;
@@ -196,9 +204,15 @@ pub fn filter(
         }
     }
 
-    let name =
-        claims.str("name").map(str::trim).filter(|n| !n.is_empty() && keeps(ProfileClaim::Name)).map(str::to_owned);
-    let picture = claims.str("picture").filter(|p| keeps(ProfileClaim::Picture) && is_web_url(p)).map(str::to_owned);
+    let name = claims
+        .str(rules.source(ProfileClaim::Name))
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && keeps(ProfileClaim::Name))
+        .map(str::to_owned);
+    let picture = claims
+        .str(rules.source(ProfileClaim::Picture))
+        .filter(|p| keeps(ProfileClaim::Picture) && is_web_url(p))
+        .map(str::to_owned);
     let profile = Profile {
         name,
         email: email.filter(|_| keeps(ProfileClaim::Email)).map(str::to_owned),
@@ -208,7 +222,7 @@ pub fn filter(
 
     let (mut kept, mut dropped) = (Vec::new(), Vec::new());
     for claim in claims.names() {
-        match source_of(claim) {
+        match rules.field_of(claim) {
             Some(field) if profile.has(field) => kept.push(claim.to_owned()),
             _ => dropped.push(claim.to_owned()),
         }
@@ -320,6 +334,18 @@ mod tests {
         let out = filter(identity(claims), &rules(&ProfileClaim::ALL), &Pseudonymizer::new(b"k")).unwrap();
         let shown = format!("{out:?}");
         assert!(!shown.contains("Jane") && !shown.contains("jsmith"), "{shown}");
+    }
+
+    #[test]
+    fn a_provider_map_chooses_the_source_claim() {
+        let mut map = google_claims().0;
+        map.insert("nickname".into(), json!("Janey"));
+        let mut r = rules(&ProfileClaim::ALL);
+        r.sources.insert(ProfileClaim::Name, "nickname".into());
+        let out = filter(identity(UpstreamClaims::new(map)), &r, &Pseudonymizer::new(b"k")).unwrap();
+        assert_eq!(out.profile.name.as_deref(), Some("Janey"));
+        assert!(out.kept.contains(&"nickname".to_string()));
+        assert!(out.dropped.contains(&"name".to_string()), "the unmapped claim is dropped");
     }
 
     #[test]

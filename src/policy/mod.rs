@@ -3,6 +3,7 @@
 
 mod claims;
 pub mod disclosure;
+pub mod explain;
 pub mod filter;
 mod pseudonym;
 

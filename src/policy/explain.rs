@@ -1,0 +1,407 @@
+//! The disclosure document: for every provider, what happens to each claim
+//! it can send, which config key decides it, and which clients receive what.
+//! Printed by `claimgate policy explain` / `claimgate check`, and served at
+//! `/.well-known/claimgate-disclosure`. The JSON form is a stable contract
+//! (`format` = `claimgate-disclosure/1`, documented in docs/PRIVACY.md);
+//! it contains no secret.
+
+use super::{disclosure::released, disclosure::Scopes, ProfileClaim};
+use crate::config::{is_google, Config, ProviderConfig, ProviderKind};
+use serde::Serialize;
+use std::fmt::Write;
+
+pub const FORMAT: &str = "claimgate-disclosure/1";
+
+const GOOGLE_CLAIMS: &[&str] = &[
+    "sub",
+    "email",
+    "email_verified",
+    "name",
+    "given_name",
+    "family_name",
+    "picture",
+    "locale",
+    "hd",
+    "iss",
+    "azp",
+    "aud",
+    "iat",
+    "exp",
+    "nonce",
+    "at_hash",
+];
+
+const OIDC_CLAIMS: &[&str] = &[
+    "sub",
+    "name",
+    "given_name",
+    "family_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "email",
+    "email_verified",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "phone_number",
+    "phone_number_verified",
+    "address",
+    "updated_at",
+    "iss",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "acr",
+    "amr",
+    "at_hash",
+    "c_hash",
+    "sid",
+];
+
+/// Claims that only prove the ID token is genuine and meant for claimgate.
+const PROTOCOL_CLAIMS: &[&str] =
+    &["iss", "aud", "azp", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "c_hash", "sid"];
+
+#[derive(Debug, Serialize)]
+pub struct DisclosureDocument {
+    pub format: &'static str,
+    pub notice: NoticeView,
+    pub providers: Vec<ProviderView>,
+    pub clients: Vec<ClientView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NoticeView {
+    pub keeps: Vec<&'static str>,
+    pub url: Option<String>,
+    pub version: Option<String>,
+    pub rule: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProviderView {
+    pub id: String,
+    pub kind: &'static str,
+    pub issuer: Option<String>,
+    pub claims: Vec<ClaimFate>,
+    pub upstream_tokens: &'static str,
+}
+
+/// What happens to one upstream claim.
+#[derive(Debug, Serialize)]
+pub struct ClaimFate {
+    pub claim: String,
+    /// `kept`, `hashed`, `checked`, `verified` or `dropped`.
+    pub action: &'static str,
+    /// For `kept`: the profile field; for `hashed`: `user_key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub into: Option<&'static str>,
+    /// The config key (or protocol rule) that decides it.
+    pub rule: String,
+    /// Clients that receive the kept value, and under which scope.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub received_by: Vec<Recipient>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Recipient {
+    pub client: String,
+    pub scope: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClientView {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub subject: &'static str,
+    pub receives: Vec<ClientClaim>,
+    pub never_receives: Vec<ClientClaim>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClientClaim {
+    pub claim: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<&'static str>,
+    pub rule: String,
+}
+
+fn known_claims(p: &ProviderConfig) -> Vec<String> {
+    let base: Vec<String> = match &p.kind {
+        ProviderKind::Oidc { issuer, .. } if is_google(issuer) => GOOGLE_CLAIMS.iter().map(|c| c.to_string()).collect(),
+        ProviderKind::Oidc { .. } => OIDC_CLAIMS.iter().map(|c| c.to_string()).collect(),
+        ProviderKind::Dev => crate::upstream::dev::DevProvider::sample_claims().keys().cloned().collect(),
+    };
+    let mut all = base;
+    for source in p.rules.sources.values() {
+        if !all.contains(source) {
+            all.push(source.clone());
+        }
+    }
+    all
+}
+
+fn recipients(config: &Config, field: ProfileClaim) -> Vec<Recipient> {
+    config
+        .clients
+        .values()
+        .filter(|c| c.claims.contains(&field))
+        .map(|c| Recipient { client: c.id.clone(), scope: field.scope() })
+        .collect()
+}
+
+fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
+    let rules = &p.rules;
+    let fate = |action, into, rule: String, received_by| ClaimFate {
+        claim: claim.to_owned(),
+        action,
+        into,
+        rule,
+        received_by,
+    };
+    if claim == "sub" {
+        return fate(
+            "hashed",
+            Some("user_key"),
+            "user_key = HMAC(keys.pairwise_secret, issuer, sub); apps get a pairwise subject instead".into(),
+            vec![],
+        );
+    }
+    if claim == "email_verified" {
+        let gate = if rules.allow_unverified_email { "allowed" } else { "refused" };
+        let kept = config.notice.keeps.contains(&ProfileClaim::Email);
+        return fate(
+            "checked",
+            kept.then_some("email_verified"),
+            format!(
+                "providers.{}.allow_unverified_email = {}: unverified addresses are {gate}; travels with email",
+                p.id, rules.allow_unverified_email
+            ),
+            if kept { recipients(config, ProfileClaim::Email) } else { vec![] },
+        );
+    }
+    if let Some(field) = ProfileClaim::ALL.into_iter().find(|f| rules.source(*f) == claim) {
+        let source_rule = if rules.sources.contains_key(&field) {
+            format!("providers.{}.map.{field}; ", p.id)
+        } else {
+            String::new()
+        };
+        return if config.notice.keeps.contains(&field) {
+            fate(
+                "kept",
+                Some(field.as_str()),
+                format!("{source_rule}notice.keeps contains \"{field}\""),
+                recipients(config, field),
+            )
+        } else {
+            fate("dropped", None, format!("notice.keeps does not contain \"{field}\""), vec![])
+        };
+    }
+    if PROTOCOL_CLAIMS.contains(&claim) {
+        return fate(
+            "verified",
+            None,
+            "ID-token validation (OpenID Connect Core §3.1.3.7), then dropped".into(),
+            vec![],
+        );
+    }
+    fate("dropped", None, "not a profile field claimgate keeps (only name, email, picture can be)".into(), vec![])
+}
+
+pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocument {
+    let providers = config
+        .providers
+        .values()
+        .map(|p| {
+            let mut claims: Vec<ClaimFate> = known_claims(p).iter().map(|c| fate(config, p, c)).collect();
+            claims.push(ClaimFate {
+                claim: "*".into(),
+                action: "dropped",
+                into: None,
+                rule: "any other claim: not a profile field claimgate keeps".into(),
+                received_by: vec![],
+            });
+            if let Some(only) = only_client {
+                for c in &mut claims {
+                    c.received_by.retain(|r| r.client == only);
+                }
+            }
+            let (kind, issuer) = match &p.kind {
+                ProviderKind::Oidc { issuer, .. } => ("oidc", Some(issuer.clone())),
+                ProviderKind::Dev => ("dev", None),
+            };
+            ProviderView {
+                id: p.id.clone(),
+                kind,
+                issuer,
+                claims,
+                upstream_tokens:
+                    "access, refresh and ID tokens are verified and dropped in the callback; never stored or logged",
+            }
+        })
+        .collect();
+    let all_scopes = Scopes::parse("openid profile email");
+    let clients = config
+        .clients
+        .values()
+        .filter(|c| only_client.is_none_or(|o| o == c.id))
+        .map(|c| {
+            let receives = released(&c.claims, &all_scopes)
+                .into_iter()
+                .map(|f| ClientClaim {
+                    claim: f.as_str(),
+                    scope: Some(f.scope()),
+                    rule: format!("clients.{}.claims", c.id),
+                })
+                .collect();
+            let never_receives = ProfileClaim::ALL
+                .into_iter()
+                .filter(|f| !c.claims.contains(f))
+                .map(|f| ClientClaim {
+                    claim: f.as_str(),
+                    scope: None,
+                    rule: if config.notice.keeps.contains(&f) {
+                        format!("not in clients.{}.claims", c.id)
+                    } else {
+                        "not in notice.keeps".into()
+                    },
+                })
+                .collect();
+            ClientView {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                kind: if c.secret.is_some() { "confidential" } else { "public (PKCE required)" },
+                subject: "pairwise: HMAC(keys.pairwise_secret, client id, user_key), different for every client",
+                receives,
+                never_receives,
+            }
+        })
+        .collect();
+    DisclosureDocument {
+        format: FORMAT,
+        notice: NoticeView {
+            keeps: config.notice.keeps.iter().map(|c| c.as_str()).collect(),
+            url: config.notice.url.clone(),
+            version: config.notice.version.clone(),
+            rule: "notice.keeps bounds every client's claims and every provider's map; config beyond it does not start",
+        },
+        providers,
+        clients,
+    }
+}
+
+/// The document as text tables.
+pub fn text(doc: &DisclosureDocument) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "notice.keeps: {}", doc.notice.keeps.join(", "));
+    if let Some(v) = &doc.notice.version {
+        let _ = writeln!(out, "notice.version: {v}");
+    }
+    if let Some(u) = &doc.notice.url {
+        let _ = writeln!(out, "notice.url: {u}");
+    }
+    for p in &doc.providers {
+        let issuer = p.issuer.as_deref().map(|i| format!(", issuer {i}")).unwrap_or_default();
+        let _ = writeln!(out, "\nprovider {} ({}{issuer})", p.id, p.kind);
+        let _ = writeln!(out, "  {:<22} {:<28} {:<34} RULE", "CLAIM", "WHAT HAPPENS", "RECEIVED BY (SCOPE)");
+        for c in &p.claims {
+            let what = match c.into {
+                Some(into) => format!("{} -> {into}", c.action),
+                None => c.action.to_string(),
+            };
+            let who: Vec<String> = c.received_by.iter().map(|r| format!("{} ({})", r.client, r.scope)).collect();
+            let who = if who.is_empty() { "-".into() } else { who.join(", ") };
+            let _ = writeln!(out, "  {:<22} {:<28} {:<34} {}", c.claim, what, who, c.rule);
+        }
+        let _ = writeln!(out, "  upstream tokens: {}", p.upstream_tokens);
+    }
+    for c in &doc.clients {
+        let _ = writeln!(out, "\nclient {} \"{}\" ({})", c.id, c.name, c.kind);
+        let _ = writeln!(out, "  sub: {}", c.subject);
+        for r in &c.receives {
+            let _ = writeln!(out, "  receives {} with scope \"{}\"  [{}]", r.claim, r.scope.unwrap_or(""), r.rule);
+        }
+        for r in &c.never_receives {
+            let _ = writeln!(out, "  never receives {}  [{}]", r.claim, r.rule);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = r#"
+[server]
+listen = "127.0.0.1:8080"
+public_url = "http://127.0.0.1:8080"
+[notice]
+keeps = ["name", "email"]
+version = "v7"
+[providers.google]
+kind = "oidc"
+issuer = "https://accounts.google.com"
+client_id = "cid"
+client_secret = "SECRET-VALUE"
+[clients.a]
+client_secret = "CLIENT-SECRET"
+redirect_uris = ["https://a.example/cb"]
+claims = ["name", "email"]
+[clients.b]
+redirect_uris = ["https://b.example/cb"]
+claims = ["name"]
+"#;
+
+    fn doc() -> DisclosureDocument {
+        document(&Config::parse(CONFIG, |_| None).unwrap(), None)
+    }
+
+    fn claim<'a>(d: &'a DisclosureDocument, name: &str) -> &'a ClaimFate {
+        d.providers[0].claims.iter().find(|c| c.claim == name).unwrap()
+    }
+
+    #[test]
+    fn every_google_claim_has_a_fate_and_a_rule() {
+        let d = doc();
+        for c in GOOGLE_CLAIMS {
+            assert!(!claim(&d, c).rule.is_empty());
+        }
+        assert_eq!(claim(&d, "email").action, "kept");
+        assert_eq!(claim(&d, "email").into, Some("email"));
+        assert_eq!(claim(&d, "picture").action, "dropped", "not in this notice");
+        assert_eq!(claim(&d, "sub").action, "hashed");
+        assert_eq!(claim(&d, "given_name").action, "dropped");
+        assert_eq!(claim(&d, "hd").action, "dropped");
+        assert_eq!(claim(&d, "nonce").action, "verified");
+        assert_eq!(claim(&d, "*").action, "dropped");
+        let name_to: Vec<&str> = claim(&d, "name").received_by.iter().map(|r| r.client.as_str()).collect();
+        assert_eq!(name_to, ["a", "b"]);
+        assert_eq!(claim(&d, "email").received_by.len(), 1);
+    }
+
+    #[test]
+    fn json_has_no_secret_and_a_stable_format() {
+        let json = serde_json::to_string(&doc()).unwrap();
+        assert!(json.contains("\"format\":\"claimgate-disclosure/1\""));
+        assert!(!json.contains("SECRET-VALUE") && !json.contains("CLIENT-SECRET"));
+    }
+
+    #[test]
+    fn one_client_only() {
+        let d = document(&Config::parse(CONFIG, |_| None).unwrap(), Some("b"));
+        assert_eq!(d.clients.len(), 1);
+        assert!(claim(&d, "email").received_by.is_empty());
+        let t = text(&d);
+        assert!(t.contains("never receives email") && t.contains("not in clients.b.claims"), "{t}");
+    }
+}
