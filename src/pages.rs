@@ -1,5 +1,6 @@
 //! Server-rendered HTML: no script, no external assets, escaped everywhere.
 
+use crate::policy::ProfileClaim;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
@@ -43,14 +44,72 @@ pub fn error(status: StatusCode, title: &str, message: &str, back: Option<&str>)
     html(status, page(title, &body))
 }
 
-/// The provider chooser: one link per provider, each continuing the same request.
-pub fn chooser(app_name: &str, choices: &[(String, String)]) -> HttpResponse {
-    let items: String = choices
+/// What the notice page says, all of it from the policy.
+pub struct Notice<'a> {
+    pub app: &'a str,
+    /// What this app will receive under the scopes it asked for.
+    pub receives: &'a [ProfileClaim],
+    /// `notice.keeps`.
+    pub keeps: &'a [ProfileClaim],
+    pub notice_url: Option<&'a str>,
+    pub ticket: &'a str,
+    /// (id, display name) per provider button; empty: one "Continue" button.
+    pub providers: &'a [(&'a str, &'a str)],
+}
+
+/// "your name, email address and profile picture"
+pub fn plain_list(claims: &[ProfileClaim]) -> String {
+    let words: Vec<&str> = claims
         .iter()
-        .map(|(name, href)| format!("<li><a href=\"{}\">Sign in with {}</a></li>", attr(href), text(name)))
+        .map(|c| match c {
+            ProfileClaim::Name => "name",
+            ProfileClaim::Email => "email address",
+            ProfileClaim::Picture => "profile picture",
+        })
         .collect();
-    let body = format!("<h1>Sign in to {}</h1><p>Choose how to sign in.</p><ul>{items}</ul>", text(app_name));
-    html(StatusCode::OK, page("Choose a sign-in", &body))
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => format!("your {one}"),
+        [init @ .., last] => format!("your {} and {last}", init.join(", ")),
+    }
+}
+
+/// The notice shown before the user is sent upstream (and the provider
+/// chooser when there are several): one form, one button per choice.
+pub fn notice(n: &Notice) -> HttpResponse {
+    let receives = if n.receives.is_empty() {
+        "only an identifier that is unique to it, so it cannot recognise you elsewhere".to_string()
+    } else {
+        format!("{}, and an identifier that is unique to it", plain_list(n.receives))
+    };
+    let link =
+        n.notice_url.map(|u| format!(" <a href=\"{}\">Read the privacy notice</a>.", attr(u))).unwrap_or_default();
+    let buttons: String = if n.providers.is_empty() {
+        "<button type=\"submit\">Continue</button>".into()
+    } else {
+        n.providers
+            .iter()
+            .map(|(id, name)| {
+                format!(
+                    "<p><button type=\"submit\" name=\"provider\" value=\"{}\">Continue with {}</button></p>",
+                    attr(id),
+                    text(name)
+                )
+            })
+            .collect()
+    };
+    let body = format!(
+        "<h1>{} asks you to sign in</h1>\
+<p>{} will receive {}.</p>\
+<p>claimgate keeps {}; nothing else from your account is kept.{link}</p>\
+<form method=\"post\" action=\"/authorize/continue\"><input type=\"hidden\" name=\"ticket\" value=\"{}\">{buttons}</form>",
+        text(n.app),
+        text(n.app),
+        text(&receives),
+        text(&plain_list(n.keeps)),
+        attr(n.ticket),
+    );
+    html(StatusCode::OK, page(&format!("Sign in to {}", n.app), &body))
 }
 
 /// The dev provider's sample login page: shows every claim the stand-in
@@ -73,6 +132,12 @@ claimgate keeps only what the notice allows and drops the rest.</p><ul>{rows}</u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_words() {
+        assert_eq!(plain_list(&ProfileClaim::ALL), "your name, email address and profile picture");
+        assert_eq!(plain_list(&[ProfileClaim::Email]), "your email address");
+    }
 
     #[test]
     fn escapes_everything() {

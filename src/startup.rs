@@ -155,6 +155,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/.well-known/claimgate-disclosure", web::get().to(op::discovery::disclosure))
         .route("/authorize", web::get().to(op::authorize::authorize_get))
         .route("/authorize", web::post().to(op::authorize::authorize_post))
+        .route("/authorize/continue", web::post().to(op::authorize::continue_login))
         .route("/callback/{provider}", web::get().to(op::callback::callback))
         .route("/dev/{provider}/authorize", web::get().to(op::callback::dev_authorize))
         .route("/token", web::post().to(op::token::token))

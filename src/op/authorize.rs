@@ -4,8 +4,10 @@
 use super::errors::parse_params;
 use super::{session, AppState};
 use crate::pages;
+use crate::policy::disclosure::released;
 use crate::policy::disclosure::Scopes;
-use crate::store::records::{random_handle, AuthCode, AuthorizationRequest, PendingLogin};
+use crate::policy::ProfileClaim;
+use crate::store::records::{random_handle, AuthCode, AuthorizationRequest, PendingLogin, Ticket};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::HashMap;
@@ -68,13 +70,106 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpRespon
         Err(refusal) => return *refusal,
     };
     let prompt: Vec<&str> = params.get("prompt").map(|p| p.split(' ').collect()).unwrap_or_default();
+    let force_login = prompt.contains(&"login");
+    if let Some(p) = params.get("provider") {
+        if !state.providers.contains_key(p) {
+            return app_error(state, &request, "invalid_request", "unknown provider");
+        }
+    }
 
-    // An SSO session answers at once, unless the app asks for a fresh login.
-    if !prompt.contains(&"login") {
+    let session = if force_login {
+        None
+    } else {
         match session::current(state, req).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "store failed at authorize");
+                return unavailable();
+            }
+        }
+    };
+    // An SSO session answers at once for an app the user already saw the
+    // notice for in this session; a new app gets the notice first.
+    if let Some((id, s)) = &session {
+        if s.disclosures.iter().any(|d| d.client_id == request.client_id) {
+            tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
+            return issue_code(state, request, id, s.auth_time, &s.user_key).await;
+        }
+    }
+    if prompt.contains(&"none") {
+        let error = if session.is_some() { "consent_required" } else { "login_required" };
+        return app_error(state, &request, error, "the user must see the notice first");
+    }
+
+    let handle = random_handle();
+    let ticket = Ticket { request, force_login };
+    if let Err(e) = state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await {
+        tracing::error!(error = %e, "store failed at authorize");
+        return unavailable();
+    }
+    let providers: Vec<(&str, &str)> = match (&session, params.get("provider")) {
+        (Some(_), _) => Vec::new(),
+        (None, Some(p)) => vec![(p.as_str(), state.providers[p].display_name())],
+        (None, None) => state.providers.values().map(|p| (p.id(), p.display_name())).collect(),
+    };
+    notice_page(state, &ticket.request, &handle, &providers)
+}
+
+/// The notice: which app asks, what it will receive, what claimgate keeps —
+/// taken from the policy. One form; one button per provider (or "Continue"
+/// within a session).
+fn notice_page(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    ticket: &str,
+    providers: &[(&str, &str)],
+) -> HttpResponse {
+    let client = state.client(&request.client_id).expect("validated client");
+    let receives = released(&client.claims, &Scopes::parse(&request.scope));
+    let keeps: Vec<ProfileClaim> = state.config.notice.keeps.iter().copied().collect();
+    pages::notice(&pages::Notice {
+        app: &client.name,
+        receives: &receives.into_iter().collect::<Vec<_>>(),
+        keeps: &keeps,
+        notice_url: state.config.notice.url.as_deref(),
+        ticket,
+        providers,
+    })
+}
+
+#[derive(serde::Deserialize)]
+pub struct ContinueForm {
+    ticket: String,
+    provider: Option<String>,
+}
+
+/// `POST /authorize/continue`: the user pressed the notice page's button.
+pub async fn continue_login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<ContinueForm>,
+) -> HttpResponse {
+    let ticket = match state.records.take_ticket(&form.ticket).await {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "This sign-in has expired",
+                "The page was already used or is too old. Please start again from the application.",
+                None,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at authorize");
+            return unavailable();
+        }
+    };
+    let request = ticket.request;
+    if !ticket.force_login {
+        match session::current(&state, &req).await {
             Ok(Some((id, s))) => {
                 tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
-                return issue_code(state, request, &id, s.auth_time, &s.user_key).await;
+                return issue_code(&state, request, &id, s.auth_time, &s.user_key).await;
             }
             Ok(None) => {}
             Err(e) => {
@@ -83,33 +178,11 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpRespon
             }
         }
     }
-    if prompt.contains(&"none") {
-        return app_error(state, &request, "login_required", "the user is not signed in");
-    }
-
-    // Which upstream: the app's `provider` choice, the only one, or a chooser.
-    let provider = match params.get("provider") {
-        Some(p) => match state.providers.get(p) {
-            Some(p) => p.clone(),
-            None => return app_error(state, &request, "invalid_request", "unknown provider"),
-        },
+    let provider = match form.provider.as_deref().and_then(|p| state.providers.get(p)) {
+        Some(p) => p.clone(),
         None if state.providers.len() == 1 => state.providers.values().next().expect("one provider").clone(),
-        None => {
-            let app = state.client(&request.client_id).map(|c| c.name.as_str()).unwrap_or_default();
-            let choices: Vec<(String, String)> = state
-                .providers
-                .values()
-                .map(|p| {
-                    let mut q = params.clone();
-                    q.insert("provider".into(), p.id().to_owned());
-                    let query = serde_urlencoded::to_string(&q).unwrap_or_default();
-                    (p.display_name().to_owned(), format!("/authorize?{query}"))
-                })
-                .collect();
-            return pages::chooser(app, &choices);
-        }
+        None => return app_error(&state, &request, "invalid_request", "no provider was chosen"),
     };
-
     let start = provider.start();
     let pending = PendingLogin { provider: provider.id().to_owned(), upstream: start.pending, request };
     if let Err(e) =

@@ -68,6 +68,16 @@ pub struct AuthorizationRequest {
     pub code_challenge: Option<String>,
 }
 
+/// A validated authorization request waiting on the notice page for the
+/// user's "continue". The ticket is random, single use and unknown to other
+/// sites, so it also protects the continue form against CSRF.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Ticket {
+    pub request: AuthorizationRequest,
+    /// `prompt=login`: sign in upstream even with a live session.
+    pub force_login: bool,
+}
+
 /// A one-time authorization code, bound to the request that produced it.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AuthCode {
@@ -157,6 +167,14 @@ impl Records {
     /// Single use: a replayed callback finds nothing.
     pub async fn take_pending(&self, state: &str) -> Result<Option<PendingLogin>, StoreError> {
         self.take(&key("pending", state)).await
+    }
+
+    pub async fn put_ticket(&self, handle: &str, t: &Ticket, ttl: Duration) -> Result<(), StoreError> {
+        self.put(&key("ticket", handle), t, ttl).await
+    }
+
+    pub async fn take_ticket(&self, handle: &str) -> Result<Option<Ticket>, StoreError> {
+        self.take(&key("ticket", handle)).await
     }
 
     pub async fn put_code(&self, code: &str, c: &AuthCode, ttl: Duration, user: &UserKey) -> Result<(), StoreError> {

@@ -209,8 +209,8 @@ async fn userinfo_refuses_bad_tokens_with_a_bearer_challenge() {
 #[tokio::test]
 async fn the_session_cookie_holds_only_an_opaque_id() {
     let app = spawn_app().await;
-    let first = app.browse(&app.authorize_url(&APP_A, "openid", &[])).await;
-    let at_idp = app.browse(&first.location().unwrap()).await;
+    let upstream = app.authorize_to_upstream(&app.authorize_url(&APP_A, "openid", &[])).await;
+    let at_idp = app.browse(&upstream).await;
     let callback = app.browse(&at_idp.location().unwrap()).await;
     let cookie = callback.headers["set-cookie"].to_str().unwrap().to_owned();
     assert!(cookie.starts_with("claimgate-session="), "{cookie}");

@@ -379,13 +379,34 @@ impl TestApp {
                 let parsed = url::Url::parse(&next).unwrap();
                 return LoginEnd::App(parsed.query_pairs().into_owned().collect());
             }
-            let r = self.browse(&next).await;
+            let mut r = self.browse(&next).await;
+            if is_notice(&r) {
+                r = self.press_continue(&r.body).await;
+            }
             match r.location() {
                 Some(l) if (300..400).contains(&r.status) => next = l,
                 _ => return LoginEnd::Page(r.status, r.body),
             }
         }
         panic!("too many redirects");
+    }
+
+    /// The user presses the notice page's (first) button.
+    pub async fn press_continue(&self, notice_body: &str) -> Resp {
+        let ticket = field_value(notice_body, "name=\"ticket\" value=\"").expect("a ticket");
+        let mut form = vec![("ticket", ticket)];
+        if let Some(provider) = field_value(notice_body, "name=\"provider\" value=\"") {
+            form.push(("provider", provider));
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.browse_post("/authorize/continue", &form).await
+    }
+
+    /// Authorizes and presses continue; returns where claimgate sends the browser.
+    pub async fn authorize_to_upstream(&self, url: &str) -> String {
+        let r = self.browse(url).await;
+        assert!(is_notice(&r), "expected the notice page, got {}: {}", r.status, r.body);
+        self.press_continue(&r.body).await.location().expect("a redirect upstream")
     }
 
     pub async fn login(&self, client: &Client, scope: &str, extra: &[(&str, &str)]) -> LoginEnd {
@@ -490,4 +511,18 @@ pub fn contains_encoded(haystack: &str, needle: &str) -> bool {
         }
     }
     false
+}
+
+pub fn is_notice(r: &Resp) -> bool {
+    r.status == 200 && r.body.contains("action=\"/authorize/continue\"")
+}
+
+/// The value of the first attribute that follows `marker` in an HTML page.
+pub fn field_value(body: &str, marker: &str) -> Option<String> {
+    let start = body.find(marker)? + marker.len();
+    Some(html_unescape(body[start..].split('"').next()?))
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#x27;", "'").replace("&amp;", "&")
 }

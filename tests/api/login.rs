@@ -84,10 +84,16 @@ async fn prompt_login_goes_upstream_again_and_prompt_none_without_session_fails(
     }
     app.full_login(&APP_A, "openid").await;
     assert_eq!(app.idp.logins(), 1);
-    app.login(&APP_A, "openid", &[("prompt", "login")]).await.code();
+    let code = app.login(&APP_A, "openid", &[("prompt", "login")]).await.code();
     assert_eq!(app.idp.logins(), 2, "prompt=login must sign in upstream again");
+    assert_eq!(app.redeem(&APP_A, &code, &[]).await.status, 200);
     app.login(&APP_A, "openid", &[("prompt", "none")]).await.code();
     assert_eq!(app.idp.logins(), 2);
+    // An app the user has not seen the notice for cannot skip it.
+    match app.login(&APP_B, "openid", &[("prompt", "none")]).await {
+        LoginEnd::App(p) => assert_eq!(p["error"], "consent_required"),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -141,20 +147,41 @@ fn the_leak_checker_finds_encoded_markers() {
 #[tokio::test]
 async fn the_dev_provider_signs_in_the_sample_user_and_the_filter_drops_extras() {
     let app = spawn_app_with(|t| t.replace("kind = \"oidc\"", "kind = \"dev\"")).await;
-    let first = app.browse(&app.authorize_url(&APP_A, "openid profile email", &[])).await;
-    let page = app.browse(&first.location().unwrap()).await;
-    assert_eq!(page.status, 200);
-    assert!(page.body.contains("phone_number"), "the dev page shows what the stand-in sends");
-    let state = url::Url::parse(&first.location().unwrap())
-        .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .unwrap()
-        .1
-        .into_owned();
+    let page = match app.login(&APP_A, "openid profile email", &[]).await {
+        LoginEnd::Page(200, body) => body,
+        other => panic!("expected the dev sign-in page, got {other:?}"),
+    };
+    assert!(page.contains("phone_number"), "the dev page shows what the stand-in sends");
+    let state = field_value(&page, "name=\"state\" value=\"").unwrap();
     let end = app.walk(&format!("/callback/idp?state={state}&code=dev-approved"), APP_A.redirect_uri).await;
     let r = app.redeem(&APP_A, &end.code(), &[]).await;
     let info = app.userinfo(r.json()["access_token"].as_str().unwrap()).await.json();
     assert_eq!(info["name"], "Sam Sample");
     assert!(info.get("phone_number").is_none() && info.get("birthdate").is_none());
+}
+
+#[tokio::test]
+async fn the_notice_page_says_what_the_app_receives_from_the_policy() {
+    let app = spawn_app_with(|t| {
+        t.replace("version = \"test-1\"", "version = \"test-1\"\nurl = \"https://example.com/privacy\"")
+    })
+    .await;
+    let page = app.browse(&app.authorize_url(&APP_B, "openid profile email", &[])).await;
+    assert!(is_notice(&page));
+    assert!(
+        page.body.contains("app-b will receive your name, and an identifier that is unique to it."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("claimgate keeps your name, email address and profile picture; nothing else"));
+    assert!(page.body.contains("https://example.com/privacy"));
+    assert!(!page.body.contains("<script"), "works without JavaScript");
+    let page = app.browse(&app.authorize_url(&APP_A, "openid email", &[])).await;
+    assert!(page.body.contains("app-a will receive your email address, and"), "scopes narrow the list: {}", page.body);
+    // A used or forged ticket is refused.
+    let forged = app.browse_post("/authorize/continue", &[("ticket", "forged"), ("provider", "idp")]).await;
+    assert_eq!(forged.status, 400);
+    let ticket = field_value(&page.body, "name=\"ticket\" value=\"").unwrap();
+    assert_eq!(app.browse_post("/authorize/continue", &[("ticket", &ticket)]).await.status, 302);
+    assert_eq!(app.browse_post("/authorize/continue", &[("ticket", &ticket)]).await.status, 400);
 }

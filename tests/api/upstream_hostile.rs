@@ -141,8 +141,8 @@ async fn unverified_email_is_accepted_where_the_provider_allows_it() {
 #[tokio::test]
 async fn a_replayed_upstream_callback_is_refused() {
     let app = spawn_app().await;
-    let first = app.browse(&app.authorize_url(&APP_A, "openid", &[])).await;
-    let at_idp = app.browse(&first.location().unwrap()).await;
+    let upstream = app.authorize_to_upstream(&app.authorize_url(&APP_A, "openid", &[])).await;
+    let at_idp = app.browse(&upstream).await;
     let callback = at_idp.location().unwrap();
     assert!(matches!(app.walk(&callback, APP_A.redirect_uri).await, LoginEnd::App(_)));
     match app.walk(&callback, APP_A.redirect_uri).await {
