@@ -1,6 +1,11 @@
 //! `GET /callback/{provider}`: the upstream's answer. Consumes the pending
 //! login, lets the provider verify the response, passes the identity through
 //! THE FILTER, opens the SSO session and hands the app a one-time code.
+//!
+//! Every completed or failed login emits one audit event (target
+//! `claimgate::audit`, message `login`): provider, client, notice version,
+//! outcome, the claim *names* received, kept and dropped, or the failure
+//! reason. Never a value, token, code, cookie or email.
 
 use super::authorize::{app_url, issue_code};
 use super::{session, AppState};
@@ -28,14 +33,14 @@ pub async fn callback(
         )
     };
     let Some(upstream_state) = params.state.clone() else {
-        tracing::warn!(provider = %provider_id, outcome = "failure", reason = "missing_state", "login");
+        tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), outcome = "failure", reason = "missing_state", "login");
         return expired();
     };
     // Single use: a replayed or forged callback finds nothing.
     let pending = match state.records.take_pending(&upstream_state).await {
         Ok(Some(p)) => p,
         Ok(None) => {
-            tracing::warn!(provider = %provider_id, outcome = "failure", reason = "unknown_state", "login");
+            tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), outcome = "failure", reason = "unknown_state", "login");
             return expired();
         }
         Err(e) => {
@@ -52,7 +57,7 @@ pub async fn callback(
     let back =
         app_url(&state, &pending.request, &[("error", "access_denied"), ("error_description", "sign-in failed")]);
     if pending.provider != provider_id {
-        tracing::warn!(provider = %provider_id, client = %client, outcome = "failure", reason = "provider_mismatch", "login");
+        tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = "provider_mismatch", "login");
         return expired();
     }
     let Some(provider) = state.providers.get(&provider_id).cloned() else {
@@ -62,7 +67,7 @@ pub async fn callback(
     let identity = match provider.finish(pending.upstream, params).await {
         Ok(identity) => identity,
         Err(e) => {
-            tracing::warn!(provider = %provider_id, client = %client, outcome = "failure", reason = e.reason(), "login");
+            tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = e.reason(), "login");
             return pages::error(
                 StatusCode::BAD_GATEWAY,
                 "Sign-in failed",
@@ -76,14 +81,15 @@ pub async fn callback(
     let outcome = match filter(identity, rules, &state.keys.pseudonymizer) {
         Ok(o) => o,
         Err(e) => {
-            tracing::warn!(provider = %provider_id, client = %client, received = ?received, outcome = "failure", reason = e.reason(), "login");
+            tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, received = ?received, outcome = "failure", reason = e.reason(), "login");
             return pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back));
         }
     };
     tracing::info!(
+        target: "claimgate::audit",
         provider = %provider_id, client = %client,
         received = ?received, kept = ?outcome.kept, dropped = ?outcome.dropped,
-        notice_version = state.config.notice.version.as_deref().unwrap_or(""),
+        notice_version = notice_version(&state),
         outcome = "success", "login"
     );
 
@@ -106,6 +112,11 @@ pub async fn callback(
             )
         }
     }
+}
+
+/// The audit trail records which notice a login happened under.
+fn notice_version(state: &AppState) -> &str {
+    state.config.notice.version.as_deref().unwrap_or("")
 }
 
 /// A new session id on every login (no fixation); any previous session of

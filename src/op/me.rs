@@ -47,10 +47,19 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         apps = "<li>No app has received anything in this session.</li>".into();
     }
     let csrf = attr(&state.keys.pseudonymizer.csrf_token(&id)).to_string();
+    let notice = match (&state.config.notice.url, &state.config.notice.version) {
+        (Some(url), version) => format!(
+            "<p><a href=\"{}\">Privacy notice</a>{}</p>",
+            attr(url),
+            version.as_deref().map(|v| format!(" (version {})", text(v))).unwrap_or_default()
+        ),
+        (None, Some(v)) => format!("<p>Privacy notice version {}</p>", text(v)),
+        (None, None) => String::new(),
+    };
     let body = format!(
         "<h1>What claimgate stores about you</h1><ul>{}{}{}</ul>\
 <p>Nothing else from your {} account is kept. Signed in {}; this session ends by {} at the latest.</p>\
-<h2>Apps in this session</h2><ul>{apps}</ul>\
+<h2>Apps in this session</h2><ul>{apps}</ul>{notice}\
 <form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form>\
 <form method=\"post\" action=\"/me/erase\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
 <p><button type=\"submit\">Delete my data</button></p></form>",

@@ -107,44 +107,6 @@ async fn profile_claims_only_in_userinfo_are_fetched_and_filtered() {
 }
 
 #[tokio::test]
-async fn no_upstream_value_reaches_a_response_a_cookie_a_log_line_or_the_store() {
-    let app = spawn_app().await;
-    let tokens = app.full_login(&APP_A, "openid profile email").await;
-    app.userinfo(tokens["access_token"].as_str().unwrap()).await;
-    app.full_login(&APP_B, "openid profile email").await;
-
-    let marker = app.idp.marker();
-    let seen = app.seen.lock().unwrap().join("\n---\n");
-    let logs = logs();
-    let store = app.store_dump().await;
-    assert!(!store.is_empty(), "the store holds the session");
-    for (what, text) in [("responses", &seen), ("logs", &logs), ("store", &store)] {
-        assert!(!contains_encoded(text, marker), "an upstream value leaked into {what}");
-        assert!(!contains_encoded(text, &app.idp.upstream_subject()), "the upstream sub leaked into {what}");
-    }
-    // The log names what was dropped, without values.
-    assert!(logs.contains("given_name") && logs.contains("phone_number"));
-    // Store keys are hashes, never an email.
-    for key in app.store.dump().await.into_iter().map(|(k, _)| k) {
-        assert!(!key.contains('@') && !key.contains("jane"), "{key}");
-    }
-}
-
-#[test]
-fn the_leak_checker_finds_encoded_markers() {
-    use base64::{engine::general_purpose::*, Engine};
-    let marker = "MARKabc123xyz";
-    for prefix in ["", "a", "ab"] {
-        let raw = format!("{prefix}{marker}\"}}");
-        for encoded in [STANDARD.encode(&raw), URL_SAFE_NO_PAD.encode(&raw)] {
-            assert!(contains_encoded(&format!("xx{encoded}yy"), marker), "missed {raw} as {encoded}");
-        }
-    }
-    assert!(contains_encoded(&format!("log {marker} line"), marker));
-    assert!(!contains_encoded("nothing to see here, not even MARKabc12", marker));
-}
-
-#[tokio::test]
 async fn the_dev_provider_signs_in_the_sample_user_and_the_filter_drops_extras() {
     let app = spawn_app_with(|t| t.replace("kind = \"oidc\"", "kind = \"dev\"")).await;
     let page = match app.login(&APP_A, "openid profile email", &[]).await {

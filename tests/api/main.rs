@@ -4,6 +4,7 @@ mod cluster;
 mod downstream_hostile;
 mod helpers;
 mod idp;
+mod leak;
 mod login;
 mod oidc_client;
 mod redis_store;
