@@ -50,6 +50,19 @@ struct RawServer {
     public_url: String,
     #[serde(default)]
     log_format: LogFormat,
+    log_level: Option<String>,
+    admin_listen: Option<String>,
+    shutdown_timeout_secs: Option<u64>,
+    #[serde(default)]
+    discovery_retries: u32,
+    tls: Option<RawTls>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTls {
+    cert: String,
+    key: String,
 }
 
 #[derive(Deserialize)]
@@ -149,6 +162,28 @@ pub struct ServerConfig {
     /// Issuer of claimgate's tokens; no trailing slash.
     pub public_url: Url,
     pub log_format: LogFormat,
+    /// A tracing filter (`info`, `claimgate=debug`…); `RUST_LOG` wins.
+    pub log_level: String,
+    /// Serve /metrics, /healthz and /readyz here instead of on `listen`.
+    pub admin_listen: Option<String>,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+    /// Discovery attempts after the first one fails (backoff 1 s, 2 s, 4 s… up to 30 s).
+    pub discovery_retries: u32,
+    pub tls: Option<TlsConfig>,
+}
+
+/// PEM certificate chain and private key, read and parsed at start-up.
+#[derive(Debug)]
+pub struct TlsConfig {
+    pub cert_chain: Vec<rustls_pki_types::CertificateDer<'static>>,
+    pub key: rustls_pki_types::PrivateKeyDer<'static>,
+}
+
+impl Clone for TlsConfig {
+    fn clone(&self) -> Self {
+        Self { cert_chain: self.cert_chain.clone(), key: self.key.clone_key() }
+    }
 }
 
 impl ServerConfig {
@@ -281,7 +316,29 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
     if raw.server.listen.parse::<std::net::SocketAddr>().is_err() {
         return Err(invalid("server.listen", "must be an address and port, like \"127.0.0.1:8080\""));
     }
-    let server = ServerConfig { listen: raw.server.listen, public_url, log_format: raw.server.log_format };
+    if let Some(admin) = &raw.server.admin_listen {
+        if admin.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid("server.admin_listen", "must be an address and port, like \"127.0.0.1:9090\""));
+        }
+    }
+    let log_level = raw.server.log_level.unwrap_or_else(|| "info".into());
+    if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+        return Err(invalid(
+            "server.log_level",
+            format!("\"{log_level}\" is not a log filter (e.g. \"info\", \"claimgate=debug\")"),
+        ));
+    }
+    let tls = raw.server.tls.map(load_tls).transpose()?;
+    let server = ServerConfig {
+        listen: raw.server.listen,
+        public_url,
+        log_format: raw.server.log_format,
+        log_level,
+        admin_listen: raw.server.admin_listen,
+        shutdown_timeout: Duration::from_secs(raw.server.shutdown_timeout_secs.unwrap_or(30)),
+        discovery_retries: raw.server.discovery_retries,
+        tls,
+    };
 
     // [store]
     let store = match raw.store.kind.as_str() {
@@ -486,6 +543,20 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
     Ok(Config { server, store, notice, keys, lifetimes, providers, clients })
 }
 
+fn load_tls(raw: RawTls) -> Result<TlsConfig, ConfigError> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let cert_chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&raw.cert)
+        .and_then(|certs| certs.collect::<Result<_, _>>())
+        .map_err(|e| invalid("server.tls.cert", format!("{}: not a readable PEM certificate chain: {e}", raw.cert)))?;
+    if cert_chain.is_empty() {
+        return Err(invalid("server.tls.cert", format!("{}: no certificate in the file", raw.cert)));
+    }
+    let key = PrivateKeyDer::from_pem_file(&raw.key)
+        .map_err(|e| invalid("server.tls.key", format!("{}: not a readable PEM private key: {e}", raw.key)))?;
+    Ok(TlsConfig { cert_chain, key })
+}
+
 fn check_id(id: &str, key: &str) -> Result<(), ConfigError> {
     if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
         return Err(invalid(key, "ids may contain only letters, digits, '-', '_' and '.'"));
@@ -606,6 +677,18 @@ claims = ["name", "email"]
             .replace(r#"client_secret = "from-file""#, "client_secret = \"from-file\"\nmap = { name = \"nickname\" }");
         let c = Config::parse(&ok, no_env).unwrap();
         assert_eq!(c.providers["google"].rules.source(ProfileClaim::Name), "nickname");
+    }
+
+    #[test]
+    fn tls_files_are_checked_at_load() {
+        let e = err(&BASE
+            .replace("[notice]", "[server.tls]\ncert = \"/nonexistent.pem\"\nkey = \"/nonexistent.key\"\n[notice]"));
+        assert!(e.starts_with("server.tls.cert:"), "{e}");
+        let e = err(&BASE.replace(
+            "public_url = \"http://127.0.0.1:8080\"",
+            "public_url = \"http://127.0.0.1:8080\"\nlog_level = \"[[\"",
+        ));
+        assert!(e.starts_with("server.log_level:"), "{e}");
     }
 
     #[test]

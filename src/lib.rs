@@ -5,9 +5,11 @@
 //! the upstream claims cross [`policy::filter`] — the one place where they
 //! become a [`policy::Profile`] — and the app receives tokens from [`op`].
 
+pub mod admin;
 pub mod clock;
 pub mod config;
 pub mod keys;
+pub mod metrics;
 pub mod op;
 pub mod pages;
 pub mod policy;

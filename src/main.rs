@@ -112,7 +112,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            claimgate::telemetry::init(cfg.server.log_format);
+            claimgate::telemetry::init(cfg.server.log_format, &cfg.server.log_level);
             match serve(cfg) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -3,18 +3,22 @@
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ProviderKind, StoreConfig};
 use crate::keys::Keys;
+use crate::metrics::{InstrumentedStore, Metrics};
 use crate::op::{self, AppState};
 use crate::store::memory::MemoryStore;
 use crate::store::records::Records;
 use crate::store::redis::RedisStore;
 use crate::store::Store;
 use crate::upstream::{dev::DevProvider, oidc::OidcProvider, UpstreamProvider};
-use actix_web::dev::Server;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, App, HttpServer};
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -26,13 +30,17 @@ pub enum StartupError {
     Listen { addr: String, source: std::io::Error },
     #[error("store.kind: {0}")]
     Store(String),
+    #[error("server.tls: {0}")]
+    Tls(String),
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
 }
 
 pub struct Application {
     port: u16,
+    admin_port: Option<u16>,
     server: Server,
+    admin: Option<Server>,
     state: web::Data<AppState>,
 }
 
@@ -77,17 +85,69 @@ impl Application {
         for key in &keys.generated {
             tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
         }
-        let providers = build_providers(&config).await?;
+        let metrics = Arc::new(Metrics::new());
+        let providers = build_providers(&config, &metrics).await?;
         let issuer = config.server.issuer();
+        let store: Arc<dyn Store> = Arc::new(InstrumentedStore::new(store, metrics.clone()));
         let records = Records::new(store, keys.sealer.clone(), config.lifetimes.session_absolute);
-        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock });
+        let admin_listener = match &config.server.admin_listen {
+            Some(addr) => {
+                Some(TcpListener::bind(addr).map_err(|source| StartupError::Listen { addr: addr.clone(), source })?)
+            }
+            None => None,
+        };
+        let tls = config.server.tls.clone();
+        let shutdown = config.server.shutdown_timeout.as_secs();
+        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics });
         let port = listener.local_addr().map_err(|source| StartupError::Listen { addr: "?".into(), source })?.port();
-        let server_state = state.clone();
-        let server = HttpServer::new(move || App::new().app_data(server_state.clone()).configure(routes))
-            .listen(listener)
-            .map_err(|source| StartupError::Listen { addr: port.to_string(), source })?
-            .run();
-        Ok(Application { port, server, state })
+        let listen_err = |source| StartupError::Listen { addr: port.to_string(), source };
+
+        let main_state = state.clone();
+        let with_admin = admin_listener.is_none();
+        let hsts = tls.is_some();
+        let server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff"));
+            if hsts {
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+            }
+            App::new()
+                .app_data(main_state.clone())
+                .wrap(headers)
+                .wrap(from_fn(request_span))
+                .configure(routes)
+                .configure(|cfg| {
+                    if with_admin {
+                        admin_routes(cfg)
+                    }
+                })
+        })
+        .shutdown_timeout(shutdown);
+        let server = match tls {
+            Some(tls) => server.listen_rustls_0_23(listener, rustls_config(tls)?).map_err(listen_err)?,
+            None => server.listen(listener).map_err(listen_err)?,
+        }
+        .run();
+
+        let (admin, admin_port) = match admin_listener {
+            Some(l) => {
+                let admin_port = l.local_addr().map(|a| a.port()).ok();
+                let admin_state = state.clone();
+                let admin = HttpServer::new(move || App::new().app_data(admin_state.clone()).configure(admin_routes))
+                    .workers(1)
+                    .shutdown_timeout(shutdown)
+                    .listen(l)
+                    .map_err(listen_err)?
+                    .run();
+                (Some(admin), admin_port)
+            }
+            None => (None, None),
+        };
+        Ok(Application { port, admin_port, server, admin, state })
+    }
+
+    /// The admin listener's port, when `server.admin_listen` is set.
+    pub fn admin_port(&self) -> Option<u16> {
+        self.admin_port
     }
 
     pub fn port(&self) -> u16 {
@@ -98,8 +158,13 @@ impl Application {
         self.state.clone()
     }
 
+    /// Serves until SIGTERM/SIGINT (in-flight requests get
+    /// `server.shutdown_timeout_secs` to finish) or a listener fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        match self.admin {
+            Some(admin) => tokio::try_join!(self.server, admin).map(|_| ()),
+            None => self.server.await,
+        }
     }
 }
 
@@ -119,25 +184,79 @@ pub async fn store_from_config(config: &Config, clock: Arc<dyn Clock>) -> Result
     })
 }
 
-async fn build_providers(config: &Config) -> Result<BTreeMap<String, Arc<dyn UpstreamProvider>>, StartupError> {
+fn rustls_config(tls: crate::config::TlsConfig) -> Result<rustls::ServerConfig, StartupError> {
+    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .and_then(|b| b.with_no_client_auth().with_single_cert(tls.cert_chain, tls.key))
+        .map_err(|e| StartupError::Tls(e.to_string()))
+}
+
+/// One span per request with method and path — never the query string,
+/// which carries codes and state.
+async fn request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let span = tracing::info_span!("request", method = %req.method(), path = %req.path());
+    async move {
+        let started = std::time::Instant::now();
+        let res = next.call(req).await?;
+        tracing::debug!(status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "response");
+        Ok(res)
+    }
+    .instrument(span)
+    .await
+}
+
+/// Discovery, retried with backoff when `server.discovery_retries` allows.
+async fn discover_with_retries(
+    config: &Config,
+    id: &str,
+    p: &crate::config::ProviderConfig,
+    http: &reqwest::Client,
+    metrics: &Metrics,
+) -> Result<OidcProvider, StartupError> {
+    let ProviderKind::Oidc { issuer, client_id, client_secret } = &p.kind else { unreachable!("oidc only") };
+    let mut attempt = 0;
+    loop {
+        let started = std::time::Instant::now();
+        let public_url = config.server.issuer();
+        let result = OidcProvider::discover(
+            id,
+            &p.display_name,
+            issuer,
+            client_id,
+            client_secret.clone(),
+            &public_url,
+            http.clone(),
+        )
+        .await;
+        metrics.upstream_seconds.with_label_values(&[id, "discovery"]).observe(started.elapsed().as_secs_f64());
+        match result {
+            Ok(provider) => return Ok(provider),
+            Err(source) if attempt >= config.server.discovery_retries => {
+                return Err(StartupError::Discovery { id: id.to_owned(), source })
+            }
+            Err(e) => {
+                let wait = Duration::from_secs((1u64 << attempt.min(5)).min(30));
+                tracing::warn!(provider = %id, error = %e, retry_in_secs = wait.as_secs(), "discovery failed; retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
+async fn build_providers(
+    config: &Config,
+    metrics: &Metrics,
+) -> Result<BTreeMap<String, Arc<dyn UpstreamProvider>>, StartupError> {
     let http = http_client()?;
     let public_url = config.server.issuer();
     let mut providers: BTreeMap<String, Arc<dyn UpstreamProvider>> = BTreeMap::new();
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
-            ProviderKind::Oidc { issuer, client_id, client_secret } => Arc::new(
-                OidcProvider::discover(
-                    id,
-                    &p.display_name,
-                    issuer,
-                    client_id,
-                    client_secret.clone(),
-                    &public_url,
-                    http.clone(),
-                )
-                .await
-                .map_err(|source| StartupError::Discovery { id: id.clone(), source })?,
-            ),
+            ProviderKind::Oidc { .. } => Arc::new(discover_with_retries(config, id, p, &http, metrics).await?),
             ProviderKind::Dev => {
                 tracing::warn!(provider = %id, "DEV PROVIDER ENABLED: anyone can sign in as a fixed sample user; never use this in production");
                 Arc::new(DevProvider::new(id, &p.display_name, &public_url))
@@ -166,4 +285,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(op::logout::logout_post))
         .route("/me", web::get().to(op::me::me))
         .route("/me/erase", web::post().to(op::me::erase));
+}
+
+/// Operations endpoints: on the main listener, or on `server.admin_listen`.
+pub fn admin_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/metrics", web::get().to(crate::admin::metrics))
+        .route("/healthz", web::get().to(crate::admin::healthz))
+        .route("/readyz", web::get().to(crate::admin::readyz));
 }

@@ -192,6 +192,7 @@ pub async fn continue_login(
         return unavailable();
     }
     tracing::info!(client = %pending.request.client_id, provider = %pending.provider, outcome = "upstream_redirect", "authorization");
+    state.metrics.logins_started.with_label_values(&[&pending.provider, &pending.request.client_id]).inc();
     HttpResponse::Found()
         .insert_header((header::LOCATION, start.url.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -64,9 +64,18 @@ pub async fn callback(
         return expired();
     };
 
-    let identity = match provider.finish(pending.upstream, params).await {
+    let started = std::time::Instant::now();
+    let finished = provider.finish(pending.upstream, params).await;
+    state
+        .metrics
+        .upstream_seconds
+        .with_label_values(&[&provider_id, "callback"])
+        .observe(started.elapsed().as_secs_f64());
+    let failed = |reason: &str| state.metrics.logins_failed.with_label_values(&[&provider_id, &client, reason]).inc();
+    let identity = match finished {
         Ok(identity) => identity,
         Err(e) => {
+            failed(e.reason());
             tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = e.reason(), "login");
             return pages::error(
                 StatusCode::BAD_GATEWAY,
@@ -81,6 +90,7 @@ pub async fn callback(
     let outcome = match filter(identity, rules, &state.keys.pseudonymizer) {
         Ok(o) => o,
         Err(e) => {
+            failed(e.reason());
             tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, received = ?received, outcome = "failure", reason = e.reason(), "login");
             return pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back));
         }
@@ -92,6 +102,7 @@ pub async fn callback(
         notice_version = notice_version(&state),
         outcome = "success", "login"
     );
+    state.metrics.logins_completed.with_label_values(&[&provider_id, &client]).inc();
 
     let user_key = outcome.user_key.clone();
     match open_session(&state, &req, outcome.user_key, outcome.profile, &provider_id).await {

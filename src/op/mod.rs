@@ -29,6 +29,7 @@ pub struct AppState {
     pub records: Records,
     pub providers: BTreeMap<String, Arc<dyn UpstreamProvider>>,
     pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

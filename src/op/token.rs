@@ -23,6 +23,13 @@ use std::time::Duration;
 use subtle::ConstantTimeEq;
 
 pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, TokenError> {
+    let result = grant(&req, &state, &body).await;
+    let outcome = result.as_ref().map(|_| "success").unwrap_or_else(|e| e.error);
+    state.metrics.token_requests.with_label_values(&[outcome]).inc();
+    result
+}
+
+async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpResponse, TokenError> {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -31,9 +38,9 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
     if !is_form {
         return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
     }
-    let form = std::str::from_utf8(&body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
+    let form = std::str::from_utf8(body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
     let params = parse_params(form).map_err(TokenError::invalid_request)?;
-    let client = authenticate(&state, &req, &params)?;
+    let client = authenticate(state, req, &params)?;
 
     match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
@@ -84,7 +91,7 @@ pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Byte
             return Err(TokenError::unavailable());
         }
     };
-    let Some(session_left) = session::remaining(&state, &session) else {
+    let Some(session_left) = session::remaining(state, &session) else {
         return Err(TokenError::invalid_grant("the sign-in session has ended"));
     };
 

@@ -158,6 +158,11 @@ impl Store for MemoryStore {
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }
+
+    async fn count(&self, prefix: &str) -> Result<Option<u64>, StoreError> {
+        let now = self.clock.now();
+        Ok(Some(self.lock().iter().filter(|(k, e)| k.starts_with(prefix) && e.expires_at > now).count() as u64))
+    }
 }
 
 #[cfg(test)]

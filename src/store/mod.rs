@@ -36,4 +36,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError>;
     /// Whether the store answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
+    /// How many live keys start with `prefix`, where the backend can tell
+    /// cheaply (metrics); `None` where it cannot.
+    async fn count(&self, _prefix: &str) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
 }

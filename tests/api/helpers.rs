@@ -115,6 +115,8 @@ pub struct TestApp {
     pub seen: Mutex<Vec<String>>,
     /// The config this instance runs with.
     pub config_text: String,
+    /// The admin listener, when the config sets one.
+    pub admin_base: Option<String>,
     /// Requests addressed to the public URL go to this instance instead
     /// (a load balancer without stickiness).
     pub route_to: Mutex<Option<String>>,
@@ -268,12 +270,31 @@ pub struct Options {
     /// Another instance's public URL (instances behind one load balancer),
     /// and the upstream provider they share.
     pub behind: Option<(String, Arc<TestIdp>)>,
+    /// Serve over TLS with a certificate made for `localhost` by the test.
+    pub tls: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { edit: Box::new(|t| t), store: None, clock: Arc::new(SystemClock), behind: None }
+        Options { edit: Box::new(|t| t), store: None, clock: Arc::new(SystemClock), behind: None, tls: false }
     }
+}
+
+/// A self-signed certificate for localhost, written to temporary PEM files.
+struct TestCert {
+    cert_pem: String,
+    cert_file: std::path::PathBuf,
+    key_file: std::path::PathBuf,
+}
+
+fn test_cert() -> TestCert {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let dir = std::env::temp_dir();
+    let id = &claimgate::store::records::random_handle()[..8];
+    let (cert_file, key_file) = (dir.join(format!("cg-{id}.crt")), dir.join(format!("cg-{id}.key")));
+    std::fs::write(&cert_file, certified.cert.pem()).unwrap();
+    std::fs::write(&key_file, certified.signing_key.serialize_pem()).unwrap();
+    TestCert { cert_pem: certified.cert.pem(), cert_file, key_file }
 }
 
 pub async fn spawn(opts: Options) -> TestApp {
@@ -283,13 +304,23 @@ pub async fn spawn(opts: Options) -> TestApp {
         None => Arc::new(TestIdp::spawn().await),
     };
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let addr = listener.local_addr().unwrap();
+    let cert = opts.tls.then(test_cert);
+    let base = match cert {
+        Some(_) => format!("https://localhost:{}", addr.port()),
+        None => format!("http://127.0.0.1:{}", addr.port()),
+    };
     let public_url = opts.behind.as_ref().map(|(url, _)| url.clone()).unwrap_or_else(|| base.clone());
     let store = opts.store.unwrap_or_else(|| TestStore::Memory(MemoryStore::new(opts.clock.clone())));
     let (store_section, key_lines) = store.config();
     let text = (opts.edit)(config_text(&public_url, idp.issuer()))
         .replace("# STORE\n", &store_section)
         .replace("# KEYS\n", &key_lines);
+    let text = match &cert {
+        Some(c) => text
+            .replace("[notice]", &format!("[server.tls]\ncert = {:?}\nkey = {:?}\n[notice]", c.cert_file, c.key_file)),
+        None => text,
+    };
     let config = Config::parse(&text, |_| None).expect("test config");
     let config_text = text.clone();
     let app = match &store {
@@ -298,8 +329,16 @@ pub async fn spawn(opts: Options) -> TestApp {
     }
     .expect("app builds");
     let state = app.state();
+    let admin_base = app.admin_port().map(|p| format!("http://127.0.0.1:{p}"));
     tokio::spawn(app.run_until_stopped());
-    let no_redirects = || reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    let root = cert.as_ref().map(|c| reqwest::Certificate::from_pem(c.cert_pem.as_bytes()).unwrap());
+    let no_redirects = || {
+        let b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve("localhost", addr);
+        match &root {
+            Some(r) => b.add_root_certificate(r.clone()),
+            None => b,
+        }
+    };
     TestApp {
         base,
         public_url,
@@ -311,6 +350,7 @@ pub async fn spawn(opts: Options) -> TestApp {
         seen: Mutex::new(Vec::new()),
         route_to: Mutex::new(None),
         config_text,
+        admin_base,
     }
 }
 

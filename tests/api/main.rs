@@ -7,6 +7,7 @@ mod idp;
 mod leak;
 mod login;
 mod oidc_client;
+mod operations;
 mod redis_store;
 mod sessions;
 mod upstream_hostile;

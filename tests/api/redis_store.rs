@@ -142,8 +142,11 @@ async fn redis_going_away_gives_fast_503s_and_service_resumes_when_it_returns() 
     assert_eq!(token.status, 503);
     assert_eq!(token.json()["error"], "temporarily_unavailable");
     assert!(started.elapsed() < Duration::from_secs(15), "failures must be bounded: {:?}", started.elapsed());
-    // The process is still up and serving what needs no store.
+    // The process is still up and serving what needs no store; it is not ready.
     assert_eq!(app.browse("/jwks").await.status, 200);
+    assert_eq!(app.browse("/healthz").await.status, 200);
+    let ready = app.browse("/readyz").await;
+    assert_eq!((ready.status, ready.json()["store"].as_str()), (503, Some("unavailable")));
 
     let mut redis = start_redis(port, &[]);
     let deadline = Instant::now() + Duration::from_secs(20);

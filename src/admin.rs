@@ -1,0 +1,32 @@
+//! Operations endpoints: `/metrics` (Prometheus), `/healthz` (the process is
+//! up), `/readyz` (the store answers and every provider's discovery loaded).
+
+use crate::op::AppState;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    if let Ok(Some(n)) = state.records.store().count("session:").await {
+        state.metrics.active_sessions.set(n as i64);
+    }
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let store = state.records.store().ping().await;
+    // Providers are built (discovery done) before the server starts.
+    let providers = state.providers.len() == state.config.providers.len();
+    let body = json!({
+        "store": if store.is_ok() { "ok" } else { "unavailable" },
+        "providers": if providers { "ok" } else { "missing" },
+    });
+    if store.is_ok() && providers {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}

@@ -1,0 +1,152 @@
+//! Prometheus metrics. Labels are config ids (providers, clients), outcome
+//! and reason codes, and store operations: bounded sets, never a value.
+
+use crate::store::{Store, StoreError};
+use async_trait::async_trait;
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct Metrics {
+    registry: Registry,
+    pub logins_started: IntCounterVec,
+    pub logins_completed: IntCounterVec,
+    pub logins_failed: IntCounterVec,
+    pub token_requests: IntCounterVec,
+    pub userinfo_requests: IntCounterVec,
+    pub upstream_seconds: HistogramVec,
+    pub store_seconds: HistogramVec,
+    pub store_errors: IntCounterVec,
+    pub active_sessions: IntGauge,
+}
+
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    let c = IntCounterVec::new(Opts::new(name, help).namespace("claimgate"), labels).expect("valid metric");
+    registry.register(Box::new(c.clone())).expect("unique metric");
+    c
+}
+
+fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str], buckets: Vec<f64>) -> HistogramVec {
+    let h = HistogramVec::new(HistogramOpts::new(name, help).namespace("claimgate").buckets(buckets), labels)
+        .expect("valid metric");
+    registry.register(Box::new(h.clone())).expect("unique metric");
+    h
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let registry = Registry::new();
+        let active_sessions = IntGauge::with_opts(
+            Opts::new("active_sessions", "Live SSO sessions (memory store only)").namespace("claimgate"),
+        )
+        .expect("valid metric");
+        registry.register(Box::new(active_sessions.clone())).expect("unique metric");
+        Metrics {
+            logins_started: counter(
+                &registry,
+                "logins_started_total",
+                "Users sent to an upstream provider",
+                &["provider", "client"],
+            ),
+            logins_completed: counter(
+                &registry,
+                "logins_completed_total",
+                "Upstream logins that passed the filter",
+                &["provider", "client"],
+            ),
+            logins_failed: counter(
+                &registry,
+                "logins_failed_total",
+                "Upstream logins refused",
+                &["provider", "client", "reason"],
+            ),
+            token_requests: counter(&registry, "token_requests_total", "Token endpoint requests", &["outcome"]),
+            userinfo_requests: counter(&registry, "userinfo_requests_total", "Userinfo requests", &["outcome"]),
+            upstream_seconds: histogram(
+                &registry,
+                "upstream_seconds",
+                "Time spent on upstream calls",
+                &["provider", "step"],
+                vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+            ),
+            store_seconds: histogram(
+                &registry,
+                "store_seconds",
+                "Store operation latency",
+                &["op"],
+                vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0],
+            ),
+            store_errors: counter(&registry, "store_errors_total", "Failed store operations", &["op"]),
+            active_sessions,
+            registry,
+        }
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// A store that measures every operation of the store it wraps.
+pub struct InstrumentedStore {
+    inner: Arc<dyn Store>,
+    metrics: Arc<Metrics>,
+}
+
+impl InstrumentedStore {
+    pub fn new(inner: Arc<dyn Store>, metrics: Arc<Metrics>) -> Self {
+        Self { inner, metrics }
+    }
+
+    fn observe<T>(&self, op: &str, started: Instant, r: Result<T, StoreError>) -> Result<T, StoreError> {
+        self.metrics.store_seconds.with_label_values(&[op]).observe(started.elapsed().as_secs_f64());
+        if r.is_err() {
+            self.metrics.store_errors.with_label_values(&[op]).inc();
+        }
+        r
+    }
+}
+
+#[async_trait]
+impl Store for InstrumentedStore {
+    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
+        let t = Instant::now();
+        self.observe("put", t, self.inner.put(key, value, ttl).await)
+    }
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let t = Instant::now();
+        self.observe("get", t, self.inner.get(key).await)
+    }
+    async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let t = Instant::now();
+        self.observe("take", t, self.inner.take(key).await)
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let t = Instant::now();
+        self.observe("delete", t, self.inner.delete(key).await)
+    }
+    async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError> {
+        let t = Instant::now();
+        self.observe("set_add", t, self.inner.set_add(key, member, ttl).await)
+    }
+    async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {
+        let t = Instant::now();
+        self.observe("set_members", t, self.inner.set_members(key).await)
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        let t = Instant::now();
+        self.observe("ping", t, self.inner.ping().await)
+    }
+    async fn count(&self, prefix: &str) -> Result<Option<u64>, StoreError> {
+        self.inner.count(prefix).await
+    }
+}

@@ -1,0 +1,102 @@
+//! Metrics, health, readiness, the admin listener and TLS.
+
+use crate::helpers::*;
+use crate::idp::Misbehaviour;
+
+/// The value of one sample in the Prometheus text format, 0 when absent.
+fn sample(metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+        .filter(|l| labels.iter().all(|(k, v)| l.contains(&format!("{k}=\"{v}\""))))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn metrics_move_after_a_login() {
+    let app = spawn_app().await;
+    let before = app.browse("/metrics").await.body;
+    let completed =
+        |m: &str| sample(m, "claimgate_logins_completed_total", &[("provider", "idp"), ("client", "app-a")]);
+    assert_eq!(completed(&before), 0.0);
+    let tokens = app.full_login(&APP_A, "openid profile").await;
+    app.userinfo(tokens["access_token"].as_str().unwrap()).await;
+    app.userinfo("bogus").await;
+    app.idp.misbehave(Misbehaviour::BadSignature);
+    app.login(&APP_A, "openid", &[("prompt", "login")]).await;
+
+    let after = app.browse("/metrics").await.body;
+    assert_eq!(completed(&after), 1.0);
+    assert_eq!(sample(&after, "claimgate_logins_started_total", &[("client", "app-a")]), 2.0);
+    assert_eq!(sample(&after, "claimgate_logins_failed_total", &[("reason", "id_token_bad_signature")]), 1.0);
+    assert_eq!(sample(&after, "claimgate_token_requests_total", &[("outcome", "success")]), 1.0);
+    assert_eq!(sample(&after, "claimgate_userinfo_requests_total", &[("outcome", "success")]), 1.0);
+    assert_eq!(sample(&after, "claimgate_userinfo_requests_total", &[("outcome", "invalid_token")]), 1.0);
+    assert!(sample(&after, "claimgate_upstream_seconds_count", &[("step", "callback")]) >= 2.0);
+    assert!(sample(&after, "claimgate_store_seconds_count", &[("op", "take")]) >= 1.0);
+    assert!(sample(&after, "claimgate_active_sessions", &[]) >= 1.0);
+    assert!(!after.contains("jane") && !after.contains(app.idp.marker()), "no value in metrics");
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let h = app.browse("/healthz").await;
+    assert_eq!((h.status, h.json()["status"].as_str()), (200, Some("ok")));
+    let r = app.browse("/readyz").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["store"], "ok");
+}
+
+#[tokio::test]
+async fn an_admin_listener_takes_the_operations_endpoints() {
+    let app = spawn_app_with(|t| {
+        t.replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:0\"\nadmin_listen = \"127.0.0.1:0\"")
+    })
+    .await;
+    let admin = app.admin_base.clone().expect("admin listener");
+    assert_eq!(app.browse("/metrics").await.status, 404, "not on the public listener");
+    assert_eq!(app.browse(&format!("{admin}/metrics")).await.status, 200);
+    assert_eq!(app.browse(&format!("{admin}/readyz")).await.status, 200);
+}
+
+#[tokio::test]
+async fn serves_over_tls_with_hsts_and_a_host_prefixed_secure_cookie() {
+    let app = spawn(Options { tls: true, ..Options::default() }).await;
+    assert!(app.base.starts_with("https://"));
+    let d = app.browse("/.well-known/openid-configuration").await;
+    assert_eq!(d.status, 200);
+    assert_eq!(d.json()["issuer"], app.base);
+    assert_eq!(d.headers["strict-transport-security"], "max-age=31536000");
+    let page = app.browse(&app.authorize_url(&APP_A, "openid", &[])).await;
+    for (h, v) in
+        [("x-frame-options", "DENY"), ("referrer-policy", "no-referrer"), ("x-content-type-options", "nosniff")]
+    {
+        assert_eq!(page.headers[h], v);
+    }
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"), "{csp}");
+    // A full login over TLS; the session cookie is __Host- prefixed and Secure.
+    let upstream = app.authorize_to_upstream(&app.authorize_url(&APP_A, "openid", &[])).await;
+    let at_idp = app.browse(&upstream).await;
+    let callback = app.browse(&at_idp.location().unwrap()).await;
+    let cookie = callback.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-claimgate-session=") && cookie.contains("Secure"), "{cookie}");
+    let code = url::Url::parse(&callback.location().unwrap())
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    assert_eq!(app.redeem(&APP_A, &code, &[]).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_plain_http_client_cannot_talk_to_the_tls_listener() {
+    let app = spawn(Options { tls: true, ..Options::default() }).await;
+    let plain = app.base.replace("https://localhost", "http://127.0.0.1");
+    let r = reqwest::Client::new().get(format!("{plain}/jwks")).send().await;
+    assert!(r.is_err() || !r.unwrap().status().is_success());
+}
