@@ -10,7 +10,9 @@ use crate::store::records::{random_handle, AccessGrant, Disclosure};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use openidconnect::core::{CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJwsSigningAlgorithm};
+use openidconnect::core::{
+    CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey,
+};
 use openidconnect::{
     AccessToken, Audience, AuthorizationCode, EmptyAdditionalClaims, EndUserEmail, EndUserName, EndUserPictureUrl,
     IssuerUrl, LocalizedClaim, Nonce, StandardClaims, SubjectIdentifier,
@@ -118,37 +120,20 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     })?;
 
     let values = claim_values(&session.profile, &claims);
-    let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
-    let now = state.clock.now();
-    let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(subject));
-    if let Some(name) = values.get("name").and_then(|v| v.as_str()) {
-        standard = standard.set_name(Some(LocalizedClaim::from(EndUserName::new(name.to_owned()))));
-    }
-    if let Some(email) = values.get("email").and_then(|v| v.as_str()) {
-        standard = standard
-            .set_email(Some(EndUserEmail::new(email.to_owned())))
-            .set_email_verified(Some(session.profile.email_verified));
-    }
-    if let Some(picture) = values.get("picture").and_then(|v| v.as_str()) {
-        standard = standard.set_picture(Some(LocalizedClaim::from(EndUserPictureUrl::new(picture.to_owned()))));
-    }
-    let issuer = IssuerUrl::new(state.issuer.clone()).map_err(|_| TokenError::server_error())?;
-    let id_claims = CoreIdTokenClaims::new(
-        issuer,
-        vec![Audience::new(client.id.clone())],
-        now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::minutes(5)),
-        now,
-        standard,
-        EmptyAdditionalClaims {},
-    )
-    .set_nonce(request.nonce.clone().map(Nonce::new))
-    .set_auth_time(chrono::DateTime::from_timestamp(grant.auth_time, 0));
-    let id_token = CoreIdToken::new(
-        id_claims,
+    let id_token = sign_id_token(
         &state.keys.signing,
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        Some(&AccessToken::new(access_token.clone())),
-        None::<&AuthorizationCode>,
+        &IdTokenContent {
+            issuer: &state.issuer,
+            client_id: &client.id,
+            subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key),
+            claims: &values,
+            email_verified: session.profile.email_verified,
+            nonce: request.nonce.as_deref(),
+            auth_time: grant.auth_time,
+            now: state.clock.now(),
+            lifetime,
+            access_token: &access_token,
+        },
     )
     .map_err(|e| {
         tracing::error!(error = %e, "ID token signing failed");
@@ -164,7 +149,7 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
             "access_token": access_token,
             "token_type": "Bearer",
             "expires_in": lifetime.as_secs(),
-            "id_token": id_token.to_string(),
+            "id_token": id_token,
             "scope": request.scope,
         })))
 }
@@ -221,6 +206,58 @@ pub fn authenticate<'a>(
         return Err(TokenError::invalid_client(used_basic));
     }
     Ok(client)
+}
+
+/// What an ID token says.
+pub struct IdTokenContent<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    /// The pairwise subject.
+    pub subject: String,
+    /// The released claim values (name, email, picture).
+    pub claims: &'a serde_json::Map<String, serde_json::Value>,
+    pub email_verified: bool,
+    pub nonce: Option<&'a str>,
+    pub auth_time: i64,
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub lifetime: Duration,
+    /// For `at_hash`.
+    pub access_token: &'a str,
+}
+
+/// Signs an ID token (RS256) with claimgate's key.
+pub fn sign_id_token(key: &CoreRsaPrivateSigningKey, c: &IdTokenContent) -> Result<String, String> {
+    let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(c.subject.clone()));
+    if let Some(name) = c.claims.get("name").and_then(|v| v.as_str()) {
+        standard = standard.set_name(Some(LocalizedClaim::from(EndUserName::new(name.to_owned()))));
+    }
+    if let Some(email) = c.claims.get("email").and_then(|v| v.as_str()) {
+        standard =
+            standard.set_email(Some(EndUserEmail::new(email.to_owned()))).set_email_verified(Some(c.email_verified));
+    }
+    if let Some(picture) = c.claims.get("picture").and_then(|v| v.as_str()) {
+        standard = standard.set_picture(Some(LocalizedClaim::from(EndUserPictureUrl::new(picture.to_owned()))));
+    }
+    let issuer = IssuerUrl::new(c.issuer.to_owned()).map_err(|e| e.to_string())?;
+    let id_claims = CoreIdTokenClaims::new(
+        issuer,
+        vec![Audience::new(c.client_id.to_owned())],
+        c.now + chrono::Duration::from_std(c.lifetime).unwrap_or(chrono::Duration::minutes(5)),
+        c.now,
+        standard,
+        EmptyAdditionalClaims {},
+    )
+    .set_nonce(c.nonce.map(|n| Nonce::new(n.to_owned())))
+    .set_auth_time(chrono::DateTime::from_timestamp(c.auth_time, 0));
+    CoreIdToken::new(
+        id_claims,
+        key,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        Some(&AccessToken::new(c.access_token.to_owned())),
+        None::<&AuthorizationCode>,
+    )
+    .map(|t| t.to_string())
+    .map_err(|e| e.to_string())
 }
 
 fn form_decode(s: &str) -> Option<String> {

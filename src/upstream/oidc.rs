@@ -9,7 +9,8 @@ use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreJsonWebKeySet, CoreJwsSigningAlgorithm, CoreProviderMetadata,
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+    CoreProviderMetadata,
 };
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
@@ -142,38 +143,11 @@ impl OidcProvider {
     /// Verifies the ID token and returns its full claim set.
     fn verify_id_token(
         &self,
-        id_token: &openidconnect::core::CoreIdToken,
+        id_token: &CoreIdToken,
         nonce: &Nonce,
     ) -> Result<(String, UpstreamClaims), ClaimsVerificationError> {
         let client = self.client();
-        let verifier = client
-            .id_token_verifier()
-            .set_allowed_algs(ALLOWED_ALGS)
-            // The issuer is checked below against the accepted spellings.
-            .require_issuer_match(false);
-        let claims = id_token.claims(&verifier, nonce)?;
-        let iss = claims.issuer().as_str();
-        if !self.accepted_issuers.iter().any(|a| a == iss) {
-            return Err(ClaimsVerificationError::InvalidIssuer("unexpected issuer".into()));
-        }
-        // More than one audience is refused by the verifier (no other
-        // audience is trusted); an azp, when present, must be us.
-        if let Some(azp) = claims.authorized_party() {
-            if azp.as_str() != self.client_id.as_str() {
-                return Err(ClaimsVerificationError::InvalidAudience("azp is another client".into()));
-            }
-        }
-        let subject = claims.subject().to_string();
-        // The signature is verified: now read every claim, so that the filter
-        // sees (and reports) everything the provider sent.
-        let payload = id_token.to_string();
-        let all = payload
-            .split('.')
-            .nth(1)
-            .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
-            .and_then(|b| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&b).ok())
-            .ok_or_else(|| ClaimsVerificationError::Other("unreadable payload".into()))?;
-        Ok((subject, UpstreamClaims::new(all)))
+        verify_id_token(client.id_token_verifier(), &self.accepted_issuers, &self.client_id, id_token, nonce)
     }
 
     /// Fetches userinfo when the ID token lacks profile claims. Its `sub`
@@ -288,6 +262,46 @@ impl UpstreamProvider for OidcProvider {
         // `response` (access, refresh and ID tokens) is dropped here.
         Ok(UpstreamIdentity { issuer: self.canonical_issuer().to_owned(), subject, claims })
     }
+}
+
+/// Full ID-token validation: signature with an asymmetric algorithm against
+/// the verifier's keys, `aud` (no untrusted extra audience), `exp`, `nonce`,
+/// then `iss` against the accepted spellings and `azp` against our client id.
+/// Returns the subject and every claim of the verified payload.
+pub fn verify_id_token(
+    verifier: CoreIdTokenVerifier<'_>,
+    accepted_issuers: &[String],
+    client_id: &ClientId,
+    id_token: &CoreIdToken,
+    nonce: &Nonce,
+) -> Result<(String, UpstreamClaims), ClaimsVerificationError> {
+    let verifier = verifier
+        .set_allowed_algs(ALLOWED_ALGS)
+        // The issuer is checked below against the accepted spellings.
+        .require_issuer_match(false);
+    let claims = id_token.claims(&verifier, nonce)?;
+    let iss = claims.issuer().as_str();
+    if !accepted_issuers.iter().any(|a| a == iss) {
+        return Err(ClaimsVerificationError::InvalidIssuer("unexpected issuer".into()));
+    }
+    // More than one audience is refused by the verifier (no other audience
+    // is trusted); an azp, when present, must be us.
+    if let Some(azp) = claims.authorized_party() {
+        if azp.as_str() != client_id.as_str() {
+            return Err(ClaimsVerificationError::InvalidAudience("azp is another client".into()));
+        }
+    }
+    let subject = claims.subject().to_string();
+    // The signature is verified: now read every claim, so that the filter
+    // sees (and reports) everything the provider sent.
+    let payload = id_token.to_string();
+    let all = payload
+        .split('.')
+        .nth(1)
+        .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&b).ok())
+        .ok_or_else(|| ClaimsVerificationError::Other("unreadable payload".into()))?;
+    Ok((subject, UpstreamClaims::new(all)))
 }
 
 /// A reason code without any value from the token.

@@ -1,0 +1,115 @@
+//! Criterion benchmarks for the pieces on claimgate's hot paths.
+//! Run: `cargo bench --bench hot_paths`. Results: docs/BENCHMARKS.md.
+
+use claimgate::clock::SystemClock;
+use claimgate::config::KeysConfig;
+use claimgate::keys::Keys;
+use claimgate::op::token::{sign_id_token, IdTokenContent};
+use claimgate::policy::filter::{filter, FilterRules};
+use claimgate::policy::{ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity};
+use claimgate::store::memory::MemoryStore;
+use claimgate::store::Store;
+use claimgate::upstream::oidc::verify_id_token;
+use criterion::{criterion_group, criterion_main, Criterion};
+use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
+use openidconnect::{ClientId, ClientSecret, IssuerUrl, Nonce};
+use serde_json::{json, Value};
+use std::hint::black_box;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn google_claims() -> serde_json::Map<String, Value> {
+    let Value::Object(m) = json!({
+        "iss": "https://accounts.google.com", "azp": "cid", "aud": "cid", "sub": "10769150350006150715113082367",
+        "hd": "example.com", "email": "jsmith@example.com", "email_verified": true, "at_hash": "HK6E_P6Dh8Y93mRNtsDB1Q",
+        "nonce": "n-0S6_WzA2Mj", "name": "Jane Smith", "picture": "https://lh3.googleusercontent.com/a/x",
+        "given_name": "Jane", "family_name": "Smith", "locale": "en", "iat": 1, "exp": 2
+    }) else {
+        unreachable!()
+    };
+    m
+}
+
+fn keys() -> Keys {
+    Keys::load(&KeysConfig { signing_key_pem: None, pairwise_secret: None, storage_keys: vec![] }).unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let pseudo = Pseudonymizer::new(b"a-benchmark-pairwise-secret-of-32-bytes!");
+    let rules = FilterRules { keeps: ProfileClaim::ALL.into_iter().collect(), ..Default::default() };
+    let claims = google_claims();
+    c.bench_function("filter: Google claims to Profile", |b| {
+        b.iter(|| {
+            let identity = UpstreamIdentity {
+                issuer: "https://accounts.google.com".into(),
+                subject: "10769150350006150715113082367".into(),
+                claims: UpstreamClaims::new(claims.clone()),
+            };
+            black_box(filter(identity, &rules, &pseudo).unwrap())
+        })
+    });
+
+    let user = pseudo.user_key("https://accounts.google.com", "10769150350006150715113082367");
+    c.bench_function("pairwise subject", |b| b.iter(|| black_box(pseudo.pairwise_subject("main-app", &user))));
+
+    let keys = keys();
+    let mut released = serde_json::Map::new();
+    released.insert("name".into(), json!("Jane Smith"));
+    released.insert("email".into(), json!("jsmith@example.com"));
+    released.insert("picture".into(), json!("https://lh3.googleusercontent.com/a/x"));
+    let content = || IdTokenContent {
+        issuer: "https://login.example.com",
+        client_id: "main-app",
+        subject: pseudo.pairwise_subject("main-app", &user),
+        claims: &released,
+        email_verified: true,
+        nonce: Some("n-0S6_WzA2Mj"),
+        auth_time: 1_700_000_000,
+        now: chrono::Utc::now(),
+        lifetime: Duration::from_secs(600),
+        access_token: "an-access-token",
+    };
+    c.bench_function("ID token signing (RS256, 2048-bit)", |b| {
+        b.iter(|| black_box(sign_id_token(&keys.signing, &content()).unwrap()))
+    });
+
+    // Upstream verification: the same checks as a real login, against a JWKS.
+    let token = CoreIdToken::from_str(&sign_id_token(&keys.signing, &content()).unwrap()).unwrap();
+    let accepted = vec!["https://login.example.com".to_string()];
+    let client_id = ClientId::new("main-app".into());
+    let nonce = Nonce::new("n-0S6_WzA2Mj".into());
+    c.bench_function("upstream ID token verification (RS256)", |b| {
+        b.iter(|| {
+            let verifier = CoreIdTokenVerifier::new_confidential_client(
+                client_id.clone(),
+                ClientSecret::new("s".into()),
+                IssuerUrl::new("https://login.example.com".into()).unwrap(),
+                keys.jwks.clone(),
+            );
+            black_box(verify_id_token(verifier, &accepted, &client_id, &token, &nonce).unwrap())
+        })
+    });
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let store = rt.block_on(async { MemoryStore::new(Arc::new(SystemClock)) });
+    let value = vec![7u8; 400];
+    rt.block_on(async {
+        for i in 0..10_000 {
+            store.put(&format!("session:{i}"), &value, Duration::from_secs(600)).await.unwrap();
+        }
+    });
+    c.bench_function("memory store put (400 B)", |b| {
+        b.iter(|| rt.block_on(store.put("session:bench", &value, Duration::from_secs(600))).unwrap())
+    });
+    c.bench_function("memory store get (400 B, 10k entries)", |b| {
+        b.iter(|| black_box(rt.block_on(store.get("session:5000")).unwrap()))
+    });
+    let sealer = &keys.sealer;
+    c.bench_function("seal + open a 400 B record", |b| {
+        b.iter(|| black_box(sealer.open("k", &sealer.seal("k", &value).unwrap()).unwrap()))
+    });
+}
+
+criterion_group!(hot_paths, benches);
+criterion_main!(hot_paths);
