@@ -1,0 +1,119 @@
+//! Drives full logins through a running claimgate whose provider is the
+//! built-in dev provider (so the upstream costs nothing), and reports logins
+//! per second and claimgate's CPU time per login (from /proc/PID/stat).
+//! Prints one JSON line; `access_token` is a live token for load tests.
+//!
+//! Usage: bench_login BASE_URL CLIENT_ID CLIENT_SECRET REDIRECT_URI LOGINS CONCURRENCY CLAIMGATE_PID
+
+use std::time::Instant;
+
+struct Args {
+    base: String,
+    client: String,
+    secret: String,
+    redirect: String,
+}
+
+fn value_after<'a>(s: &'a str, marker: &str) -> Option<&'a str> {
+    let start = s.find(marker)? + marker.len();
+    s[start..].split(['"', '&']).next()
+}
+
+/// One full login with a fresh, cookie-less browser: authorize, notice,
+/// continue, the dev provider's callback, token. Returns the access token.
+async fn login(http: &reqwest::Client, a: &Args) -> Result<String, String> {
+    let authorize = format!(
+        "{}/authorize?client_id={}&redirect_uri={}&response_type=code&scope=openid%20profile%20email&state=s&nonce=n",
+        a.base, a.client, a.redirect
+    );
+    let notice = http.get(&authorize).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+    let ticket = value_after(&notice, "name=\"ticket\" value=\"").ok_or("no ticket")?;
+    let provider = value_after(&notice, "name=\"provider\" value=\"").ok_or("no provider")?;
+    let r = http
+        .post(format!("{}/authorize/continue", a.base))
+        .form(&[("ticket", ticket), ("provider", provider)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let upstream = r.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("no upstream redirect")?;
+    let state = value_after(upstream, "state=").ok_or("no state")?;
+    let r = http
+        .get(format!("{}/callback/{provider}?state={state}&code=dev-approved", a.base))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let back = r.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("no code redirect")?;
+    let code = value_after(back, "code=").ok_or("no code")?.to_owned();
+    let tokens: serde_json::Value = http
+        .post(format!("{}/token", a.base))
+        .basic_auth(&a.client, Some(&a.secret))
+        .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", &a.redirect)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    tokens["access_token"].as_str().map(str::to_owned).ok_or_else(|| format!("no token: {tokens}"))
+}
+
+/// utime + stime of a process, in seconds.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|u| u.parse().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0 // USER_HZ is 100 on Linux
+}
+
+#[tokio::main]
+async fn main() {
+    let argv: Vec<String> = std::env::args().collect();
+    if argv.len() != 8 {
+        eprintln!("usage: bench_login BASE CLIENT SECRET REDIRECT LOGINS CONCURRENCY PID");
+        std::process::exit(2);
+    }
+    let args = std::sync::Arc::new(Args {
+        base: argv[1].clone(),
+        client: argv[2].clone(),
+        secret: argv[3].clone(),
+        redirect: argv[4].clone(),
+    });
+    let (logins, concurrency): (usize, usize) = (argv[5].parse().unwrap(), argv[6].parse().unwrap());
+    let pid = argv[7].clone();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    // Warm up connections and caches.
+    let token = login(&http, &args).await.unwrap_or_else(|e| panic!("login failed: {e}"));
+
+    let cpu_before = cpu_seconds(&pid);
+    let started = Instant::now();
+    let per_worker = logins / concurrency;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (http, args) = (http.clone(), args.clone());
+            tokio::spawn(async move {
+                for _ in 0..per_worker {
+                    login(&http, &args).await.unwrap_or_else(|e| panic!("login failed: {e}"));
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let done = per_worker * concurrency;
+    let cpu = cpu_seconds(&pid) - cpu_before;
+    println!(
+        "{}",
+        serde_json::json!({
+            "logins": done,
+            "seconds": seconds,
+            "logins_per_sec": done as f64 / seconds,
+            "cpu_ms_per_login": cpu * 1000.0 / done as f64,
+            "access_token": token,
+        })
+    );
+}
