@@ -26,7 +26,8 @@ async fn login(http: &reqwest::Client, a: &Args) -> Result<String, String> {
         "{}/authorize?client_id={}&redirect_uri={}&response_type=code&scope=openid%20profile%20email&state=s&nonce=n",
         a.base, a.client, a.redirect
     );
-    let notice = http.get(&authorize).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
+    let notice =
+        http.get(&authorize).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
     let ticket = value_after(&notice, "name=\"ticket\" value=\"").ok_or("no ticket")?;
     let provider = value_after(&notice, "name=\"provider\" value=\"").ok_or("no provider")?;
     let r = http

@@ -45,10 +45,7 @@ async fn main() {
             }],
         };
         let email_key = keys.pseudonymizer.email_key(&email);
-        records
-            .open_session(&random_handle(), &session, Duration::from_secs(86_400), Some(&email_key))
-            .await
-            .unwrap();
+        records.open_session(&random_handle(), &session, Duration::from_secs(86_400), Some(&email_key)).await.unwrap();
     }
     let after = rss_bytes();
     println!(

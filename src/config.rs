@@ -119,6 +119,9 @@ struct RawProvider {
     allow_unverified_email: bool,
     #[serde(default)]
     allowed_email_domains: Vec<String>,
+    /// GitHub (Enterprise) web and API base URLs.
+    web_url: Option<String>,
+    api_url: Option<String>,
     /// Profile field → upstream claim name, where they differ.
     #[serde(default)]
     map: BTreeMap<String, String>,
@@ -251,6 +254,7 @@ impl Default for Lifetimes {
 #[derive(Debug)]
 pub enum ProviderKind {
     Oidc { issuer: String, client_id: String, client_secret: SecretString },
+    Github { client_id: String, client_secret: SecretString, web_url: String, api_url: String },
     Dev,
 }
 
@@ -454,15 +458,47 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
                 }
                 ProviderKind::Dev
             }
-            "github" => return Err(invalid(key("kind"), "\"github\" is not available in this version yet")),
-            other => return Err(invalid(key("kind"), format!("\"{other}\" is not a provider kind (oidc, dev)"))),
+            "github" => {
+                let client_id =
+                    p.client_id.ok_or_else(|| invalid(key("client_id"), "required for kind = \"github\""))?;
+                let client_secret = secret(p.client_secret, &env_name("PROVIDER", &id, "client_secret"), env)
+                    .ok_or_else(|| {
+                        invalid(
+                            key("client_secret"),
+                            format!("required (or set {})", env_name("PROVIDER", &id, "client_secret")),
+                        )
+                    })?;
+                let mut urls = Vec::new();
+                for (k, value, default) in [
+                    ("web_url", p.web_url.clone(), crate::upstream::github::DEFAULT_WEB_URL),
+                    ("api_url", p.api_url.clone(), crate::upstream::github::DEFAULT_API_URL),
+                ] {
+                    let v = value.unwrap_or_else(|| default.to_owned());
+                    let u = Url::parse(&v).map_err(|e| invalid(key(k), format!("not a URL: {e}")))?;
+                    if u.scheme() != "https" && !is_loopback(&u) {
+                        return Err(invalid(key(k), "must be https (plain http only on a loopback address)"));
+                    }
+                    urls.push(v);
+                }
+                let api_url = urls.pop().expect("two URLs");
+                let web_url = urls.pop().expect("two URLs");
+                ProviderKind::Github { client_id, client_secret, web_url, api_url }
+            }
+            other => {
+                return Err(invalid(key("kind"), format!("\"{other}\" is not a provider kind (oidc, github, dev)")))
+            }
         };
         let display_name = p.display_name.unwrap_or_else(|| match &kind {
             ProviderKind::Oidc { issuer, .. } if is_google(issuer) => "Google".into(),
             ProviderKind::Dev => "Sample provider (dev)".into(),
+            ProviderKind::Github { .. } => "GitHub".into(),
             _ => id.clone(),
         });
         let mut sources = BTreeMap::new();
+        if matches!(kind, ProviderKind::Github { .. }) && notice.keeps.contains(&ProfileClaim::Picture) {
+            // GitHub calls the picture `avatar_url`.
+            sources.insert(ProfileClaim::Picture, "avatar_url".to_owned());
+        }
         for (field, claim) in &p.map {
             let k = key(&format!("map.{field}"));
             let field = field.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;

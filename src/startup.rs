@@ -9,7 +9,7 @@ use crate::store::memory::MemoryStore;
 use crate::store::records::Records;
 use crate::store::redis::RedisStore;
 use crate::store::Store;
-use crate::upstream::{dev::DevProvider, oidc::OidcProvider, UpstreamProvider};
+use crate::upstream::{dev::DevProvider, github::GithubProvider, oidc::OidcProvider, UpstreamProvider};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, DefaultHeaders, Next};
@@ -30,6 +30,8 @@ pub enum StartupError {
     Listen { addr: String, source: std::io::Error },
     #[error("store.kind: {0}")]
     Store(String),
+    #[error("providers.{id}: {reason}")]
+    Provider { id: String, reason: String },
     #[error("server.tls: {0}")]
     Tls(String),
     #[error("cannot build the HTTP client: {0}")]
@@ -257,6 +259,19 @@ async fn build_providers(
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
             ProviderKind::Oidc { .. } => Arc::new(discover_with_retries(config, id, p, &http, metrics).await?),
+            ProviderKind::Github { client_id, client_secret, web_url, api_url } => Arc::new(
+                GithubProvider::new(
+                    id,
+                    &p.display_name,
+                    client_id,
+                    client_secret.clone(),
+                    web_url,
+                    api_url,
+                    &public_url,
+                    http.clone(),
+                )
+                .map_err(|e| StartupError::Provider { id: id.clone(), reason: e })?,
+            ),
             ProviderKind::Dev => {
                 tracing::warn!(provider = %id, "DEV PROVIDER ENABLED: anyone can sign in as a fixed sample user; never use this in production");
                 Arc::new(DevProvider::new(id, &p.display_name, &public_url))

@@ -66,6 +66,30 @@ const OIDC_CLAIMS: &[&str] = &[
     "sid",
 ];
 
+/// What GitHub's `GET /user` returns (the profile fields), plus the address
+/// from `GET /user/emails` and `sub` (the numeric id).
+const GITHUB_CLAIMS: &[&str] = &[
+    "sub",
+    "id",
+    "login",
+    "name",
+    "avatar_url",
+    "email",
+    "email_verified",
+    "company",
+    "blog",
+    "location",
+    "bio",
+    "twitter_username",
+    "hireable",
+    "public_repos",
+    "followers",
+    "following",
+    "created_at",
+    "node_id",
+    "html_url",
+];
+
 /// Claims that only prove the ID token is genuine and meant for claimgate.
 const PROTOCOL_CLAIMS: &[&str] =
     &["iss", "aud", "azp", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "c_hash", "sid"];
@@ -139,6 +163,7 @@ fn known_claims(p: &ProviderConfig) -> Vec<String> {
     let base: Vec<String> = match &p.kind {
         ProviderKind::Oidc { issuer, .. } if is_google(issuer) => GOOGLE_CLAIMS.iter().map(|c| c.to_string()).collect(),
         ProviderKind::Oidc { .. } => OIDC_CLAIMS.iter().map(|c| c.to_string()).collect(),
+        ProviderKind::Github { .. } => GITHUB_CLAIMS.iter().map(|c| c.to_string()).collect(),
         ProviderKind::Dev => crate::upstream::dev::DevProvider::sample_claims().keys().cloned().collect(),
     };
     let mut all = base;
@@ -168,7 +193,8 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
         rule,
         received_by,
     };
-    if claim == "sub" {
+    let github_id = matches!(p.kind, ProviderKind::Github { .. }) && claim == "id";
+    if claim == "sub" || github_id {
         return fate(
             "hashed",
             Some("user_key"),
@@ -237,6 +263,7 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
             }
             let (kind, issuer) = match &p.kind {
                 ProviderKind::Oidc { issuer, .. } => ("oidc", Some(issuer.clone())),
+                ProviderKind::Github { web_url, .. } => ("github", Some(web_url.clone())),
                 ProviderKind::Dev => ("dev", None),
             };
             ProviderView {

@@ -3,6 +3,7 @@
 //! [`UpstreamIdentity`], which only [`crate::policy::filter`] may open.
 
 pub mod dev;
+pub mod github;
 pub mod oidc;
 
 use crate::policy::UpstreamIdentity;

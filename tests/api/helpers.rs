@@ -364,7 +364,11 @@ impl TestApp {
     /// Records responses that claimgate sent (the browser also passes
     /// through the upstream, whose own responses are not claimgate's).
     async fn record(&self, response: reqwest::Response) -> Resp {
-        let from_claimgate = !response.url().as_str().starts_with(self.idp.issuer());
+        let url = response.url().as_str();
+        let routed = self.route_to.lock().unwrap().clone();
+        let from_claimgate = url.starts_with(&self.base)
+            || url.starts_with(&self.public_url)
+            || routed.is_some_and(|r| url.starts_with(&r));
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();

@@ -1,0 +1,199 @@
+//! `kind = "github"`: plain OAuth 2.0 with the `oauth2` crate (authorization
+//! code, PKCE S256, state), then GitHub's REST API: the profile from
+//! `GET /user`, the primary *verified* address from `GET /user/emails`.
+//! `name` falls back to `login`; `avatar_url` becomes `picture` (a provider
+//! map default); the numeric user id is the upstream subject. Base URLs are
+//! configurable for GitHub Enterprise and for tests against a local fake.
+
+use super::{state_matches, CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use crate::policy::{UpstreamClaims, UpstreamIdentity};
+use async_trait::async_trait;
+use oauth2::basic::BasicClient;
+use oauth2::{
+    AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse, TokenUrl,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+pub const DEFAULT_WEB_URL: &str = "https://github.com";
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+pub struct GithubProvider {
+    id: String,
+    display_name: String,
+    client_id: String,
+    client_secret: SecretString,
+    auth_url: AuthUrl,
+    token_url: TokenUrl,
+    redirect_uri: RedirectUrl,
+    api_url: String,
+    /// Identifies this GitHub (github.com or an Enterprise host) in the user key.
+    issuer: String,
+    http: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+struct GithubEmail {
+    email: String,
+    primary: bool,
+    verified: bool,
+}
+
+impl GithubProvider {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: &str,
+        display_name: &str,
+        client_id: &str,
+        client_secret: SecretString,
+        web_url: &str,
+        api_url: &str,
+        public_url: &str,
+        http: reqwest::Client,
+    ) -> Result<Self, String> {
+        let web = web_url.trim_end_matches('/');
+        Ok(Self {
+            id: id.to_owned(),
+            display_name: display_name.to_owned(),
+            client_id: client_id.to_owned(),
+            client_secret,
+            auth_url: AuthUrl::new(format!("{web}/login/oauth/authorize")).map_err(|e| e.to_string())?,
+            token_url: TokenUrl::new(format!("{web}/login/oauth/access_token")).map_err(|e| e.to_string())?,
+            redirect_uri: RedirectUrl::new(super::oidc::redirect_uri(public_url, id)).map_err(|e| e.to_string())?,
+            api_url: api_url.trim_end_matches('/').to_owned(),
+            issuer: web.to_owned(),
+            http,
+        })
+    }
+
+    fn client(
+        &self,
+    ) -> BasicClient<
+        oauth2::EndpointSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointNotSet,
+        oauth2::EndpointSet,
+    > {
+        BasicClient::new(ClientId::new(self.client_id.clone()))
+            .set_client_secret(ClientSecret::new(self.client_secret.expose_secret().to_owned()))
+            .set_auth_uri(self.auth_url.clone())
+            .set_token_uri(self.token_url.clone())
+            .set_redirect_uri(self.redirect_uri.clone())
+            // GitHub documents the secret as a form parameter.
+            .set_auth_type(AuthType::RequestBody)
+    }
+
+    async fn api<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, UpstreamError> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.api_url))
+            .bearer_auth(token)
+            .header("accept", "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28")
+            .send()
+            .await
+            .map_err(|_| UpstreamError::Unreachable)?;
+        if !response.status().is_success() {
+            return Err(UpstreamError::InvalidUserinfo("github_api_error"));
+        }
+        response.json().await.map_err(|_| UpstreamError::InvalidUserinfo("github_api_unreadable"))
+    }
+}
+
+#[async_trait]
+impl UpstreamProvider for GithubProvider {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    fn start(&self) -> UpstreamStart {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state) = self
+            .client()
+            .authorize_url(CsrfToken::new_random)
+            // Profile and email addresses, read-only; nothing more.
+            .add_scope(Scope::new("read:user".into()))
+            .add_scope(Scope::new("user:email".into()))
+            .set_pkce_challenge(challenge)
+            .url();
+        UpstreamStart {
+            url,
+            pending: UpstreamPending {
+                state: state.secret().clone(),
+                nonce: String::new(),
+                pkce_verifier: verifier.secret().clone(),
+            },
+        }
+    }
+
+    async fn finish(
+        &self,
+        pending: UpstreamPending,
+        params: CallbackParams,
+    ) -> Result<UpstreamIdentity, UpstreamError> {
+        if !state_matches(&pending.state, params.state.as_deref()) {
+            return Err(UpstreamError::StateMismatch);
+        }
+        if let Some(error) = params.error {
+            let code: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
+            return Err(UpstreamError::Denied(code));
+        }
+        let code = params.code.ok_or(UpstreamError::MissingCode)?;
+        let token = self
+            .client()
+            .exchange_code(AuthorizationCode::new(code))
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| match e {
+                // GitHub answers errors with 200 and an `error` member.
+                oauth2::RequestTokenError::Parse(_, body)
+                    if serde_json::from_slice::<Map<String, Value>>(&body).is_ok_and(|m| m.contains_key("error")) =>
+                {
+                    UpstreamError::TokenEndpoint
+                }
+                oauth2::RequestTokenError::Parse(_, _) => UpstreamError::UnreadableTokenResponse,
+                _ => UpstreamError::TokenEndpoint,
+            })?;
+        let access = token.access_token().secret();
+
+        let mut user: Map<String, Value> = self.api("/user", access).await?;
+        let subject = match user.get("id") {
+            Some(Value::Number(n)) => n.to_string(),
+            _ => return Err(UpstreamError::InvalidUserinfo("github_user_without_id")),
+        };
+        let emails: Vec<GithubEmail> = self.api("/user/emails", access).await?;
+        // The primary address, with GitHub's verified flag: the filter
+        // refuses an unverified one unless the provider's config allows it.
+        let chosen = emails.into_iter().find(|e| e.primary).map(|e| (e.email, e.verified));
+        // Claims as the filter sees them: GitHub's /user fields, with `sub`,
+        // `name` (falling back to `login`), and the chosen address.
+        let name = user.get("name").and_then(Value::as_str).filter(|n| !n.trim().is_empty()).map(str::to_owned);
+        let login = user.get("login").and_then(Value::as_str).map(str::to_owned);
+        if let Some(name) = name.or(login) {
+            user.insert("name".into(), Value::String(name));
+        }
+        user.insert("sub".into(), Value::String(subject.clone()));
+        match chosen {
+            Some((email, verified)) => {
+                user.insert("email".into(), Value::String(email));
+                user.insert("email_verified".into(), Value::Bool(verified));
+            }
+            None => {
+                // No address at all: the filter refuses the login when the
+                // notice keeps email.
+                user.remove("email");
+                user.remove("email_verified");
+            }
+        }
+        // The access token is dropped here.
+        Ok(UpstreamIdentity { issuer: self.issuer.clone(), subject, claims: UpstreamClaims::new(user) })
+    }
+}
