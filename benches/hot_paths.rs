@@ -9,7 +9,7 @@ use claimgate::policy::filter::{filter, FilterRules};
 use claimgate::policy::{ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity};
 use claimgate::store::memory::MemoryStore;
 use claimgate::store::Store;
-use claimgate::upstream::oidc::verify_id_token;
+use claimgate::upstream::oidc::{verify_id_token, IssuerRule};
 use criterion::{criterion_group, criterion_main, Criterion};
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
 use openidconnect::{ClientId, ClientSecret, IssuerUrl, Nonce};
@@ -76,7 +76,7 @@ fn benches(c: &mut Criterion) {
 
     // Upstream verification: the same checks as a real login, against a JWKS.
     let token = CoreIdToken::from_str(&sign_id_token(&keys.signing, &content()).unwrap()).unwrap();
-    let accepted = vec!["https://login.example.com".to_string()];
+    let accepted = IssuerRule::Exact(vec!["https://login.example.com".to_string()]);
     let client_id = ClientId::new("main-app".into());
     let nonce = Nonce::new("n-0S6_WzA2Mj".into());
     c.bench_function("upstream ID token verification (RS256)", |b| {

@@ -43,9 +43,9 @@ pub struct OidcProvider {
     client_id: ClientId,
     client_secret: SecretString,
     redirect_uri: RedirectUrl,
-    /// Issuer spellings accepted in `iss`: exactly the configured one, plus
-    /// `accounts.google.com` for Google only.
-    accepted_issuers: Vec<String>,
+    /// How `iss` is checked: the discovered issuer (plus Google's bare
+    /// spelling for Google only), or Microsoft's tenant template.
+    issuer_rule: IssuerRule,
     http: reqwest::Client,
     metadata: RwLock<CoreProviderMetadata>,
     /// When an unknown `kid` last caused a refetch.
@@ -73,20 +73,28 @@ impl OidcProvider {
     ) -> Result<Self, DiscoveryFailed> {
         let failed = |reason: String| DiscoveryFailed { issuer: issuer.to_owned(), reason };
         let issuer_url = IssuerUrl::new(issuer.to_owned()).map_err(|e| failed(e.to_string()))?;
-        let metadata =
-            CoreProviderMetadata::discover_async(issuer_url, &http).await.map_err(|e| failed(discovery_error(&e)))?;
+        let metadata = match multi_tenant_segment(issuer) {
+            Some(segment) => discover_tenant_template(issuer, segment, &http).await.map_err(failed)?,
+            None => CoreProviderMetadata::discover_async(issuer_url, &http)
+                .await
+                .map_err(|e| failed(discovery_error(&e)))?,
+        };
         let redirect_uri = RedirectUrl::new(redirect_uri(public_url, id)).map_err(|e| failed(e.to_string()))?;
-        let mut accepted_issuers = vec![metadata.issuer().to_string()];
-        if crate::config::is_google(issuer) {
-            accepted_issuers.push("accounts.google.com".into());
-        }
+        let discovered = metadata.issuer().to_string();
+        let issuer_rule = if discovered.contains(TENANT_PLACEHOLDER) {
+            IssuerRule::TenantTemplate(discovered)
+        } else if crate::config::is_google(issuer) {
+            IssuerRule::Exact(vec![discovered, "accounts.google.com".into()])
+        } else {
+            IssuerRule::Exact(vec![discovered])
+        };
         Ok(Self {
             id: id.to_owned(),
             display_name: display_name.to_owned(),
             client_id: ClientId::new(client_id.to_owned()),
             client_secret,
             redirect_uri,
-            accepted_issuers,
+            issuer_rule,
             http,
             metadata: RwLock::new(metadata),
             last_jwks_refetch: RwLock::new(None),
@@ -110,10 +118,6 @@ impl OidcProvider {
             Some(ClientSecret::new(self.client_secret.expose_secret().to_owned())),
         )
         .set_redirect_uri(self.redirect_uri.clone())
-    }
-
-    fn canonical_issuer(&self) -> &str {
-        &self.accepted_issuers[0]
     }
 
     /// Refetches the JWKS after an unknown `kid` (key rotation). Returns
@@ -140,14 +144,10 @@ impl OidcProvider {
         }
     }
 
-    /// Verifies the ID token and returns its full claim set.
-    fn verify_id_token(
-        &self,
-        id_token: &CoreIdToken,
-        nonce: &Nonce,
-    ) -> Result<(String, UpstreamClaims), ClaimsVerificationError> {
+    /// Verifies the ID token; returns the issuer for the user key, the subject and every claim.
+    fn verify_id_token(&self, id_token: &CoreIdToken, nonce: &Nonce) -> Result<Verified, ClaimsVerificationError> {
         let client = self.client();
-        verify_id_token(client.id_token_verifier(), &self.accepted_issuers, &self.client_id, id_token, nonce)
+        verify_id_token(client.id_token_verifier(), &self.issuer_rule, &self.client_id, id_token, nonce)
     }
 
     /// Fetches userinfo when the ID token lacks profile claims. Its `sub`
@@ -217,7 +217,7 @@ impl UpstreamProvider for OidcProvider {
         }
         // RFC 9207: when the provider names itself, it must be this provider.
         if let Some(iss) = params.iss.as_deref() {
-            if iss != self.canonical_issuer() {
+            if !self.issuer_rule.accepts_parameter(iss) {
                 return Err(UpstreamError::IssuerMismatch);
             }
         }
@@ -252,7 +252,8 @@ impl UpstreamProvider for OidcProvider {
             }
             other => other,
         };
-        let (subject, mut claims) = verified.map_err(|e| UpstreamError::InvalidIdToken(verification_reason(&e)))?;
+        let Verified { issuer, subject, mut claims } =
+            verified.map_err(|e| UpstreamError::InvalidIdToken(verification_reason(&e)))?;
 
         if ["name", "email", "picture"].iter().any(|c| !claims.contains(c)) {
             if let Some(more) = self.userinfo(response.access_token().secret(), &subject).await? {
@@ -260,30 +261,109 @@ impl UpstreamProvider for OidcProvider {
             }
         }
         // `response` (access, refresh and ID tokens) is dropped here.
-        Ok(UpstreamIdentity { issuer: self.canonical_issuer().to_owned(), subject, claims })
+        Ok(UpstreamIdentity { issuer, subject, claims })
     }
+}
+
+const TENANT_PLACEHOLDER: &str = "{tenantid}";
+
+/// How the `iss` of an upstream ID token is checked.
+#[derive(Debug, Clone)]
+pub enum IssuerRule {
+    /// One of these exact spellings; the first is canonical (the user key
+    /// uses it, so Google's two spellings give one user).
+    Exact(Vec<String>),
+    /// Microsoft's multi-tenant endpoints (`common`, `organizations`,
+    /// `consumers`): discovery names the issuer as a template with
+    /// `{tenantid}`; a token's `iss` must be that template with the token's
+    /// own `tid`, a GUID, put in — nothing looser.
+    TenantTemplate(String),
+}
+
+impl IssuerRule {
+    /// The issuer a verified token speaks for (the user key uses it), if accepted.
+    fn check(&self, iss: &str, tid: Option<&str>) -> Option<String> {
+        match self {
+            IssuerRule::Exact(accepted) => accepted.iter().any(|a| a == iss).then(|| accepted[0].clone()),
+            IssuerRule::TenantTemplate(template) => {
+                let tid = tid.filter(|t| is_guid(t))?;
+                let expected = template.replace(TENANT_PLACEHOLDER, tid);
+                (iss == expected).then_some(expected)
+            }
+        }
+    }
+
+    /// RFC 9207 `iss` on the callback: the issuer, or for a tenant template
+    /// the template with some tenant GUID.
+    fn accepts_parameter(&self, iss: &str) -> bool {
+        match self {
+            IssuerRule::Exact(accepted) => accepted[0] == iss,
+            IssuerRule::TenantTemplate(template) => {
+                let (prefix, suffix) = template.split_once(TENANT_PLACEHOLDER).unwrap_or((template, ""));
+                iss.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)).is_some_and(is_guid)
+            }
+        }
+    }
+}
+
+fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+}
+
+/// `…/common/v2.0`, `…/organizations/v2.0`, `…/consumers/v2.0`: the
+/// multi-tenant segment, if the issuer is one.
+fn multi_tenant_segment(issuer: &str) -> Option<&'static str> {
+    let path = url::Url::parse(issuer).ok()?.path().to_owned();
+    ["common", "organizations", "consumers"].into_iter().find(|s| path.split('/').any(|p| p == *s))
+}
+
+/// Discovery for a multi-tenant endpoint, whose document names a template
+/// issuer: the configured issuer must be that template with the endpoint's
+/// segment put in.
+async fn discover_tenant_template(
+    issuer: &str,
+    segment: &str,
+    http: &reqwest::Client,
+) -> Result<CoreProviderMetadata, String> {
+    let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+    let response = http.get(&url).send().await.map_err(|e| format!("{url}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    let metadata: CoreProviderMetadata = response.json().await.map_err(|e| format!("{url}: {e}"))?;
+    let template = metadata.issuer().to_string();
+    if !template.contains(TENANT_PLACEHOLDER) || template.replace(TENANT_PLACEHOLDER, segment) != issuer {
+        return Err(format!("the discovery document names issuer {template}, which does not match {issuer}"));
+    }
+    let jwks = CoreJsonWebKeySet::fetch_async(metadata.jwks_uri(), http).await.map_err(|e| discovery_error(&e))?;
+    Ok(metadata.set_jwks(jwks))
+}
+
+/// A verified upstream ID token.
+pub struct Verified {
+    /// The issuer the user key is derived from.
+    pub issuer: String,
+    pub subject: String,
+    pub claims: UpstreamClaims,
 }
 
 /// Full ID-token validation: signature with an asymmetric algorithm against
 /// the verifier's keys, `aud` (no untrusted extra audience), `exp`, `nonce`,
-/// then `iss` against the accepted spellings and `azp` against our client id.
-/// Returns the subject and every claim of the verified payload.
+/// then `iss` by the issuer rule and `azp` against our client id.
+/// Returns the issuer, the subject and every claim of the verified payload.
 pub fn verify_id_token(
     verifier: CoreIdTokenVerifier<'_>,
-    accepted_issuers: &[String],
+    issuer_rule: &IssuerRule,
     client_id: &ClientId,
     id_token: &CoreIdToken,
     nonce: &Nonce,
-) -> Result<(String, UpstreamClaims), ClaimsVerificationError> {
+) -> Result<Verified, ClaimsVerificationError> {
     let verifier = verifier
         .set_allowed_algs(ALLOWED_ALGS)
-        // The issuer is checked below against the accepted spellings.
+        // The issuer is checked below by the issuer rule.
         .require_issuer_match(false);
     let claims = id_token.claims(&verifier, nonce)?;
-    let iss = claims.issuer().as_str();
-    if !accepted_issuers.iter().any(|a| a == iss) {
-        return Err(ClaimsVerificationError::InvalidIssuer("unexpected issuer".into()));
-    }
     // More than one audience is refused by the verifier (no other audience
     // is trusted); an azp, when present, must be us.
     if let Some(azp) = claims.authorized_party() {
@@ -291,7 +371,6 @@ pub fn verify_id_token(
             return Err(ClaimsVerificationError::InvalidAudience("azp is another client".into()));
         }
     }
-    let subject = claims.subject().to_string();
     // The signature is verified: now read every claim, so that the filter
     // sees (and reports) everything the provider sent.
     let payload = id_token.to_string();
@@ -301,7 +380,11 @@ pub fn verify_id_token(
         .and_then(|p| URL_SAFE_NO_PAD.decode(p).ok())
         .and_then(|b| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&b).ok())
         .ok_or_else(|| ClaimsVerificationError::Other("unreadable payload".into()))?;
-    Ok((subject, UpstreamClaims::new(all)))
+    let tid = all.get("tid").and_then(|t| t.as_str());
+    let issuer = issuer_rule
+        .check(claims.issuer().as_str(), tid)
+        .ok_or_else(|| ClaimsVerificationError::InvalidIssuer("unexpected issuer".into()))?;
+    Ok(Verified { issuer, subject: claims.subject().to_string(), claims: UpstreamClaims::new(all) })
 }
 
 /// A reason code without any value from the token.
@@ -349,4 +432,45 @@ fn discovery_error<E: std::error::Error>(e: &openidconnect::DiscoveryError<E>) -
 /// The upstream redirect URI of a provider (DESIGN.md).
 pub fn redirect_uri(public_url: &str, provider_id: &str) -> String {
     format!("{}/callback/{provider_id}", public_url.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATE: &str = "https://login.microsoftonline.com/{tenantid}/v2.0";
+    const TID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+    #[test]
+    fn tenant_template_takes_the_tokens_own_tid_and_nothing_looser() {
+        let rule = IssuerRule::TenantTemplate(TEMPLATE.into());
+        let iss = format!("https://login.microsoftonline.com/{TID}/v2.0");
+        assert_eq!(rule.check(&iss, Some(TID)), Some(iss.clone()));
+        let other = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        assert_eq!(rule.check(&iss, Some(other)), None, "iss of another tenant than tid");
+        assert_eq!(rule.check(&iss, None), None, "no tid");
+        assert_eq!(rule.check("https://login.microsoftonline.com/x/v2.0", Some("x")), None, "tid not a GUID");
+        assert_eq!(rule.check("https://evil.example/{tid}/v2.0", Some(TID)), None);
+        assert!(rule.accepts_parameter(&iss));
+        assert!(!rule.accepts_parameter("https://login.microsoftonline.com/common/v2.0"));
+    }
+
+    #[test]
+    fn exact_rule_maps_google_spellings_to_one_issuer() {
+        let rule = IssuerRule::Exact(vec!["https://accounts.google.com".into(), "accounts.google.com".into()]);
+        assert_eq!(rule.check("accounts.google.com", None).as_deref(), Some("https://accounts.google.com"));
+        assert_eq!(rule.check("https://accounts.google.com", None).as_deref(), Some("https://accounts.google.com"));
+        assert_eq!(rule.check("https://accounts.google.com.evil", None), None);
+    }
+
+    #[test]
+    fn multi_tenant_endpoints_are_recognised() {
+        assert_eq!(multi_tenant_segment("https://login.microsoftonline.com/common/v2.0"), Some("common"));
+        assert_eq!(multi_tenant_segment("https://login.microsoftonline.com/organizations/v2.0"), Some("organizations"));
+        assert_eq!(
+            multi_tenant_segment("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"),
+            None
+        );
+        assert_eq!(multi_tenant_segment("https://accounts.google.com"), None);
+    }
 }

@@ -41,7 +41,14 @@ pub enum Misbehaviour {
     WrongIssParameter,
     TokenEndpointError,
     UserinfoSubMismatch,
+    /// Tenant mode: `iss` names another tenant than the token's `tid`.
+    WrongTenantIssuer,
+    /// Tenant mode: `tid` is not a GUID (and `iss` follows it).
+    TenantNotGuid,
 }
+
+/// The tenant of tokens in tenant mode (Microsoft's multi-tenant endpoints).
+pub const TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
 struct Key {
     kid: &'static str,
@@ -86,6 +93,9 @@ pub struct IdpState {
     /// Every scope string claimgate asked for.
     pub requested_scopes: Mutex<Vec<String>>,
     pub logins: Mutex<usize>,
+    /// Behave like Microsoft's `common` endpoint: a template issuer in
+    /// discovery, tenant-specific `iss` and a `tid` claim in tokens.
+    pub tenant_mode: Mutex<bool>,
 }
 
 pub struct TestIdp {
@@ -105,12 +115,14 @@ impl TestIdp {
             grants: Mutex::new(HashMap::new()),
             requested_scopes: Mutex::new(Vec::new()),
             logins: Mutex::new(0),
+            tenant_mode: Mutex::new(false),
         });
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .route("/.well-known/openid-configuration", web::get().to(discovery))
+                .route("/common/v2.0/.well-known/openid-configuration", web::get().to(tenant_discovery))
                 .route("/jwks", web::get().to(jwks))
                 .route("/authorize", web::get().to(authorize))
                 .route("/token", web::post().to(token))
@@ -166,6 +178,22 @@ async fn discovery(s: web::Data<IdpState>) -> HttpResponse {
     }))
 }
 
+/// Microsoft's multi-tenant discovery: the issuer is a template.
+async fn tenant_discovery(s: web::Data<IdpState>) -> HttpResponse {
+    *s.tenant_mode.lock().unwrap() = true;
+    let iss = &s.issuer;
+    HttpResponse::Ok().json(json!({
+        "issuer": format!("{iss}/{{tenantid}}/v2.0"),
+        "authorization_endpoint": format!("{iss}/authorize"),
+        "token_endpoint": format!("{iss}/token"),
+        "userinfo_endpoint": format!("{iss}/userinfo"),
+        "jwks_uri": format!("{iss}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+}
+
 fn jwk(k: &Key) -> Value {
     json!({"kty": "RSA", "alg": "RS256", "use": "sig", "kid": k.kid, "n": k.n, "e": k.e})
 }
@@ -203,6 +231,8 @@ async fn authorize(s: web::Data<IdpState>, q: web::Query<HashMap<String, String>
     url.query_pairs_mut().append_pair("code", &code).append_pair("state", &state);
     if b == Misbehaviour::WrongIssParameter {
         url.query_pairs_mut().append_pair("iss", "https://evil.example.com");
+    } else if *s.tenant_mode.lock().unwrap() {
+        url.query_pairs_mut().append_pair("iss", &format!("{}/{TENANT}/v2.0", s.issuer));
     } else {
         url.query_pairs_mut().append_pair("iss", &s.issuer);
     }
@@ -233,6 +263,15 @@ fn claims(s: &IdpState, nonce: Option<String>, access_token: &str) -> serde_json
     };
     if c["nonce"].is_null() {
         c.remove("nonce");
+    }
+    if *s.tenant_mode.lock().unwrap() {
+        let (tid, iss_tid) = match behaviour(s) {
+            Misbehaviour::WrongTenantIssuer => (TENANT, "72f988bf-86f1-41af-91ab-2d7cd011db47"),
+            Misbehaviour::TenantNotGuid => ("not-a-guid", "not-a-guid"),
+            _ => (TENANT, TENANT),
+        };
+        c.insert("tid".into(), json!(tid));
+        c.insert("iss".into(), json!(format!("{}/{iss_tid}/v2.0", s.issuer)));
     }
     c
 }

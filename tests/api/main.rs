@@ -7,6 +7,7 @@ mod helpers;
 mod idp;
 mod leak;
 mod login;
+mod microsoft;
 mod oidc_client;
 mod operations;
 mod redis_store;
