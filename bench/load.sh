@@ -97,7 +97,7 @@ kind = \"redis\"
 url = \"$REDIS_URL\"
 key_prefix = \"$prefix\""; fi
   config "$section" > "$work/$store.toml"
-  "$BIN/claimgate" serve --config "$work/$store.toml" 2>"$work/$store.log" & cg=$!; pids+=($cg)
+  "$BIN/claimgate" serve --config "$work/$store.toml" >"$work/$store.log" 2>&1 & cg=$!; pids+=($cg)
   wait_for "http://127.0.0.1:$CG_PORT/healthz"
   login=$("$EX/bench_login" "http://127.0.0.1:$CG_PORT" bench bench-secret "http://127.0.0.1:9/cb" "$LOGINS" "$LOGIN_CONCURRENCY" "$cg")
   token=$(echo "$login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
