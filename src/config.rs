@@ -132,7 +132,19 @@ struct RawProvider {
 struct RawClient {
     name: Option<String>,
     client_secret: Option<String>,
+    #[serde(default)]
     redirect_uris: Vec<String>,
+    /// Upstream providers this client's users may choose from (default: all).
+    providers: Option<Vec<String>>,
+    /// "oidc" (default) or "forward-auth".
+    mode: Option<String>,
+    #[serde(default)]
+    return_origins: Vec<String>,
+    cookie_domain: Option<String>,
+    /// "401" (nginx auth_request) or "redirect" (Traefik ForwardAuth).
+    unauthenticated: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
     #[serde(default)]
     post_logout_redirect_uris: Vec<String>,
     claims: Vec<String>,
@@ -276,6 +288,26 @@ pub struct ClientConfig {
     /// Where RP-initiated logout may send the user back to (exact match).
     pub post_logout_redirect_uris: Vec<String>,
     pub claims: BTreeSet<ProfileClaim>,
+    /// Upstream providers offered to this client's users.
+    pub providers: Vec<String>,
+    /// `Some` for `mode = "forward-auth"`.
+    pub forward_auth: Option<ForwardAuth>,
+}
+
+/// A client protected by a reverse proxy through `GET /auth`.
+#[derive(Debug, Clone)]
+pub struct ForwardAuth {
+    /// Exact origins (`scheme://host[:port]`) sign-in may return to.
+    pub return_origins: Vec<String>,
+    /// `Domain` of the forward-auth cookie; `None`: host-only.
+    pub cookie_domain: Option<String>,
+    /// Answer 302 to sign-in instead of 401 when there is no session.
+    pub redirect_when_unauthenticated: bool,
+    /// Response header per claim: email, user (name), picture, sub.
+    pub header_email: String,
+    pub header_user: String,
+    pub header_picture: String,
+    pub header_sub: String,
 }
 
 impl Config {
@@ -527,9 +559,31 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
     for (id, c) in raw.clients {
         let key = |k: &str| format!("clients.{id}.{k}");
         check_id(&id, &format!("clients.{id}"))?;
-        if c.redirect_uris.is_empty() {
+        let forward_auth = match c.mode.as_deref().unwrap_or("oidc") {
+            "oidc" => None,
+            "forward-auth" => Some(forward_auth(&id, &c)?),
+            other => {
+                return Err(invalid(key("mode"), format!("\"{other}\" is not a client mode (oidc, forward-auth)")))
+            }
+        };
+        if c.redirect_uris.is_empty() && forward_auth.is_none() {
             return Err(invalid(key("redirect_uris"), "at least one redirect URI is required"));
         }
+        let client_providers = match &c.providers {
+            None => providers.keys().cloned().collect(),
+            Some(list) if list.is_empty() => return Err(invalid(key("providers"), "name at least one provider")),
+            Some(list) => {
+                for (i, p) in list.iter().enumerate() {
+                    if !providers.contains_key(p) {
+                        return Err(invalid(
+                            key(&format!("providers[{i}]")),
+                            format!("no provider \"{p}\" is configured"),
+                        ));
+                    }
+                }
+                list.clone()
+            }
+        };
         for (i, uri) in c.redirect_uris.iter().enumerate() {
             let k = key(&format!("redirect_uris[{i}]"));
             let parsed = Url::parse(uri).map_err(|e| invalid(&k, format!("\"{uri}\" is not an absolute URI: {e}")))?;
@@ -572,6 +626,8 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
                 redirect_uris: c.redirect_uris,
                 post_logout_redirect_uris: c.post_logout_redirect_uris,
                 claims,
+                providers: client_providers,
+                forward_auth,
             },
         );
     }
@@ -591,6 +647,46 @@ fn load_tls(raw: RawTls) -> Result<TlsConfig, ConfigError> {
     let key = PrivateKeyDer::from_pem_file(&raw.key)
         .map_err(|e| invalid("server.tls.key", format!("{}: not a readable PEM private key: {e}", raw.key)))?;
     Ok(TlsConfig { cert_chain, key })
+}
+
+fn forward_auth(id: &str, c: &RawClient) -> Result<ForwardAuth, ConfigError> {
+    let key = |k: &str| format!("clients.{id}.{k}");
+    if c.return_origins.is_empty() {
+        return Err(invalid(key("return_origins"), "forward-auth clients need at least one exact origin"));
+    }
+    for (i, origin) in c.return_origins.iter().enumerate() {
+        let k = key(&format!("return_origins[{i}]"));
+        let u = Url::parse(origin).map_err(|e| invalid(&k, format!("\"{origin}\" is not an origin: {e}")))?;
+        // An origin, exactly: no path, no wildcard, no suffix matching.
+        if u.origin().ascii_serialization() != origin.trim_end_matches('/') || origin.contains('*') {
+            return Err(invalid(&k, format!("\"{origin}\" must be an exact origin like \"https://app.example.com\"")));
+        }
+    }
+    let redirect = match c.unauthenticated.as_deref().unwrap_or("401") {
+        "401" => false,
+        "redirect" => true,
+        other => return Err(invalid(key("unauthenticated"), format!("\"{other}\" must be \"401\" or \"redirect\""))),
+    };
+    let header = |name: &str, default: &str| -> Result<String, ConfigError> {
+        let v = c.headers.get(name).cloned().unwrap_or_else(|| default.to_owned());
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(invalid(key(&format!("headers.{name}")), format!("\"{v}\" is not a header name")));
+        }
+        Ok(v)
+    };
+    let fa = ForwardAuth {
+        return_origins: c.return_origins.iter().map(|o| o.trim_end_matches('/').to_owned()).collect(),
+        cookie_domain: c.cookie_domain.clone(),
+        redirect_when_unauthenticated: redirect,
+        header_email: header("email", "X-Auth-Request-Email")?,
+        header_user: header("user", "X-Auth-Request-User")?,
+        header_picture: header("picture", "X-Auth-Request-Picture")?,
+        header_sub: header("sub", "X-Auth-Request-Sub")?,
+    };
+    if let Some(unknown) = c.headers.keys().find(|k| !["email", "user", "picture", "sub"].contains(&k.as_str())) {
+        return Err(invalid(key(&format!("headers.{unknown}")), "known headers: email, user, picture, sub"));
+    }
+    Ok(fa)
 }
 
 fn check_id(id: &str, key: &str) -> Result<(), ConfigError> {
@@ -725,6 +821,26 @@ claims = ["name", "email"]
             "public_url = \"http://127.0.0.1:8080\"\nlog_level = \"[[\"",
         ));
         assert!(e.starts_with("server.log_level:"), "{e}");
+    }
+
+    #[test]
+    fn forward_auth_needs_exact_origins_and_known_providers() {
+        let fa = |origins: &str| {
+            BASE.replace(
+                "[clients.main-app]",
+                &format!("[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = {origins}\nclaims = [\"email\"]\n[clients.main-app]"),
+            )
+        };
+        assert!(Config::parse(&fa(r#"["https://wiki.example.com"]"#), no_env).unwrap().clients["wiki"]
+            .forward_auth
+            .is_some());
+        for bad in [r#"["https://*.example.com"]"#, r#"["https://wiki.example.com/path"]"#, r#"[".example.com"]"#, "[]"]
+        {
+            let e = err(&fa(bad));
+            assert!(e.starts_with("clients.wiki.return_origins"), "{bad}: {e}");
+        }
+        let e = err(&BASE.replace("claims = [\"name\", \"email\"]", "claims = [\"name\"]\nproviders = [\"github\"]"));
+        assert!(e.starts_with("clients.main-app.providers[0]:"), "{e}");
     }
 
     #[test]

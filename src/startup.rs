@@ -298,6 +298,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/revoke", web::post().to(op::revoke::revoke))
         .route("/logout", web::get().to(op::logout::logout_get))
         .route("/logout", web::post().to(op::logout::logout_post))
+        .route("/auth", web::get().to(op::forward_auth::check))
+        .route("/auth/start", web::get().to(op::forward_auth::start))
+        .route("/auth/callback", web::get().to(op::forward_auth::callback))
         .route("/me", web::get().to(op::me::me))
         .route("/me/erase", web::post().to(op::me::erase));
 }

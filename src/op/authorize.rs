@@ -70,14 +70,34 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpRespon
         Err(refusal) => return *refusal,
     };
     let prompt: Vec<&str> = params.get("prompt").map(|p| p.split(' ').collect()).unwrap_or_default();
-    let force_login = prompt.contains(&"login");
-    if let Some(p) = params.get("provider") {
-        if !state.providers.contains_key(p) {
+    let how = Begin {
+        force_login: prompt.contains(&"login"),
+        no_prompt: prompt.contains(&"none"),
+        provider: params.get("provider").map(String::as_str),
+    };
+    begin(state, req, request, how).await
+}
+
+/// How a validated authorization proceeds.
+pub struct Begin<'a> {
+    /// `prompt=login`: sign in upstream even with a live session.
+    pub force_login: bool,
+    /// `prompt=none`: answer without showing anything, or fail.
+    pub no_prompt: bool,
+    /// The provider the app preselected (`provider=ID`).
+    pub provider: Option<&'a str>,
+}
+
+/// From a validated request: answer from the SSO session, or show the
+/// notice page (which leads upstream). Shared by `/authorize` and forward-auth sign-in.
+pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRequest, how: Begin<'_>) -> HttpResponse {
+    let client = state.client(&request.client_id).expect("validated client");
+    if let Some(p) = how.provider {
+        if !client.providers.iter().any(|c| c == p) {
             return app_error(state, &request, "invalid_request", "unknown provider");
         }
     }
-
-    let session = if force_login {
+    let session = if how.force_login {
         None
     } else {
         match session::current(state, req).await {
@@ -96,21 +116,23 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpRespon
             return issue_code(state, request, id, s.auth_time, &s.user_key).await;
         }
     }
-    if prompt.contains(&"none") {
+    if how.no_prompt {
         let error = if session.is_some() { "consent_required" } else { "login_required" };
         return app_error(state, &request, error, "the user must see the notice first");
     }
 
     let handle = random_handle();
-    let ticket = Ticket { request, force_login };
+    let ticket = Ticket { request, force_login: how.force_login };
     if let Err(e) = state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await {
         tracing::error!(error = %e, "store failed at authorize");
         return unavailable();
     }
-    let providers: Vec<(&str, &str)> = match (&session, params.get("provider")) {
+    let providers: Vec<(&str, &str)> = match (&session, how.provider) {
         (Some(_), _) => Vec::new(),
-        (None, Some(p)) => vec![(p.as_str(), state.providers[p].display_name())],
-        (None, None) => state.providers.values().map(|p| (p.id(), p.display_name())).collect(),
+        (None, Some(p)) => vec![(p, state.providers[p].display_name())],
+        (None, None) => {
+            client.providers.iter().filter_map(|p| state.providers.get(p)).map(|p| (p.id(), p.display_name())).collect()
+        }
     };
     notice_page(state, &ticket.request, &handle, &providers)
 }
@@ -178,10 +200,16 @@ pub async fn continue_login(
             }
         }
     }
-    let provider = match form.provider.as_deref().and_then(|p| state.providers.get(p)) {
-        Some(p) => p.clone(),
-        None if state.providers.len() == 1 => state.providers.values().next().expect("one provider").clone(),
-        None => return app_error(&state, &request, "invalid_request", "no provider was chosen"),
+    let Some(client) = state.client(&request.client_id) else {
+        return bad_request("This application is no longer registered.");
+    };
+    let chosen = match form.provider.as_deref() {
+        Some(p) => client.providers.iter().find(|c| *c == p),
+        None if client.providers.len() == 1 => client.providers.first(),
+        None => None,
+    };
+    let Some(provider) = chosen.and_then(|p| state.providers.get(p)).cloned() else {
+        return app_error(&state, &request, "invalid_request", "no provider this application allows was chosen");
     };
     let start = provider.start();
     let pending = PendingLogin { provider: provider.id().to_owned(), upstream: start.pending, request };

@@ -5,6 +5,7 @@ pub mod authorize;
 pub mod callback;
 pub mod discovery;
 pub mod errors;
+pub mod forward_auth;
 pub mod logout;
 pub mod me;
 pub mod revoke;

@@ -62,3 +62,13 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(Stri
         }
     }
 }
+
+/// Remembers that `client` received `claims` in this session (shown on /me).
+pub fn note_disclosure(state: &AppState, session: &mut Session, client: &str, claims: &[&str]) {
+    session.disclosures.retain(|d| d.client_id != client);
+    session.disclosures.push(crate::store::records::Disclosure {
+        client_id: client.to_owned(),
+        claims: claims.iter().map(|c| (*c).to_owned()).collect(),
+        at: state.now(),
+    });
+}

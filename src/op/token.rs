@@ -6,7 +6,7 @@ use super::errors::{parse_params, TokenError};
 use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::policy::disclosure::{claim_values, released, Scopes};
-use crate::store::records::{random_handle, AccessGrant, Disclosure};
+use crate::store::records::{random_handle, AccessGrant};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -104,12 +104,8 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     let scopes = Scopes::parse(&request.scope);
     let claims = released(&client.claims, &scopes);
     // Remember the release for the user's own view (/me).
-    session.disclosures.retain(|d| d.client_id != client.id);
-    session.disclosures.push(Disclosure {
-        client_id: client.id.clone(),
-        claims: claims.iter().map(|c| c.as_str().to_owned()).collect(),
-        at: state.now(),
-    });
+    let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
+    session::note_disclosure(state, &mut session, &client.id, &names);
     let stored = async {
         state.records.put_access(&access_token, &access, lifetime, &session.user_key).await?;
         state.records.put_session(&grant.session, &session, session_left).await

@@ -108,6 +108,23 @@ pub struct Disclosure {
     pub at: i64,
 }
 
+/// Where a forward-auth sign-in returns to. Stored under the `state` of the
+/// internal authorization request.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ForwardReturn {
+    pub client_id: String,
+    /// The originally requested URL, whose origin is in the client's list.
+    pub return_to: String,
+}
+
+/// A forward-auth cookie's record: which client it is for, and the SSO
+/// session behind it (ending the session ends it).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ForwardSession {
+    pub client_id: String,
+    pub session: String,
+}
+
 /// An opaque access token's grant. It points at the session, so ending the
 /// session ends the token.
 #[derive(Debug, Serialize, Deserialize)]
@@ -175,6 +192,33 @@ impl Records {
 
     pub async fn take_ticket(&self, handle: &str) -> Result<Option<Ticket>, StoreError> {
         self.take(&key("ticket", handle)).await
+    }
+
+    pub async fn put_forward_return(&self, handle: &str, r: &ForwardReturn, ttl: Duration) -> Result<(), StoreError> {
+        self.put(&key("fa-return", handle), r, ttl).await
+    }
+
+    pub async fn take_forward_return(&self, handle: &str) -> Result<Option<ForwardReturn>, StoreError> {
+        self.take(&key("fa-return", handle)).await
+    }
+
+    /// A forward-auth cookie's record, indexed under its user and its SSO
+    /// session, so logout and erasure end it.
+    pub async fn put_forward_session(
+        &self,
+        id: &str,
+        f: &ForwardSession,
+        ttl: Duration,
+        user: &UserKey,
+    ) -> Result<(), StoreError> {
+        let k = key("fa-session", id);
+        self.index(user, &k).await?;
+        self.store.set_add(&session_index(&f.session), &k, ttl).await?;
+        self.put(&k, f, ttl).await
+    }
+
+    pub async fn get_forward_session(&self, id: &str) -> Result<Option<ForwardSession>, StoreError> {
+        self.get(&key("fa-session", id)).await
     }
 
     pub async fn put_code(&self, code: &str, c: &AuthCode, ttl: Duration, user: &UserKey) -> Result<(), StoreError> {

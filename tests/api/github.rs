@@ -227,3 +227,29 @@ async fn one_page_offers_every_provider_and_both_give_the_same_claim_set() {
     let b = keys(other.userinfo(idp["access_token"].as_str().unwrap()).await.json());
     assert_eq!(a, b);
 }
+
+#[tokio::test]
+async fn a_client_offers_only_its_own_providers() {
+    let (base, _fake) = spawn_fake().await;
+    let section = format!(
+        "[providers.gh]\nkind = \"github\"\nclient_id = \"gh-client\"\nclient_secret = \"gh-secret\"\nweb_url = \"{base}\"\napi_url = \"{base}\"\n"
+    );
+    let app = spawn_app_with(move |t| {
+        t.replace("[providers.idp]", &format!("{section}[providers.idp]"))
+            .replace("claims = [\"name\"]", "claims = [\"name\"]\nproviders = [\"gh\"]")
+    })
+    .await;
+    let page = app.browse(&app.authorize_url(&APP_B, "openid profile", &[])).await;
+    assert!(page.body.contains("value=\"gh\"") && !page.body.contains("value=\"idp\""), "{}", page.body);
+    match app.login(&APP_B, "openid", &[("provider", "idp")]).await {
+        LoginEnd::App(p) => assert_eq!(p["error"], "invalid_request"),
+        other => panic!("{other:?}"),
+    }
+    // A forged continue for a provider the client does not allow is refused.
+    let ticket = field_value(&page.body, "name=\"ticket\" value=\"").unwrap();
+    let r = app.browse_post("/authorize/continue", &[("ticket", &ticket), ("provider", "idp")]).await;
+    assert!(r.location().is_some_and(|l| l.starts_with(APP_B.redirect_uri) && l.contains("error=invalid_request")));
+    // app-a still has both.
+    let page = app.browse(&app.authorize_url(&APP_A, "openid", &[])).await;
+    assert!(page.body.contains("value=\"gh\"") && page.body.contains("value=\"idp\""));
+}

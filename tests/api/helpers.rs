@@ -480,6 +480,12 @@ impl TestApp {
         self.record(req.send().await.unwrap()).await
     }
 
+    /// The browser follows one URL, sending one extra header.
+    pub async fn browse_with_header(&self, url: &str, name: &str, value: &str) -> Resp {
+        let url = self.target(url);
+        self.record(self.browser.get(url).header(name, value).send().await.expect("request")).await
+    }
+
     /// The browser posts a form.
     pub async fn browse_post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
         let url = self.target(path);

@@ -2,6 +2,7 @@
 
 mod cluster;
 mod downstream_hostile;
+mod forward_auth;
 mod github;
 mod helpers;
 mod idp;

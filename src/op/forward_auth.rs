@@ -1,0 +1,229 @@
+//! Forward-auth for backends that cannot speak OIDC (nginx `auth_request`,
+//! Traefik `ForwardAuth`, Envoy `ext_authz` over HTTP), for clients with
+//! `mode = "forward-auth"`.
+//!
+//! - `GET /auth?client=ID`: with a valid forward-auth cookie, 200 and headers
+//!   carrying only that client's allowed claims (and the pairwise subject);
+//!   else 401, or a redirect to sign-in (`unauthenticated = "redirect"`).
+//! - `GET /auth/start?client=ID&rd=URL`: sign-in; `rd` must be on one of the
+//!   client's exact `return_origins` — never a suffix match.
+//! - `GET /auth/callback`: claimgate's own redirect target; sets the cookie
+//!   (an opaque id only) and returns to `rd`.
+
+use super::authorize::{begin, Begin};
+use super::{session, AppState};
+use crate::config::{ClientConfig, ForwardAuth};
+use crate::pages;
+use crate::policy::disclosure::{claim_values, released, Scopes};
+use crate::store::records::{random_handle, AuthorizationRequest, ForwardReturn, ForwardSession};
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use url::Url;
+
+const SCOPE: &str = "openid profile email";
+
+fn cookie_name(client: &str) -> String {
+    format!("claimgate-fa-{client}")
+}
+
+fn callback_url(state: &AppState) -> String {
+    format!("{}/auth/callback", state.issuer)
+}
+
+fn unavailable() -> HttpResponse {
+    pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", "Please try again in a moment.", None)
+}
+
+fn forward_client<'a>(state: &'a AppState, id: Option<&str>) -> Option<(&'a ClientConfig, &'a ForwardAuth)> {
+    let client = state.client(id?)?;
+    Some((client, client.forward_auth.as_ref()?))
+}
+
+/// `rd`, if its origin is exactly one of the client's return origins.
+fn allowed_return(fa: &ForwardAuth, rd: &str) -> Option<String> {
+    let url = Url::parse(rd).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let origin = url.origin().ascii_serialization();
+    fa.return_origins.iter().any(|o| *o == origin).then(|| url.to_string())
+}
+
+/// The URL the user asked the proxy for: `X-Original-URL` (nginx), or
+/// `X-Forwarded-Proto/Host/Uri` (Traefik).
+fn original_url(req: &HttpRequest) -> Option<String> {
+    let h = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    h("x-original-url").or_else(|| {
+        Some(format!(
+            "{}://{}{}",
+            h("x-forwarded-proto")?,
+            h("x-forwarded-host")?,
+            h("x-forwarded-uri").unwrap_or_else(|| "/".into())
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+pub struct AuthQuery {
+    client: Option<String>,
+}
+
+/// `GET /auth`: the proxy's sub-request.
+pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<AuthQuery>) -> HttpResponse {
+    let Some((client, fa)) = forward_client(&state, q.client.as_deref()) else {
+        return HttpResponse::BadRequest().body("unknown forward-auth client");
+    };
+    let denied = || {
+        let sign_in =
+            original_url(&req).and_then(|u| allowed_return(fa, &u)).filter(|_| fa.redirect_when_unauthenticated);
+        match sign_in {
+            Some(rd) => {
+                let mut start = Url::parse(&format!("{}/auth/start", state.issuer)).expect("valid issuer");
+                start.query_pairs_mut().append_pair("client", &client.id).append_pair("rd", &rd);
+                HttpResponse::Found().insert_header((header::LOCATION, start.to_string())).finish()
+            }
+            None => HttpResponse::Unauthorized().insert_header((header::CACHE_CONTROL, "no-store")).finish(),
+        }
+    };
+    let Some(id) = req.cookie(&cookie_name(&client.id)).map(|c| c.value().to_owned()) else {
+        return denied();
+    };
+    let fwd = match state.records.get_forward_session(&id).await {
+        Ok(Some(f)) if f.client_id == client.id => f,
+        Ok(_) => return denied(),
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at forward-auth");
+            return HttpResponse::ServiceUnavailable().finish();
+        }
+    };
+    let sso = match state.records.get_session(&fwd.session).await {
+        Ok(Some(s)) if session::remaining(&state, &s).is_some() => s,
+        Ok(_) => return denied(),
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at forward-auth");
+            return HttpResponse::ServiceUnavailable().finish();
+        }
+    };
+    let values = claim_values(&sso.profile, &released(&client.claims, &Scopes::parse(SCOPE)));
+    let mut ok = HttpResponse::Ok();
+    ok.insert_header((header::CACHE_CONTROL, "no-store"));
+    ok.insert_header((fa.header_sub.as_str(), state.keys.pseudonymizer.pairwise_subject(&client.id, &sso.user_key)));
+    for (claim, name) in [("email", &fa.header_email), ("name", &fa.header_user), ("picture", &fa.header_picture)] {
+        // Header values must be visible ASCII; anything else is not sent.
+        if let Some(v) =
+            values.get(claim).and_then(|v| v.as_str()).filter(|v| v.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        {
+            ok.insert_header((name.as_str(), v));
+        }
+    }
+    ok.finish()
+}
+
+#[derive(Deserialize)]
+pub struct StartQuery {
+    client: Option<String>,
+    rd: Option<String>,
+    provider: Option<String>,
+}
+
+/// `GET /auth/start`: sign-in for a forward-auth client.
+pub async fn start(req: HttpRequest, state: web::Data<AppState>, q: web::Query<StartQuery>) -> HttpResponse {
+    let bad = |m: &str| pages::error(StatusCode::BAD_REQUEST, "This sign-in request is not valid", m, None);
+    let Some((client, fa)) = forward_client(&state, q.client.as_deref()) else {
+        return bad("This application is not registered with claimgate.");
+    };
+    let Some(rd) = q.rd.as_deref().and_then(|rd| allowed_return(fa, rd)) else {
+        tracing::warn!(client = %client.id, reason = "return_url_not_allowed", "forward-auth sign-in refused");
+        return bad("The return address is not registered for this application.");
+    };
+    let handle = random_handle();
+    let back = ForwardReturn { client_id: client.id.clone(), return_to: rd };
+    if let Err(e) = state.records.put_forward_return(&handle, &back, state.config.lifetimes.pending_login).await {
+        tracing::error!(error = %e, "store failed at forward-auth");
+        return unavailable();
+    }
+    let request = AuthorizationRequest {
+        client_id: client.id.clone(),
+        redirect_uri: callback_url(&state),
+        scope: SCOPE.into(),
+        state: Some(handle),
+        nonce: None,
+        code_challenge: None,
+    };
+    begin(&state, &req, request, Begin { force_login: false, no_prompt: false, provider: q.provider.as_deref() }).await
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /auth/callback`: the end of a forward-auth sign-in.
+pub async fn callback(state: web::Data<AppState>, q: web::Query<CallbackQuery>) -> HttpResponse {
+    let expired = || {
+        pages::error(
+            StatusCode::BAD_REQUEST,
+            "This sign-in has expired",
+            "Please open the page you wanted again.",
+            None,
+        )
+    };
+    if q.error.is_some() {
+        return pages::error(StatusCode::FORBIDDEN, "Sign-in failed", "The sign-in did not complete.", None);
+    }
+    let (Some(code), Some(handle)) = (q.code.as_deref(), q.state.as_deref()) else { return expired() };
+    let (grant, back) = match (state.records.take_code(code).await, state.records.take_forward_return(handle).await) {
+        (Ok(Some(g)), Ok(Some(b))) => (g, b),
+        (Ok(_), Ok(_)) => return expired(),
+        _ => return unavailable(),
+    };
+    // The code must have been issued for this very sign-in.
+    if grant.request.client_id != back.client_id
+        || grant.request.redirect_uri != callback_url(&state)
+        || grant.request.state.as_deref() != Some(handle)
+    {
+        return expired();
+    }
+    let Some((client, fa)) = forward_client(&state, Some(&back.client_id)) else { return expired() };
+    let mut sso = match state.records.get_session(&grant.session).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return expired(),
+        Err(_) => return unavailable(),
+    };
+    let Some(ttl) = session::remaining(&state, &sso) else { return expired() };
+    let id = random_handle();
+    let record = ForwardSession { client_id: client.id.clone(), session: grant.session.clone() };
+    let claims = released(&client.claims, &Scopes::parse(SCOPE));
+    let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
+    session::note_disclosure(&state, &mut sso, &client.id, &names);
+    let stored = async {
+        state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await?;
+        state.records.put_session(&grant.session, &sso, ttl).await
+    };
+    if let Err(e) = stored.await {
+        tracing::error!(error = %e, "store failed at forward-auth");
+        return unavailable();
+    }
+    tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");
+    let secure = state.config.server.is_https() || back.return_to.starts_with("https://");
+    let mut cookie = Cookie::build(cookie_name(&client.id), id)
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::seconds(ttl.as_secs() as i64))
+        .finish();
+    if let Some(domain) = &fa.cookie_domain {
+        cookie.set_domain(domain.clone());
+    }
+    let mut response = HttpResponse::Found()
+        .insert_header((header::LOCATION, back.return_to))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish();
+    let _ = response.add_cookie(&cookie);
+    response
+}
