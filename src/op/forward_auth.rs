@@ -48,7 +48,7 @@ fn allowed_return(fa: &ForwardAuth, rd: &str) -> Option<String> {
         return None;
     }
     let origin = url.origin().ascii_serialization();
-    fa.return_origins.iter().any(|o| *o == origin).then(|| url.to_string())
+    fa.return_origins.contains(&origin).then(|| url.to_string())
 }
 
 /// The URL the user asked the proxy for: `X-Original-URL` (nginx), or
