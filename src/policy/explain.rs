@@ -66,6 +66,29 @@ const OIDC_CLAIMS: &[&str] = &[
     "sid",
 ];
 
+/// Microsoft identity platform v2.0 ID-token claims.
+const MICROSOFT_CLAIMS: &[&str] = &[
+    "sub",
+    "oid",
+    "tid",
+    "name",
+    "preferred_username",
+    "email",
+    "login_hint",
+    "ver",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "rh",
+    "uti",
+    "sid",
+    "aio",
+    "idp",
+];
+
 /// What GitHub's `GET /user` returns (the profile fields), plus the address
 /// from `GET /user/emails` and `sub` (the numeric id).
 const GITHUB_CLAIMS: &[&str] = &[
@@ -92,7 +115,7 @@ const GITHUB_CLAIMS: &[&str] = &[
 
 /// Claims that only prove the ID token is genuine and meant for claimgate.
 const PROTOCOL_CLAIMS: &[&str] =
-    &["iss", "aud", "azp", "exp", "iat", "auth_time", "nonce", "acr", "amr", "at_hash", "c_hash", "sid"];
+    &["iss", "aud", "azp", "exp", "iat", "nbf", "auth_time", "nonce", "acr", "amr", "at_hash", "c_hash", "sid", "tid"];
 
 #[derive(Debug, Serialize)]
 pub struct DisclosureDocument {
@@ -162,6 +185,9 @@ pub struct ClientClaim {
 fn known_claims(p: &ProviderConfig) -> Vec<String> {
     let base: Vec<String> = match &p.kind {
         ProviderKind::Oidc { issuer, .. } if is_google(issuer) => GOOGLE_CLAIMS.iter().map(|c| c.to_string()).collect(),
+        ProviderKind::Oidc { issuer, .. } if issuer.starts_with("https://login.microsoftonline.com/") => {
+            MICROSOFT_CLAIMS.iter().map(|c| c.to_string()).collect()
+        }
         ProviderKind::Oidc { .. } => OIDC_CLAIMS.iter().map(|c| c.to_string()).collect(),
         ProviderKind::Github { .. } => GITHUB_CLAIMS.iter().map(|c| c.to_string()).collect(),
         ProviderKind::Dev => crate::upstream::dev::DevProvider::sample_claims().keys().cloned().collect(),
@@ -306,7 +332,11 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
             ClientView {
                 id: c.id.clone(),
                 name: c.name.clone(),
-                kind: if c.secret.is_some() { "confidential" } else { "public (PKCE required)" },
+                kind: match (&c.forward_auth, &c.secret) {
+                    (Some(_), _) => "forward-auth (claims as response headers)",
+                    (None, Some(_)) => "confidential",
+                    (None, None) => "public (PKCE required)",
+                },
                 subject: "pairwise: HMAC(keys.pairwise_secret, client id, user_key), different for every client",
                 receives,
                 never_receives,
