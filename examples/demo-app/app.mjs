@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// A demo application that signs in through claimgate with openid-client (a
+// certified Relying Party library), with ID-token signature checks on, and
+// shows exactly what it received.
+//
+//   node app.mjs                       # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD
+//   ISSUER=http://127.0.0.1:8080 CLIENT_ID=demo CLIENT_SECRET=demo-secret PORT=8081 node app.mjs
+//
+// Routes: /  (status)  /login  /callback  /logout
+import http from 'node:http';
+import crypto from 'node:crypto';
+import * as client from 'openid-client';
+
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId }) {
+  const auth = authMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret) : client.ClientSecretBasic(clientSecret);
+  const config = await client.discovery(new URL(issuer), clientId, clientSecret, auth, {
+    execute: issuer.startsWith('http://') ? [client.allowInsecureRequests] : [],
+  });
+  // Verify the ID token's signature against claimgate's JWKS.
+  client.enableNonRepudiationChecks(config);
+  const sessions = new Map(); // demo session id -> { pending, result }
+  // Cookies ignore ports: two demo apps on one host need two cookie names.
+  const cookie = `demo_sid_${clientId.replace(/\W/g, '_')}`;
+
+  const server = http.createServer(async (req, res) => {
+    const base = `http://127.0.0.1:${server.address().port}`;
+    const url = new URL(req.url, base);
+    const sid = new RegExp(`${cookie}=([\\w-]+)`).exec(req.headers.cookie ?? '')?.[1];
+    const session = sid ? sessions.get(sid) : undefined;
+    const page = (status, body) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1"></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto">${body}</body></html>`);
+    };
+    try {
+      if (url.pathname === '/login') {
+        const verifier = client.randomPKCECodeVerifier();
+        const state = client.randomState();
+        const nonce = client.randomNonce();
+        const id = crypto.randomUUID();
+        sessions.set(id, { pending: { verifier, state, nonce } });
+        const target = client.buildAuthorizationUrl(config, {
+          redirect_uri: `${base}/callback`,
+          scope: 'openid profile email',
+          code_challenge: await client.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+          state,
+          nonce,
+        });
+        res.writeHead(302, { location: target.href, 'set-cookie': `${cookie}=${id}; HttpOnly; Path=/; SameSite=Lax` });
+        return res.end();
+      }
+      if (url.pathname === '/callback') {
+        if (!session?.pending) return page(400, '<h1>No login in progress</h1>');
+        if (url.searchParams.get('error')) return page(400, `<h1>Sign-in failed</h1><p id="error">${esc(url.searchParams.get('error'))}</p>`);
+        const tokens = await client.authorizationCodeGrant(config, url, {
+          pkceCodeVerifier: session.pending.verifier,
+          expectedState: session.pending.state,
+          expectedNonce: session.pending.nonce,
+        });
+        const idClaims = tokens.claims();
+        const userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
+        session.pending = undefined;
+        session.result = { idClaims, userinfo, idToken: tokens.id_token };
+        res.writeHead(302, { location: '/' });
+        return res.end();
+      }
+      if (url.pathname === '/logout') {
+        const idToken = session?.result?.idToken;
+        if (sid) sessions.delete(sid);
+        if (!idToken) { res.writeHead(302, { location: '/' }); return res.end(); }
+        const target = client.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${base}/`, state: 'bye' });
+        res.writeHead(302, { location: target.href, 'set-cookie': `${cookie}=; Path=/; Max-Age=0` });
+        return res.end();
+      }
+      if (url.pathname === '/') {
+        const r = session?.result;
+        if (!r) return page(200, `<h1>${esc(title)}</h1><p id="status">Not signed in.</p><p><a id="login" href="/login">Sign in</a></p>`);
+        const u = r.userinfo;
+        return page(200, `<h1>${esc(title)}</h1><p id="status">Signed in.</p>
+${u.picture ? `<img id="picture" src="${esc(u.picture)}" alt="profile picture" width="64" height="64">` : ''}
+<dl><dt>Name</dt><dd id="name">${esc(u.name ?? '')}</dd><dt>Email</dt><dd id="email">${esc(u.email ?? '')}</dd>
+<dt>Subject</dt><dd id="sub">${esc(u.sub)}</dd></dl>
+<h2>ID token claims</h2><pre id="id-claims">${esc(JSON.stringify(r.idClaims, null, 1))}</pre>
+<h2>Userinfo</h2><pre id="userinfo">${esc(JSON.stringify(u, null, 1))}</pre>
+<p><a id="logout" href="/logout">Sign out</a></p>`);
+      }
+      page(404, '<h1>Not found</h1>');
+    } catch (e) {
+      page(500, `<h1>Error</h1><pre id="error">${esc(e?.message ?? e)}</pre>`);
+    }
+  });
+  await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { url } = await startDemoApp({
+    issuer: process.env.ISSUER ?? 'http://127.0.0.1:8080',
+    clientId: process.env.CLIENT_ID ?? 'demo',
+    clientSecret: process.env.CLIENT_SECRET ?? 'demo-secret',
+    port: Number(process.env.PORT ?? 8081),
+    authMethod: process.env.AUTH_METHOD ?? 'client_secret_basic',
+    title: process.env.TITLE ?? 'Demo app',
+  });
+  console.log(`demo app on ${url} — open ${url}/login`);
+}

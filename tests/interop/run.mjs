@@ -1,0 +1,227 @@
+// The interop suite: claimgate (release binary) between oidc-provider as the
+// upstream and openid-client (in the demo app) as the downstream, driven by
+// Debian's Chromium through playwright-core; then a misbehaving upstream.
+// Exits non-zero on any failure. Run through run.sh.
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startUpstream } from './upstream.mjs';
+import { startBadUpstream, CASES } from './bad-upstream.mjs';
+import { startDemoApp } from '../../examples/demo-app/app.mjs';
+
+const here = import.meta.dirname;
+const root = path.resolve(here, '../..');
+const bin = process.env.CLAIMGATE_BIN ?? path.join(root, 'target/release/claimgate');
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const artifacts = path.join(here, 'artifacts');
+const marker = `IOMARK${crypto.randomBytes(6).toString('hex')}`;
+const work = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'claimgate-interop-'));
+fs.mkdirSync(artifacts, { recursive: true });
+
+const results = [];
+let failures = 0;
+function check(name, ok, detail = '') {
+  results.push({ name, ok, detail });
+  if (!ok) failures += 1;
+  console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}${detail ? ` — ${detail}` : ''}`);
+}
+
+const freePort = () => new Promise((ok) => {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => ok(port)); });
+});
+
+const cgPort = await freePort();
+const cg = `http://127.0.0.1:${cgPort}`;
+const [portA, portB] = [await freePort(), await freePort()];
+const upstream = await startUpstream({ marker, redirectUris: [`${cg}/callback/upstream`] });
+const bad = await startBadUpstream({ marker });
+const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+fs.writeFileSync(path.join(work, 'signing.pem'), privateKey);
+const prefix = `interop:${crypto.randomBytes(4).toString('hex')}:`;
+
+function config(store) {
+  const storeSection = store === 'redis' ? `[store]\nkind = "redis"\nurl = "${redisUrl}"\nkey_prefix = "${prefix}"\n` : '[store]\nkind = "memory"\n';
+  return `[server]
+listen = "127.0.0.1:${cgPort}"
+public_url = "${cg}"
+log_level = "debug"
+${storeSection}
+[notice]
+keeps = ["name", "email", "picture"]
+version = "interop"
+[keys]
+signing_key_file = "${path.join(work, 'signing.pem')}"
+pairwise_secret = "an-interop-pairwise-secret-of-32-chars"
+storage_keys = ["i1:${crypto.randomBytes(32).toString('base64')}"]
+[providers.upstream]
+kind = "oidc"
+display_name = "Google (test)"
+issuer = "${upstream.issuer}"
+client_id = "claimgate"
+client_secret = "upstream-secret"
+[providers.bad]
+kind = "oidc"
+display_name = "Misbehaving"
+issuer = "${bad.issuer}"
+client_id = "claimgate"
+client_secret = "bad-secret"
+[clients.demo-a]
+name = "Demo app A"
+client_secret = "secret-a"
+redirect_uris = ["http://127.0.0.1:${portA}/callback"]
+post_logout_redirect_uris = ["http://127.0.0.1:${portA}/"]
+claims = ["name", "email", "picture"]
+providers = ["upstream"]
+[clients.demo-b]
+name = "Demo app B"
+client_secret = "secret-b"
+redirect_uris = ["http://127.0.0.1:${portB}/callback"]
+claims = ["name", "email", "picture"]
+providers = ["upstream"]
+[clients.probe]
+client_secret = "probe-secret"
+redirect_uris = ["http://127.0.0.1:9/cb"]
+claims = ["name", "email", "picture"]
+providers = ["bad"]
+`;
+}
+
+let logs = '';
+async function startClaimgate(store) {
+  const file = path.join(work, `${store}.toml`);
+  fs.writeFileSync(file, config(store));
+  const child = spawn(bin, ['serve', '--config', file], { env: { ...process.env, RUST_LOG: 'trace', NO_COLOR: '1' } });
+  child.stdout.on('data', (d) => { logs += d; });
+  child.stderr.on('data', (d) => { logs += d; });
+  for (let i = 0; i < 100; i += 1) {
+    try { if ((await fetch(`${cg}/healthz`)).ok) return child; } catch { /* not yet */ }
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`claimgate did not start:\n${logs}`);
+}
+
+const allowedId = new Set(['iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sub', 'name', 'email', 'email_verified', 'picture']);
+const allowedInfo = new Set(['sub', 'name', 'email', 'email_verified', 'picture']);
+
+async function browserScenarios(store) {
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await (await browser.newContext()).newPage();
+    const before = upstream.state.logins;
+    await page.goto(`http://127.0.0.1:${portA}/login`);
+    const notice = await page.textContent('main');
+    check(`[${store}] notice page names the app and what it receives`, notice.includes('Demo app A asks you to sign in') && notice.includes('your name, email address and profile picture'), notice.slice(0, 120));
+    await page.click('button:has-text("Continue with Google (test)")');
+    await page.click('#upstream-login');
+    await page.waitForSelector('#status');
+    check(`[${store}] browser login reaches app A`, (await page.textContent('#status')) === 'Signed in.');
+    const name = await page.textContent('#name');
+    const email = await page.textContent('#email');
+    const picture = await page.getAttribute('#picture', 'src');
+    check(`[${store}] app A shows name, email and picture`, name === 'Jane Doe' && email === 'jane.doe@example.com' && picture === `${upstream.issuer}/jane.svg`, `${name} / ${email} / ${picture}`);
+    const idClaims = JSON.parse(await page.textContent('#id-claims'));
+    const info = JSON.parse(await page.textContent('#userinfo'));
+    const extraId = Object.keys(idClaims).filter((k) => !allowedId.has(k));
+    const extraInfo = Object.keys(info).filter((k) => !allowedInfo.has(k));
+    check(`[${store}] openid-client (client_secret_basic, signature checked) sees only allowed claims`, extraId.length === 0 && extraInfo.length === 0, [...extraId, ...extraInfo].join(','));
+    const html = await page.content();
+    check(`[${store}] no upstream value reaches app A`, !html.includes(marker) && info.sub !== upstream.accountId && !html.includes(upstream.accountId));
+    await page.screenshot({ path: path.join(artifacts, `login-${store}.png`), fullPage: true });
+    check(`[${store}] exactly one upstream login`, upstream.state.logins === before + 1, `${upstream.state.logins - before}`);
+
+    // A second app in the same browser session: no second upstream login.
+    await page.goto(`http://127.0.0.1:${portB}/login`);
+    const second = await page.textContent('main');
+    check(`[${store}] app B gets its own notice`, second.includes('Demo app B asks you to sign in'));
+    await page.click('button:has-text("Continue")');
+    await page.waitForSelector('#status');
+    const subB = await page.textContent('#sub');
+    const infoB = JSON.parse(await page.textContent('#userinfo'));
+    check(`[${store}] app B (client_secret_post) signed in without a second upstream login`, upstream.state.logins === before + 1 && infoB.email === 'jane.doe@example.com');
+    check(`[${store}] app B receives a different sub`, subB !== info.sub && subB.length > 20, `${info.sub} vs ${subB}`);
+    await page.screenshot({ path: path.join(artifacts, `second-app-${store}.png`), fullPage: true });
+
+    // Logout in the browser ends the claimgate session.
+    await page.goto(`http://127.0.0.1:${portA}/`);
+    await page.click('#logout');
+    await page.waitForSelector('#status');
+    check(`[${store}] logout returns to app A signed out`, (await page.textContent('#status')) === 'Not signed in.' && page.url().includes('state=bye'), page.url());
+    await page.goto(`http://127.0.0.1:${portA}/login`);
+    const after = await page.textContent('main');
+    check(`[${store}] after logout the next login needs the upstream again`, after.includes('Continue with Google (test)'));
+  } finally {
+    await browser.close();
+  }
+}
+
+async function misbehavingUpstream() {
+  const rows = [];
+  for (const c of CASES) {
+    bad.setCase(c);
+    let outcome = '';
+    let refused = false;
+    try {
+      const authorize = `${cg}/authorize?client_id=probe&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/cb')}&response_type=code&scope=openid%20email%20profile&state=s1&nonce=n1`;
+      const notice = await (await fetch(authorize)).text();
+      const ticket = /name="ticket" value="([^"]+)"/.exec(notice)[1];
+      const cont = await fetch(`${cg}/authorize/continue`, { method: 'POST', body: new URLSearchParams({ ticket, provider: 'bad' }), redirect: 'manual' });
+      const atUpstream = await fetch(cont.headers.get('location'), { redirect: 'manual' });
+      const callback = await fetch(atUpstream.headers.get('location'), { redirect: 'manual' });
+      const body = await callback.text();
+      const title = /<h1>([^<]*)<\/h1>/.exec(body)?.[1] ?? '';
+      const reason = /<p>([^<]*)<\/p>/.exec(body)?.[1] ?? '';
+      refused = callback.status >= 400 && title !== '' && !(callback.headers.get('location') ?? '').includes('code=');
+      outcome = `${callback.status} ${title}: ${reason.replaceAll('&#x27;', "'")}`;
+      if (body.includes(marker)) { refused = false; outcome += ' (LEAKED a marker)'; }
+    } catch (e) {
+      outcome = `error: ${e.message}`;
+    }
+    const alive = (await fetch(`${cg}/healthz`)).ok;
+    rows.push({ c, refused: refused && alive, outcome: alive ? outcome : `${outcome}; claimgate NOT serving` });
+  }
+  bad.setCase('none');
+  console.log('\nMisbehaving upstream (OpenID RP certification cases):');
+  console.log(`${'case'.padEnd(28)} ${'refused'.padEnd(8)} outcome`);
+  for (const r of rows) {
+    console.log(`${r.c.padEnd(28)} ${(r.refused ? 'yes' : 'NO').padEnd(8)} ${r.outcome}`);
+    check(`misbehaving upstream: ${r.c} refused, claimgate still serving`, r.refused, r.refused ? '' : r.outcome);
+  }
+}
+
+let claimgate;
+try {
+  for (const store of ['memory', 'redis']) {
+    claimgate = await startClaimgate(store);
+    const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A' });
+    const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B' });
+    await browserScenarios(store);
+    if (store === 'memory') await misbehavingUpstream();
+    demoA.server.close();
+    demoB.server.close();
+    claimgate.kill();
+    await new Promise((ok) => claimgate.once('exit', ok));
+    claimgate = undefined;
+  }
+  check('claimgate logs carry no upstream value (trace level)', !logs.includes(marker) && !logs.includes(upstream.accountId));
+} catch (e) {
+  check('suite ran to completion', false, e.stack);
+} finally {
+  if (claimgate) claimgate.kill();
+  try {
+    const keys = execFileSync('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${prefix}*`]).toString().split('\n').filter(Boolean);
+    if (keys.length) execFileSync('redis-cli', ['-u', redisUrl, 'del', ...keys]);
+  } catch { /* nothing to clean */ }
+  fs.writeFileSync(path.join(artifacts, 'claimgate.log'), logs);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+console.log(`\n${results.length - failures} passed, ${failures} failed; screenshots in ${artifacts}`);
+process.exit(failures ? 1 : 0);
