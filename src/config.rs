@@ -466,19 +466,12 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
         check_id(&id, &format!("providers.{id}"))?;
         let kind = match p.kind.as_str() {
             "oidc" => {
-                let issuer = p.issuer.ok_or_else(|| invalid(key("issuer"), "required for kind = \"oidc\""))?;
+                let issuer = p.issuer.clone().ok_or_else(|| invalid(key("issuer"), "required for kind = \"oidc\""))?;
                 let parsed = Url::parse(&issuer).map_err(|e| invalid(key("issuer"), format!("not a URL: {e}")))?;
                 if parsed.scheme() != "https" && !is_loopback(&parsed) {
                     return Err(invalid(key("issuer"), "must be https (plain http only on a loopback address)"));
                 }
-                let client_id = p.client_id.ok_or_else(|| invalid(key("client_id"), "required for kind = \"oidc\""))?;
-                let client_secret = secret(p.client_secret, &env_name("PROVIDER", &id, "client_secret"), env)
-                    .ok_or_else(|| {
-                        invalid(
-                            key("client_secret"),
-                            format!("required (or set {})", env_name("PROVIDER", &id, "client_secret")),
-                        )
-                    })?;
+                let (client_id, client_secret) = credentials(&id, &p, env)?;
                 ProviderKind::Oidc { issuer, client_id, client_secret }
             }
             "dev" => {
@@ -491,15 +484,7 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
                 ProviderKind::Dev
             }
             "github" => {
-                let client_id =
-                    p.client_id.ok_or_else(|| invalid(key("client_id"), "required for kind = \"github\""))?;
-                let client_secret = secret(p.client_secret, &env_name("PROVIDER", &id, "client_secret"), env)
-                    .ok_or_else(|| {
-                        invalid(
-                            key("client_secret"),
-                            format!("required (or set {})", env_name("PROVIDER", &id, "client_secret")),
-                        )
-                    })?;
+                let (client_id, client_secret) = credentials(&id, &p, env)?;
                 let mut urls = Vec::new();
                 for (k, value, default) in [
                     ("web_url", p.web_url.clone(), crate::upstream::github::DEFAULT_WEB_URL),
@@ -647,6 +632,22 @@ fn load_tls(raw: RawTls) -> Result<TlsConfig, ConfigError> {
     let key = PrivateKeyDer::from_pem_file(&raw.key)
         .map_err(|e| invalid("server.tls.key", format!("{}: not a readable PEM private key: {e}", raw.key)))?;
     Ok(TlsConfig { cert_chain, key })
+}
+
+/// A provider's `client_id` and `client_secret` (file or environment).
+fn credentials(
+    id: &str,
+    p: &RawProvider,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(String, SecretString), ConfigError> {
+    let required = |k: &str, extra: String| {
+        invalid(format!("providers.{id}.{k}"), format!("required for kind = \"{}\"{extra}", p.kind))
+    };
+    let client_id = p.client_id.clone().ok_or_else(|| required("client_id", String::new()))?;
+    let var = env_name("PROVIDER", id, "client_secret");
+    let client_secret = secret(p.client_secret.clone(), &var, env)
+        .ok_or_else(|| required("client_secret", format!(" (or set {var})")))?;
+    Ok((client_id, client_secret))
 }
 
 fn forward_auth(id: &str, c: &RawClient) -> Result<ForwardAuth, ConfigError> {

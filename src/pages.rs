@@ -44,6 +44,11 @@ pub fn error(status: StatusCode, title: &str, message: &str, back: Option<&str>)
     html(status, page(title, &body))
 }
 
+/// The store is down or slow: a fast 503 the user may retry.
+pub fn unavailable() -> HttpResponse {
+    error(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.", None)
+}
+
 /// What the notice page says, all of it from the policy.
 pub struct Notice<'a> {
     pub app: &'a str,

@@ -45,10 +45,6 @@ fn bad_request(message: &str) -> HttpResponse {
     pages::error(StatusCode::BAD_REQUEST, "This sign-in request is not valid", message, None)
 }
 
-fn unavailable() -> HttpResponse {
-    pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", "Please try again in a moment.", None)
-}
-
 pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     authorize(&req, &state, req.query_string()).await
 }
@@ -104,7 +100,7 @@ pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRe
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "store failed at authorize");
-                return unavailable();
+                return pages::unavailable();
             }
         }
     };
@@ -125,7 +121,7 @@ pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRe
     let ticket = Ticket { request, force_login: how.force_login };
     if let Err(e) = state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await {
         tracing::error!(error = %e, "store failed at authorize");
-        return unavailable();
+        return pages::unavailable();
     }
     let providers: Vec<(&str, &str)> = match (&session, how.provider) {
         (Some(_), _) => Vec::new(),
@@ -183,7 +179,7 @@ pub async fn continue_login(
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed at authorize");
-            return unavailable();
+            return pages::unavailable();
         }
     };
     let request = ticket.request;
@@ -196,7 +192,7 @@ pub async fn continue_login(
             Ok(None) => {}
             Err(e) => {
                 tracing::error!(error = %e, "store failed at authorize");
-                return unavailable();
+                return pages::unavailable();
             }
         }
     }
@@ -217,7 +213,7 @@ pub async fn continue_login(
         state.records.put_pending(&pending.upstream.state, &pending, state.config.lifetimes.pending_login).await
     {
         tracing::error!(error = %e, "store failed at authorize");
-        return unavailable();
+        return pages::unavailable();
     }
     tracing::info!(client = %pending.request.client_id, provider = %pending.provider, outcome = "upstream_redirect", "authorization");
     state.metrics.logins_started.with_label_values(&[&pending.provider, &pending.request.client_id]).inc();

@@ -45,12 +45,7 @@ pub async fn callback(
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed at callback");
-            return pages::error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-in is unavailable",
-                "Please try again in a moment.",
-                None,
-            );
+            return pages::unavailable();
         }
     };
     let client = pending.request.client_id.clone();

@@ -32,10 +32,6 @@ fn callback_url(state: &AppState) -> String {
     format!("{}/auth/callback", state.issuer)
 }
 
-fn unavailable() -> HttpResponse {
-    pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", "Please try again in a moment.", None)
-}
-
 fn forward_client<'a>(state: &'a AppState, id: Option<&str>) -> Option<(&'a ClientConfig, &'a ForwardAuth)> {
     let client = state.client(id?)?;
     Some((client, client.forward_auth.as_ref()?))
@@ -142,7 +138,7 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>, q: web::Query<S
     let back = ForwardReturn { client_id: client.id.clone(), return_to: rd };
     if let Err(e) = state.records.put_forward_return(&handle, &back, state.config.lifetimes.pending_login).await {
         tracing::error!(error = %e, "store failed at forward-auth");
-        return unavailable();
+        return pages::unavailable();
     }
     let request = AuthorizationRequest {
         client_id: client.id.clone(),
@@ -179,7 +175,7 @@ pub async fn callback(state: web::Data<AppState>, q: web::Query<CallbackQuery>) 
     let (grant, back) = match (state.records.take_code(code).await, state.records.take_forward_return(handle).await) {
         (Ok(Some(g)), Ok(Some(b))) => (g, b),
         (Ok(_), Ok(_)) => return expired(),
-        _ => return unavailable(),
+        _ => return pages::unavailable(),
     };
     // The code must have been issued for this very sign-in.
     if grant.request.client_id != back.client_id
@@ -192,7 +188,7 @@ pub async fn callback(state: web::Data<AppState>, q: web::Query<CallbackQuery>) 
     let mut sso = match state.records.get_session(&grant.session).await {
         Ok(Some(s)) => s,
         Ok(None) => return expired(),
-        Err(_) => return unavailable(),
+        Err(_) => return pages::unavailable(),
     };
     let Some(ttl) = session::remaining(&state, &sso) else { return expired() };
     let id = random_handle();
@@ -206,7 +202,7 @@ pub async fn callback(state: web::Data<AppState>, q: web::Query<CallbackQuery>) 
     };
     if let Err(e) = stored.await {
         tracing::error!(error = %e, "store failed at forward-auth");
-        return unavailable();
+        return pages::unavailable();
     }
     tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");
     let secure = state.config.server.is_https() || back.return_to.starts_with("https://");

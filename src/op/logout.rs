@@ -13,7 +13,6 @@ use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
 use openidconnect::{ClientId, IssuerUrl, Nonce};
 use std::collections::HashMap;
 use std::str::FromStr;
-use subtle::ConstantTimeEq;
 use url::Url;
 
 pub async fn logout_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -85,12 +84,7 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "store failed at logout");
-            return pages::error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Sign-out is unavailable",
-                "Please try again in a moment.",
-                None,
-            );
+            return pages::unavailable();
         }
     };
     let Some((id, s)) = current else {
@@ -99,21 +93,13 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
     let hint_is_this_user = hint
         .as_ref()
         .is_some_and(|(client, sub)| *sub == state.keys.pseudonymizer.pairwise_subject(client, &s.user_key));
-    let confirmed = is_post
-        && params
-            .get("csrf")
-            .is_some_and(|t| bool::from(t.as_bytes().ct_eq(state.keys.pseudonymizer.csrf_token(&id).as_bytes())));
+    let confirmed = is_post && params.get("csrf").is_some_and(|t| state.keys.pseudonymizer.csrf_matches(&id, t));
     if !hint_is_this_user && !confirmed {
         return confirm_page(state, &id, &params);
     }
     if let Err(e) = state.records.end_session(&id).await {
         tracing::error!(error = %e, "store failed at logout");
-        return pages::error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Sign-out is unavailable",
-            "Please try again in a moment.",
-            None,
-        );
+        return pages::unavailable();
     }
     tracing::info!(client = client_id.as_deref().unwrap_or(""), outcome = "signed_out", "logout");
     done(state, back)

@@ -6,14 +6,9 @@ use crate::pages;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
-use subtle::ConstantTimeEq;
 
 fn when(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
-}
-
-fn unavailable() -> HttpResponse {
-    pages::error(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "Please try again in a moment.", None)
 }
 
 pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -30,7 +25,7 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed at /me");
-            return unavailable();
+            return pages::unavailable();
         }
     };
     let field = |label: &str, v: &Option<String>| match v {
@@ -92,11 +87,10 @@ pub async fn erase(req: HttpRequest, state: web::Data<AppState>, form: web::Form
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed at erase");
-            return unavailable();
+            return pages::unavailable();
         }
     };
-    let expected = state.keys.pseudonymizer.csrf_token(&id);
-    if !bool::from(form.csrf.as_bytes().ct_eq(expected.as_bytes())) {
+    if !state.keys.pseudonymizer.csrf_matches(&id, &form.csrf) {
         return pages::error(
             StatusCode::FORBIDDEN,
             "Request refused",
@@ -116,7 +110,7 @@ pub async fn erase(req: HttpRequest, state: web::Data<AppState>, form: web::Form
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed at erase");
-            unavailable()
+            pages::unavailable()
         }
     }
 }

@@ -72,6 +72,12 @@ impl Pseudonymizer {
         self.mac("claimgate/csrf/v1", &[session_id])
     }
 
+    /// Whether a form's CSRF token is this session's (constant time).
+    pub fn csrf_matches(&self, session_id: &str, given: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        bool::from(given.as_bytes().ct_eq(self.csrf_token(session_id).as_bytes()))
+    }
+
     /// The subject an app sees: different per app, so apps cannot correlate users.
     pub fn pairwise_subject(&self, client_id: &str, user: &UserKey) -> String {
         self.mac("claimgate/pairwise-sub/v1", &[client_id, user.as_str()])

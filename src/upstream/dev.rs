@@ -73,7 +73,7 @@ impl UpstreamProvider for DevProvider {
         params: CallbackParams,
     ) -> Result<UpstreamIdentity, UpstreamError> {
         if let Some(error) = params.error {
-            return Err(UpstreamError::Denied(error.chars().filter(char::is_ascii_alphanumeric).take(40).collect()));
+            return Err(UpstreamError::denied(&error));
         }
         if !state_matches(&pending.state, params.state.as_deref()) {
             return Err(UpstreamError::StateMismatch);

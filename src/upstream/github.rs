@@ -142,8 +142,7 @@ impl UpstreamProvider for GithubProvider {
             return Err(UpstreamError::StateMismatch);
         }
         if let Some(error) = params.error {
-            let code: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
-            return Err(UpstreamError::Denied(code));
+            return Err(UpstreamError::denied(&error));
         }
         let code = params.code.ok_or(UpstreamError::MissingCode)?;
         let token = self

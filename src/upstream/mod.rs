@@ -75,6 +75,12 @@ pub enum UpstreamError {
 }
 
 impl UpstreamError {
+    /// The provider's `error` parameter, reduced to a short code: only the
+    /// code travels on (descriptions are free text).
+    pub fn denied(error: &str) -> Self {
+        UpstreamError::Denied(error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect())
+    }
+
     /// A stable reason code for logs and metrics.
     pub fn reason(&self) -> &'static str {
         match self {

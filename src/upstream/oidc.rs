@@ -222,9 +222,7 @@ impl UpstreamProvider for OidcProvider {
             }
         }
         if let Some(error) = params.error {
-            // Only an error *code* travels on; descriptions are free text.
-            let code: String = error.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(40).collect();
-            return Err(UpstreamError::Denied(code));
+            return Err(UpstreamError::denied(&error));
         }
         let code = params.code.ok_or(UpstreamError::MissingCode)?;
         let client = self.client();
