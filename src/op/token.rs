@@ -82,6 +82,10 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
         (Some(_), None) => return Err(TokenError::invalid_grant("code_verifier is required")),
         // A verifier without a challenge is a downgrade attempt (RFC 9700 §2.1.1).
         (None, Some(_)) => return Err(TokenError::invalid_grant("no code_challenge was sent for this code")),
+        // A public client must prove PKCE here too, whatever the code says.
+        (None, None) if client.secret.is_none() => {
+            return Err(TokenError::invalid_grant("public clients must use PKCE"));
+        }
         (None, None) => {}
     }
 
@@ -192,6 +196,9 @@ pub fn authenticate<'a>(
         TokenError::invalid_client(used_basic)
     })?;
     let ok = match (&client.secret, secret) {
+        // Forward-auth clients never use the token endpoint: their codes are
+        // redeemed by claimgate itself at /auth/callback.
+        _ if client.forward_auth.is_some() => false,
         (Some(expected), Some(given)) => bool::from(expected.expose_secret().as_bytes().ct_eq(given.as_bytes())),
         // A public client authenticates with PKCE at the grant.
         (None, None) => true,

@@ -184,6 +184,14 @@ async fn an_attacker_chosen_return_url_is_refused() {
     // The registered origin works.
     let ok = app.browse(&format!("/auth/start?client=wiki&rd={}", urlencode("http://127.0.0.1:18555/x"))).await;
     assert!(is_notice(&ok));
+    // A forward-auth client cannot use the token endpoint, even with a code of its own.
+    let r = app
+        .token_raw(
+            &[("grant_type", "authorization_code"), ("code", "x"), ("client_id", "wiki"), ("redirect_uri", "x")],
+            None,
+        )
+        .await;
+    assert_eq!((r.status, r.json()["error"].as_str()), (401, Some("invalid_client")));
     // An OIDC client is not a forward-auth client.
     assert_eq!(app.browse("/auth/start?client=app-a&rd=http://127.0.0.1:9/").await.status, 400);
 }
