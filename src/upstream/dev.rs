@@ -3,7 +3,7 @@
 //! signs in one fixed sample user who carries extra claims, so that the
 //! filter's work is visible. Config refuses it unless `public_url` is loopback.
 
-use super::{state_matches, CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use super::{CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use crate::store::records::random_handle;
 use async_trait::async_trait;
@@ -72,13 +72,7 @@ impl UpstreamProvider for DevProvider {
         pending: UpstreamPending,
         params: CallbackParams,
     ) -> Result<UpstreamIdentity, UpstreamError> {
-        if let Some(error) = params.error {
-            return Err(UpstreamError::denied(&error));
-        }
-        if !state_matches(&pending.state, params.state.as_deref()) {
-            return Err(UpstreamError::StateMismatch);
-        }
-        if params.code.as_deref() != Some("dev-approved") {
+        if params.into_code(&pending.state)? != "dev-approved" {
             return Err(UpstreamError::MissingCode);
         }
         let claims = Self::sample_claims();

@@ -5,7 +5,7 @@
 //! map default); the numeric user id is the upstream subject. Base URLs are
 //! configurable for GitHub Enterprise and for tests against a local fake.
 
-use super::{state_matches, CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use super::{CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use async_trait::async_trait;
 use oauth2::basic::BasicClient;
@@ -138,13 +138,7 @@ impl UpstreamProvider for GithubProvider {
         pending: UpstreamPending,
         params: CallbackParams,
     ) -> Result<UpstreamIdentity, UpstreamError> {
-        if !state_matches(&pending.state, params.state.as_deref()) {
-            return Err(UpstreamError::StateMismatch);
-        }
-        if let Some(error) = params.error {
-            return Err(UpstreamError::denied(&error));
-        }
-        let code = params.code.ok_or(UpstreamError::MissingCode)?;
+        let code = params.into_code(&pending.state)?;
         let token = self
             .client()
             .exchange_code(AuthorizationCode::new(code))

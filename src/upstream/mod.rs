@@ -42,6 +42,20 @@ pub struct CallbackParams {
     pub error: Option<String>,
 }
 
+impl CallbackParams {
+    /// The checks every provider makes first: the `state` is the one this
+    /// login sent, the provider reported no error, and there is a code.
+    pub fn into_code(self, expected_state: &str) -> Result<String, UpstreamError> {
+        if !state_matches(expected_state, self.state.as_deref()) {
+            return Err(UpstreamError::StateMismatch);
+        }
+        if let Some(error) = self.error {
+            return Err(UpstreamError::denied(&error));
+        }
+        self.code.ok_or(UpstreamError::MissingCode)
+    }
+}
+
 impl std::fmt::Debug for CallbackParams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("CallbackParams([redacted])")
@@ -111,7 +125,7 @@ pub trait UpstreamProvider: Send + Sync {
 }
 
 /// Constant-time comparison of the callback `state` with the stored one.
-pub fn state_matches(stored: &str, received: Option<&str>) -> bool {
+fn state_matches(stored: &str, received: Option<&str>) -> bool {
     use subtle::ConstantTimeEq;
     received.is_some_and(|r| bool::from(r.as_bytes().ct_eq(stored.as_bytes())))
 }

@@ -4,7 +4,7 @@
 //! unknown `kid`; `iss`, `aud`, `azp`, `exp`, `nonce`; asymmetric algorithms
 //! only). Upstream tokens are dropped when `finish` returns.
 
-use super::{state_matches, CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use super::{CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -212,19 +212,14 @@ impl UpstreamProvider for OidcProvider {
         pending: UpstreamPending,
         params: CallbackParams,
     ) -> Result<UpstreamIdentity, UpstreamError> {
-        if !state_matches(&pending.state, params.state.as_deref()) {
-            return Err(UpstreamError::StateMismatch);
-        }
-        // RFC 9207: when the provider names itself, it must be this provider.
+        // RFC 9207: when the provider names itself, it must be this provider
+        // (checked before anything else in the response is used).
         if let Some(iss) = params.iss.as_deref() {
             if !self.issuer_rule.accepts_parameter(iss) {
                 return Err(UpstreamError::IssuerMismatch);
             }
         }
-        if let Some(error) = params.error {
-            return Err(UpstreamError::denied(&error));
-        }
-        let code = params.code.ok_or(UpstreamError::MissingCode)?;
+        let code = params.into_code(&pending.state)?;
         let client = self.client();
         let request = client.exchange_code(AuthorizationCode::new(code)).map_err(|_| UpstreamError::TokenEndpoint)?;
         let response = request
