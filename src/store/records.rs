@@ -177,6 +177,23 @@ impl Records {
         self.store.set_add(&user_index(user), record_key, self.index_ttl).await
     }
 
+    /// Stores a record that must end with its SSO session: indexed under
+    /// the user (erasure) and under the session (logout).
+    async fn put_in_session<T: Serialize>(
+        &self,
+        kind: &str,
+        handle: &str,
+        value: &T,
+        session: &str,
+        ttl: Duration,
+        user: &UserKey,
+    ) -> Result<(), StoreError> {
+        let k = key(kind, handle);
+        self.index(user, &k).await?;
+        self.store.set_add(&session_index(session), &k, ttl).await?;
+        self.put(&k, value, ttl).await
+    }
+
     pub async fn put_pending(&self, state: &str, p: &PendingLogin, ttl: Duration) -> Result<(), StoreError> {
         self.put(&key("pending", state), p, ttl).await
     }
@@ -211,10 +228,7 @@ impl Records {
         ttl: Duration,
         user: &UserKey,
     ) -> Result<(), StoreError> {
-        let k = key("fa-session", id);
-        self.index(user, &k).await?;
-        self.store.set_add(&session_index(&f.session), &k, ttl).await?;
-        self.put(&k, f, ttl).await
+        self.put_in_session("fa-session", id, f, &f.session, ttl, user).await
     }
 
     pub async fn get_forward_session(&self, id: &str) -> Result<Option<ForwardSession>, StoreError> {
@@ -276,10 +290,7 @@ impl Records {
         ttl: Duration,
         user: &UserKey,
     ) -> Result<(), StoreError> {
-        let k = key("access", token);
-        self.index(user, &k).await?;
-        self.store.set_add(&session_index(&g.session), &k, ttl).await?;
-        self.put(&k, g, ttl).await
+        self.put_in_session("access", token, g, &g.session, ttl, user).await
     }
 
     pub async fn get_access(&self, token: &str) -> Result<Option<AccessGrant>, StoreError> {
