@@ -126,6 +126,10 @@ impl Store for InstrumentedStore {
         let t = Instant::now();
         self.observe("get", t, self.inner.get(key).await)
     }
+    async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+        let t = Instant::now();
+        self.observe("replace", t, self.inner.replace(key, value, ttl).await)
+    }
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let t = Instant::now();
         self.observe("take", t, self.inner.take(key).await)
@@ -137,6 +141,10 @@ impl Store for InstrumentedStore {
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError> {
         let t = Instant::now();
         self.observe("set_add", t, self.inner.set_add(key, member, ttl).await)
+    }
+    async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError> {
+        let t = Instant::now();
+        self.observe("set_remove", t, self.inner.set_remove(key, member).await)
     }
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {
         let t = Instant::now();

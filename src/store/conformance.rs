@@ -10,6 +10,7 @@ pub async fn run_all(store: Arc<dyn Store>, prefix: &str) {
     put_get_delete(&*store, prefix).await;
     expiry(&*store, prefix).await;
     take_is_atomic(store.clone(), prefix).await;
+    replace_never_resurrects(&*store, prefix).await;
     sets(&*store, prefix).await;
     store.ping().await.expect("ping");
 }
@@ -56,6 +57,18 @@ async fn take_is_atomic(s: Arc<dyn Store>, p: &str) {
     assert_eq!(s.get(&k).await.unwrap(), None);
 }
 
+async fn replace_never_resurrects(s: &dyn Store, p: &str) {
+    let k = format!("{p}replace");
+    assert!(!s.replace(&k, b"v", Duration::from_secs(30)).await.unwrap(), "a missing key is not created");
+    assert_eq!(s.get(&k).await.unwrap(), None);
+    s.put(&k, b"one", Duration::from_secs(30)).await.unwrap();
+    assert!(s.replace(&k, b"two", Duration::from_secs(30)).await.unwrap());
+    assert_eq!(s.get(&k).await.unwrap().as_deref(), Some(&b"two"[..]));
+    s.delete(&k).await.unwrap();
+    assert!(!s.replace(&k, b"three", Duration::from_secs(30)).await.unwrap(), "a deleted key stays deleted");
+    assert_eq!(s.get(&k).await.unwrap(), None);
+}
+
 async fn sets(s: &dyn Store, p: &str) {
     let k = format!("{p}set");
     assert!(s.set_members(&k).await.unwrap().is_empty());
@@ -68,6 +81,12 @@ async fn sets(s: &dyn Store, p: &str) {
     // A shorter TTL never shortens the set: it lives as long as its longest member.
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(s.set_members(&k).await.unwrap().len(), 2);
+    s.set_remove(&k, "a").await.unwrap();
+    assert_eq!(s.set_members(&k).await.unwrap(), ["b"]);
+    s.set_remove(&k, "absent").await.unwrap();
+    s.set_remove(&k, "b").await.unwrap();
+    assert!(s.set_members(&k).await.unwrap().is_empty(), "a set left empty is gone");
+    s.set_add(&k, "c", Duration::from_secs(30)).await.unwrap();
     s.delete(&k).await.unwrap();
     assert!(s.set_members(&k).await.unwrap().is_empty());
 }

@@ -113,6 +113,19 @@ impl Store for MemoryStore {
         }
     }
 
+    async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+        let expires_at = self.expiry(ttl)?;
+        let mut entries = self.lock();
+        match self.live(&mut entries, key) {
+            Some(entry @ Entry { value: Value::Bytes(_), .. }) => {
+                *entry = Entry { value: Value::Bytes(value.to_vec()), expires_at };
+                Ok(true)
+            }
+            Some(_) => Err(wrong_type(key)),
+            None => Ok(false),
+        }
+    }
+
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let mut entries = self.lock();
         match self.live(&mut entries, key).map(|e| &e.value) {
@@ -145,6 +158,21 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError> {
+        let mut entries = self.lock();
+        match self.live(&mut entries, key) {
+            Some(Entry { value: Value::Set(set), .. }) => {
+                set.remove(member);
+                if set.is_empty() {
+                    entries.remove(key);
+                }
+                Ok(())
+            }
+            Some(_) => Err(wrong_type(key)),
+            None => Ok(()),
+        }
     }
 
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {

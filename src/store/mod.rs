@@ -26,12 +26,18 @@ pub trait Store: Send + Sync + 'static {
     /// Stores `value` under `key`, replacing any previous value, for `ttl`.
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Replaces the value at `key` only while it exists, atomically; returns
+    /// whether it did. A write that follows a read must use this, so that a
+    /// record deleted in between (logout, erasure) stays deleted.
+    async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError>;
     /// Gets and deletes atomically: of concurrent takers, exactly one wins.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
     /// Adds `member` to the set at `key`, which then lives at least `ttl`
     /// from now (an index of records, for logout and erasure).
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError>;
+    /// Removes `member` from the set at `key`; a set left empty is deleted.
+    async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError>;
     /// The members of the set at `key` (empty when there is none).
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError>;
     /// Whether the store answers (readiness).

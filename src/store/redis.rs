@@ -97,6 +97,21 @@ where
         conn.get(self.key(key)).await.map_err(unavailable)
     }
 
+    async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        // XX: only an existing key is written; the reply is nil otherwise.
+        let reply: Option<String> = redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(value)
+            .arg("PX")
+            .arg(millis(ttl))
+            .arg("XX")
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(reply.is_some())
+    }
+
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let mut conn = self.conn.clone();
         redis::cmd("GETDEL").arg(self.key(key)).query_async(&mut conn).await.map_err(unavailable)
@@ -116,6 +131,12 @@ where
             .invoke_async::<()>(&mut conn)
             .await
             .map_err(unavailable)
+    }
+
+    async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        // Redis deletes a set whose last member is removed.
+        conn.srem::<_, _, ()>(self.key(key), member).await.map_err(unavailable)
     }
 
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {
