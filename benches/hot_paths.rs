@@ -44,6 +44,7 @@ fn benches(c: &mut Criterion) {
             let identity = UpstreamIdentity {
                 issuer: "https://accounts.google.com".into(),
                 subject: "10769150350006150715113082367".into(),
+                auth_time: None,
                 claims: UpstreamClaims::new(claims.clone()),
             };
             black_box(filter(identity, &rules, &pseudo).unwrap())

@@ -6,7 +6,7 @@
 use claimgate::clock::SystemClock;
 use claimgate::config::KeysConfig;
 use claimgate::keys::Keys;
-use claimgate::policy::Profile;
+use claimgate::policy::{Profile, ProfileClaim};
 use claimgate::store::memory::MemoryStore;
 use claimgate::store::records::{random_handle, Disclosure, Records, Session};
 use std::sync::Arc;
@@ -43,6 +43,7 @@ async fn main() {
                 claims: vec!["name".into(), "email".into(), "picture".into()],
                 at: 1_700_000_000,
             }],
+            consents: [("main-app".to_owned(), ProfileClaim::ALL.into_iter().collect())].into(),
         };
         let email_key = keys.pseudonymizer.email_key(&email);
         records.open_session(&random_handle(), &session, Duration::from_secs(86_400), Some(&email_key)).await.unwrap();

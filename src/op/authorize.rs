@@ -1,16 +1,19 @@
 //! `GET|POST /authorize`: validates the app's request, then either answers at
 //! once from the SSO session or sends the user to the upstream provider.
 
+use super::binding::{self, BrowserBinding};
 use super::errors::parse_params;
 use super::{session, AppState};
+use crate::config::ClientConfig;
 use crate::pages;
 use crate::policy::disclosure::released;
 use crate::policy::disclosure::Scopes;
 use crate::policy::ProfileClaim;
 use crate::store::records::{random_handle, AuthCode, AuthorizationRequest, PendingLogin, Ticket};
+use crate::upstream::StartOptions;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use url::Url;
 
 /// A redirect to the app carrying `params`, plus `state` and the RFC 9207 `iss`.
@@ -65,11 +68,18 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpRespon
         Ok(r) => r,
         Err(refusal) => return *refusal,
     };
-    let prompt: Vec<&str> = params.get("prompt").map(|p| p.split(' ').collect()).unwrap_or_default();
+    let prompt: BTreeSet<&str> =
+        params.get("prompt").map(|p| p.split(' ').filter(|v| !v.is_empty()).collect()).unwrap_or_default();
+    // OIDC Core §3.1.2.1: `none` with any other value is an error.
+    if prompt.contains("none") && prompt.len() > 1 {
+        return app_error(state, &request, "invalid_request", "prompt=none cannot be combined with other values");
+    }
     let how = Begin {
-        force_login: prompt.contains(&"login"),
-        no_prompt: prompt.contains(&"none"),
+        // OIDC Core §3.1.2.1 (errata): max_age=0 is prompt=login.
+        force_login: prompt.contains("login") || request.max_age == Some(0),
+        no_prompt: prompt.contains("none"),
         provider: params.get("provider").map(String::as_str),
+        binding: &BrowserBinding::of(state, req),
     };
     begin(state, req, request, how).await
 }
@@ -82,12 +92,21 @@ pub struct Begin<'a> {
     pub no_prompt: bool,
     /// The provider the app preselected (`provider=ID`).
     pub provider: Option<&'a str>,
+    /// The browser this sign-in is bound to (its cookie is set on the answer).
+    pub binding: &'a BrowserBinding,
 }
 
 /// From a validated request: answer from the SSO session, or show the
 /// notice page (which leads upstream). Shared by `/authorize` and forward-auth sign-in.
+///
+/// The session answers only where it serves this client (an allowed
+/// provider whose rules it passes, young enough for `max_age`) and the user
+/// already agreed to release these claims to it; otherwise the notice is
+/// shown, or `prompt=none` fails (OIDC Core §3.1.2.6).
 pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRequest, how: Begin<'_>) -> HttpResponse {
-    let client = state.client(&request.client_id).expect("validated client");
+    let Some(client) = state.client(&request.client_id) else {
+        return bad_request("This application is not registered with claimgate.");
+    };
     if let Some(p) = how.provider {
         if !client.providers.iter().any(|c| c == p) {
             return app_error(state, &request, "invalid_request", "unknown provider");
@@ -97,40 +116,43 @@ pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRe
         None
     } else {
         match session::current(state, req).await {
-            Ok(s) => s,
+            Ok(s) => s.filter(|(_, s)| session::serves(state, client, s, request.max_age)),
             Err(e) => {
                 tracing::error!(error = %e, "store failed at authorize");
                 return pages::unavailable();
             }
         }
     };
-    // An SSO session answers at once for an app the user already saw the
-    // notice for in this session; a new app gets the notice first.
+    let claims = released(&client.claims, &Scopes::parse(&request.scope));
     if let Some((id, s)) = &session {
-        if s.disclosures.iter().any(|d| d.client_id == request.client_id) {
+        if s.has_consent(&client.id, &claims) {
             tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
-            return issue_code(state, request, id, s.auth_time, &s.user_key).await;
+            let response = issue_code(state, request, id, s.auth_time, &s.user_key).await;
+            return how.binding.attach(state, response);
         }
     }
     if how.no_prompt {
-        let error = if session.is_some() { "consent_required" } else { "login_required" };
-        return app_error(state, &request, error, "the user must see the notice first");
+        let (error, why) = match session {
+            Some(_) => ("consent_required", "the user must see the notice for these claims first"),
+            None => ("login_required", "the user must sign in"),
+        };
+        return app_error(state, &request, error, why);
     }
 
     let handle = random_handle();
-    let ticket = Ticket { request, force_login: how.force_login };
+    let ticket = Ticket { request, force_login: how.force_login, binding: how.binding.digest() };
     if let Err(e) = state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await {
         tracing::error!(error = %e, "store failed at authorize");
         return pages::unavailable();
     }
     let providers: Vec<(&str, &str)> = match (&session, how.provider) {
         (Some(_), _) => Vec::new(),
-        (None, Some(p)) => vec![(p, state.providers[p].display_name())],
+        (None, Some(p)) => state.providers.get(p).map(|up| vec![(p, up.display_name())]).unwrap_or_default(),
         (None, None) => {
             client.providers.iter().filter_map(|p| state.providers.get(p)).map(|p| (p.id(), p.display_name())).collect()
         }
     };
-    notice_page(state, &ticket.request, &handle, &providers)
+    how.binding.attach(state, notice_page(state, client, &claims, &handle, &providers))
 }
 
 /// The notice: which app asks, what it will receive, what claimgate keeps —
@@ -138,16 +160,15 @@ pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRe
 /// within a session).
 fn notice_page(
     state: &AppState,
-    request: &AuthorizationRequest,
+    client: &ClientConfig,
+    receives: &BTreeSet<ProfileClaim>,
     ticket: &str,
     providers: &[(&str, &str)],
 ) -> HttpResponse {
-    let client = state.client(&request.client_id).expect("validated client");
-    let receives = released(&client.claims, &Scopes::parse(&request.scope));
     let keeps: Vec<ProfileClaim> = state.config.notice.keeps.iter().copied().collect();
     pages::notice(&pages::Notice {
         app: &client.name,
-        receives: &receives.into_iter().collect::<Vec<_>>(),
+        receives: &receives.iter().copied().collect::<Vec<_>>(),
         keeps: &keeps,
         notice_url: state.config.notice.url.as_deref(),
         ticket,
@@ -162,6 +183,7 @@ pub struct ContinueForm {
 }
 
 /// `POST /authorize/continue`: the user pressed the notice page's button.
+/// Only the browser the notice was shown to may: the ticket is not a bearer value.
 pub async fn continue_login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -182,23 +204,39 @@ pub async fn continue_login(
             return pages::unavailable();
         }
     };
+    if !binding::is_same_browser(&state, &req, &ticket.binding) {
+        tracing::warn!(client = %ticket.request.client_id, reason = "browser_mismatch", "authorization refused");
+        return binding::other_browser_page();
+    }
     let request = ticket.request;
+    let Some(client) = state.client(&request.client_id) else {
+        return bad_request("This application is no longer registered.");
+    };
     if !ticket.force_login {
         match session::current(&state, &req).await {
-            Ok(Some((id, s))) => {
-                tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
-                return issue_code(&state, request, &id, s.auth_time, &s.user_key).await;
+            Ok(Some((id, mut s))) if session::serves(&state, client, &s, request.max_age) => {
+                // The user has just seen the notice for these claims.
+                s.record_consent(&client.id, &released(&client.claims, &Scopes::parse(&request.scope)));
+                match session::update(&state, &id, &s).await {
+                    Ok(true) => {
+                        tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
+                        return issue_code(&state, request, &id, s.auth_time, &s.user_key).await;
+                    }
+                    // Ended meanwhile (logout, erasure): sign in again below.
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "store failed at authorize");
+                        return pages::unavailable();
+                    }
+                }
             }
-            Ok(None) => {}
+            Ok(_) => {}
             Err(e) => {
                 tracing::error!(error = %e, "store failed at authorize");
                 return pages::unavailable();
             }
         }
     }
-    let Some(client) = state.client(&request.client_id) else {
-        return bad_request("This application is no longer registered.");
-    };
     let chosen = match form.provider.as_deref() {
         Some(p) => client.providers.iter().find(|c| *c == p),
         None if client.providers.len() == 1 => client.providers.first(),
@@ -207,8 +245,9 @@ pub async fn continue_login(
     let Some(provider) = chosen.and_then(|p| state.providers.get(p)).cloned() else {
         return app_error(&state, &request, "invalid_request", "no provider this application allows was chosen");
     };
-    let start = provider.start();
-    let pending = PendingLogin { provider: provider.id().to_owned(), upstream: start.pending, request };
+    let start = provider.start(StartOptions { force_login: ticket.force_login, max_age: request.max_age });
+    let pending =
+        PendingLogin { provider: provider.id().to_owned(), upstream: start.pending, request, binding: ticket.binding };
     if let Err(e) =
         state.records.put_pending(&pending.upstream.state, &pending, state.config.lifetimes.pending_login).await
     {
@@ -217,10 +256,12 @@ pub async fn continue_login(
     }
     tracing::info!(client = %pending.request.client_id, provider = %pending.provider, outcome = "upstream_redirect", "authorization");
     state.metrics.logins_started.with_label_values(&[&pending.provider, &pending.request.client_id]).inc();
-    HttpResponse::Found()
+    let redirect = HttpResponse::Found()
         .insert_header((header::LOCATION, start.url.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+        .finish();
+    // Renewed: the provider's page may take the user a while.
+    BrowserBinding::of(&state, &req).attach(&state, redirect)
 }
 
 /// RFC 6749 §4.1.1 / OIDC Core §3.1.2.1–2. Client and redirect URI first:
@@ -246,6 +287,7 @@ fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<Author
         state: params.get("state").cloned(),
         nonce: params.get("nonce").cloned(),
         code_challenge: None,
+        max_age: None,
     };
     let fail = |request: &AuthorizationRequest, error: &str, description: &str| {
         Box::new(app_error(state, request, error, description))
@@ -289,6 +331,13 @@ fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<Author
             return Err(fail(&request, "invalid_request", "public clients must use PKCE (S256)"));
         }
         (None, None) => {}
+    }
+    // OIDC Core §3.1.2.1: a non-negative integer of seconds.
+    if let Some(max_age) = params.get("max_age") {
+        match max_age.parse::<u64>() {
+            Ok(seconds) => request.max_age = Some(seconds),
+            Err(_) => return Err(fail(&request, "invalid_request", "max_age must be a number of seconds")),
+        }
     }
     if request.nonce.as_ref().is_some_and(|n| n.len() > 512) || request.state.as_ref().is_some_and(|s| s.len() > 2048) {
         return Err(fail(&request, "invalid_request", "state or nonce is too long"));

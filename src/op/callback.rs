@@ -8,9 +8,10 @@
 //! reason. Never a value, token, code, cookie or email.
 
 use super::authorize::{app_url, issue_code};
-use super::{session, AppState};
+use super::{binding, session, AppState};
 use crate::pages;
-use crate::policy::{filter, Profile};
+use crate::policy::disclosure::{released, Scopes};
+use crate::policy::filter;
 use crate::store::records::{random_handle, Session};
 use crate::upstream::CallbackParams;
 use actix_web::http::StatusCode;
@@ -55,7 +56,15 @@ pub async fn callback(
         tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = "provider_mismatch", "login");
         return expired();
     }
-    let Some(provider) = state.providers.get(&provider_id).cloned() else {
+    // Login CSRF: only the browser that pressed the notice's button may
+    // finish (RFC 6749 §10.12). The pending login is consumed either way.
+    if !binding::is_same_browser(&state, &req, &pending.binding) {
+        state.metrics.logins_failed.with_label_values(&[&provider_id, &client, "browser_mismatch"]).inc();
+        tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = "browser_mismatch", "login");
+        return binding::other_browser_page();
+    }
+    let (Some(provider), Some(client_config)) = (state.providers.get(&provider_id).cloned(), state.client(&client))
+    else {
         return expired();
     };
 
@@ -81,6 +90,10 @@ pub async fn callback(
         }
     };
     let received: Vec<String> = identity.claims.names().map(str::to_owned).collect();
+    // OIDC Core §2: when the user authenticated at the provider, where it
+    // says (never in the future); else now, when the provider answered.
+    let now = state.now();
+    let auth_time = identity.auth_time.filter(|t| *t > 0).map_or(now, |t| t.min(now));
     let rules = &state.config.providers[&provider_id].rules;
     let outcome = match filter(identity, rules, &state.keys.pseudonymizer) {
         Ok(o) => o,
@@ -100,8 +113,19 @@ pub async fn callback(
     state.metrics.logins_completed.with_label_values(&[&provider_id, &client]).inc();
 
     let user_key = outcome.user_key.clone();
-    match open_session(&state, &req, outcome.user_key, outcome.profile, &provider_id).await {
-        Ok((id, auth_time)) => {
+    let mut record = Session {
+        user_key: outcome.user_key,
+        profile: outcome.profile,
+        provider: provider_id.clone(),
+        auth_time,
+        expires_at: now + state.config.lifetimes.session_absolute.as_secs() as i64,
+        disclosures: Vec::new(),
+        consents: Default::default(),
+    };
+    // The user saw the notice for these claims before going upstream.
+    record.record_consent(&client, &released(&client_config.claims, &Scopes::parse(&pending.request.scope)));
+    match open_session(&state, &req, record).await {
+        Ok(id) => {
             let mut response = issue_code(&state, pending.request, &id, auth_time, &user_key).await;
             if let Err(e) = response.add_cookie(&session::session_cookie(&state, &id)) {
                 tracing::error!(error = %e, "could not set the session cookie");
@@ -130,27 +154,16 @@ fn notice_version(state: &AppState) -> &str {
 async fn open_session(
     state: &AppState,
     req: &HttpRequest,
-    user_key: crate::policy::UserKey,
-    profile: Profile,
-    provider: &str,
-) -> Result<(String, i64), crate::store::StoreError> {
+    record: Session,
+) -> Result<String, crate::store::StoreError> {
     if let Some(old) = session::session_id(state, req) {
         state.records.end_session(&old).await?;
     }
-    let email_key = profile.email.as_deref().map(|e| state.keys.pseudonymizer.email_key(e));
-    let now = state.now();
-    let record = Session {
-        user_key,
-        profile,
-        provider: provider.to_owned(),
-        auth_time: now,
-        expires_at: now + state.config.lifetimes.session_absolute.as_secs() as i64,
-        disclosures: Vec::new(),
-    };
+    let email_key = record.profile.email.as_deref().map(|e| state.keys.pseudonymizer.email_key(e));
     let id = random_handle();
     let ttl = session::remaining(state, &record).unwrap_or(state.config.lifetimes.session_idle);
     state.records.open_session(&id, &record, ttl, email_key.as_deref()).await?;
-    Ok((id, now))
+    Ok(id)
 }
 
 #[derive(serde::Deserialize)]

@@ -11,6 +11,7 @@
 //!   (an opaque id only) and returns to `rd`.
 
 use super::authorize::{begin, Begin};
+use super::binding::{self, BrowserBinding};
 use super::{session, AppState};
 use crate::config::{ClientConfig, ForwardAuth};
 use crate::pages;
@@ -94,8 +95,9 @@ pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<A
             return HttpResponse::ServiceUnavailable().finish();
         }
     };
+    // The session must still serve this client (its provider allowed, its rules passed).
     let sso = match state.records.get_session(&fwd.session).await {
-        Ok(Some(s)) if session::remaining(&state, &s).is_some() => s,
+        Ok(Some(s)) if session::remaining(&state, &s).is_some() && session::serves(&state, client, &s, None) => s,
         Ok(_) => return denied(),
         Err(e) => {
             tracing::error!(error = %e, "store failed at forward-auth");
@@ -135,7 +137,8 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>, q: web::Query<S
         return bad("The return address is not registered for this application.");
     };
     let handle = random_handle();
-    let back = ForwardReturn { client_id: client.id.clone(), return_to: rd };
+    let binding = BrowserBinding::of(&state, &req);
+    let back = ForwardReturn { client_id: client.id.clone(), return_to: rd, binding: binding.digest() };
     if let Err(e) = state.records.put_forward_return(&handle, &back, state.config.lifetimes.pending_login).await {
         tracing::error!(error = %e, "store failed at forward-auth");
         return pages::unavailable();
@@ -147,8 +150,10 @@ pub async fn start(req: HttpRequest, state: web::Data<AppState>, q: web::Query<S
         state: Some(handle),
         nonce: None,
         code_challenge: None,
+        max_age: None,
     };
-    begin(&state, &req, request, Begin { force_login: false, no_prompt: false, provider: q.provider.as_deref() }).await
+    let how = Begin { force_login: false, no_prompt: false, provider: q.provider.as_deref(), binding: &binding };
+    begin(&state, &req, request, how).await
 }
 
 #[derive(Deserialize)]
@@ -158,8 +163,9 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-/// `GET /auth/callback`: the end of a forward-auth sign-in.
-pub async fn callback(state: web::Data<AppState>, q: web::Query<CallbackQuery>) -> HttpResponse {
+/// `GET /auth/callback`: the end of a forward-auth sign-in, in the browser
+/// that began it (or nothing: no cookie, and the code is spent).
+pub async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Query<CallbackQuery>) -> HttpResponse {
     let expired = || {
         pages::error(
             StatusCode::BAD_REQUEST,
@@ -177,6 +183,10 @@ pub async fn callback(state: web::Data<AppState>, q: web::Query<CallbackQuery>) 
         (Ok(_), Ok(_)) => return expired(),
         _ => return pages::unavailable(),
     };
+    if !binding::is_same_browser(&state, &req, &back.binding) {
+        tracing::warn!(client = %back.client_id, reason = "browser_mismatch", "forward-auth sign-in refused");
+        return binding::other_browser_page();
+    }
     // The code must have been issued for this very sign-in.
     if grant.request.client_id != back.client_id
         || grant.request.redirect_uri != callback_url(&state)
@@ -196,13 +206,20 @@ pub async fn callback(state: web::Data<AppState>, q: web::Query<CallbackQuery>) 
     let claims = released(&client.claims, &Scopes::parse(SCOPE));
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
     session::note_disclosure(&state, &mut sso, &client.id, &names);
+    // The session first, conditionally: one ended meanwhile stays ended.
     let stored = async {
-        state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await?;
-        state.records.put_session(&grant.session, &sso, ttl).await
+        if !session::update(&state, &grant.session, &sso).await? {
+            return Ok(false);
+        }
+        state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await.map(|()| true)
     };
-    if let Err(e) = stored.await {
-        tracing::error!(error = %e, "store failed at forward-auth");
-        return pages::unavailable();
+    match stored.await {
+        Ok(true) => {}
+        Ok(false) => return expired(),
+        Err(e) => {
+            tracing::error!(error = %e, "store failed at forward-auth");
+            return pages::unavailable();
+        }
     }
     tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");
     let secure = state.config.server.is_https() || back.return_to.starts_with("https://");

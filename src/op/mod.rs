@@ -2,6 +2,7 @@
 //! the upstream callback, token, userinfo, and the SSO session cookie.
 
 pub mod authorize;
+pub mod binding;
 pub mod callback;
 pub mod discovery;
 pub mod errors;

@@ -3,6 +3,7 @@
 //! http (local testing), where browsers would refuse them.
 
 use super::AppState;
+use crate::config::ClientConfig;
 use crate::store::records::Session;
 use crate::store::StoreError;
 use actix_web::cookie::{Cookie, SameSite};
@@ -51,16 +52,34 @@ pub fn remaining(state: &AppState, session: &Session) -> Option<Duration> {
 pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(String, Session)>, StoreError> {
     let Some(id) = session_id(state, req) else { return Ok(None) };
     let Some(session) = state.records.get_session(&id).await? else { return Ok(None) };
-    match remaining(state, &session) {
-        Some(ttl) => {
-            state.records.put_session(&id, &session, ttl).await?;
-            Ok(Some((id, session)))
-        }
-        None => {
-            state.records.end_session(&id).await?;
-            Ok(None)
-        }
+    if remaining(state, &session).is_none() {
+        state.records.end_session(&id).await?;
+        return Ok(None);
     }
+    Ok(update(state, &id, &session).await?.then_some((id, session)))
+}
+
+/// Writes a session back (activity, consents, disclosures) with its
+/// remaining lifetime. False when it has ended since it was read (absolute
+/// end, logout, erasure): nothing is written, and the caller treats the
+/// session as gone.
+pub async fn update(state: &AppState, id: &str, session: &Session) -> Result<bool, StoreError> {
+    match remaining(state, session) {
+        Some(ttl) => state.records.update_session(id, session, ttl).await,
+        None => Ok(false),
+    }
+}
+
+/// Whether this session may answer for `client` without a new upstream
+/// sign-in: it came from a provider the client allows, its profile still
+/// passes that provider's rules as configured now, and it is no older than
+/// the request's `max_age` (OIDC Core §3.1.2.1).
+pub fn serves(state: &AppState, client: &ClientConfig, session: &Session, max_age: Option<u64>) -> bool {
+    let provider_allowed = client.providers.contains(&session.provider)
+        && state.config.providers.get(&session.provider).is_some_and(|p| p.rules.admits(&session.profile).is_ok());
+    let fresh = max_age
+        .is_none_or(|max| state.now().saturating_sub(session.auth_time) <= i64::try_from(max).unwrap_or(i64::MAX));
+    provider_allowed && fresh
 }
 
 /// Remembers that `client` received `claims` in this session (shown on /me).

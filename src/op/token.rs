@@ -51,18 +51,19 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     }
     let code = params.get("code").ok_or_else(|| TokenError::invalid_request("code is required"))?;
     // Consumed atomically: a replayed code finds nothing.
-    let grant = state
-        .records
-        .take_code(code)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "store failed at token");
-            TokenError::unavailable()
-        })?
-        .ok_or_else(|| {
-            tracing::warn!(client = %client.id, reason = "unknown_or_used_code", "token refused");
-            TokenError::invalid_grant("the code is invalid, expired or already used")
-        })?;
+    let unavailable = |e: crate::store::StoreError| {
+        tracing::error!(error = %e, "store failed at token");
+        TokenError::unavailable()
+    };
+    let Some(grant) = state.records.take_code(code).await.map_err(unavailable)? else {
+        // RFC 6749 §4.1.2: a code presented twice revokes the tokens issued from it.
+        let reason = match state.records.revoke_replayed_code(code).await.map_err(unavailable)? {
+            true => "code_replayed",
+            false => "unknown_or_used_code",
+        };
+        tracing::warn!(client = %client.id, reason, "token refused");
+        return Err(TokenError::invalid_grant("the code is invalid, expired or already used"));
+    };
     let request = &grant.request;
     if request.client_id != client.id {
         tracing::warn!(client = %client.id, reason = "code_of_another_client", "token refused");
@@ -89,13 +90,8 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
         (None, None) => {}
     }
 
-    let mut session = match state.records.get_session(&grant.session).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return Err(TokenError::invalid_grant("the sign-in session has ended")),
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at token");
-            return Err(TokenError::unavailable());
-        }
+    let Some(mut session) = state.records.get_session(&grant.session).await.map_err(unavailable)? else {
+        return Err(TokenError::invalid_grant("the sign-in session has ended"));
     };
     let Some(session_left) = session::remaining(state, &session) else {
         return Err(TokenError::invalid_grant("the sign-in session has ended"));
@@ -110,14 +106,16 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     // Remember the release for the user's own view (/me).
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
     session::note_disclosure(state, &mut session, &client.id, &names);
+    // The session first, conditionally: one ended meanwhile (logout,
+    // erasure) stays ended, and no token is issued under it.
+    if !state.records.update_session(&grant.session, &session, session_left).await.map_err(unavailable)? {
+        return Err(TokenError::invalid_grant("the sign-in session has ended"));
+    }
     let stored = async {
         state.records.put_access(&access_token, &access, lifetime, &session.user_key).await?;
-        state.records.put_session(&grant.session, &session, session_left).await
+        state.records.note_redeemed_code(code, &access_token, &grant.session, lifetime, &session.user_key).await
     };
-    stored.await.map_err(|e| {
-        tracing::error!(error = %e, "store failed at token");
-        TokenError::unavailable()
-    })?;
+    stored.await.map_err(unavailable)?;
 
     let values = claim_values(&session.profile, &claims);
     let id_token = sign_id_token(

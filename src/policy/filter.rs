@@ -65,6 +65,9 @@ pub struct UpstreamIdentity {
     /// in the token), so that Google's two spellings give one user key.
     pub issuer: String,
     pub subject: String,
+    /// When the user authenticated at the provider (unix seconds), where the
+    /// provider says (OIDC Core §2 `auth_time`); protocol data, not profile.
+    pub auth_time: Option<i64>,
     pub claims: UpstreamClaims,
 }
 
@@ -128,6 +131,32 @@ impl FilterRules {
         self.sources.get(&field).map(String::as_str).unwrap_or(field.as_str())
     }
 
+    /// The provider's email rules: a verified address (unless unverified
+    /// ones are allowed), in an allowed domain where domains are listed.
+    pub fn check_email(&self, email: &str, verified: bool) -> Result<(), FilterError> {
+        if !verified && !self.allow_unverified_email {
+            return Err(FilterError::UnverifiedEmail);
+        }
+        if !self.allowed_email_domains.is_empty() {
+            let domain = email.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
+            if !self.allowed_email_domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)) {
+                return Err(FilterError::EmailDomainNotAllowed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a stored profile still passes these rules (a session reused
+    /// for another app meets that app's provider's rules as they are now).
+    /// Where the notice does not keep the address, the sign-in's own check stands.
+    pub fn admits(&self, profile: &Profile) -> Result<(), FilterError> {
+        match &profile.email {
+            Some(email) => self.check_email(email, profile.email_verified),
+            None if self.keeps.contains(&ProfileClaim::Email) => Err(FilterError::MissingEmail),
+            None => Ok(()),
+        }
+    }
+
     /// The profile field an upstream claim feeds, if any. `email_verified`
     /// qualifies `email` and travels with it.
     pub fn field_of(&self, claim: &str) -> Option<ProfileClaim> {
@@ -179,7 +208,7 @@ pub fn filter(
     rules: &FilterRules,
     pseudonymizer: &Pseudonymizer,
 ) -> Result<FilterOutcome, FilterError> {
-    let UpstreamIdentity { issuer, subject, claims } = identity;
+    let UpstreamIdentity { issuer, subject, claims, .. } = identity;
     if subject.is_empty() {
         return Err(FilterError::MissingSubject);
     }
@@ -192,16 +221,7 @@ pub fn filter(
     let email = claims.str(rules.source(ProfileClaim::Email)).filter(|e| looks_like_email(e));
     let email_verified = claims.email_verified().unwrap_or(false);
     if keeps(ProfileClaim::Email) || !rules.allowed_email_domains.is_empty() {
-        let email = email.ok_or(FilterError::MissingEmail)?;
-        if !email_verified && !rules.allow_unverified_email {
-            return Err(FilterError::UnverifiedEmail);
-        }
-        if !rules.allowed_email_domains.is_empty() {
-            let domain = email.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
-            if !rules.allowed_email_domains.iter().any(|d| d.eq_ignore_ascii_case(&domain)) {
-                return Err(FilterError::EmailDomainNotAllowed);
-            }
-        }
+        rules.check_email(email.ok_or(FilterError::MissingEmail)?, email_verified)?;
     }
 
     let name = claims
@@ -260,7 +280,12 @@ mod tests {
     }
 
     fn identity(claims: UpstreamClaims) -> UpstreamIdentity {
-        UpstreamIdentity { issuer: "https://accounts.google.com".into(), subject: "10769".into(), claims }
+        UpstreamIdentity {
+            issuer: "https://accounts.google.com".into(),
+            subject: "10769".into(),
+            auth_time: None,
+            claims,
+        }
     }
 
     fn rules(keeps: &[ProfileClaim]) -> FilterRules {

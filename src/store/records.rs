@@ -9,19 +9,21 @@
 //!   indexes, codes, access tokens);
 //! - `idx:session:{hash}` → the access tokens issued under one session;
 //! - `idx:email:{keyed hash of the address}` → the user keys that signed in
-//!   with it (for `claimgate erase --email`).
+//!   with it (for `claimgate erase --email`); the user index names these
+//!   too, so that erasing a user also takes them out of every email index.
 //!
 //! Indexes live as long as their longest member; a member that expired
 //! before its index is simply a key that no longer exists.
 
 use super::seal::Sealer;
 use super::{Store, StoreError};
-use crate::policy::{Profile, UserKey};
+use crate::policy::{Profile, ProfileClaim, UserKey};
 use crate::upstream::UpstreamPending;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,8 +34,36 @@ pub fn random_handle() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+fn digest(handle: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(handle.as_bytes()))
+}
+
 fn key(kind: &str, handle: &str) -> String {
-    format!("{kind}:{}", URL_SAFE_NO_PAD.encode(Sha256::digest(handle.as_bytes())))
+    format!("{kind}:{}", digest(handle))
+}
+
+/// The SHA-256 of the browser-binding cookie that began a login (see
+/// `op::binding`): pre-login records hold this, never the cookie itself.
+/// The default (a record written before bindings existed) matches no browser.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindingDigest(String);
+
+impl BindingDigest {
+    pub fn of(cookie_value: &str) -> Self {
+        Self(digest(cookie_value))
+    }
+
+    /// Constant-time comparison; the empty digest matches nothing.
+    pub fn matches(&self, cookie_value: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        !self.0.is_empty() && bool::from(self.0.as_bytes().ct_eq(digest(cookie_value).as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for BindingDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BindingDigest([redacted])")
+    }
 }
 
 fn user_index(user: &UserKey) -> String {
@@ -55,6 +85,9 @@ pub struct PendingLogin {
     pub provider: String,
     pub upstream: UpstreamPending,
     pub request: AuthorizationRequest,
+    /// The browser that pressed the notice's button (RFC 6749 §10.12).
+    #[serde(default)]
+    pub binding: BindingDigest,
 }
 
 /// What an app asked for at `/authorize`, validated.
@@ -66,16 +99,21 @@ pub struct AuthorizationRequest {
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
+    /// OIDC Core §3.1.2.1 `max_age`: the oldest sign-in (seconds) this request accepts.
+    #[serde(default)]
+    pub max_age: Option<u64>,
 }
 
 /// A validated authorization request waiting on the notice page for the
-/// user's "continue". The ticket is random, single use and unknown to other
-/// sites, so it also protects the continue form against CSRF.
+/// user's "continue". The ticket is random and single use, and only the
+/// browser it was shown to may use it (`binding`): not a bearer value.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Ticket {
     pub request: AuthorizationRequest,
     /// `prompt=login`: sign in upstream even with a live session.
     pub force_login: bool,
+    #[serde(default)]
+    pub binding: BindingDigest,
 }
 
 /// A one-time authorization code, bound to the request that produced it.
@@ -98,6 +136,22 @@ pub struct Session {
     /// Apps that received tokens in this session, and when (unix seconds).
     #[serde(default)]
     pub disclosures: Vec<Disclosure>,
+    /// Per client, the claims the user agreed to release on the notice page.
+    /// A request that would release more shows the notice again.
+    #[serde(default)]
+    pub consents: BTreeMap<String, BTreeSet<ProfileClaim>>,
+}
+
+impl Session {
+    /// Whether the user already agreed to release `claims` to `client`.
+    pub fn has_consent(&self, client: &str, claims: &BTreeSet<ProfileClaim>) -> bool {
+        self.consents.get(client).is_some_and(|given| claims.is_subset(given))
+    }
+
+    /// Remembers that the user agreed to release `claims` to `client`.
+    pub fn record_consent(&mut self, client: &str, claims: &BTreeSet<ProfileClaim>) {
+        self.consents.entry(client.to_owned()).or_default().extend(claims.iter().copied());
+    }
 }
 
 /// One release of claims to an app (shown to the user on `/me`).
@@ -115,6 +169,9 @@ pub struct ForwardReturn {
     pub client_id: String,
     /// The originally requested URL, whose origin is in the client's list.
     pub return_to: String,
+    /// The browser that began this sign-in.
+    #[serde(default)]
+    pub binding: BindingDigest,
 }
 
 /// A forward-auth cookie's record: which client it is for, and the SSO
@@ -134,6 +191,14 @@ pub struct AccessGrant {
     pub scope: String,
 }
 
+/// A redeemed authorization code, kept while the tokens issued from it
+/// live: a replay of the code revokes them (RFC 6749 §4.1.2). Holds the
+/// store keys of those tokens, never the tokens.
+#[derive(Debug, Serialize, Deserialize)]
+struct RedeemedCode {
+    access_keys: Vec<String>,
+}
+
 #[derive(Clone)]
 pub struct Records {
     store: Arc<dyn Store>,
@@ -151,9 +216,13 @@ impl Records {
         &self.store
     }
 
-    async fn put<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) -> Result<(), StoreError> {
+    fn seal<T: Serialize>(&self, key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
         let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.store.put(key, &self.sealer.seal(key, &bytes)?, ttl).await
+        self.sealer.seal(key, &bytes)
+    }
+
+    async fn put<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) -> Result<(), StoreError> {
+        self.store.put(key, &self.seal(key, value)?, ttl).await
     }
 
     fn open<T: DeserializeOwned>(&self, key: &str, bytes: Option<Vec<u8>>) -> Result<Option<T>, StoreError> {
@@ -246,6 +315,32 @@ impl Records {
         self.take(&key("code", code)).await
     }
 
+    /// Remembers which access token a code was redeemed for, while that
+    /// token lives (and only within its session, so logout and erasure end it).
+    pub async fn note_redeemed_code(
+        &self,
+        code: &str,
+        access_token: &str,
+        session: &str,
+        ttl: Duration,
+        user: &UserKey,
+    ) -> Result<(), StoreError> {
+        let redeemed = RedeemedCode { access_keys: vec![key("access", access_token)] };
+        self.put_in_session("code-used", code, &redeemed, session, ttl, user).await
+    }
+
+    /// A code was presented again: revokes every token it was redeemed for.
+    /// Returns whether the code had been redeemed (a replay, not a forgery).
+    pub async fn revoke_replayed_code(&self, code: &str) -> Result<bool, StoreError> {
+        let Some(redeemed) = self.take::<RedeemedCode>(&key("code-used", code)).await? else {
+            return Ok(false);
+        };
+        for access in &redeemed.access_keys {
+            self.store.delete(access).await?;
+        }
+        Ok(true)
+    }
+
     /// Stores a new session and indexes it under its user (and, for
     /// erasure by address, under the keyed hash of the user's email).
     pub async fn open_session(
@@ -259,14 +354,19 @@ impl Records {
         self.index(&s.user_key, &k).await?;
         self.index(&s.user_key, &session_index(id)).await?;
         if let Some(email_key) = email_key {
-            self.store.set_add(&email_index(email_key), s.user_key.as_str(), self.index_ttl).await?;
+            let idx = email_index(email_key);
+            self.index(&s.user_key, &idx).await?;
+            self.store.set_add(&idx, s.user_key.as_str(), self.index_ttl).await?;
         }
         self.put(&k, s, ttl).await
     }
 
-    /// Rewrites a session (activity, disclosures) with a new TTL.
-    pub async fn put_session(&self, id: &str, s: &Session, ttl: Duration) -> Result<(), StoreError> {
-        self.put(&key("session", id), s, ttl).await
+    /// Rewrites a live session (activity, consents, disclosures) with a new
+    /// TTL. Returns false, writing nothing, when the session ended since it
+    /// was read: a racing logout or erasure is never undone.
+    pub async fn update_session(&self, id: &str, s: &Session, ttl: Duration) -> Result<bool, StoreError> {
+        let k = key("session", id);
+        self.store.replace(&k, &self.seal(&k, s)?, ttl).await
     }
 
     pub async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
@@ -302,12 +402,18 @@ impl Records {
     }
 
     /// Erases everything of one user: sessions, their indexes, codes and
-    /// tokens. Returns how many index entries were processed.
+    /// tokens, and the user's place in every email index. Returns how many
+    /// index entries were processed.
     pub async fn erase_user(&self, user: &UserKey) -> Result<usize, StoreError> {
         let idx = user_index(user);
         let members = self.store.set_members(&idx).await?;
         for member in &members {
-            self.store.delete(member).await?;
+            if member.starts_with(&email_index("")) {
+                // Shared with other users who signed in with the same address.
+                self.store.set_remove(member, user.as_str()).await?;
+            } else {
+                self.store.delete(member).await?;
+            }
         }
         self.store.delete(&idx).await?;
         Ok(members.len())

@@ -3,7 +3,7 @@
 //! signs in one fixed sample user who carries extra claims, so that the
 //! filter's work is visible. Config refuses it unless `public_url` is loopback.
 
-use super::{CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use super::{CallbackParams, StartOptions, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use crate::store::records::random_handle;
 use async_trait::async_trait;
@@ -60,7 +60,7 @@ impl UpstreamProvider for DevProvider {
         &self.display_name
     }
 
-    fn start(&self) -> UpstreamStart {
+    fn start(&self, _options: StartOptions) -> UpstreamStart {
         let pending = UpstreamPending { state: random_handle(), nonce: String::new(), pkce_verifier: String::new() };
         let mut url = self.authorize_url.clone();
         url.query_pairs_mut().append_pair("state", &pending.state);
@@ -77,6 +77,11 @@ impl UpstreamProvider for DevProvider {
         }
         let claims = Self::sample_claims();
         let subject = claims["sub"].as_str().unwrap_or_default().to_owned();
-        Ok(UpstreamIdentity { issuer: self.issuer.clone(), subject, claims: UpstreamClaims::new(claims) })
+        Ok(UpstreamIdentity {
+            issuer: self.issuer.clone(),
+            subject,
+            auth_time: None,
+            claims: UpstreamClaims::new(claims),
+        })
     }
 }

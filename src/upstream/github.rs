@@ -5,7 +5,7 @@
 //! map default); the numeric user id is the upstream subject. Base URLs are
 //! configurable for GitHub Enterprise and for tests against a local fake.
 
-use super::{CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use super::{CallbackParams, StartOptions, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use async_trait::async_trait;
 use oauth2::basic::BasicClient;
@@ -113,16 +113,21 @@ impl UpstreamProvider for GithubProvider {
         &self.display_name
     }
 
-    fn start(&self) -> UpstreamStart {
+    fn start(&self, options: StartOptions) -> UpstreamStart {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, state) = self
-            .client()
+        let client = self.client();
+        let mut request = client
             .authorize_url(CsrfToken::new_random)
             // Profile and email addresses, read-only; nothing more.
             .add_scope(Scope::new("read:user".into()))
             .add_scope(Scope::new("user:email".into()))
-            .set_pkce_challenge(challenge)
-            .url();
+            .set_pkce_challenge(challenge);
+        // GitHub has neither `prompt=login` nor `max_age`; its account
+        // picker is the closest it offers, and the sign-in is fresh anyway.
+        if options.force_login || options.max_age.is_some() {
+            request = request.add_extra_param("prompt", "select_account");
+        }
+        let (url, state) = request.url();
         UpstreamStart {
             url,
             pending: UpstreamPending {
@@ -187,6 +192,12 @@ impl UpstreamProvider for GithubProvider {
             }
         }
         // The access token is dropped here.
-        Ok(UpstreamIdentity { issuer: self.issuer.clone(), subject, claims: UpstreamClaims::new(user) })
+        // GitHub does not say when the user authenticated: the sign-in is now.
+        Ok(UpstreamIdentity {
+            issuer: self.issuer.clone(),
+            subject,
+            auth_time: None,
+            claims: UpstreamClaims::new(user),
+        })
     }
 }

@@ -26,6 +26,16 @@ impl std::fmt::Debug for UpstreamPending {
     }
 }
 
+/// What the app asked of the sign-in, passed on to the provider where it
+/// supports it (OIDC Core §3.1.2.1 `prompt` and `max_age`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StartOptions {
+    /// `prompt=login`: the user must authenticate again at the provider.
+    pub force_login: bool,
+    /// `max_age`: the provider must re-authenticate a sign-in older than this (seconds).
+    pub max_age: Option<u64>,
+}
+
 /// The start of an upstream login: where to send the browser, and what to remember.
 pub struct UpstreamStart {
     pub url: Url,
@@ -117,7 +127,7 @@ pub trait UpstreamProvider: Send + Sync {
     fn id(&self) -> &str;
     fn display_name(&self) -> &str;
     /// Builds the authorization URL with fresh state, nonce and PKCE.
-    fn start(&self) -> UpstreamStart;
+    fn start(&self, options: StartOptions) -> UpstreamStart;
     /// Verifies the callback and returns the upstream identity. Upstream
     /// tokens never leave this call.
     async fn finish(&self, pending: UpstreamPending, params: CallbackParams)

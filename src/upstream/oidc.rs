@@ -4,13 +4,13 @@
 //! unknown `kid`; `iss`, `aud`, `azp`, `exp`, `nonce`; asymmetric algorithms
 //! only). Upstream tokens are dropped when `finish` returns.
 
-use super::{CallbackParams, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use super::{CallbackParams, StartOptions, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata,
+    CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet,
+    CoreJwsSigningAlgorithm, CoreProviderMetadata,
 };
 use openidconnect::{
     AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
@@ -187,16 +187,23 @@ impl UpstreamProvider for OidcProvider {
         &self.display_name
     }
 
-    fn start(&self) -> UpstreamStart {
+    fn start(&self, options: StartOptions) -> UpstreamStart {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, state, nonce) = self
-            .client()
+        let client = self.client();
+        let mut request = client
             .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
             // Never ask for more than these three.
             .add_scope(Scope::new("email".into()))
             .add_scope(Scope::new("profile".into()))
-            .set_pkce_challenge(challenge)
-            .url();
+            .set_pkce_challenge(challenge);
+        // The app's step-up request, passed on (OIDC Core §3.1.2.1).
+        if options.force_login {
+            request = request.add_prompt(CoreAuthPrompt::Login);
+        }
+        if let Some(max_age) = options.max_age {
+            request = request.set_max_age(Duration::from_secs(max_age));
+        }
+        let (url, state, nonce) = request.url();
         UpstreamStart {
             url,
             pending: UpstreamPending {
@@ -245,7 +252,7 @@ impl UpstreamProvider for OidcProvider {
             }
             other => other,
         };
-        let Verified { issuer, subject, mut claims } =
+        let Verified { issuer, subject, auth_time, mut claims } =
             verified.map_err(|e| UpstreamError::InvalidIdToken(verification_reason(&e)))?;
 
         if ["name", "email", "picture"].iter().any(|c| !claims.contains(c)) {
@@ -254,7 +261,7 @@ impl UpstreamProvider for OidcProvider {
             }
         }
         // `response` (access, refresh and ID tokens) is dropped here.
-        Ok(UpstreamIdentity { issuer, subject, claims })
+        Ok(UpstreamIdentity { issuer, subject, auth_time, claims })
     }
 }
 
@@ -338,6 +345,8 @@ pub struct Verified {
     /// The issuer the user key is derived from.
     pub issuer: String,
     pub subject: String,
+    /// When the user authenticated at the provider (`auth_time`), if it says.
+    pub auth_time: Option<i64>,
     pub claims: UpstreamClaims,
 }
 
@@ -377,7 +386,12 @@ pub fn verify_id_token(
     let issuer = issuer_rule
         .check(claims.issuer().as_str(), tid)
         .ok_or_else(|| ClaimsVerificationError::InvalidIssuer("unexpected issuer".into()))?;
-    Ok(Verified { issuer, subject: claims.subject().to_string(), claims: UpstreamClaims::new(all) })
+    Ok(Verified {
+        issuer,
+        subject: claims.subject().to_string(),
+        auth_time: claims.auth_time().map(|t| t.timestamp()),
+        claims: UpstreamClaims::new(all),
+    })
 }
 
 /// A reason code without any value from the token.

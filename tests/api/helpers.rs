@@ -111,6 +111,8 @@ pub struct TestApp {
     pub store: TestStore,
     browser: reqwest::Client,
     backend: reqwest::Client,
+    /// Builds another browser (its own cookie jar) for this instance.
+    new_browser: Box<dyn Fn() -> reqwest::Client + Send + Sync>,
     /// Every response the browser and the app backend received, as text.
     pub seen: Mutex<Vec<String>>,
     /// The config this instance runs with.
@@ -339,6 +341,17 @@ pub async fn spawn(opts: Options) -> TestApp {
             None => b,
         }
     };
+    let new_browser = {
+        let root = root.clone();
+        move || {
+            let b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).resolve("localhost", addr);
+            let b = match &root {
+                Some(r) => b.add_root_certificate(r.clone()),
+                None => b,
+            };
+            b.cookie_store(true).build().unwrap()
+        }
+    };
     TestApp {
         base,
         public_url,
@@ -347,6 +360,7 @@ pub async fn spawn(opts: Options) -> TestApp {
         store,
         browser: no_redirects().cookie_store(true).build().unwrap(),
         backend: no_redirects().build().unwrap(),
+        new_browser: Box::new(new_browser),
         seen: Mutex::new(Vec::new()),
         route_to: Mutex::new(None),
         config_text,
@@ -395,8 +409,24 @@ impl TestApp {
 
     /// The browser follows one URL (cookies kept).
     pub async fn browse(&self, url: &str) -> Resp {
+        self.browse_in(&self.browser, url).await
+    }
+
+    /// Another browser, with a cookie jar of its own (a victim's, or an attacker's).
+    pub fn other_browser(&self) -> reqwest::Client {
+        (self.new_browser)()
+    }
+
+    /// `browser` follows one URL (cookies kept in its own jar).
+    pub async fn browse_in(&self, browser: &reqwest::Client, url: &str) -> Resp {
         let url = self.target(url);
-        self.record(self.browser.get(url).send().await.expect("request")).await
+        self.record(browser.get(url).send().await.expect("request")).await
+    }
+
+    /// `browser` posts a form.
+    pub async fn post_in(&self, browser: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> Resp {
+        let url = self.target(path);
+        self.record(browser.post(url).form(form).send().await.unwrap()).await
     }
 
     pub fn authorize_url(&self, client: &Client, scope: &str, extra: &[(&str, &str)]) -> String {
@@ -417,15 +447,20 @@ impl TestApp {
     /// Walks redirects like a browser from `url` until the app's redirect
     /// URI is reached or a page is shown.
     pub async fn walk(&self, url: &str, redirect_uri: &str) -> LoginEnd {
+        self.walk_in(&self.browser, url, redirect_uri).await
+    }
+
+    /// [`Self::walk`] in another browser.
+    pub async fn walk_in(&self, browser: &reqwest::Client, url: &str, redirect_uri: &str) -> LoginEnd {
         let mut next = url.to_owned();
         for _ in 0..6 {
             if next.starts_with(redirect_uri) {
                 let parsed = url::Url::parse(&next).unwrap();
                 return LoginEnd::App(parsed.query_pairs().into_owned().collect());
             }
-            let mut r = self.browse(&next).await;
+            let mut r = self.browse_in(browser, &next).await;
             if is_notice(&r) {
-                r = self.press_continue(&r.body).await;
+                r = self.press_continue_in(browser, &r.body).await;
             }
             match r.location() {
                 Some(l) if (300..400).contains(&r.status) => next = l,
@@ -437,13 +472,18 @@ impl TestApp {
 
     /// The user presses the notice page's (first) button.
     pub async fn press_continue(&self, notice_body: &str) -> Resp {
+        self.press_continue_in(&self.browser, notice_body).await
+    }
+
+    /// [`Self::press_continue`] in another browser.
+    pub async fn press_continue_in(&self, browser: &reqwest::Client, notice_body: &str) -> Resp {
         let ticket = field_value(notice_body, "name=\"ticket\" value=\"").expect("a ticket");
         let mut form = vec![("ticket", ticket)];
         if let Some(provider) = field_value(notice_body, "name=\"provider\" value=\"") {
             form.push(("provider", provider));
         }
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.browse_post("/authorize/continue", &form).await
+        self.post_in(browser, "/authorize/continue", &form).await
     }
 
     /// Authorizes and presses continue; returns where claimgate sends the browser.
@@ -488,8 +528,7 @@ impl TestApp {
 
     /// The browser posts a form.
     pub async fn browse_post(&self, path: &str, form: &[(&str, &str)]) -> Resp {
-        let url = self.target(path);
-        self.record(self.browser.post(url).form(form).send().await.unwrap()).await
+        self.post_in(&self.browser, path, form).await
     }
 
     /// The app backend calls `/revoke`.

@@ -92,6 +92,10 @@ pub struct IdpState {
     grants: Mutex<HashMap<String, Grant>>,
     /// Every scope string claimgate asked for.
     pub requested_scopes: Mutex<Vec<String>>,
+    /// The query of every authorization request claimgate sent.
+    pub authorize_requests: Mutex<Vec<HashMap<String, String>>>,
+    /// `auth_time` put into ID tokens (a sign-in this long ago, in seconds); none by default.
+    pub auth_age: Mutex<Option<i64>>,
     pub logins: Mutex<usize>,
     /// Behave like Microsoft's `common` endpoint: a template issuer in
     /// discovery, tenant-specific `iss` and a `tid` claim in tokens.
@@ -114,6 +118,8 @@ impl TestIdp {
             profile_in_id_token: Mutex::new(true),
             grants: Mutex::new(HashMap::new()),
             requested_scopes: Mutex::new(Vec::new()),
+            authorize_requests: Mutex::new(Vec::new()),
+            auth_age: Mutex::new(None),
             logins: Mutex::new(0),
             tenant_mode: Mutex::new(false),
         });
@@ -146,6 +152,11 @@ impl TestIdp {
 
     pub fn misbehave(&self, m: Misbehaviour) {
         *self.state.behaviour.lock().unwrap() = m;
+    }
+
+    /// The query of the last authorization request claimgate sent here.
+    pub fn last_authorize_request(&self) -> HashMap<String, String> {
+        self.state.authorize_requests.lock().unwrap().last().cloned().expect("an authorization request")
     }
 
     pub fn logins(&self) -> usize {
@@ -210,6 +221,7 @@ async fn jwks(s: web::Data<IdpState>) -> HttpResponse {
 async fn authorize(s: web::Data<IdpState>, q: web::Query<HashMap<String, String>>) -> HttpResponse {
     let q = q.into_inner();
     s.requested_scopes.lock().unwrap().push(q.get("scope").cloned().unwrap_or_default());
+    s.authorize_requests.lock().unwrap().push(q.clone());
     assert_eq!(q.get("client_id").map(String::as_str), Some(IDP_CLIENT_ID));
     assert_eq!(q.get("code_challenge_method").map(String::as_str), Some("S256"), "claimgate must use PKCE S256");
     let code = format!("code-{}-{}", s.marker, claimgate::store::records::random_handle());
@@ -263,6 +275,9 @@ fn claims(s: &IdpState, nonce: Option<String>, access_token: &str) -> serde_json
     };
     if c["nonce"].is_null() {
         c.remove("nonce");
+    }
+    if let Some(age) = *s.auth_age.lock().unwrap() {
+        c.insert("auth_time".into(), json!(now - age));
     }
     if *s.tenant_mode.lock().unwrap() {
         let (tid, iss_tid) = match behaviour(s) {

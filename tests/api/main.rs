@@ -8,6 +8,7 @@ mod helpers;
 mod idp;
 mod leak;
 mod login;
+mod login_binding;
 mod microsoft;
 mod oidc_client;
 mod operations;

@@ -150,6 +150,21 @@ async function browserScenarios(store) {
     check(`[${store}] app B receives a different sub`, subB !== info.sub && subB.length > 20, `${info.sub} vs ${subB}`);
     await page.screenshot({ path: path.join(artifacts, `second-app-${store}.png`), fullPage: true });
 
+    // Login CSRF: a callback link made in one browser signs nothing in in another.
+    const attacker = await (await browser.newContext()).newPage();
+    let callbackUrl = '';
+    await attacker.route(`${cg}/callback/**`, (route) => { callbackUrl = route.request().url(); route.abort(); });
+    await attacker.goto(`http://127.0.0.1:${portB}/login`);
+    await attacker.click('button:has-text("Continue with Google (test)")');
+    await attacker.click('#upstream-login').catch(() => { /* the callback is aborted */ });
+    for (let i = 0; i < 50 && !callbackUrl; i += 1) await new Promise((ok) => setTimeout(ok, 100));
+    const victim = await (await browser.newContext()).newPage();
+    const landed = callbackUrl ? await victim.goto(callbackUrl) : null;
+    const victimCookies = (await victim.context().cookies()).map((c) => c.name);
+    check(`[${store}] a callback link from another browser is refused, no session`, landed?.status() === 400
+      && (await victim.textContent('h1')).includes('another browser') && !victimCookies.some((n) => n.includes('claimgate-session')),
+      `${landed?.status()} ${victimCookies.join(',')}`);
+
     // Logout in the browser ends the claimgate session.
     await page.goto(`http://127.0.0.1:${portA}/`);
     await page.click('#logout');
@@ -171,11 +186,14 @@ async function misbehavingUpstream() {
     let refused = false;
     try {
       const authorize = `${cg}/authorize?client_id=probe&redirect_uri=${encodeURIComponent('http://127.0.0.1:9/cb')}&response_type=code&scope=openid%20email%20profile&state=s1&nonce=n1`;
-      const notice = await (await fetch(authorize)).text();
+      const noticeResponse = await fetch(authorize);
+      // The sign-in cookie binds the login to this client, as a browser's would.
+      const cookie = noticeResponse.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const notice = await noticeResponse.text();
       const ticket = /name="ticket" value="([^"]+)"/.exec(notice)[1];
-      const cont = await fetch(`${cg}/authorize/continue`, { method: 'POST', body: new URLSearchParams({ ticket, provider: 'bad' }), redirect: 'manual' });
+      const cont = await fetch(`${cg}/authorize/continue`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ ticket, provider: 'bad' }), redirect: 'manual' });
       const atUpstream = await fetch(cont.headers.get('location'), { redirect: 'manual' });
-      const callback = await fetch(atUpstream.headers.get('location'), { redirect: 'manual' });
+      const callback = await fetch(atUpstream.headers.get('location'), { redirect: 'manual', headers: { cookie } });
       const body = await callback.text();
       const title = /<h1>([^<]*)<\/h1>/.exec(body)?.[1] ?? '';
       const reason = /<p>([^<]*)<\/p>/.exec(body)?.[1] ?? '';
