@@ -151,13 +151,26 @@ async function browserScenarios(store) {
     await page.screenshot({ path: path.join(artifacts, `second-app-${store}.png`), fullPage: true });
 
     // Login CSRF: a callback link made in one browser signs nothing in in another.
-    const attacker = await (await browser.newContext()).newPage();
+    const attackerContext = await browser.newContext();
     let callbackUrl = '';
-    await attacker.route(`${cg}/callback/**`, (route) => { callbackUrl = route.request().url(); route.abort(); });
+    // The attacker's own browser follows the upstream's redirects by hand
+    // (Playwright does not route redirect hops) and stops before claimgate.
+    await attackerContext.route((url) => url.href.startsWith(upstream.issuer) && url.pathname.endsWith('/login'), async (route) => {
+      let response = await route.fetch({ maxRedirects: 0 });
+      let next = new URL(response.headers().location, upstream.issuer).href;
+      for (let i = 0; i < 5 && !next.startsWith(`${cg}/callback/`); i += 1) {
+        response = await attackerContext.request.get(next, { maxRedirects: 0 });
+        next = new URL(response.headers().location, next).href;
+      }
+      callbackUrl = next;
+      await route.abort();
+    });
+    const attacker = await attackerContext.newPage();
     await attacker.goto(`http://127.0.0.1:${portB}/login`);
     await attacker.click('button:has-text("Continue with Google (test)")');
-    await attacker.click('#upstream-login').catch(() => { /* the callback is aborted */ });
+    await attacker.click('#upstream-login', { noWaitAfter: true }).catch(() => { /* the callback is aborted */ });
     for (let i = 0; i < 50 && !callbackUrl; i += 1) await new Promise((ok) => setTimeout(ok, 100));
+    if (!callbackUrl) console.log(`attacker stopped at ${attacker.url()}: ${(await attacker.content().catch(() => '')).slice(0, 300)}`);
     const victim = await (await browser.newContext()).newPage();
     const landed = callbackUrl ? await victim.goto(callbackUrl) : null;
     const victimCookies = (await victim.context().cookies()).map((c) => c.name);
