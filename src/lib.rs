@@ -9,6 +9,7 @@ pub mod admin;
 pub mod clock;
 pub mod config;
 pub mod keys;
+pub mod limits;
 pub mod metrics;
 pub mod op;
 pub mod pages;

@@ -18,6 +18,8 @@ pub struct Metrics {
     pub store_seconds: HistogramVec,
     pub store_errors: IntCounterVec,
     pub active_sessions: IntGauge,
+    /// Requests refused by a limit, by reason.
+    pub limited: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -43,7 +45,8 @@ impl Metrics {
     pub fn new() -> Metrics {
         let registry = Registry::new();
         let active_sessions = IntGauge::with_opts(
-            Opts::new("active_sessions", "Live SSO sessions (memory store only)").namespace("claimgate"),
+            Opts::new("active_sessions", "SSO sessions in the store (memory store only; expired ones until swept)")
+                .namespace("claimgate"),
         )
         .expect("valid metric");
         registry.register(Box::new(active_sessions.clone())).expect("unique metric");
@@ -83,6 +86,12 @@ impl Metrics {
                 vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0],
             ),
             store_errors: counter(&registry, "store_errors_total", "Failed store operations", &["op"]),
+            limited: counter(
+                &registry,
+                "limited_total",
+                "Requests refused by a limit (rate, size, pending sign-ins)",
+                &["reason"],
+            ),
             active_sessions,
             registry,
         }
@@ -121,6 +130,25 @@ impl Store for InstrumentedStore {
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
         let t = Instant::now();
         self.observe("put", t, self.inner.put(key, value, ttl).await)
+    }
+    async fn put_capped(
+        &self,
+        class: &str,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+        cap: u64,
+    ) -> Result<bool, StoreError> {
+        let t = Instant::now();
+        let admitted = self.observe("put_capped", t, self.inner.put_capped(class, key, value, ttl, cap).await);
+        if matches!(admitted, Ok(false)) {
+            self.metrics.limited.with_label_values(&["pending_full"]).inc();
+        }
+        admitted
+    }
+    async fn take_capped(&self, class: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let t = Instant::now();
+        self.observe("take_capped", t, self.inner.take_capped(class, key).await)
     }
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let t = Instant::now();

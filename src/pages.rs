@@ -1,7 +1,7 @@
 //! Server-rendered HTML: no script, no external assets, escaped everywhere.
 
 use crate::policy::ProfileClaim;
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
@@ -45,8 +45,12 @@ pub fn error(status: StatusCode, title: &str, message: &str, back: Option<&str>)
 }
 
 /// The store is down or slow: a fast 503 the user may retry.
+/// The store is down, slow, or holds as many sign-ins in progress as allowed.
 pub fn unavailable() -> HttpResponse {
-    error(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.", None)
+    let mut response =
+        error(StatusCode::SERVICE_UNAVAILABLE, "Temporarily unavailable", "Please try again in a moment.", None);
+    response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+    response
 }
 
 /// What the notice page says, all of it from the policy.

@@ -91,7 +91,8 @@ impl Application {
         let providers = build_providers(&config, &metrics).await?;
         let issuer = config.server.issuer();
         let store: Arc<dyn Store> = Arc::new(InstrumentedStore::new(store, metrics.clone()));
-        let records = Records::new(store, keys.sealer.clone(), config.lifetimes.session_absolute);
+        let records = Records::new(store, keys.sealer.clone(), config.lifetimes.session_absolute)
+            .with_pending_cap(config.limits.max_pending);
         let admin_listener = match &config.server.admin_listen {
             Some(addr) => {
                 Some(TcpListener::bind(addr).map_err(|source| StartupError::Listen { addr: addr.clone(), source })?)
@@ -100,12 +101,16 @@ impl Application {
         };
         let tls = config.server.tls.clone();
         let shutdown = config.server.shutdown_timeout.as_secs();
-        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics });
+        let limits = crate::limits::EdgeLimits::new(&config.limits);
+        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics, limits });
+        forget_idle_addresses(&state);
         let port = listener.local_addr().map_err(|source| StartupError::Listen { addr: "?".into(), source })?.port();
         let listen_err = |source| StartupError::Listen { addr: port.to_string(), source };
 
         let main_state = state.clone();
-        let with_admin = admin_listener.is_none();
+        let probes_here = admin_listener.is_none();
+        let metrics_here = state.config.server.metrics_public;
+        let body_limit = state.config.limits.max_form_bytes;
         let hsts = tls.is_some();
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff"));
@@ -114,12 +119,18 @@ impl Application {
             }
             App::new()
                 .app_data(main_state.clone())
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(web::FormConfig::default().limit(body_limit))
+                .wrap(from_fn(crate::limits::enforce))
                 .wrap(headers)
                 .wrap(from_fn(request_span))
                 .configure(routes)
                 .configure(|cfg| {
-                    if with_admin {
-                        admin_routes(cfg)
+                    if probes_here {
+                        probe_routes(cfg)
+                    }
+                    if metrics_here {
+                        cfg.route("/metrics", web::get().to(crate::admin::metrics));
                     }
                 })
         })
@@ -208,6 +219,22 @@ async fn request_span(
     }
     .instrument(span)
     .await
+}
+
+/// Forgets rate-limit buckets of addresses not seen for a while, every
+/// minute, so that their number stays bounded. Stops with the application.
+fn forget_idle_addresses(state: &web::Data<AppState>) {
+    let weak = Arc::downgrade(&state.clone().into_inner());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match weak.upgrade() {
+                Some(state) => state.limits.retain_recent(),
+                None => break,
+            }
+        }
+    });
 }
 
 /// Discovery, retried with backoff when `server.discovery_retries` allows.
@@ -307,7 +334,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// Operations endpoints: on the main listener, or on `server.admin_listen`.
 pub fn admin_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/metrics", web::get().to(crate::admin::metrics))
-        .route("/healthz", web::get().to(crate::admin::healthz))
-        .route("/readyz", web::get().to(crate::admin::readyz));
+    cfg.route("/metrics", web::get().to(crate::admin::metrics));
+    probe_routes(cfg);
+}
+
+/// Liveness and readiness: on the admin listener, or on the main one when
+/// there is none. `/metrics` is on the main listener only with
+/// `server.metrics_public = true`: per-client counters are for operators.
+fn probe_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(crate::admin::healthz)).route("/readyz", web::get().to(crate::admin::readyz));
 }

@@ -25,6 +25,9 @@ use url::Url;
 
 const SCOPE: &str = "openid profile email";
 
+/// The longest `rd` accepted.
+const MAX_RETURN_URL_BYTES: usize = 2048;
+
 fn cookie_name(client: &str) -> String {
     format!("claimgate-fa-{client}")
 }
@@ -40,6 +43,10 @@ fn forward_client<'a>(state: &'a AppState, id: Option<&str>) -> Option<(&'a Clie
 
 /// `rd`, if its origin is exactly one of the client's return origins.
 fn allowed_return(fa: &ForwardAuth, rd: &str) -> Option<String> {
+    // Stored until the sign-in ends: bounded like a redirect URI.
+    if rd.len() > MAX_RETURN_URL_BYTES {
+        return None;
+    }
     let url = Url::parse(rd).ok()?;
     if !matches!(url.scheme(), "http" | "https") {
         return None;

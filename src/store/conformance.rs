@@ -12,6 +12,8 @@ pub async fn run_all(store: Arc<dyn Store>, prefix: &str) {
     take_is_atomic(store.clone(), prefix).await;
     replace_never_resurrects(&*store, prefix).await;
     sets(&*store, prefix).await;
+    index_members_expire_one_by_one(&*store, prefix).await;
+    capped_classes(&*store, prefix).await;
     store.ping().await.expect("ping");
 }
 
@@ -78,9 +80,6 @@ async fn sets(s: &dyn Store, p: &str) {
     let mut m = s.set_members(&k).await.unwrap();
     m.sort();
     assert_eq!(m, ["a", "b"]);
-    // A shorter TTL never shortens the set: it lives as long as its longest member.
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(s.set_members(&k).await.unwrap().len(), 2);
     s.set_remove(&k, "a").await.unwrap();
     assert_eq!(s.set_members(&k).await.unwrap(), ["b"]);
     s.set_remove(&k, "absent").await.unwrap();
@@ -89,4 +88,41 @@ async fn sets(s: &dyn Store, p: &str) {
     s.set_add(&k, "c", Duration::from_secs(30)).await.unwrap();
     s.delete(&k).await.unwrap();
     assert!(s.set_members(&k).await.unwrap().is_empty());
+}
+
+async fn index_members_expire_one_by_one(s: &dyn Store, p: &str) {
+    let k = format!("{p}idx");
+    for i in 0..50 {
+        s.set_add(&k, &format!("short{i}"), Duration::from_millis(300)).await.unwrap();
+    }
+    s.set_add(&k, "long", Duration::from_secs(30)).await.unwrap();
+    s.set_add(&k, "renewed", Duration::from_millis(300)).await.unwrap();
+    s.set_add(&k, "renewed", Duration::from_secs(30)).await.unwrap();
+    s.set_add(&k, "renewed", Duration::from_millis(100)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut m = s.set_members(&k).await.unwrap();
+    m.sort();
+    assert_eq!(m, ["long", "renewed"], "an index holds only live members; a shorter add never shortens one");
+    s.delete(&k).await.unwrap();
+}
+
+async fn capped_classes(s: &dyn Store, p: &str) {
+    let (class, a, b, c) = (format!("{p}class"), format!("{p}ca"), format!("{p}cb"), format!("{p}cc"));
+    let ttl = Duration::from_secs(30);
+    assert!(s.put_capped(&class, &a, b"1", ttl, 2).await.unwrap());
+    assert!(s.put_capped(&class, &b, b"2", ttl, 2).await.unwrap());
+    assert!(!s.put_capped(&class, &c, b"3", ttl, 2).await.unwrap(), "the class is full");
+    assert_eq!(s.get(&c).await.unwrap(), None, "nothing is written when the class is full");
+    assert!(s.put_capped(&class, &b, b"2", ttl, 2).await.unwrap(), "rewriting a member takes no new place");
+    assert_eq!(s.take_capped(&class, &a).await.unwrap().as_deref(), Some(&b"1"[..]));
+    assert_eq!(s.take_capped(&class, &a).await.unwrap(), None, "single use");
+    assert!(s.put_capped(&class, &c, b"3", ttl, 2).await.unwrap(), "a taken record frees its place");
+    for k in [&b, &c] {
+        assert!(s.take_capped(&class, k).await.unwrap().is_some());
+    }
+    let short = format!("{p}cshort");
+    assert!(s.put_capped(&class, &short, b"s", Duration::from_millis(200), 1).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(s.put_capped(&class, &a, b"1", ttl, 1).await.unwrap(), "an expired record frees its place");
+    s.take_capped(&class, &a).await.unwrap();
 }

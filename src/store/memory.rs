@@ -4,13 +4,14 @@ use super::{Store, StoreError};
 use crate::clock::Clock;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, Weak};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 enum Value {
     Bytes(Vec<u8>),
-    Set(BTreeSet<String>),
+    /// An index: each member lives until its own expiry.
+    Set(BTreeMap<String, DateTime<Utc>>),
 }
 
 struct Entry {
@@ -18,14 +19,84 @@ struct Entry {
     expires_at: DateTime<Utc>,
 }
 
+/// The live records of one capped class, by expiry (see [`Store::put_capped`]).
+#[derive(Default)]
+struct CapIndex {
+    by_expiry: BTreeSet<(DateTime<Utc>, String)>,
+    expiry_of: HashMap<String, DateTime<Utc>>,
+}
+
+impl CapIndex {
+    fn purge(&mut self, now: DateTime<Utc>) {
+        while let Some((at, key)) = self.by_expiry.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.by_expiry.pop_first();
+            self.expiry_of.remove(&key);
+        }
+    }
+
+    fn insert(&mut self, key: &str, at: DateTime<Utc>) {
+        self.remove(key);
+        self.by_expiry.insert((at, key.to_owned()));
+        self.expiry_of.insert(key.to_owned(), at);
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(at) = self.expiry_of.remove(key) {
+            self.by_expiry.remove(&(at, key.to_owned()));
+        }
+    }
+}
+
+/// The entries, and how many there are of each kind (the text before the
+/// first `:`), kept as entries come and go: metrics read the count instead
+/// of walking the map under its lock. Expired entries count until removed.
+#[derive(Default)]
+struct Table {
+    entries: HashMap<String, Entry>,
+    counts: HashMap<String, u64>,
+}
+
+fn kind(key: &str) -> &str {
+    key.split(':').next().unwrap_or_default()
+}
+
+impl Table {
+    fn insert(&mut self, key: &str, entry: Entry) {
+        if self.entries.insert(key.to_owned(), entry).is_none() {
+            *self.counts.entry(kind(key).to_owned()).or_default() += 1;
+        }
+    }
+
+    fn remove(&mut self, key: &str) -> Option<Entry> {
+        let removed = self.entries.remove(key);
+        if removed.is_some() {
+            if let Some(n) = self.counts.get_mut(kind(key)) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        removed
+    }
+}
+
 pub struct MemoryStore {
-    entries: Mutex<HashMap<String, Entry>>,
+    table: Mutex<Table>,
+    /// Capped classes (pre-login records). Locked on its own, never while
+    /// `table` is held.
+    capped: Mutex<HashMap<String, CapIndex>>,
     clock: Arc<dyn Clock>,
+}
+
+/// A poisoned lock cannot leave a map half-written: every change is one call.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl MemoryStore {
     pub fn new(clock: Arc<dyn Clock>) -> Arc<Self> {
-        Arc::new(Self { entries: Mutex::new(HashMap::new()), clock })
+        Arc::new(Self { table: Mutex::new(Table::default()), capped: Mutex::new(HashMap::new()), clock })
     }
 
     /// Starts a task that removes expired entries every `every`, so that an
@@ -44,15 +115,33 @@ impl MemoryStore {
         });
     }
 
-    /// Removes every expired entry now.
+    /// Removes every expired entry and index member now.
     pub fn sweep(&self) {
         let now = self.clock.now();
-        self.lock().retain(|_, e| e.expires_at > now);
+        {
+            let mut table = lock(&self.table);
+            let Table { entries, counts } = &mut *table;
+            entries.retain(|key, e| {
+                if let Value::Set(members) = &mut e.value {
+                    members.retain(|_, at| *at > now);
+                }
+                let live = e.expires_at > now;
+                if !live {
+                    if let Some(n) = counts.get_mut(kind(key)) {
+                        *n = n.saturating_sub(1);
+                    }
+                }
+                live
+            });
+        }
+        for index in lock(&self.capped).values_mut() {
+            index.purge(now);
+        }
     }
 
     /// Number of entries, expired or not (tests and metrics).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        lock(&self.table).entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -62,34 +151,42 @@ impl MemoryStore {
     /// Every stored key and value; sets as their members joined by spaces
     /// (tests: prove what is and is not stored).
     pub fn dump(&self) -> Vec<(String, Vec<u8>)> {
-        self.lock()
+        lock(&self.table)
+            .entries
             .iter()
             .map(|(k, e)| {
                 let v = match &e.value {
                     Value::Bytes(b) => b.clone(),
-                    Value::Set(s) => s.iter().cloned().collect::<Vec<_>>().join(" ").into_bytes(),
+                    Value::Set(s) => s.keys().cloned().collect::<Vec<_>>().join(" ").into_bytes(),
                 };
                 (k.clone(), v)
             })
             .collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        // A panic while holding the lock cannot leave a map half-written.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// The live entry at `key`; an expired one is removed on the way.
-    fn live<'a>(&self, entries: &'a mut HashMap<String, Entry>, key: &str) -> Option<&'a mut Entry> {
-        if entries.get(key).is_some_and(|e| e.expires_at <= self.clock.now()) {
-            entries.remove(key);
+    fn live<'a>(&self, table: &'a mut Table, key: &str) -> Option<&'a mut Entry> {
+        if table.entries.get(key).is_some_and(|e| e.expires_at <= self.clock.now()) {
+            table.remove(key);
         }
-        entries.get_mut(key)
+        table.entries.get_mut(key)
     }
 
     fn expiry(&self, ttl: Duration) -> Result<DateTime<Utc>, StoreError> {
         let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(self.clock.now() + ttl)
+    }
+
+    fn take_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut table = lock(&self.table);
+        match self.live(&mut table, key).map(|e| &e.value) {
+            Some(Value::Bytes(_)) => match table.remove(key).map(|e| e.value) {
+                Some(Value::Bytes(b)) => Ok(Some(b)),
+                _ => Ok(None),
+            },
+            Some(Value::Set(_)) => Err(wrong_type(key)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -101,12 +198,34 @@ fn wrong_type(key: &str) -> StoreError {
 impl Store for MemoryStore {
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
         let expires_at = self.expiry(ttl)?;
-        self.lock().insert(key.to_owned(), Entry { value: Value::Bytes(value.to_vec()), expires_at });
+        lock(&self.table).insert(key, Entry { value: Value::Bytes(value.to_vec()), expires_at });
         Ok(())
     }
 
+    async fn put_capped(
+        &self,
+        class: &str,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+        cap: u64,
+    ) -> Result<bool, StoreError> {
+        let expires_at = self.expiry(ttl)?;
+        {
+            let mut capped = lock(&self.capped);
+            let index = capped.entry(class.to_owned()).or_default();
+            index.purge(self.clock.now());
+            if index.expiry_of.len() as u64 >= cap && !index.expiry_of.contains_key(key) {
+                return Ok(false);
+            }
+            index.insert(key, expires_at);
+        }
+        lock(&self.table).insert(key, Entry { value: Value::Bytes(value.to_vec()), expires_at });
+        Ok(true)
+    }
+
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        match self.live(&mut self.lock(), key).map(|e| &e.value) {
+        match self.live(&mut lock(&self.table), key).map(|e| &e.value) {
             Some(Value::Bytes(b)) => Ok(Some(b.clone())),
             Some(Value::Set(_)) => Err(wrong_type(key)),
             None => Ok(None),
@@ -115,8 +234,8 @@ impl Store for MemoryStore {
 
     async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
         let expires_at = self.expiry(ttl)?;
-        let mut entries = self.lock();
-        match self.live(&mut entries, key) {
+        let mut table = lock(&self.table);
+        match self.live(&mut table, key) {
             Some(entry @ Entry { value: Value::Bytes(_), .. }) => {
                 *entry = Entry { value: Value::Bytes(value.to_vec()), expires_at };
                 Ok(true)
@@ -127,46 +246,49 @@ impl Store for MemoryStore {
     }
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut entries = self.lock();
-        match self.live(&mut entries, key).map(|e| &e.value) {
-            Some(Value::Bytes(_)) => match entries.remove(key).map(|e| e.value) {
-                Some(Value::Bytes(b)) => Ok(Some(b)),
-                _ => Ok(None),
-            },
-            Some(Value::Set(_)) => Err(wrong_type(key)),
-            None => Ok(None),
+        self.take_bytes(key)
+    }
+
+    async fn take_capped(&self, class: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let taken = self.take_bytes(key);
+        if let Some(index) = lock(&self.capped).get_mut(class) {
+            index.remove(key);
         }
+        taken
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.lock().remove(key);
+        lock(&self.table).remove(key);
         Ok(())
     }
 
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError> {
         let expires_at = self.expiry(ttl)?;
-        let mut entries = self.lock();
-        match self.live(&mut entries, key) {
-            Some(Entry { value: Value::Set(set), expires_at: at }) => {
-                set.insert(member.to_owned());
+        let now = self.clock.now();
+        let mut table = lock(&self.table);
+        match self.live(&mut table, key) {
+            Some(Entry { value: Value::Set(members), expires_at: at }) => {
+                members.retain(|_, until| *until > now);
+                let until = members.entry(member.to_owned()).or_insert(expires_at);
+                *until = (*until).max(expires_at);
                 *at = (*at).max(expires_at);
             }
             Some(_) => return Err(wrong_type(key)),
             None => {
-                let value = Value::Set(BTreeSet::from([member.to_owned()]));
-                entries.insert(key.to_owned(), Entry { value, expires_at });
+                let value = Value::Set(BTreeMap::from([(member.to_owned(), expires_at)]));
+                table.insert(key, Entry { value, expires_at });
             }
         }
         Ok(())
     }
 
     async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError> {
-        let mut entries = self.lock();
-        match self.live(&mut entries, key) {
-            Some(Entry { value: Value::Set(set), .. }) => {
-                set.remove(member);
-                if set.is_empty() {
-                    entries.remove(key);
+        let mut table = lock(&self.table);
+        match self.live(&mut table, key) {
+            Some(Entry { value: Value::Set(members), .. }) => {
+                members.remove(member);
+                if members.is_empty() {
+                    table.remove(key);
                 }
                 Ok(())
             }
@@ -176,8 +298,9 @@ impl Store for MemoryStore {
     }
 
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {
-        match self.live(&mut self.lock(), key).map(|e| &e.value) {
-            Some(Value::Set(s)) => Ok(s.iter().cloned().collect()),
+        let now = self.clock.now();
+        match self.live(&mut lock(&self.table), key).map(|e| &e.value) {
+            Some(Value::Set(s)) => Ok(s.iter().filter(|(_, until)| **until > now).map(|(m, _)| m.clone()).collect()),
             Some(Value::Bytes(_)) => Err(wrong_type(key)),
             None => Ok(Vec::new()),
         }
@@ -187,9 +310,10 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    /// O(1): counted as entries come and go; an expired entry counts until
+    /// it is read or swept (every 30 s in a running claimgate).
     async fn count(&self, prefix: &str) -> Result<Option<u64>, StoreError> {
-        let now = self.clock.now();
-        Ok(Some(self.lock().iter().filter(|(k, e)| k.starts_with(prefix) && e.expires_at > now).count() as u64))
+        Ok(Some(lock(&self.table).counts.get(prefix.trim_end_matches(':')).copied().unwrap_or(0)))
     }
 }
 
@@ -215,5 +339,36 @@ mod tests {
         assert_eq!(s.len(), 2, "an expired record must be removed, not only hidden");
         s.sweep();
         assert_eq!(s.len(), 1, "the sweeper removes expired sets too");
+        assert_eq!(s.count("long:").await.unwrap(), Some(1));
+        assert_eq!(s.count("k:").await.unwrap(), Some(0), "counts follow removals");
+    }
+
+    #[tokio::test]
+    async fn an_index_keeps_only_live_members_with_a_fixed_clock() {
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let s = MemoryStore::new(clock.clone());
+        for i in 0..1000 {
+            s.set_add("idx", &format!("code:{i}"), Duration::from_secs(60)).await.unwrap();
+        }
+        s.set_add("idx", "session:1", Duration::from_secs(3600)).await.unwrap();
+        clock.advance(chrono::Duration::seconds(61));
+        assert_eq!(s.set_members("idx").await.unwrap(), ["session:1"]);
+        s.set_add("idx", "access:1", Duration::from_secs(60)).await.unwrap();
+        assert_eq!(s.dump()[0].1, b"access:1 session:1", "expired members are pruned when the index grows");
+    }
+
+    #[tokio::test]
+    async fn a_full_class_refuses_until_a_record_is_taken_or_expires() {
+        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let s = MemoryStore::new(clock.clone());
+        let ttl = Duration::from_secs(60);
+        assert!(s.put_capped("pre", "a", b"1", ttl, 2).await.unwrap());
+        assert!(s.put_capped("pre", "b", b"2", ttl, 2).await.unwrap());
+        assert!(!s.put_capped("pre", "c", b"3", ttl, 2).await.unwrap());
+        assert_eq!(s.get("c").await.unwrap(), None, "nothing is written when full");
+        assert_eq!(s.take_capped("pre", "a").await.unwrap().as_deref(), Some(&b"1"[..]));
+        assert!(s.put_capped("pre", "c", b"3", ttl, 2).await.unwrap());
+        clock.advance(chrono::Duration::seconds(61));
+        assert!(s.put_capped("pre", "d", b"4", ttl, 2).await.unwrap(), "expired records free their places");
     }
 }

@@ -16,6 +16,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),
+    /// A capped class of records is full (`limits.max_pending`).
+    #[error("the store holds as many {0} records as allowed")]
+    Full(&'static str),
 }
 
 /// Key-value storage with expiry. Keys are opaque strings built by
@@ -25,6 +28,18 @@ pub enum StoreError {
 pub trait Store: Send + Sync + 'static {
     /// Stores `value` under `key`, replacing any previous value, for `ttl`.
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError>;
+    /// Like `put`, for a record of a capped `class` (pre-login records, which
+    /// anyone can create): returns false, writing nothing, while `cap`
+    /// records of the class are live. The count may overshoot by the number
+    /// of racing writers on a shared store; it never grows without bound.
+    async fn put_capped(
+        &self,
+        class: &str,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+        cap: u64,
+    ) -> Result<bool, StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Replaces the value at `key` only while it exists, atomically; returns
     /// whether it did. A write that follows a read must use this, so that a
@@ -32,13 +47,17 @@ pub trait Store: Send + Sync + 'static {
     async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError>;
     /// Gets and deletes atomically: of concurrent takers, exactly one wins.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// `take` for a record put with `put_capped`, freeing its place.
+    async fn take_capped(&self, class: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
-    /// Adds `member` to the set at `key`, which then lives at least `ttl`
-    /// from now (an index of records, for logout and erasure).
+    /// Adds `member`, for `ttl` from now, to the index at `key`, which then
+    /// lives at least as long. Members expire one by one (a member added
+    /// again lives until the later of its expiries), so an index holds only
+    /// live members and never grows beyond them.
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError>;
-    /// Removes `member` from the set at `key`; a set left empty is deleted.
+    /// Removes `member` from the index at `key`; an index left empty is deleted.
     async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError>;
-    /// The members of the set at `key` (empty when there is none).
+    /// The live members of the index at `key` (empty when there is none).
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError>;
     /// Whether the store answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;

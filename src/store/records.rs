@@ -12,8 +12,9 @@
 //!   with it (for `claimgate erase --email`); the user index names these
 //!   too, so that erasing a user also takes them out of every email index.
 //!
-//! Indexes live as long as their longest member; a member that expired
-//! before its index is simply a key that no longer exists.
+//! Each index member expires with the record it names (a code after 60 s,
+//! a session at its absolute end), so an index holds only live records and
+//! never grows beyond them; the index lives as long as its longest member.
 
 use super::seal::Sealer;
 use super::{Store, StoreError};
@@ -199,17 +200,28 @@ struct RedeemedCode {
     access_keys: Vec<String>,
 }
 
+/// The capped class of records anyone can create before signing in:
+/// notice tickets, pending upstream logins, forward-auth returns.
+const PRE_LOGIN: &str = "pre-login";
+
 #[derive(Clone)]
 pub struct Records {
     store: Arc<dyn Store>,
     sealer: Arc<Sealer>,
     /// How long user and email indexes live: the longest record lifetime.
     index_ttl: Duration,
+    /// How many pre-login records may be live at once.
+    pending_cap: u64,
 }
 
 impl Records {
     pub fn new(store: Arc<dyn Store>, sealer: Arc<Sealer>, index_ttl: Duration) -> Self {
-        Self { store, sealer, index_ttl }
+        Self { store, sealer, index_ttl, pending_cap: crate::config::Limits::default().max_pending }
+    }
+
+    /// Sets how many pre-login records may be live at once (`limits.max_pending`).
+    pub fn with_pending_cap(self, pending_cap: u64) -> Self {
+        Self { pending_cap, ..self }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -242,8 +254,22 @@ impl Records {
         self.open(key, self.store.take(key).await?)
     }
 
-    async fn index(&self, user: &UserKey, record_key: &str) -> Result<(), StoreError> {
-        self.store.set_add(&user_index(user), record_key, self.index_ttl).await
+    /// Stores a pre-login record, within `limits.max_pending`.
+    async fn put_pre_login<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) -> Result<(), StoreError> {
+        match self.store.put_capped(PRE_LOGIN, key, &self.seal(key, value)?, ttl, self.pending_cap).await? {
+            true => Ok(()),
+            false => Err(StoreError::Full(PRE_LOGIN)),
+        }
+    }
+
+    async fn take_pre_login<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        self.open(key, self.store.take_capped(PRE_LOGIN, key).await?)
+    }
+
+    /// Indexes a record under its user for as long as the record can live,
+    /// so that the index never holds more than the user's live records.
+    async fn index(&self, user: &UserKey, record_key: &str, ttl: Duration) -> Result<(), StoreError> {
+        self.store.set_add(&user_index(user), record_key, ttl).await
     }
 
     /// Stores a record that must end with its SSO session: indexed under
@@ -258,34 +284,34 @@ impl Records {
         user: &UserKey,
     ) -> Result<(), StoreError> {
         let k = key(kind, handle);
-        self.index(user, &k).await?;
+        self.index(user, &k, ttl).await?;
         self.store.set_add(&session_index(session), &k, ttl).await?;
         self.put(&k, value, ttl).await
     }
 
     pub async fn put_pending(&self, state: &str, p: &PendingLogin, ttl: Duration) -> Result<(), StoreError> {
-        self.put(&key("pending", state), p, ttl).await
+        self.put_pre_login(&key("pending", state), p, ttl).await
     }
 
     /// Single use: a replayed callback finds nothing.
     pub async fn take_pending(&self, state: &str) -> Result<Option<PendingLogin>, StoreError> {
-        self.take(&key("pending", state)).await
+        self.take_pre_login(&key("pending", state)).await
     }
 
     pub async fn put_ticket(&self, handle: &str, t: &Ticket, ttl: Duration) -> Result<(), StoreError> {
-        self.put(&key("ticket", handle), t, ttl).await
+        self.put_pre_login(&key("ticket", handle), t, ttl).await
     }
 
     pub async fn take_ticket(&self, handle: &str) -> Result<Option<Ticket>, StoreError> {
-        self.take(&key("ticket", handle)).await
+        self.take_pre_login(&key("ticket", handle)).await
     }
 
     pub async fn put_forward_return(&self, handle: &str, r: &ForwardReturn, ttl: Duration) -> Result<(), StoreError> {
-        self.put(&key("fa-return", handle), r, ttl).await
+        self.put_pre_login(&key("fa-return", handle), r, ttl).await
     }
 
     pub async fn take_forward_return(&self, handle: &str) -> Result<Option<ForwardReturn>, StoreError> {
-        self.take(&key("fa-return", handle)).await
+        self.take_pre_login(&key("fa-return", handle)).await
     }
 
     /// A forward-auth cookie's record, indexed under its user and its SSO
@@ -306,7 +332,7 @@ impl Records {
 
     pub async fn put_code(&self, code: &str, c: &AuthCode, ttl: Duration, user: &UserKey) -> Result<(), StoreError> {
         let k = key("code", code);
-        self.index(user, &k).await?;
+        self.index(user, &k, ttl).await?;
         self.put(&k, c, ttl).await
     }
 
@@ -350,12 +376,13 @@ impl Records {
         ttl: Duration,
         email_key: Option<&str>,
     ) -> Result<(), StoreError> {
+        // Activity extends a session up to its absolute end: index it that long.
         let k = key("session", id);
-        self.index(&s.user_key, &k).await?;
-        self.index(&s.user_key, &session_index(id)).await?;
+        self.index(&s.user_key, &k, self.index_ttl).await?;
+        self.index(&s.user_key, &session_index(id), self.index_ttl).await?;
         if let Some(email_key) = email_key {
             let idx = email_index(email_key);
-            self.index(&s.user_key, &idx).await?;
+            self.index(&s.user_key, &idx, self.index_ttl).await?;
             self.store.set_add(&idx, s.user_key.as_str(), self.index_ttl).await?;
         }
         self.put(&k, s, ttl).await

@@ -2,8 +2,9 @@
 //! record carries its TTL in Redis itself; one-time records are consumed
 //! with GETDEL, so two instances racing for one code cannot both win.
 //! Works on one Redis (through the connection manager, which reconnects by
-//! itself) and on a Redis Cluster. Every command is single-key, so no
-//! cross-slot operation is ever needed.
+//! itself) and on a Redis Cluster. Every command and script is single-key,
+//! so no cross-slot operation is ever needed. Indexes are sorted sets
+//! scored by each member's expiry (ms), so they hold only live members.
 
 use super::{Store, StoreError};
 use async_trait::async_trait;
@@ -18,7 +19,49 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(1);
 pub struct RedisStore<C> {
     conn: C,
     prefix: String,
-    set_add: Script,
+    scripts: Scripts,
+}
+
+/// Server time in milliseconds, inside a script (Redis 7 replicates effects).
+const NOW_MS: &str =
+    "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
+
+/// One-key scripts: each runs atomically, on one slot of a cluster.
+struct Scripts {
+    /// Index add: drop expired members, add ARGV[1] until now + ARGV[2] ms
+    /// (never shortening it), and keep the index alive at least that long.
+    index_add: Script,
+    /// The live members of an index.
+    index_members: Script,
+    /// Capped class admission: drop expired entries; refuse (0) when ARGV[3]
+    /// are live and ARGV[1] is not one of them; else record ARGV[1] until
+    /// now + ARGV[2] ms.
+    cap_admit: Script,
+}
+
+impl Scripts {
+    fn new() -> Self {
+        Self {
+            index_add: Script::new(&format!(
+                "{NOW_MS} local expiry = now + tonumber(ARGV[2]) \
+                 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) \
+                 local current = redis.call('ZSCORE', KEYS[1], ARGV[1]) \
+                 if (not current) or tonumber(current) < expiry then redis.call('ZADD', KEYS[1], expiry, ARGV[1]) end \
+                 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end \
+                 return 1"
+            )),
+            index_members: Script::new(&format!(
+                "{NOW_MS} return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')"
+            )),
+            cap_admit: Script::new(&format!(
+                "{NOW_MS} redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) \
+                 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end \
+                 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1]) \
+                 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end \
+                 return 1"
+            )),
+        }
+    }
 }
 
 fn unavailable(e: redis::RedisError) -> StoreError {
@@ -56,18 +99,15 @@ impl RedisStore<redis::cluster_async::ClusterConnection> {
 
 impl<C> RedisStore<C> {
     fn with_connection(conn: C, prefix: &str) -> Self {
-        // SADD, then raise the TTL to at least ARGV[2] ms (never lower it).
-        let set_add = Script::new(
-            "redis.call('SADD', KEYS[1], ARGV[1]) \
-             local t = redis.call('PTTL', KEYS[1]) \
-             if t < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end \
-             return 1",
-        );
-        Self { conn, prefix: prefix.to_owned(), set_add }
+        Self { conn, prefix: prefix.to_owned(), scripts: Scripts::new() }
     }
 
     fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
+    }
+
+    fn class_key(&self, class: &str) -> String {
+        format!("{}cap:{class}", self.prefix)
     }
 }
 
@@ -90,6 +130,31 @@ where
             .query_async::<()>(&mut conn)
             .await
             .map_err(unavailable)
+    }
+
+    async fn put_capped(
+        &self,
+        class: &str,
+        key: &str,
+        value: &[u8],
+        ttl: Duration,
+        cap: u64,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let admitted: i64 = self
+            .scripts
+            .cap_admit
+            .key(self.class_key(class))
+            .arg(key)
+            .arg(millis(ttl))
+            .arg(cap)
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        if admitted == 0 {
+            return Ok(false);
+        }
+        self.put(key, value, ttl).await.map(|()| true)
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -117,6 +182,13 @@ where
         redis::cmd("GETDEL").arg(self.key(key)).query_async(&mut conn).await.map_err(unavailable)
     }
 
+    async fn take_capped(&self, class: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let taken = self.take(key).await?;
+        let mut conn = self.conn.clone();
+        conn.zrem::<_, _, ()>(self.class_key(class), key).await.map_err(unavailable)?;
+        Ok(taken)
+    }
+
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         conn.del::<_, ()>(self.key(key)).await.map_err(unavailable)
@@ -124,7 +196,8 @@ where
 
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        self.set_add
+        self.scripts
+            .index_add
             .key(self.key(key))
             .arg(member)
             .arg(millis(ttl))
@@ -135,13 +208,13 @@ where
 
     async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
-        // Redis deletes a set whose last member is removed.
-        conn.srem::<_, _, ()>(self.key(key), member).await.map_err(unavailable)
+        // Redis deletes a sorted set whose last member is removed.
+        conn.zrem::<_, _, ()>(self.key(key), member).await.map_err(unavailable)
     }
 
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn.clone();
-        conn.smembers(self.key(key)).await.map_err(unavailable)
+        self.scripts.index_members.key(self.key(key)).invoke_async(&mut conn).await.map_err(unavailable)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -222,8 +222,9 @@ impl TestStore {
                         redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut c).await.unwrap();
                     for k in keys {
                         let kind: String = redis::cmd("TYPE").arg(&k).query_async(&mut c).await.unwrap();
-                        let v: Vec<u8> = if kind == "set" {
-                            let m: Vec<String> = redis::cmd("SMEMBERS").arg(&k).query_async(&mut c).await.unwrap();
+                        let v: Vec<u8> = if kind == "zset" {
+                            let m: Vec<String> =
+                                redis::cmd("ZRANGE").arg(&k).arg(0).arg(-1).query_async(&mut c).await.unwrap();
                             m.join(" ").into_bytes()
                         } else {
                             redis::cmd("GET").arg(&k).query_async(&mut c).await.unwrap_or_default()

@@ -7,6 +7,7 @@ mod github;
 mod helpers;
 mod idp;
 mod leak;
+mod limits;
 mod login;
 mod login_binding;
 mod microsoft;

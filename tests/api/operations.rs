@@ -13,9 +13,22 @@ fn sample(metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
         .sum()
 }
 
+fn public_metrics(t: String) -> String {
+    let edited = t.replacen("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:0\"\nmetrics_public = true", 1);
+    assert_ne!(edited, t);
+    edited
+}
+
+#[tokio::test]
+async fn metrics_are_not_on_the_public_listener_unless_asked() {
+    let app = spawn_app().await;
+    assert_eq!(app.browse("/metrics").await.status, 404, "per-client counters are for operators");
+    assert_eq!(app.browse("/healthz").await.status, 200, "probes stay where there is no admin listener");
+}
+
 #[tokio::test]
 async fn metrics_move_after_a_login() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(public_metrics).await;
     let before = app.browse("/metrics").await.body;
     let completed =
         |m: &str| sample(m, "claimgate_logins_completed_total", &[("provider", "idp"), ("client", "app-a")]);

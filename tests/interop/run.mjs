@@ -54,6 +54,9 @@ ${storeSection}
 [notice]
 keeps = ["name", "email", "picture"]
 version = "interop"
+# Every scenario comes from one address.
+[limits]
+sign_in_per_minute = 6000
 [keys]
 signing_key_file = "${path.join(work, 'signing.pem')}"
 pairwise_secret = "an-interop-pairwise-secret-of-32-chars"

@@ -1,6 +1,10 @@
 //! The published config contract (DESIGN.md, "Configuration"): TOML → validated
 //! domain types. Every error names the offending key and the reason.
 
+mod limits;
+
+pub use limits::Limits;
+
 use crate::policy::{filter::FilterRules, ProfileClaim};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -38,6 +42,8 @@ struct RawConfig {
     #[serde(default)]
     lifetimes: RawLifetimes,
     #[serde(default)]
+    limits: limits::RawLimits,
+    #[serde(default)]
     providers: BTreeMap<String, RawProvider>,
     #[serde(default)]
     clients: BTreeMap<String, RawClient>,
@@ -52,6 +58,8 @@ struct RawServer {
     log_format: LogFormat,
     log_level: Option<String>,
     admin_listen: Option<String>,
+    #[serde(default)]
+    metrics_public: bool,
     shutdown_timeout_secs: Option<u64>,
     #[serde(default)]
     discovery_retries: u32,
@@ -167,6 +175,7 @@ pub struct Config {
     pub notice: Notice,
     pub keys: KeysConfig,
     pub lifetimes: Lifetimes,
+    pub limits: Limits,
     pub providers: BTreeMap<String, ProviderConfig>,
     pub clients: BTreeMap<String, ClientConfig>,
 }
@@ -181,6 +190,8 @@ pub struct ServerConfig {
     pub log_level: String,
     /// Serve /metrics, /healthz and /readyz here instead of on `listen`.
     pub admin_listen: Option<String>,
+    /// Also serve /metrics on `listen` (default: only on `admin_listen`).
+    pub metrics_public: bool,
     /// How long in-flight requests may take to finish after SIGTERM.
     pub shutdown_timeout: Duration,
     /// Discovery attempts after the first one fails (backoff 1 s, 2 s, 4 s… up to 30 s).
@@ -371,6 +382,7 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
         log_format: raw.server.log_format,
         log_level,
         admin_listen: raw.server.admin_listen,
+        metrics_public: raw.server.metrics_public,
         shutdown_timeout: Duration::from_secs(raw.server.shutdown_timeout_secs.unwrap_or(30)),
         discovery_retries: raw.server.discovery_retries,
         tls,
@@ -455,6 +467,8 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
         session_idle: secs(raw.lifetimes.session_idle_secs, d.session_idle, "session_idle_secs")?,
         session_absolute: secs(raw.lifetimes.session_absolute_secs, d.session_absolute, "session_absolute_secs")?,
     };
+
+    let limits = raw.limits.validate()?;
 
     // [providers.ID]
     if raw.providers.is_empty() {
@@ -617,7 +631,7 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
         );
     }
 
-    Ok(Config { server, store, notice, keys, lifetimes, providers, clients })
+    Ok(Config { server, store, notice, keys, lifetimes, limits, providers, clients })
 }
 
 fn load_tls(raw: RawTls) -> Result<TlsConfig, ConfigError> {

@@ -1,0 +1,247 @@
+//! Limits at the edge, before any handler reads or stores anything: query
+//! and body sizes (414, 413), and per-address request rates on the
+//! endpoints anyone can call before signing in (429 with `Retry-After`),
+//! counted by `governor`. The `[limits]` section sets them
+//! (`config::Limits`, defaults in docs/SECURITY.md).
+
+use crate::config::Limits;
+use crate::metrics::Metrics;
+use crate::op::AppState;
+use crate::pages;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::{IpAddr, Ipv6Addr};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// Addresses tracked at once per limiter. Beyond, every new request shares
+/// one overflow bucket until the periodic cleanup: the limiter's memory is
+/// bounded however many addresses an attacker controls.
+const MAX_TRACKED: usize = 100_000;
+
+/// The requests a limit applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Browser sign-in steps, each of which may store a pre-login record or call an upstream.
+    SignIn,
+    /// App back-ends: `/token`, `/revoke`.
+    Token,
+}
+
+impl Class {
+    fn of(path: &str) -> Option<Class> {
+        match path {
+            "/authorize" | "/authorize/continue" | "/auth/start" | "/auth/callback" => Some(Class::SignIn),
+            p if p.starts_with("/callback/") => Some(Class::SignIn),
+            "/token" | "/revoke" => Some(Class::Token),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Class::SignIn => "sign_in_rate",
+            Class::Token => "token_rate",
+        }
+    }
+}
+
+/// The rate limiters, keyed by client address.
+pub struct EdgeLimits {
+    sign_in: DefaultKeyedRateLimiter<IpAddr>,
+    token: DefaultKeyedRateLimiter<IpAddr>,
+    client_ip_header: Option<HeaderName>,
+    max_query_bytes: usize,
+    max_form_bytes: usize,
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+}
+
+impl EdgeLimits {
+    pub fn new(limits: &Limits) -> Self {
+        Self {
+            sign_in: RateLimiter::keyed(per_minute(limits.sign_in_per_minute)),
+            token: RateLimiter::keyed(per_minute(limits.token_per_minute)),
+            client_ip_header: limits.client_ip_header.clone(),
+            max_query_bytes: limits.max_query_bytes,
+            max_form_bytes: limits.max_form_bytes,
+        }
+    }
+
+    /// Forgets addresses whose buckets are full again (call every minute or so).
+    pub fn retain_recent(&self) {
+        for limiter in [&self.sign_in, &self.token] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+    }
+
+    /// The client's address: the last value of the trusted proxy's header
+    /// when one is configured (the address that proxy saw), else the peer.
+    /// IPv6 counts by /64, the block one subscriber usually holds.
+    fn client(&self, req: &ServiceRequest) -> Option<IpAddr> {
+        let from_proxy = self.client_ip_header.as_ref().and_then(|h| {
+            let last = req.headers().get_all(h).last()?.to_str().ok()?;
+            last.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
+        });
+        from_proxy.or_else(|| req.peer_addr().map(|a| a.ip())).map(bucket)
+    }
+
+    /// `None` when the request may go on; else how long to wait.
+    fn check(&self, class: Class, client: IpAddr) -> Option<Duration> {
+        let limiter = match class {
+            Class::SignIn => &self.sign_in,
+            Class::Token => &self.token,
+        };
+        let key = if limiter.len() >= MAX_TRACKED { IpAddr::V6(Ipv6Addr::UNSPECIFIED) } else { client };
+        limiter.check_key(&key).err().map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
+
+fn bucket(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+        v4 => v4,
+    }
+}
+
+/// Why a request was refused at the edge.
+enum Refusal {
+    QueryTooLong,
+    BodyTooLarge,
+    TooMany(Class, Duration),
+}
+
+impl Refusal {
+    fn label(&self) -> &'static str {
+        match self {
+            Refusal::QueryTooLong => "query_too_long",
+            Refusal::BodyTooLarge => "body_too_large",
+            Refusal::TooMany(class, _) => class.label(),
+        }
+    }
+
+    /// A page for browsers; an OAuth-style JSON error for app back-ends.
+    fn response(&self, json: bool) -> HttpResponse {
+        let (status, title, message) = match self {
+            Refusal::QueryTooLong => {
+                (StatusCode::URI_TOO_LONG, "Request too long", "The address of this request is too long.")
+            }
+            Refusal::BodyTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "Request too large", "This request carries too much data.")
+            }
+            Refusal::TooMany(..) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                "Too many sign-in requests came from your network. Please wait a moment and try again.",
+            ),
+        };
+        let mut response = if json {
+            HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
+                "error": if status == StatusCode::TOO_MANY_REQUESTS { "temporarily_unavailable" } else { "invalid_request" },
+                "error_description": message,
+            }))
+        } else {
+            pages::error(status, title, message, None)
+        };
+        if let Refusal::TooMany(_, wait) = self {
+            // RFC 9110 §10.2.3: whole seconds, at least one.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            if let Ok(value) = header::HeaderValue::from_str(&seconds.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+fn refusal(limits: &EdgeLimits, req: &ServiceRequest) -> Option<Refusal> {
+    if req.query_string().len() > limits.max_query_bytes {
+        return Some(Refusal::QueryTooLong);
+    }
+    // Chunked bodies are bounded by the extractors' limits (web::PayloadConfig).
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limits.max_form_bytes) {
+        return Some(Refusal::BodyTooLarge);
+    }
+    let class = Class::of(req.path())?;
+    let client = limits.client(req)?;
+    limits.check(class, client).map(|wait| Refusal::TooMany(class, wait))
+}
+
+/// The middleware: refuses what exceeds a limit before any handler runs.
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refused = req.app_data::<web::Data<AppState>>().and_then(|state| {
+        let r = refusal(&state.limits, &req)?;
+        count(&state.metrics, &r);
+        Some(r)
+    });
+    match refused {
+        Some(r) => {
+            let json = matches!(Class::of(req.path()), Some(Class::Token));
+            tracing::info!(reason = r.label(), "request refused at the edge");
+            Ok(req.into_response(r.response(json)).map_into_right_body())
+        }
+        None => next.call(req).await.map(ServiceResponse::map_into_left_body),
+    }
+}
+
+fn count(metrics: &Metrics, r: &Refusal) {
+    metrics.limited.with_label_values(&[r.label()]).inc();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_counts_by_64_and_mapped_v4_as_v4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(bucket(a), bucket(b));
+        assert_ne!(bucket(a), bucket(c));
+        assert_eq!(bucket("::ffff:192.0.2.1".parse().unwrap()), "192.0.2.1".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn a_burst_beyond_the_quota_waits_and_other_addresses_do_not() {
+        let limits = EdgeLimits::new(&Limits { sign_in_per_minute: 3, ..Limits::default() });
+        let one: IpAddr = "192.0.2.1".parse().unwrap();
+        let two: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..3 {
+            assert_eq!(limits.check(Class::SignIn, one), None);
+        }
+        let wait = limits.check(Class::SignIn, one).expect("the fourth waits");
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(20), "{wait:?}");
+        assert_eq!(limits.check(Class::SignIn, two), None);
+        assert_eq!(limits.check(Class::Token, one), None, "classes count apart");
+    }
+
+    #[test]
+    fn classes_cover_the_unauthenticated_endpoints() {
+        for p in ["/authorize", "/authorize/continue", "/auth/start", "/auth/callback", "/callback/google"] {
+            assert_eq!(Class::of(p), Some(Class::SignIn), "{p}");
+        }
+        for p in ["/token", "/revoke"] {
+            assert_eq!(Class::of(p), Some(Class::Token), "{p}");
+        }
+        for p in ["/userinfo", "/auth", "/jwks", "/.well-known/openid-configuration", "/me"] {
+            assert_eq!(Class::of(p), None, "{p}");
+        }
+    }
+}

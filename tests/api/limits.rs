@@ -1,0 +1,159 @@
+//! Nothing an unauthenticated client sends makes claimgate store more, or
+//! work harder, without bound (issue 11): sizes, per-address rates, the
+//! pending-record cap, and indexes that hold only live records.
+
+use crate::helpers::*;
+use claimgate::clock::ManualClock;
+use futures::StreamExt;
+use std::sync::Arc;
+
+/// Adds a `[limits]` section.
+fn with_limits(lines: &'static str) -> impl FnOnce(String) -> String {
+    move |text| {
+        let edited = text.replacen("[providers.idp]\n", &format!("[limits]\n{lines}\n[providers.idp]\n"), 1);
+        assert_ne!(edited, text, "the test config has a [providers.idp] section");
+        edited
+    }
+}
+
+#[tokio::test]
+async fn a_flood_from_one_address_stores_little_and_another_address_still_signs_in() {
+    let app = spawn_app_with(with_limits("client_ip_header = \"x-forwarded-for\"")).await;
+    let url = app.authorize_url(&APP_A, "openid", &[]);
+    let flood = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let answers: Vec<(u16, bool)> = futures::stream::iter(0..50_000)
+        .map(|_| {
+            let request = flood.get(&url).header("x-forwarded-for", "198.51.100.7, 203.0.113.9");
+            async move {
+                let r = request.send().await.expect("claimgate answers");
+                (r.status().as_u16(), r.headers().contains_key("retry-after"))
+            }
+        })
+        .buffer_unordered(32)
+        .collect()
+        .await;
+    let served = answers.iter().filter(|(s, _)| *s == 200).count();
+    let limited = answers.iter().filter(|(s, retry)| *s == 429 && *retry).count();
+    // The default: a burst of 60, then one a second.
+    let allowed = 60 + started.elapsed().as_secs() as usize + 1;
+    assert!(served <= allowed, "{served} served in {:?}", started.elapsed());
+    assert_eq!(served + limited, 50_000, "every other answer is 429 with Retry-After");
+    // The memory bound: what the flood stored is at most what was served.
+    let stored = app.store.dump().await.len();
+    assert!(stored <= served, "{stored} records for {served} notice pages");
+
+    // A sign-in from another address (no proxy header: the peer) still works.
+    let tokens = app.full_login(&APP_A, "openid email").await;
+    assert!(tokens["id_token"].is_string());
+    let metrics = app.state.metrics.render();
+    let line = format!("claimgate_limited_total{{reason=\"sign_in_rate\"}} {limited}");
+    assert!(metrics.contains(&line), "{line} in {metrics}");
+}
+
+#[tokio::test]
+async fn token_requests_are_limited_per_address_with_a_json_error() {
+    let app = spawn_app_with(with_limits("token_per_minute = 2")).await;
+    let form = [("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", APP_A.redirect_uri)];
+    for _ in 0..2 {
+        assert_eq!(app.token_raw(&form, Some((APP_A.id, "secret-a"))).await.status, 400);
+    }
+    let r = app.token_raw(&form, Some((APP_A.id, "secret-a"))).await;
+    assert_eq!((r.status, r.json()["error"].as_str()), (429, Some("temporarily_unavailable")));
+    assert!(r.headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn oversized_requests_are_refused_before_anything_is_stored() {
+    let app = spawn_app().await;
+    let long_state = "s".repeat(5000);
+    let r = app.browse(&app.authorize_url(&APP_A, "openid", &[("state", &long_state)])).await;
+    assert_eq!(r.status, 414);
+    let big = "x".repeat(20_000);
+    let r = app.token_raw(&[("grant_type", "authorization_code"), ("code", &big)], Some((APP_A.id, "secret-a"))).await;
+    assert_eq!(r.status, 413);
+    assert!(app.store.dump().await.is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn an_overlong_forward_auth_return_url_is_refused() {
+    let app = spawn_app_with(|t| {
+        t.replacen(
+            "[clients.app-a]\n",
+            "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://127.0.0.1:18580\"]\nclaims = [\"email\"]\n[clients.app-a]\n",
+            1,
+        )
+    })
+    .await;
+    let rd = format!("http://127.0.0.1:18580/{}", "a".repeat(2100));
+    assert_eq!(app.browse(&format!("/auth/start?client=wiki&rd={rd}")).await.status, 400);
+    assert!(app.store.dump().await.is_empty());
+    assert!(is_notice(&app.browse("/auth/start?client=wiki&rd=http://127.0.0.1:18580/short").await));
+}
+
+async fn pending_sign_ins_are_capped(store: Option<TestStore>) {
+    let app = spawn(Options {
+        edit: Box::new(with_limits("max_pending = 3\nsign_in_per_minute = 1000")),
+        store,
+        ..Options::default()
+    })
+    .await;
+    let mut notices = Vec::new();
+    for i in 0..3 {
+        let r = app.browse(&app.authorize_url(&APP_A, "openid", &[])).await;
+        assert!(is_notice(&r), "sign-in {i}: {}", r.status);
+        notices.push(r.body);
+    }
+    let full = app.browse(&app.authorize_url(&APP_A, "openid", &[])).await;
+    assert_eq!(full.status, 503);
+    assert!(full.headers.contains_key("retry-after"));
+    // A sign-in that goes on (ticket taken, pending login stored) holds one place.
+    let to_upstream = app.press_continue(&notices[0]).await;
+    assert_eq!(to_upstream.status, 302);
+    assert_eq!(app.browse(&app.authorize_url(&APP_A, "openid", &[])).await.status, 503, "still 3 in progress");
+    // Finishing it frees a place (another app: this one now answers from the session).
+    let callback = app.browse(&to_upstream.location().unwrap()).await.location().unwrap();
+    let back = app.browse(&callback).await;
+    assert!(back.location().is_some_and(|l| l.contains("code=")));
+    assert!(is_notice(&app.browse(&app.authorize_url(&APP_B, "openid", &[])).await));
+    assert!(app.state.metrics.render().contains("claimgate_limited_total{reason=\"pending_full\"} 2"));
+    app.store.cleanup().await;
+}
+
+#[tokio::test]
+async fn pending_sign_ins_are_capped_on_memory() {
+    pending_sign_ins_are_capped(None).await;
+}
+
+#[tokio::test]
+async fn pending_sign_ins_are_capped_on_redis() {
+    pending_sign_ins_are_capped(Some(TestStore::redis())).await;
+}
+
+#[tokio::test]
+async fn the_user_index_holds_only_live_records() {
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let app = spawn(Options {
+        edit: Box::new(with_limits("sign_in_per_minute = 100000")),
+        clock: clock.clone(),
+        ..Options::default()
+    })
+    .await;
+    app.full_login(&APP_A, "openid").await;
+    for _ in 0..300 {
+        app.login(&APP_A, "openid", &[("prompt", "none")]).await.code();
+    }
+    let index_size = |dump: Vec<(String, Vec<u8>)>| {
+        dump.into_iter()
+            .find(|(k, _)| k.starts_with("idx:user:"))
+            .map(|(_, members)| String::from_utf8(members).unwrap().split(' ').count())
+            .unwrap_or(0)
+    };
+    assert!(index_size(app.store.dump().await) > 300, "300 live codes are indexed");
+    clock.advance(chrono::Duration::seconds(61));
+    app.login(&APP_A, "openid", &[("prompt", "none")]).await.code();
+    let size = index_size(app.store.dump().await);
+    // The session, its token index, the email index, one access token, the
+    // redeemed-code marker and the one live code.
+    assert!(size <= 6, "expired codes left the index: {size} members");
+}
