@@ -67,6 +67,9 @@ fn main() -> ExitCode {
         Command::Check { config } => match Config::load(&config) {
             Ok(cfg) => {
                 print!("{}", explain::text(&explain::document(&cfg, None)));
+                for warning in cfg.warnings() {
+                    eprintln!("claimgate: warning: {warning}");
+                }
                 println!("\nconfig OK");
                 ExitCode::SUCCESS
             }
@@ -113,6 +116,9 @@ fn main() -> ExitCode {
                 }
             };
             claimgate::telemetry::init(cfg.server.log_format, &cfg.server.log_level);
+            for warning in cfg.warnings() {
+                tracing::warn!("{warning}");
+            }
             match serve(cfg) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

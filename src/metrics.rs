@@ -20,6 +20,8 @@ pub struct Metrics {
     pub active_sessions: IntGauge,
     /// Requests refused by a limit, by reason.
     pub limited: IntCounterVec,
+    /// Upstream values outside the value rules, not kept.
+    pub values_refused: IntCounterVec,
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -86,6 +88,12 @@ impl Metrics {
                 vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0],
             ),
             store_errors: counter(&registry, "store_errors_total", "Failed store operations", &["op"]),
+            values_refused: counter(
+                &registry,
+                "profile_values_refused_total",
+                "Upstream profile values outside the value rules, not kept",
+                &["provider", "claim", "reason"],
+            ),
             limited: counter(
                 &registry,
                 "limited_total",

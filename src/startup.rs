@@ -210,7 +210,10 @@ async fn request_span(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let span = tracing::info_span!("request", method = %req.method(), path = %req.path());
+    // The route pattern, never the path itself: a path carries whatever the
+    // client put in it (a crafted provider id, a handle).
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+    let span = tracing::info_span!("request", method = %req.method(), route = %route);
     async move {
         let started = std::time::Instant::now();
         let res = next.call(req).await?;

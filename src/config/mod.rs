@@ -127,6 +127,12 @@ struct RawProvider {
     allow_unverified_email: bool,
     #[serde(default)]
     allowed_email_domains: Vec<String>,
+    #[serde(default)]
+    hosted_domains: Vec<String>,
+    #[serde(default)]
+    allowed_tenants: Vec<String>,
+    #[serde(default)]
+    assume_email_verified: bool,
     /// GitHub (Enterprise) web and API base URLs.
     web_url: Option<String>,
     api_url: Option<String>,
@@ -544,10 +550,33 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
             }
             sources.insert(field, claim.clone());
         }
+        let oidc_issuer = match &kind {
+            ProviderKind::Oidc { issuer, .. } => Some(issuer.as_str()),
+            _ => None,
+        };
+        for (k, set) in [
+            ("hosted_domains", !p.hosted_domains.is_empty()),
+            ("allowed_tenants", !p.allowed_tenants.is_empty()),
+            ("assume_email_verified", p.assume_email_verified),
+        ] {
+            if set && oidc_issuer.is_none() {
+                return Err(invalid(key(k), "applies to kind = \"oidc\" only (it reads the ID token)"));
+            }
+        }
+        if let Some((i, t)) = p.allowed_tenants.iter().enumerate().find(|(_, t)| !is_guid(t)) {
+            return Err(invalid(key(&format!("allowed_tenants[{i}]")), format!("\"{t}\" is not a tenant id (a GUID)")));
+        }
+        if let Some((i, d)) = p.hosted_domains.iter().enumerate().find(|(_, d)| d.is_empty() || d.contains('@')) {
+            return Err(invalid(key(&format!("hosted_domains[{i}]")), format!("\"{d}\" is not a domain")));
+        }
         let rules = FilterRules {
             keeps: notice.keeps.clone(),
             allow_unverified_email: p.allow_unverified_email,
             allowed_email_domains: p.allowed_email_domains,
+            hosted_domains: p.hosted_domains,
+            allowed_tenants: p.allowed_tenants,
+            // Microsoft sends no email_verified; an address is whatever the tenant says.
+            email_verified_unknown: oidc_issuer.is_some_and(is_microsoft) && !p.assume_email_verified,
             sources,
         };
         providers.insert(id.clone(), ProviderConfig { id, display_name, kind, rules });
@@ -715,6 +744,48 @@ pub fn is_google(issuer: &str) -> bool {
     issuer.trim_end_matches('/') == "https://accounts.google.com"
 }
 
+/// Microsoft's identity platform (Entra ID), single- or multi-tenant.
+pub fn is_microsoft(issuer: &str) -> bool {
+    issuer.starts_with("https://login.microsoftonline.com/")
+}
+
+/// A Microsoft tenant id: a GUID, `8-4-4-4-12` hex digits.
+pub fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+}
+
+impl Config {
+    /// Settings that work but leave a door open: `claimgate check` prints
+    /// them and `serve` logs them. Each names its key.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in self.providers.values() {
+            let ProviderKind::Oidc { issuer, .. } = &p.kind else { continue };
+            let r = &p.rules;
+            let key = |k: &str| format!("providers.{}.{k}", p.id);
+            if is_google(issuer) && !r.allowed_email_domains.is_empty() && r.hosted_domains.is_empty() {
+                out.push(format!(
+                    "{}: a consumer Google account can carry a verified address at these domains; set {} to require a Workspace account of your organisation",
+                    key("allowed_email_domains"),
+                    key("hosted_domains")
+                ));
+            }
+            let multi_tenant = ["/common/", "/organizations/", "/consumers/"].iter().any(|s| issuer.contains(s));
+            // Domain rules or trusted addresses are only as good as the tenant that sets them.
+            let relies_on_addresses = !r.allowed_email_domains.is_empty() || !r.email_verified_unknown;
+            if is_microsoft(issuer) && multi_tenant && r.allowed_tenants.is_empty() && relies_on_addresses {
+                out.push(format!(
+                    "{}: any Microsoft tenant can sign in and choose the email address it sends (nOAuth); list the tenants you trust in {}",
+                    key("issuer"),
+                    key("allowed_tenants")
+                ));
+            }
+        }
+        out
+    }
+}
+
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d == "localhost",
@@ -751,6 +822,40 @@ claims = ["name", "email"]
 
     fn err(text: &str) -> String {
         Config::parse(text, no_env).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn organisation_rules_name_their_key_and_open_doors_are_warned_about() {
+        let with = |lines: &str| {
+            BASE.replace("client_secret = \"from-file\"", &format!("client_secret = \"from-file\"\n{lines}"))
+        };
+        let e = err(&with("allowed_tenants = [\"contoso\"]"));
+        assert!(e.starts_with("providers.google.allowed_tenants[0]:") && e.contains("GUID"), "{e}");
+        let e = err(&with("hosted_domains = [\"jane@example.com\"]"));
+        assert!(e.starts_with("providers.google.hosted_domains[0]:"), "{e}");
+        let dev = BASE.replace("kind = \"oidc\"", "kind = \"dev\"\nhosted_domains = [\"example.com\"]");
+        assert!(err(&dev).starts_with("providers.google.hosted_domains:"), "{}", err(&dev));
+
+        let google = Config::parse(&with("allowed_email_domains = [\"example.com\"]"), no_env).unwrap();
+        let w = google.warnings();
+        assert!(w.len() == 1 && w[0].contains("providers.google.hosted_domains"), "{w:?}");
+        let workspace = with("allowed_email_domains = [\"example.com\"]\nhosted_domains = [\"example.com\"]");
+        assert!(Config::parse(&workspace, no_env).unwrap().warnings().is_empty());
+
+        let ms = BASE.replace("https://accounts.google.com", "https://login.microsoftonline.com/common/v2.0");
+        let c = Config::parse(&ms, no_env).unwrap();
+        assert!(c.providers["google"].rules.email_verified_unknown, "Microsoft addresses are unverified by default");
+        assert!(c.warnings().is_empty(), "unverified addresses are refused: nothing to choose");
+        let trusting =
+            ms.replace("client_secret = \"from-file\"", "client_secret = \"from-file\"\nassume_email_verified = true");
+        let w = Config::parse(&trusting, no_env).unwrap().warnings();
+        assert!(w.len() == 1 && w[0].contains("allowed_tenants") && w[0].contains("nOAuth"), "{w:?}");
+        let pinned = trusting.replace(
+            "assume_email_verified = true",
+            "assume_email_verified = true\nallowed_tenants = [\"9188040d-6c67-4c5b-b112-36a304b66dad\"]",
+        );
+        let c = Config::parse(&pinned, no_env).unwrap();
+        assert!(c.warnings().is_empty() && !c.providers["google"].rules.email_verified_unknown);
     }
 
     #[test]

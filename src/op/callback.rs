@@ -23,7 +23,13 @@ pub async fn callback(
     path: web::Path<String>,
     params: web::Query<CallbackParams>,
 ) -> HttpResponse {
-    let provider_id = path.into_inner();
+    // The path is the client's: only a configured provider id is ever logged.
+    let Some((provider_id, provider)) =
+        state.providers.get_key_value(path.as_str()).map(|(k, v)| (k.clone(), v.clone()))
+    else {
+        tracing::warn!(target: "claimgate::audit", notice_version = notice_version(&state), outcome = "failure", reason = "unknown_provider", "login");
+        return pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such sign-in provider.", None);
+    };
     let params = params.into_inner();
     let expired = || {
         pages::error(
@@ -63,8 +69,7 @@ pub async fn callback(
         tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = "browser_mismatch", "login");
         return binding::other_browser_page();
     }
-    let (Some(provider), Some(client_config)) = (state.providers.get(&provider_id).cloned(), state.client(&client))
-    else {
+    let Some(client_config) = state.client(&client) else {
         return expired();
     };
 
@@ -103,10 +108,18 @@ pub async fn callback(
             return pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back));
         }
     };
+    let invalid: Vec<&str> = outcome.invalid.iter().map(|r| r.reason()).collect();
+    for refusal in &outcome.invalid {
+        state
+            .metrics
+            .values_refused
+            .with_label_values(&[&provider_id, refusal.claim().as_str(), refusal.reason()])
+            .inc();
+    }
     tracing::info!(
         target: "claimgate::audit",
         provider = %provider_id, client = %client,
-        received = ?received, kept = ?outcome.kept, dropped = ?outcome.dropped,
+        received = ?received, kept = ?outcome.kept, dropped = ?outcome.dropped, invalid = ?invalid,
         notice_version = notice_version(&state),
         outcome = "success", "login"
     );

@@ -5,8 +5,8 @@
 //! (`format` = `claimgate-disclosure/1`, documented in docs/PRIVACY.md);
 //! it contains no secret.
 
-use super::{disclosure::released, disclosure::Scopes, ProfileClaim};
-use crate::config::{is_google, Config, ProviderConfig, ProviderKind};
+use super::{disclosure::released, disclosure::Scopes, values, ProfileClaim};
+use crate::config::{is_google, is_microsoft, Config, ProviderConfig, ProviderKind};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -185,7 +185,7 @@ pub struct ClientClaim {
 fn known_claims(p: &ProviderConfig) -> Vec<String> {
     let base: Vec<String> = match &p.kind {
         ProviderKind::Oidc { issuer, .. } if is_google(issuer) => GOOGLE_CLAIMS.iter().map(|c| c.to_string()).collect(),
-        ProviderKind::Oidc { issuer, .. } if issuer.starts_with("https://login.microsoftonline.com/") => {
+        ProviderKind::Oidc { issuer, .. } if is_microsoft(issuer) => {
             MICROSOFT_CLAIMS.iter().map(|c| c.to_string()).collect()
         }
         ProviderKind::Oidc { .. } => OIDC_CLAIMS.iter().map(|c| c.to_string()).collect(),
@@ -228,6 +228,27 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
             vec![],
         );
     }
+    if claim == "hd" && !rules.hosted_domains.is_empty() {
+        let rule = format!(
+            "providers.{}.hosted_domains: must be one of {:?}, else the sign-in is refused; then dropped",
+            p.id, rules.hosted_domains
+        );
+        return fate("checked", None, rule, vec![]);
+    }
+    if claim == "tid" && !rules.allowed_tenants.is_empty() {
+        let rule = format!(
+            "providers.{}.allowed_tenants: must be one of {:?}, else the sign-in is refused; then dropped",
+            p.id, rules.allowed_tenants
+        );
+        return fate("checked", None, rule, vec![]);
+    }
+    if claim == "email_verified" && rules.email_verified_unknown {
+        let rule = format!(
+            "not sent by this provider: every address is unverified (providers.{}.assume_email_verified = false)",
+            p.id
+        );
+        return fate("dropped", None, rule, vec![]);
+    }
     if claim == "email_verified" {
         let gate = if rules.allow_unverified_email { "allowed" } else { "refused" };
         let kept = config.notice.keeps.contains(&ProfileClaim::Email);
@@ -251,7 +272,7 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
             fate(
                 "kept",
                 Some(field.as_str()),
-                format!("{source_rule}notice.keeps contains \"{field}\""),
+                format!("{source_rule}notice.keeps contains \"{field}\"; value rule: {}", values::rule(field)),
                 recipients(config, field),
             )
         } else {

@@ -7,6 +7,7 @@
 //! upstream identity, and the *names* of the claims kept and dropped (for the
 //! audit log). Everything else is dropped when this function returns.
 
+use super::values::{self, ValueRefusal};
 use super::{ProfileClaim, Pseudonymizer, UserKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -118,8 +119,17 @@ pub struct FilterRules {
     pub keeps: BTreeSet<ProfileClaim>,
     /// `providers.ID.allow_unverified_email`.
     pub allow_unverified_email: bool,
-    /// `providers.ID.allowed_email_domains`; empty means any domain.
+    /// `providers.ID.allowed_email_domains`; empty means any domain. Only a
+    /// verified address can prove its domain.
     pub allowed_email_domains: Vec<String>,
+    /// `providers.ID.hosted_domains`: Google Workspace domains; the `hd`
+    /// claim must be one of them (a consumer account has none).
+    pub hosted_domains: Vec<String>,
+    /// `providers.ID.allowed_tenants`: Microsoft tenant ids; `tid` must be one.
+    pub allowed_tenants: Vec<String>,
+    /// The provider sends no trustworthy `email_verified` (Microsoft): every
+    /// address is unverified unless `providers.ID.assume_email_verified`.
+    pub email_verified_unknown: bool,
     /// `providers.ID.map`: which upstream claim feeds a profile field, where
     /// it is not the field's own name. Config refuses fields beyond the notice.
     pub sources: BTreeMap<ProfileClaim, String>,
@@ -134,7 +144,8 @@ impl FilterRules {
     /// The provider's email rules: a verified address (unless unverified
     /// ones are allowed), in an allowed domain where domains are listed.
     pub fn check_email(&self, email: &str, verified: bool) -> Result<(), FilterError> {
-        if !verified && !self.allow_unverified_email {
+        // A domain rule on an unverified address would let anyone claim the domain.
+        if !verified && (!self.allow_unverified_email || !self.allowed_email_domains.is_empty()) {
             return Err(FilterError::UnverifiedEmail);
         }
         if !self.allowed_email_domains.is_empty() {
@@ -177,6 +188,10 @@ pub enum FilterError {
     EmailDomainNotAllowed,
     #[error("the provider did not send a subject")]
     MissingSubject,
+    #[error("this Google Workspace domain is not allowed here")]
+    HostedDomainNotAllowed,
+    #[error("this Microsoft organisation is not allowed here")]
+    TenantNotAllowed,
 }
 
 impl FilterError {
@@ -187,6 +202,8 @@ impl FilterError {
             FilterError::UnverifiedEmail => "unverified_email",
             FilterError::EmailDomainNotAllowed => "email_domain_not_allowed",
             FilterError::MissingSubject => "missing_subject",
+            FilterError::HostedDomainNotAllowed => "hosted_domain_not_allowed",
+            FilterError::TenantNotAllowed => "tenant_not_allowed",
         }
     }
 }
@@ -199,6 +216,8 @@ pub struct FilterOutcome {
     pub kept: Vec<String>,
     /// Names of upstream claims that were thrown away.
     pub dropped: Vec<String>,
+    /// Values outside the value rules, not kept (reason codes for the audit log).
+    pub invalid: Vec<ValueRefusal>,
 }
 
 /// Turns a verified upstream identity into the profile claimgate keeps.
@@ -215,27 +234,40 @@ pub fn filter(
     let user_key = pseudonymizer.user_key(&issuer, &subject);
 
     let keeps = |c: ProfileClaim| rules.keeps.contains(&c);
-
-    // Email rules apply whether or not the email is kept: they decide
-    // whether this login is allowed at all.
-    let email = claims.str(rules.source(ProfileClaim::Email)).filter(|e| looks_like_email(e));
-    let email_verified = claims.email_verified().unwrap_or(false);
-    if keeps(ProfileClaim::Email) || !rules.allowed_email_domains.is_empty() {
-        rules.check_email(email.ok_or(FilterError::MissingEmail)?, email_verified)?;
+    // Organisation rules: who may sign in at all.
+    let listed =
+        |list: &[String], value: Option<&str>| value.is_some_and(|v| list.iter().any(|l| l.eq_ignore_ascii_case(v)));
+    if !rules.hosted_domains.is_empty() && !listed(&rules.hosted_domains, claims.str("hd")) {
+        return Err(FilterError::HostedDomainNotAllowed);
+    }
+    if !rules.allowed_tenants.is_empty() && !listed(&rules.allowed_tenants, claims.str("tid")) {
+        return Err(FilterError::TenantNotAllowed);
     }
 
-    let name = claims
-        .str(rules.source(ProfileClaim::Name))
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && keeps(ProfileClaim::Name))
-        .map(str::to_owned);
-    let picture = claims
-        .str(rules.source(ProfileClaim::Picture))
-        .filter(|p| keeps(ProfileClaim::Picture) && is_web_url(p))
-        .map(str::to_owned);
+    // Values outside the rules (values.rs) are not kept; the reasons are reported.
+    let mut invalid = Vec::new();
+    let mut checked = |v: Option<Result<String, ValueRefusal>>| match v? {
+        Ok(value) => Some(value),
+        Err(refusal) => {
+            invalid.push(refusal);
+            None
+        }
+    };
+    // Email rules apply whether or not the email is kept: they decide
+    // whether this login is allowed at all. A malformed address is absent.
+    let email = checked(claims.str(rules.source(ProfileClaim::Email)).map(|e| values::email(e).map(str::to_owned)));
+    let email_verified = !rules.email_verified_unknown && claims.email_verified().unwrap_or(false);
+    if keeps(ProfileClaim::Email) || !rules.allowed_email_domains.is_empty() {
+        rules.check_email(email.as_deref().ok_or(FilterError::MissingEmail)?, email_verified)?;
+    }
+    let name =
+        checked(claims.str(rules.source(ProfileClaim::Name)).filter(|_| keeps(ProfileClaim::Name)).map(values::name));
+    let picture = checked(
+        claims.str(rules.source(ProfileClaim::Picture)).filter(|_| keeps(ProfileClaim::Picture)).map(values::picture),
+    );
     let profile = Profile {
         name,
-        email: email.filter(|_| keeps(ProfileClaim::Email)).map(str::to_owned),
+        email: email.filter(|_| keeps(ProfileClaim::Email)),
         email_verified: email_verified && keeps(ProfileClaim::Email),
         picture,
     };
@@ -248,15 +280,7 @@ pub fn filter(
         }
     }
     // `sub` is not kept: it only went into the user key above.
-    Ok(FilterOutcome { user_key, profile, kept, dropped })
-}
-
-fn looks_like_email(s: &str) -> bool {
-    matches!(s.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !s.chars().any(char::is_whitespace))
-}
-
-fn is_web_url(s: &str) -> bool {
-    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "https" | "http"))
+    Ok(FilterOutcome { user_key, profile, kept, dropped, invalid })
 }
 
 #[cfg(test)]
@@ -290,6 +314,18 @@ mod tests {
 
     fn rules(keeps: &[ProfileClaim]) -> FilterRules {
         FilterRules { keeps: keeps.iter().copied().collect(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_provider_without_email_verified_gives_unverified_addresses() {
+        let p = Pseudonymizer::new(b"k");
+        let microsoft = FilterRules { email_verified_unknown: true, ..rules(&ProfileClaim::ALL) };
+        // Even a token that says verified: the tenant chose the address.
+        let e = filter(identity(google_claims()), &microsoft, &p).unwrap_err();
+        assert_eq!(e, FilterError::UnverifiedEmail);
+        let lenient = FilterRules { allow_unverified_email: true, ..microsoft };
+        let out = filter(identity(google_claims()), &lenient, &p).unwrap();
+        assert!(!out.profile.email_verified, "apps are told the address is unverified");
     }
 
     #[test]

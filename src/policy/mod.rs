@@ -6,6 +6,7 @@ pub mod disclosure;
 pub mod explain;
 pub mod filter;
 mod pseudonym;
+pub mod values;
 
 pub use claims::{ProfileClaim, UnknownClaim};
 pub use filter::{filter, FilterError, FilterOutcome, Profile, UpstreamClaims, UpstreamIdentity};

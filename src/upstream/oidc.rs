@@ -5,6 +5,7 @@
 //! only). Upstream tokens are dropped when `finish` returns.
 
 use super::{CallbackParams, StartOptions, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
+use crate::config::is_guid;
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use async_trait::async_trait;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -304,11 +305,6 @@ impl IssuerRule {
             }
         }
     }
-}
-
-fn is_guid(s: &str) -> bool {
-    s.len() == 36
-        && s.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
 }
 
 /// `…/common/v2.0`, `…/organizations/v2.0`, `…/consumers/v2.0`: the

@@ -96,6 +96,8 @@ pub struct IdpState {
     pub authorize_requests: Mutex<Vec<HashMap<String, String>>>,
     /// `auth_time` put into ID tokens (a sign-in this long ago, in seconds); none by default.
     pub auth_age: Mutex<Option<i64>>,
+    /// Claims that replace (or add to) the usual ones, in ID tokens and userinfo.
+    pub overrides: Mutex<serde_json::Map<String, Value>>,
     pub logins: Mutex<usize>,
     /// Behave like Microsoft's `common` endpoint: a template issuer in
     /// discovery, tenant-specific `iss` and a `tid` claim in tokens.
@@ -120,6 +122,7 @@ impl TestIdp {
             requested_scopes: Mutex::new(Vec::new()),
             authorize_requests: Mutex::new(Vec::new()),
             auth_age: Mutex::new(None),
+            overrides: Mutex::new(serde_json::Map::new()),
             logins: Mutex::new(0),
             tenant_mode: Mutex::new(false),
         });
@@ -152,6 +155,11 @@ impl TestIdp {
 
     pub fn misbehave(&self, m: Misbehaviour) {
         *self.state.behaviour.lock().unwrap() = m;
+    }
+
+    /// From the next login on, this claim has this value.
+    pub fn set_claim(&self, name: &str, value: Value) {
+        self.state.overrides.lock().unwrap().insert(name.to_owned(), value);
     }
 
     /// The query of the last authorization request claimgate sent here.
@@ -278,6 +286,9 @@ fn claims(s: &IdpState, nonce: Option<String>, access_token: &str) -> serde_json
     }
     if let Some(age) = *s.auth_age.lock().unwrap() {
         c.insert("auth_time".into(), json!(now - age));
+    }
+    for (k, v) in s.overrides.lock().unwrap().iter() {
+        c.insert(k.clone(), v.clone());
     }
     if *s.tenant_mode.lock().unwrap() {
         let (tid, iss_tid) = match behaviour(s) {

@@ -5,6 +5,7 @@ mod downstream_hostile;
 mod forward_auth;
 mod github;
 mod helpers;
+mod hostile_values;
 mod idp;
 mod leak;
 mod limits;
