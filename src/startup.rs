@@ -9,7 +9,9 @@ use crate::store::memory::MemoryStore;
 use crate::store::records::Records;
 use crate::store::redis::RedisStore;
 use crate::store::Store;
-use crate::upstream::{dev::DevProvider, github::GithubProvider, oidc::OidcProvider, UpstreamProvider};
+use crate::upstream::http::UpstreamHttp;
+use crate::upstream::oidc::{OidcProvider, OidcSettings};
+use crate::upstream::{dev::DevProvider, github::GithubProvider, UpstreamProvider};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, DefaultHeaders, Next};
@@ -46,14 +48,16 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
-/// The one outbound HTTP client: timeouts on every call, no redirects.
-pub fn http_client() -> Result<reqwest::Client, StartupError> {
+/// The one outbound HTTP client: timeouts on every call, no redirects,
+/// response bodies capped (`upstream::http`).
+pub fn http_client() -> Result<UpstreamHttp, StartupError> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(10))
         .user_agent(concat!("claimgate/", env!("CARGO_PKG_VERSION")))
         .build()
+        .map(UpstreamHttp::new)
         .map_err(|e| StartupError::Http(e.to_string()))
 }
 
@@ -88,7 +92,7 @@ impl Application {
             tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
         }
         let metrics = Arc::new(Metrics::new());
-        let providers = build_providers(&config, &metrics).await?;
+        let providers = build_providers(&config, &clock, &metrics).await?;
         let issuer = config.server.issuer();
         let store: Arc<dyn Store> = Arc::new(InstrumentedStore::new(store, metrics.clone()));
         let records = Records::new(store, keys.sealer.clone(), config.lifetimes.session_absolute)
@@ -245,7 +249,8 @@ async fn discover_with_retries(
     config: &Config,
     id: &str,
     p: &crate::config::ProviderConfig,
-    http: &reqwest::Client,
+    http: &UpstreamHttp,
+    clock: &Arc<dyn Clock>,
     metrics: &Metrics,
 ) -> Result<OidcProvider, StartupError> {
     let ProviderKind::Oidc { issuer, client_id, client_secret } = &p.kind else { unreachable!("oidc only") };
@@ -253,16 +258,15 @@ async fn discover_with_retries(
     loop {
         let started = std::time::Instant::now();
         let public_url = config.server.issuer();
-        let result = OidcProvider::discover(
+        let settings = OidcSettings {
             id,
-            &p.display_name,
+            display_name: &p.display_name,
             issuer,
             client_id,
-            client_secret.clone(),
-            &public_url,
-            http.clone(),
-        )
-        .await;
+            client_secret: client_secret.clone(),
+            public_url: &public_url,
+        };
+        let result = OidcProvider::discover(settings, http.clone(), clock.clone()).await;
         metrics.upstream_seconds.with_label_values(&[id, "discovery"]).observe(started.elapsed().as_secs_f64());
         match result {
             Ok(provider) => return Ok(provider),
@@ -281,6 +285,7 @@ async fn discover_with_retries(
 
 async fn build_providers(
     config: &Config,
+    clock: &Arc<dyn Clock>,
     metrics: &Metrics,
 ) -> Result<BTreeMap<String, Arc<dyn UpstreamProvider>>, StartupError> {
     let http = http_client()?;
@@ -288,7 +293,7 @@ async fn build_providers(
     let mut providers: BTreeMap<String, Arc<dyn UpstreamProvider>> = BTreeMap::new();
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
-            ProviderKind::Oidc { .. } => Arc::new(discover_with_retries(config, id, p, &http, metrics).await?),
+            ProviderKind::Oidc { .. } => Arc::new(discover_with_retries(config, id, p, &http, clock, metrics).await?),
             ProviderKind::Github { client_id, client_secret, web_url, api_url } => Arc::new(
                 GithubProvider::new(
                     id,

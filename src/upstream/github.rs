@@ -5,6 +5,7 @@
 //! map default); the numeric user id is the upstream subject. Base URLs are
 //! configurable for GitHub Enterprise and for tests against a local fake.
 
+use super::http::UpstreamHttp;
 use super::{CallbackParams, StartOptions, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
 use async_trait::async_trait;
@@ -31,7 +32,7 @@ pub struct GithubProvider {
     api_url: String,
     /// Identifies this GitHub (github.com or an Enterprise host) in the user key.
     issuer: String,
-    http: reqwest::Client,
+    http: UpstreamHttp,
 }
 
 #[derive(Deserialize)]
@@ -51,7 +52,7 @@ impl GithubProvider {
         web_url: &str,
         api_url: &str,
         public_url: &str,
-        http: reqwest::Client,
+        http: UpstreamHttp,
     ) -> Result<Self, String> {
         let web = web_url.trim_end_matches('/');
         Ok(Self {
@@ -87,19 +88,14 @@ impl GithubProvider {
     }
 
     async fn api<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, UpstreamError> {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.api_url))
-            .bearer_auth(token)
-            .header("accept", "application/vnd.github+json")
-            .header("x-github-api-version", "2022-11-28")
-            .send()
-            .await
-            .map_err(|_| UpstreamError::Unreachable)?;
-        if !response.status().is_success() {
+        let url = reqwest::Url::parse(&format!("{}{path}", self.api_url))
+            .map_err(|_| UpstreamError::InvalidUserinfo("github_api_url"))?;
+        let headers = [("accept", "application/vnd.github+json"), ("x-github-api-version", "2022-11-28")];
+        let response = self.http.get(url, Some(token), &headers).await?;
+        if !response.status.is_success() {
             return Err(UpstreamError::InvalidUserinfo("github_api_error"));
         }
-        response.json().await.map_err(|_| UpstreamError::InvalidUserinfo("github_api_unreadable"))
+        serde_json::from_slice(&response.body).map_err(|_| UpstreamError::InvalidUserinfo("github_api_unreadable"))
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod dev;
 pub mod github;
+pub mod http;
 pub mod oidc;
 
 use crate::policy::UpstreamIdentity;
@@ -84,6 +85,10 @@ pub enum UpstreamError {
     StateMismatch,
     #[error("the provider's response names a different issuer (iss parameter)")]
     IssuerMismatch,
+    #[error("the provider's response does not name its issuer (iss parameter), which the provider promises")]
+    MissingIssuerParameter,
+    #[error("the provider's response is larger than claimgate accepts")]
+    ResponseTooLarge,
     #[error("the provider's token endpoint failed")]
     TokenEndpoint,
     #[error("the provider's token response could not be read")]
@@ -112,6 +117,8 @@ impl UpstreamError {
             UpstreamError::MissingCode => "missing_code",
             UpstreamError::StateMismatch => "state_mismatch",
             UpstreamError::IssuerMismatch => "iss_parameter_mismatch",
+            UpstreamError::MissingIssuerParameter => "iss_parameter_missing",
+            UpstreamError::ResponseTooLarge => "upstream_response_too_large",
             UpstreamError::TokenEndpoint => "token_endpoint_error",
             UpstreamError::UnreadableTokenResponse => "token_response_unreadable",
             UpstreamError::MissingIdToken => "missing_id_token",

@@ -45,6 +45,14 @@ pub enum Misbehaviour {
     WrongTenantIssuer,
     /// Tenant mode: `tid` is not a GUID (and `iss` follows it).
     TenantNotGuid,
+    /// The JWKS no longer lists the key the tokens are signed with.
+    RemovedKey,
+    /// `iat` ten minutes in the future.
+    IssuedInFuture,
+    /// The callback carries no RFC 9207 `iss`, although discovery promises it.
+    OmitIssParameter,
+    /// The token response is 2 MiB.
+    HugeTokenResponse,
 }
 
 /// The tenant of tokens in tenant mode (Microsoft's multi-tenant endpoints).
@@ -92,6 +100,8 @@ pub struct IdpState {
     grants: Mutex<HashMap<String, Grant>>,
     /// Every scope string claimgate asked for.
     pub requested_scopes: Mutex<Vec<String>>,
+    /// How many times the JWKS was fetched.
+    pub jwks_fetches: Mutex<usize>,
     /// The query of every authorization request claimgate sent.
     pub authorize_requests: Mutex<Vec<HashMap<String, String>>>,
     /// `auth_time` put into ID tokens (a sign-in this long ago, in seconds); none by default.
@@ -121,6 +131,7 @@ impl TestIdp {
             grants: Mutex::new(HashMap::new()),
             requested_scopes: Mutex::new(Vec::new()),
             authorize_requests: Mutex::new(Vec::new()),
+            jwks_fetches: Mutex::new(0),
             auth_age: Mutex::new(None),
             overrides: Mutex::new(serde_json::Map::new()),
             logins: Mutex::new(0),
@@ -194,6 +205,7 @@ async fn discovery(s: web::Data<IdpState>) -> HttpResponse {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
     }))
 }
 
@@ -219,11 +231,13 @@ fn jwk(k: &Key) -> Value {
 
 async fn jwks(s: web::Data<IdpState>) -> HttpResponse {
     let (k1, k2) = keys();
-    let mut set = vec![jwk(k1)];
-    if behaviour(&s) == Misbehaviour::RotatedKey {
-        set.push(jwk(k2));
-    }
-    HttpResponse::Ok().json(json!({ "keys": set }))
+    *s.jwks_fetches.lock().unwrap() += 1;
+    let set = match behaviour(&s) {
+        Misbehaviour::RotatedKey => vec![jwk(k1), jwk(k2)],
+        Misbehaviour::RemovedKey => vec![jwk(k2)],
+        _ => vec![jwk(k1)],
+    };
+    HttpResponse::Ok().insert_header(("cache-control", "public, max-age=600")).json(json!({ "keys": set }))
 }
 
 async fn authorize(s: web::Data<IdpState>, q: web::Query<HashMap<String, String>>) -> HttpResponse {
@@ -249,7 +263,9 @@ async fn authorize(s: web::Data<IdpState>, q: web::Query<HashMap<String, String>
     }
     let mut url = url::Url::parse(&redirect_uri).unwrap();
     url.query_pairs_mut().append_pair("code", &code).append_pair("state", &state);
-    if b == Misbehaviour::WrongIssParameter {
+    if b == Misbehaviour::OmitIssParameter {
+        // no iss
+    } else if b == Misbehaviour::WrongIssParameter {
         url.query_pairs_mut().append_pair("iss", "https://evil.example.com");
     } else if *s.tenant_mode.lock().unwrap() {
         url.query_pairs_mut().append_pair("iss", &format!("{}/{TENANT}/v2.0", s.issuer));
@@ -314,6 +330,9 @@ async fn token(req: HttpRequest, s: web::Data<IdpState>, form: web::Form<HashMap
     let b = behaviour(&s);
     if b == Misbehaviour::TokenEndpointError {
         return HttpResponse::BadRequest().json(json!({"error": "invalid_grant", "error_description": s.marker}));
+    }
+    if b == Misbehaviour::HugeTokenResponse {
+        return HttpResponse::Ok().json(json!({"access_token": "x".repeat(2 << 20), "token_type": "Bearer"}));
     }
     let auth = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let expected = format!(
@@ -390,6 +409,9 @@ async fn token(req: HttpRequest, s: web::Data<IdpState>, form: web::Form<HashMap
                 }
                 Misbehaviour::UnverifiedEmail => {
                     c.insert("email_verified".into(), json!(false));
+                }
+                Misbehaviour::IssuedInFuture => {
+                    c.insert("iat".into(), json!(chrono::Utc::now().timestamp() + 600));
                 }
                 _ => {}
             }

@@ -150,3 +150,40 @@ async fn a_replayed_upstream_callback_is_refused() {
         other => panic!("replayed callback accepted: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_id_token_issued_in_the_future_is_refused() {
+    refused(IssuedInFuture, "id_token_issued_in_future").await;
+}
+
+#[tokio::test]
+async fn a_missing_rfc9207_iss_is_refused_where_discovery_promises_it() {
+    refused(OmitIssParameter, "iss_parameter_missing").await;
+}
+
+#[tokio::test]
+async fn an_oversized_token_response_is_not_read() {
+    refused(HugeTokenResponse, "token_endpoint_error").await;
+}
+
+#[tokio::test]
+async fn a_key_the_provider_removed_stops_being_trusted_after_its_max_age() {
+    let clock = std::sync::Arc::new(claimgate::clock::ManualClock::new(chrono::Utc::now()));
+    let app = spawn(Options { clock: clock.clone(), ..Options::default() }).await;
+    app.full_login(&APP_A, "openid").await;
+    let fetches = *app.idp.state.jwks_fetches.lock().unwrap();
+    // The provider drops its key (it says the set may be cached 600 s).
+    app.idp.misbehave(RemovedKey);
+    app.login(&APP_A, "openid", &[("prompt", "login")]).await.code();
+    assert_eq!(*app.idp.state.jwks_fetches.lock().unwrap(), fetches, "still within max-age: no refetch");
+    clock.advance(chrono::Duration::seconds(601));
+    match app.login(&APP_A, "openid", &[("prompt", "login")]).await {
+        LoginEnd::Page(502, body) => assert!(body.contains("id_token_unknown_key"), "{body}"),
+        other => panic!("a removed key was still trusted: {other:?}"),
+    }
+    assert_eq!(
+        *app.idp.state.jwks_fetches.lock().unwrap(),
+        fetches + 1,
+        "one refetch: stale keys and the unknown kid share it"
+    );
+}
