@@ -28,8 +28,16 @@ const SCOPE: &str = "openid profile email";
 /// The longest `rd` accepted.
 const MAX_RETURN_URL_BYTES: usize = 2048;
 
-fn cookie_name(client: &str) -> String {
-    format!("claimgate-fa-{client}")
+/// The forward-auth cookie's name. On https it carries a prefix the browser
+/// enforces (RFC 6265bis §4.1.3): `__Host-` (Secure, this host only, path
+/// `/`) without `cookie_domain`, `__Secure-` with it, so that a sibling
+/// host cannot plant a cookie of its own under this name.
+fn cookie_name(state: &AppState, client: &ClientConfig, fa: &ForwardAuth) -> String {
+    match (state.config.server.is_https(), &fa.cookie_domain) {
+        (true, None) => format!("__Host-claimgate-fa-{}", client.id),
+        (true, Some(_)) => format!("__Secure-claimgate-fa-{}", client.id),
+        (false, _) => format!("claimgate-fa-{}", client.id),
+    }
 }
 
 fn callback_url(state: &AppState) -> String {
@@ -91,7 +99,7 @@ pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<A
             None => HttpResponse::Unauthorized().insert_header((header::CACHE_CONTROL, "no-store")).finish(),
         }
     };
-    let Some(id) = req.cookie(&cookie_name(&client.id)).map(|c| c.value().to_owned()) else {
+    let Some(id) = req.cookie(&cookie_name(&state, client, fa)).map(|c| c.value().to_owned()) else {
         return denied();
     };
     let fwd = match state.records.get_forward_session(&id).await {
@@ -117,11 +125,10 @@ pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<A
     ok.insert_header((fa.header_sub.as_str(), state.keys.pseudonymizer.pairwise_subject(&client.id, &sso.user_key)));
     for (claim, name) in [("email", &fa.header_email), ("name", &fa.header_user), ("picture", &fa.header_picture)] {
         // Header values must be visible ASCII; anything else is not sent.
-        if let Some(v) =
-            values.get(claim).and_then(|v| v.as_str()).filter(|v| v.bytes().all(|b| (0x20..0x7f).contains(&b)))
-        {
-            ok.insert_header((name.as_str(), v));
-        }
+        // Every header is present, empty when nothing is released: a proxy
+        // that copies them then overwrites whatever the browser sent.
+        let v = values.get(claim).and_then(|v| v.as_str()).filter(|v| v.bytes().all(|b| (0x20..0x7f).contains(&b)));
+        ok.insert_header((name.as_str(), v.unwrap_or("")));
     }
     ok.finish()
 }
@@ -230,7 +237,7 @@ pub async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Quer
     }
     tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");
     let secure = state.config.server.is_https() || back.return_to.starts_with("https://");
-    let mut cookie = Cookie::build(cookie_name(&client.id), id)
+    let mut cookie = Cookie::build(cookie_name(&state, client, fa), id)
         .path("/")
         .http_only(true)
         .secure(secure)

@@ -148,6 +148,8 @@ async fn nginx_lets_a_signed_in_user_through_with_only_the_allowed_headers() {
     let spoof = app.browse_with_header(&format!("{site}/page"), "X-Auth-Request-User", "attacker").await;
     assert_eq!(spoof.status, 200);
     assert!(spoof.json()["headers"].get("x-auth-request-user").is_none(), "{}", spoof.body);
+    let forged = app.browse_with_header(&format!("{site}/page"), "X-Auth-Request-Email", "ceo@example.com").await;
+    assert_eq!(forged.json()["headers"]["x-auth-request-email"], "jane.doe@example.com", "{}", forged.body);
     // Without the cookie nothing reaches the backend.
     let anonymous = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let r = anonymous
@@ -221,4 +223,39 @@ async fn traefik_style_redirects_only_to_allowed_origins_and_a_forged_cookie_is_
 
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test]
+async fn over_https_the_cookie_is_host_prefixed_and_an_unprefixed_one_is_ignored() {
+    let app = spawn(Options {
+        tls: true,
+        edit: Box::new(|t| {
+            t.replacen(
+                "[clients.app-a]\n",
+                "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"https://wiki.example\"]\nclaims = [\"email\"]\n[clients.app-a]\n",
+                1,
+            )
+        }),
+        ..Options::default()
+    })
+    .await;
+    let fa_callback = format!("{}/auth/callback", app.base);
+    let start = format!("/auth/start?client=wiki&rd={}", urlencode("https://wiki.example/x"));
+    let LoginEnd::App(params) = app.walk(&start, &fa_callback).await else { panic!("no forward-auth callback") };
+    let done = app.browse(&format!("{fa_callback}?code={}&state={}", params["code"], params["state"])).await;
+    let cookie = done.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-claimgate-fa-wiki=") && cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    let ok = app.browse("/auth?client=wiki").await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.headers["x-auth-request-email"], "jane.doe@example.com");
+    // Not released, yet present and empty: a copying proxy overwrites what the browser sent.
+    assert_eq!(ok.headers["x-auth-request-user"], "");
+    assert_eq!(ok.headers["x-auth-request-picture"], "");
+    // The same value under the unprefixed name (a cookie tossed by a sibling host) opens nothing.
+    let value = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+    let stranger = app.other_browser();
+    let tossed =
+        stranger.get(format!("{}/auth?client=wiki", app.base)).header("cookie", format!("claimgate-fa-wiki={value}"));
+    assert_eq!(tossed.send().await.unwrap().status(), 401);
 }
