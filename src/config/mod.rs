@@ -976,4 +976,61 @@ claims = ["name", "email"]
         let e = err(&BASE.replace("[notice]", "[notice]\nkeep_forever = true"));
         assert!(e.contains("keep_forever"), "{e}");
     }
+
+    mod properties {
+        //! Any text: a config, or an error that names its key (or the syntax); never a panic.
+        use super::*;
+        use proptest::prelude::*;
+
+        /// (section header in BASE, key) pairs a value is tried at.
+        const KEYS: &[(&str, &str)] = &[
+            ("[server]", "public_url"),
+            ("[server]", "listen"),
+            ("[server]", "admin_listen"),
+            ("[server]", "log_level"),
+            ("[notice]", "keeps"),
+            ("[notice]", "picture"),
+            ("[providers.google]", "issuer"),
+            ("[providers.google]", "allowed_tenants"),
+            ("[providers.google]", "hosted_domains"),
+            ("[providers.google]", "map"),
+            ("[clients.main-app]", "redirect_uris"),
+            ("[clients.main-app]", "claims"),
+            ("[clients.main-app]", "providers"),
+            ("[clients.main-app]", "mode"),
+            ("[clients.main-app]", "return_origins"),
+        ];
+
+        fn toml_value() -> impl Strategy<Value = String> {
+            let string = "[ -~]{0,40}".prop_map(|s| format!("{s:?}"));
+            prop_oneof![
+                string.clone(),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<bool>().prop_map(|b| b.to_string()),
+                prop::collection::vec(string.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(", "))),
+                (string.clone(), string).prop_map(|(k, v)| format!("{{ {k} = {v} }}")),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_is_refused_or_parsed_without_a_panic(text in any::<String>()) {
+                let _ = Config::parse(&text, no_env);
+            }
+
+            #[test]
+            fn a_bad_value_is_refused_naming_its_key(at in prop::sample::select(KEYS), value in toml_value()) {
+                let (section, key) = at;
+                let text = BASE.replacen(section, &format!("{section}\n{key} = {value}"), 1);
+                match Config::parse(&text, no_env) {
+                    Ok(_) | Err(ConfigError::Syntax { .. }) => {}
+                    Err(ConfigError::Invalid { key: named, reason }) => {
+                        let path = section.trim_matches(|c| c == '[' || c == ']');
+                        prop_assert!(named.starts_with(path), "{} = {}: error names {}: {}", key, value, named, reason);
+                    }
+                    Err(ConfigError::Read { .. }) => prop_assert!(false, "nothing is read from a path here"),
+                }
+            }
+        }
+    }
 }

@@ -14,6 +14,7 @@ mod login_binding;
 mod microsoft;
 mod oidc_client;
 mod operations;
+mod properties;
 mod redis_store;
 mod sessions;
 mod upstream_hostile;
