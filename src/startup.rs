@@ -208,8 +208,8 @@ fn rustls_config(tls: crate::config::TlsConfig) -> Result<rustls::ServerConfig, 
         .map_err(|e| StartupError::Tls(e.to_string()))
 }
 
-/// One span per request with method and path — never the query string,
-/// which carries codes and state.
+/// One span per request with method and route pattern — never the path or
+/// the query string, which carry handles, codes and state.
 async fn request_span(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

@@ -119,6 +119,8 @@ pub struct TestApp {
     pub config_text: String,
     /// The admin listener, when the config sets one.
     pub admin_base: Option<String>,
+    /// The self-signed certificate (PEM) the TLS listener serves, when `tls`.
+    pub tls_cert_pem: Option<String>,
     /// Requests addressed to the public URL go to this instance instead
     /// (a load balancer without stickiness).
     pub route_to: Mutex<Option<String>>,
@@ -366,6 +368,7 @@ pub async fn spawn(opts: Options) -> TestApp {
         route_to: Mutex::new(None),
         config_text,
         admin_base,
+        tls_cert_pem: cert.as_ref().map(|c| c.cert_pem.clone()),
     }
 }
 

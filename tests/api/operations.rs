@@ -113,3 +113,37 @@ async fn a_plain_http_client_cannot_talk_to_the_tls_listener() {
     let r = reqwest::Client::new().get(format!("{plain}/jwks")).send().await;
     assert!(r.is_err() || !r.unwrap().status().is_success());
 }
+
+/// The ALPN protocol a TLS client offering `offered` gets from the listener,
+/// or the handshake error.
+fn negotiate(app: &TestApp, offered: &[&[u8]]) -> Result<Option<Vec<u8>>, String> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
+    use std::io::Write;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_slice(app.tls_cert_pem.as_ref().unwrap().as_bytes()).unwrap()).unwrap();
+    let mut config =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    config.alpn_protocols = offered.iter().map(|p| p.to_vec()).collect();
+    let port = url::Url::parse(&app.base).unwrap().port().unwrap();
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    tls.flush().map_err(|e| e.to_string())?;
+    Ok(conn.alpn_protocol().map(<[u8]>::to_vec))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tls_listener_speaks_http_1_1_only() {
+    let app = spawn(Options { tls: true, ..Options::default() }).await;
+    let offered_both = tokio::task::block_in_place(|| negotiate(&app, &[b"h2", b"http/1.1"]));
+    assert_eq!(offered_both, Ok(Some(b"http/1.1".to_vec())), "no HTTP/2: h2 0.3 carries RUSTSEC-2026-0258");
+    let h2_only = tokio::task::block_in_place(|| negotiate(&app, &[b"h2"]));
+    assert!(h2_only.is_err_and(|e| e.contains("NoApplicationProtocol")), "h2 alone is refused");
+}
