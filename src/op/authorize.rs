@@ -2,7 +2,7 @@
 //! once from the SSO session or sends the user to the upstream provider.
 
 use super::binding::{self, BrowserBinding};
-use super::errors::parse_params;
+use super::errors::{parse_params, OAuthError, PageError};
 use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::pages;
@@ -11,7 +11,7 @@ use crate::policy::disclosure::Scopes;
 use crate::policy::ProfileClaim;
 use crate::store::records::{random_handle, AuthCode, AuthorizationRequest, PendingLogin, Ticket};
 use crate::upstream::StartOptions;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::{BTreeSet, HashMap};
 use url::Url;
@@ -39,40 +39,46 @@ pub fn app_url(state: &AppState, request: &AuthorizationRequest, params: &[(&str
     url.to_string()
 }
 
-/// An error sent back to the app (the redirect URI is known to be registered).
-pub fn app_error(state: &AppState, request: &AuthorizationRequest, error: &str, description: &str) -> HttpResponse {
-    redirect_to_app(state, request, &[("error", error), ("error_description", description)])
+/// An error sent back to the app (the redirect URI is known to be
+/// registered): RFC 6749 §4.1.2.1.
+pub fn app_error(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    error: OAuthError,
+    description: &str,
+) -> HttpResponse {
+    redirect_to_app(state, request, &[("error", error.code()), ("error_description", description)])
 }
 
-fn bad_request(message: &str) -> HttpResponse {
-    pages::error(StatusCode::BAD_REQUEST, "This sign-in request is not valid", message, None)
-}
-
-pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     authorize(&req, &state, req.query_string()).await
 }
 
-pub async fn authorize_post(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
-    match std::str::from_utf8(&body) {
-        Ok(form) => authorize(&req, &state, form).await,
-        Err(_) => bad_request("The request is not valid form data."),
-    }
+pub async fn authorize_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form = std::str::from_utf8(&body).map_err(|_| PageError::bad_request("The request is not valid form data."))?;
+    authorize(&req, &state, form).await
 }
 
-async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> HttpResponse {
-    let params = match parse_params(raw) {
-        Ok(p) => p,
-        Err(e) => return bad_request(&e),
-    };
-    let request = match validate(state, &params) {
+async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> Result<HttpResponse, PageError> {
+    let params = parse_params(raw).map_err(PageError::BadRequest)?;
+    let request = match validate(state, &params)? {
         Ok(r) => r,
-        Err(refusal) => return *refusal,
+        Err(to_app) => return Ok(to_app),
     };
     let prompt: BTreeSet<&str> =
         params.get("prompt").map(|p| p.split(' ').filter(|v| !v.is_empty()).collect()).unwrap_or_default();
     // OIDC Core §3.1.2.1: `none` with any other value is an error.
     if prompt.contains("none") && prompt.len() > 1 {
-        return app_error(state, &request, "invalid_request", "prompt=none cannot be combined with other values");
+        return Ok(app_error(
+            state,
+            &request,
+            OAuthError::InvalidRequest,
+            "prompt=none cannot be combined with other values",
+        ));
     }
     let how = Begin {
         // OIDC Core §3.1.2.1 (errata): max_age=0 is prompt=login.
@@ -103,24 +109,24 @@ pub struct Begin<'a> {
 /// provider whose rules it passes, young enough for `max_age`) and the user
 /// already agreed to release these claims to it; otherwise the notice is
 /// shown, or `prompt=none` fails (OIDC Core §3.1.2.6).
-pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRequest, how: Begin<'_>) -> HttpResponse {
+pub async fn begin(
+    state: &AppState,
+    req: &HttpRequest,
+    request: AuthorizationRequest,
+    how: Begin<'_>,
+) -> Result<HttpResponse, PageError> {
     let Some(client) = state.client(&request.client_id) else {
-        return bad_request("This application is not registered with claimgate.");
+        return Err(PageError::bad_request("This application is not registered with claimgate."));
     };
     if let Some(p) = how.provider {
         if !client.providers.iter().any(|c| c == p) {
-            return app_error(state, &request, "invalid_request", "unknown provider");
+            return Ok(app_error(state, &request, OAuthError::InvalidRequest, "unknown provider"));
         }
     }
-    let session = if how.force_login {
-        None
-    } else {
-        match session::current(state, req).await {
-            Ok(s) => s.filter(|(_, s)| session::serves(state, client, s, request.max_age)),
-            Err(e) => {
-                tracing::error!(error = %e, "store failed at authorize");
-                return pages::unavailable();
-            }
+    let session = match how.force_login {
+        true => None,
+        false => {
+            session::current(state, req).await?.filter(|(_, s)| session::serves(state, client, s, request.max_age))
         }
     };
     let claims = released(&client.claims, &Scopes::parse(&request.scope));
@@ -128,23 +134,20 @@ pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRe
         if s.has_consent(&client.id, &claims) {
             tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
             let response = issue_code(state, request, id, s.auth_time, &s.user_key).await;
-            return how.binding.attach(state, response);
+            return Ok(how.binding.attach(state, response));
         }
     }
     if how.no_prompt {
         let (error, why) = match session {
-            Some(_) => ("consent_required", "the user must see the notice for these claims first"),
-            None => ("login_required", "the user must sign in"),
+            Some(_) => (OAuthError::ConsentRequired, "the user must see the notice for these claims first"),
+            None => (OAuthError::LoginRequired, "the user must sign in"),
         };
-        return app_error(state, &request, error, why);
+        return Ok(app_error(state, &request, error, why));
     }
 
     let handle = random_handle();
     let ticket = Ticket { request, force_login: how.force_login, binding: how.binding.digest() };
-    if let Err(e) = state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await {
-        tracing::error!(error = %e, "store failed at authorize");
-        return pages::unavailable();
-    }
+    state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await?;
     let providers: Vec<(&str, &str)> = match (&session, how.provider) {
         (Some(_), _) => Vec::new(),
         (None, Some(p)) => state.providers.get(p).map(|up| vec![(p, up.display_name())]).unwrap_or_default(),
@@ -152,7 +155,7 @@ pub async fn begin(state: &AppState, req: &HttpRequest, request: AuthorizationRe
             client.providers.iter().filter_map(|p| state.providers.get(p)).map(|p| (p.id(), p.display_name())).collect()
         }
     };
-    how.binding.attach(state, notice_page(state, client, &claims, &handle, &providers))
+    Ok(how.binding.attach(state, notice_page(state, client, &claims, &handle, &providers)))
 }
 
 /// The notice: which app asks, what it will receive, what claimgate keeps —
@@ -188,53 +191,33 @@ pub async fn continue_login(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<ContinueForm>,
-) -> HttpResponse {
-    let ticket = match state.records.take_ticket(&form.ticket).await {
-        Ok(Some(t)) => t,
-        Ok(None) => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                "This sign-in has expired",
-                "The page was already used or is too old. Please start again from the application.",
-                None,
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at authorize");
-            return pages::unavailable();
-        }
+) -> Result<HttpResponse, PageError> {
+    let Some(ticket) = state.records.take_ticket(&form.ticket).await? else {
+        return Err(PageError::Expired(
+            "The page was already used or is too old. Please start again from the application.",
+        ));
     };
     if !binding::is_same_browser(&state, &req, &ticket.binding) {
         tracing::warn!(client = %ticket.request.client_id, reason = "browser_mismatch", "authorization refused");
-        return binding::other_browser_page();
+        return Err(PageError::OtherBrowser);
     }
     let request = ticket.request;
     let Some(client) = state.client(&request.client_id) else {
-        return bad_request("This application is no longer registered.");
+        return Err(PageError::bad_request("This application is no longer registered."));
     };
-    if !ticket.force_login {
-        match session::current(&state, &req).await {
-            Ok(Some((id, mut s))) if session::serves(&state, client, &s, request.max_age) => {
-                // The user has just seen the notice for these claims.
-                s.record_consent(&client.id, &released(&client.claims, &Scopes::parse(&request.scope)));
-                match session::update(&state, &id, &s).await {
-                    Ok(true) => {
-                        tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
-                        return issue_code(&state, request, &id, s.auth_time, &s.user_key).await;
-                    }
-                    // Ended meanwhile (logout, erasure): sign in again below.
-                    Ok(false) => {}
-                    Err(e) => {
-                        tracing::error!(error = %e, "store failed at authorize");
-                        return pages::unavailable();
-                    }
-                }
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "store failed at authorize");
-                return pages::unavailable();
-            }
+    let session = match ticket.force_login {
+        true => None,
+        false => {
+            session::current(&state, &req).await?.filter(|(_, s)| session::serves(&state, client, s, request.max_age))
+        }
+    };
+    if let Some((id, mut s)) = session {
+        // The user has just seen the notice for these claims.
+        s.record_consent(&client.id, &released(&client.claims, &Scopes::parse(&request.scope)));
+        // Ended meanwhile (logout, erasure): sign in again below.
+        if session::update(&state, &id, &s).await? {
+            tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
+            return Ok(issue_code(&state, request, &id, s.auth_time, &s.user_key).await);
         }
     }
     let chosen = match form.provider.as_deref() {
@@ -243,17 +226,17 @@ pub async fn continue_login(
         None => None,
     };
     let Some(provider) = chosen.and_then(|p| state.providers.get(p)).cloned() else {
-        return app_error(&state, &request, "invalid_request", "no provider this application allows was chosen");
+        return Ok(app_error(
+            &state,
+            &request,
+            OAuthError::InvalidRequest,
+            "no provider this application allows was chosen",
+        ));
     };
     let start = provider.start(StartOptions { force_login: ticket.force_login, max_age: request.max_age });
     let pending =
         PendingLogin { provider: provider.id().to_owned(), upstream: start.pending, request, binding: ticket.binding };
-    if let Err(e) =
-        state.records.put_pending(&pending.upstream.state, &pending, state.config.lifetimes.pending_login).await
-    {
-        tracing::error!(error = %e, "store failed at authorize");
-        return pages::unavailable();
-    }
+    state.records.put_pending(&pending.upstream.state, &pending, state.config.lifetimes.pending_login).await?;
     tracing::info!(client = %pending.request.client_id, provider = %pending.provider, outcome = "upstream_redirect", "authorization");
     state.metrics.logins_started.with_label_values(&[&pending.provider, &pending.request.client_id]).inc();
     let redirect = HttpResponse::Found()
@@ -261,14 +244,17 @@ pub async fn continue_login(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish();
     // Renewed: the provider's page may take the user a while.
-    BrowserBinding::of(&state, &req).attach(&state, redirect)
+    Ok(BrowserBinding::of(&state, &req).attach(&state, redirect))
 }
 
 /// RFC 6749 §4.1.1 / OIDC Core §3.1.2.1–2. Client and redirect URI first:
-/// until both are known good, errors are pages, never redirects. The error
-/// is the finished response: a page, or a redirect to the app.
-fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<AuthorizationRequest, Box<HttpResponse>> {
-    let page = |m: &str| Box::new(bad_request(m));
+/// until both are known good, errors are pages (`Err`), never redirects
+/// (§4.1.2.1); after, a refusal is the redirect to the app (`Ok(Err(..))`).
+fn validate(
+    state: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<Result<AuthorizationRequest, HttpResponse>, PageError> {
+    let page = PageError::bad_request;
     let client_id =
         params.get("client_id").ok_or_else(|| page("The application did not say who it is (client_id)."))?;
     let client = state.client(client_id).ok_or_else(|| page("This application is not registered with claimgate."))?;
@@ -289,27 +275,27 @@ fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<Author
         code_challenge: None,
         max_age: None,
     };
-    let fail = |request: &AuthorizationRequest, error: &str, description: &str| {
-        Box::new(app_error(state, request, error, description))
+    let fail = |request: &AuthorizationRequest, error: OAuthError, description: &str| {
+        Ok(Err(app_error(state, request, error, description)))
     };
 
     match params.get("response_type").map(String::as_str) {
         Some("code") => {}
-        Some(_) => return Err(fail(&request, "unsupported_response_type", "only response_type=code is supported")),
-        None => return Err(fail(&request, "invalid_request", "response_type is required")),
+        Some(_) => return fail(&request, OAuthError::UnsupportedResponseType, "only response_type=code is supported"),
+        None => return fail(&request, OAuthError::InvalidRequest, "response_type is required"),
     }
     if params.get("response_mode").is_some_and(|m| m != "query") {
-        return Err(fail(&request, "invalid_request", "only response_mode=query is supported"));
+        return fail(&request, OAuthError::InvalidRequest, "only response_mode=query is supported");
     }
     if params.contains_key("request") {
-        return Err(fail(&request, "request_not_supported", "request objects are not supported"));
+        return fail(&request, OAuthError::RequestNotSupported, "request objects are not supported");
     }
     if params.contains_key("request_uri") {
-        return Err(fail(&request, "request_uri_not_supported", "request_uri is not supported"));
+        return fail(&request, OAuthError::RequestUriNotSupported, "request_uri is not supported");
     }
     let scopes = Scopes::parse(params.get("scope").map(String::as_str).unwrap_or(""));
     if !scopes.contains("openid") {
-        return Err(fail(&request, "invalid_scope", "the openid scope is required"));
+        return fail(&request, OAuthError::InvalidScope, "the openid scope is required");
     }
     request.scope = scopes.as_string();
 
@@ -319,16 +305,16 @@ fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<Author
             let valid =
                 challenge.len() == 43 && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !valid {
-                return Err(fail(&request, "invalid_request", "code_challenge is not a S256 challenge"));
+                return fail(&request, OAuthError::InvalidRequest, "code_challenge is not a S256 challenge");
             }
             request.code_challenge = Some(challenge.clone());
         }
         (Some(_), _) => {
-            return Err(fail(&request, "invalid_request", "code_challenge_method must be S256"));
+            return fail(&request, OAuthError::InvalidRequest, "code_challenge_method must be S256");
         }
-        (None, Some(_)) => return Err(fail(&request, "invalid_request", "code_challenge is missing")),
+        (None, Some(_)) => return fail(&request, OAuthError::InvalidRequest, "code_challenge is missing"),
         (None, None) if client.secret.is_none() => {
-            return Err(fail(&request, "invalid_request", "public clients must use PKCE (S256)"));
+            return fail(&request, OAuthError::InvalidRequest, "public clients must use PKCE (S256)");
         }
         (None, None) => {}
     }
@@ -336,13 +322,13 @@ fn validate(state: &AppState, params: &HashMap<String, String>) -> Result<Author
     if let Some(max_age) = params.get("max_age") {
         match max_age.parse::<u64>() {
             Ok(seconds) => request.max_age = Some(seconds),
-            Err(_) => return Err(fail(&request, "invalid_request", "max_age must be a number of seconds")),
+            Err(_) => return fail(&request, OAuthError::InvalidRequest, "max_age must be a number of seconds"),
         }
     }
     if request.nonce.as_ref().is_some_and(|n| n.len() > 512) || request.state.as_ref().is_some_and(|s| s.len() > 2048) {
-        return Err(fail(&request, "invalid_request", "state or nonce is too long"));
+        return fail(&request, OAuthError::InvalidRequest, "state or nonce is too long");
     }
-    Ok(request)
+    Ok(Ok(request))
 }
 
 /// Issues a one-time code for the session and sends the user back to the app.
@@ -357,7 +343,7 @@ pub async fn issue_code(
     let record = AuthCode { request, session: session.to_owned(), auth_time };
     if let Err(e) = state.records.put_code(&code, &record, state.config.lifetimes.code, user).await {
         tracing::error!(error = %e, "store failed while issuing a code");
-        return app_error(state, &record.request, "server_error", "the code could not be stored");
+        return app_error(state, &record.request, OAuthError::ServerError, "the code could not be stored");
     }
     redirect_to_app(state, &record.request, &[("code", &code)])
 }

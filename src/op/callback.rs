@@ -8,6 +8,7 @@
 //! reason. Never a value, token, code, cookie or email.
 
 use super::authorize::{app_url, issue_code};
+use super::errors::PageError;
 use super::{binding, session, AppState};
 use crate::pages;
 use crate::policy::disclosure::{released, Scopes};
@@ -22,38 +23,28 @@ pub async fn callback(
     state: web::Data<AppState>,
     path: web::Path<String>,
     params: web::Query<CallbackParams>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     // The path is the client's: only a configured provider id is ever logged.
     let Some((provider_id, provider)) =
         state.providers.get_key_value(path.as_str()).map(|(k, v)| (k.clone(), v.clone()))
     else {
         tracing::warn!(target: "claimgate::audit", notice_version = notice_version(&state), outcome = "failure", reason = "unknown_provider", "login");
-        return pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such sign-in provider.", None);
+        return Ok(pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such sign-in provider.", None));
     };
     let params = params.into_inner();
     let expired = || {
-        pages::error(
-            StatusCode::BAD_REQUEST,
-            "This sign-in has expired",
+        Err(PageError::Expired(
             "The sign-in link was already used, has expired, or belongs to another browser. Please start again from the application.",
-            None,
-        )
+        ))
     };
     let Some(upstream_state) = params.state.clone() else {
         tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), outcome = "failure", reason = "missing_state", "login");
         return expired();
     };
     // Single use: a replayed or forged callback finds nothing.
-    let pending = match state.records.take_pending(&upstream_state).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), outcome = "failure", reason = "unknown_state", "login");
-            return expired();
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at callback");
-            return pages::unavailable();
-        }
+    let Some(pending) = state.records.take_pending(&upstream_state).await? else {
+        tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), outcome = "failure", reason = "unknown_state", "login");
+        return expired();
     };
     let client = pending.request.client_id.clone();
     let back =
@@ -67,7 +58,7 @@ pub async fn callback(
     if !binding::is_same_browser(&state, &req, &pending.binding) {
         state.metrics.logins_failed.with_label_values(&[&provider_id, &client, "browser_mismatch"]).inc();
         tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = "browser_mismatch", "login");
-        return binding::other_browser_page();
+        return Err(PageError::OtherBrowser);
     }
     let Some(client_config) = state.client(&client) else {
         return expired();
@@ -86,12 +77,12 @@ pub async fn callback(
         Err(e) => {
             failed(e.reason());
             tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = e.reason(), "login");
-            return pages::error(
+            return Ok(pages::error(
                 StatusCode::BAD_GATEWAY,
                 "Sign-in failed",
                 &format!("{} could not sign you in: {e}.", provider.display_name()),
                 Some(&back),
-            );
+            ));
         }
     };
     let received: Vec<String> = identity.claims.names().map(str::to_owned).collect();
@@ -105,7 +96,7 @@ pub async fn callback(
         Err(e) => {
             failed(e.reason());
             tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, received = ?received, outcome = "failure", reason = e.reason(), "login");
-            return pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back));
+            return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back)));
         }
     };
     let invalid: Vec<&str> = outcome.invalid.iter().map(|r| r.reason()).collect();
@@ -137,7 +128,7 @@ pub async fn callback(
     };
     // The user saw the notice for these claims before going upstream.
     record.record_consent(&client, &released(&client_config.claims, &Scopes::parse(&pending.request.scope)));
-    match open_session(&state, &req, record).await {
+    Ok(match open_session(&state, &req, record).await {
         Ok(id) => {
             let mut response = issue_code(&state, pending.request, &id, auth_time, &user_key).await;
             if let Err(e) = response.add_cookie(&session::session_cookie(&state, &id)) {
@@ -154,7 +145,7 @@ pub async fn callback(
                 Some(&back),
             )
         }
-    }
+    })
 }
 
 /// The audit trail records which notice a login happened under.

@@ -1,49 +1,110 @@
-//! OAuth 2.0 / OIDC errors as values, written to HTTP in one place.
+//! Errors as values, written to HTTP in one place: OAuth 2.0 / OIDC error
+//! codes ([`OAuthError`]) for the token endpoint ([`TokenError`]) and
+//! protected resources ([`BearerError`]), and the HTML error pages a
+//! browser sees ([`PageError`]). Handlers say `?`; a store failure becomes
+//! a fast 503 (logged once, here) without a block in every handler.
 
+use super::binding;
+use crate::pages;
+use crate::store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
 
+/// An OAuth 2.0 / OpenID Connect error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthError {
+    // RFC 6749 §4.1.2.1 and §5.2
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    InvalidScope,
+    AccessDenied,
+    ServerError,
+    TemporarilyUnavailable,
+    // OIDC Core §3.1.2.6
+    LoginRequired,
+    ConsentRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
+    // RFC 6750 §3.1
+    InvalidToken,
+}
+
+impl OAuthError {
+    pub fn code(self) -> &'static str {
+        match self {
+            OAuthError::InvalidRequest => "invalid_request",
+            OAuthError::InvalidClient => "invalid_client",
+            OAuthError::InvalidGrant => "invalid_grant",
+            OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthError::UnsupportedResponseType => "unsupported_response_type",
+            OAuthError::InvalidScope => "invalid_scope",
+            OAuthError::AccessDenied => "access_denied",
+            OAuthError::ServerError => "server_error",
+            OAuthError::TemporarilyUnavailable => "temporarily_unavailable",
+            OAuthError::LoginRequired => "login_required",
+            OAuthError::ConsentRequired => "consent_required",
+            OAuthError::RequestNotSupported => "request_not_supported",
+            OAuthError::RequestUriNotSupported => "request_uri_not_supported",
+            OAuthError::InvalidToken => "invalid_token",
+        }
+    }
+
+    /// The status of a direct (non-redirect) answer carrying this error:
+    /// RFC 6749 §5.2 (400, 401 for invalid_client), RFC 6750 §3.1 (401 for
+    /// invalid_token), 500/503 for the server's own failures.
+    pub fn status(self) -> StatusCode {
+        match self {
+            OAuthError::InvalidClient | OAuthError::InvalidToken => StatusCode::UNAUTHORIZED,
+            OAuthError::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            OAuthError::TemporarilyUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
 /// An error of the token endpoint (RFC 6749 §5.2).
 #[derive(Debug, thiserror::Error)]
-#[error("{error}: {description}")]
+#[error("{}: {description}", error.code())]
 pub struct TokenError {
-    pub error: &'static str,
+    pub error: OAuthError,
     pub description: String,
     /// The client tried HTTP Basic: answer 401 with a Basic challenge.
     pub basic_challenge: bool,
 }
 
 impl TokenError {
-    pub fn new(error: &'static str, description: impl Into<String>) -> Self {
+    pub fn new(error: OAuthError, description: impl Into<String>) -> Self {
         Self { error, description: description.into(), basic_challenge: false }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
-        Self::new("invalid_request", d)
+        Self::new(OAuthError::InvalidRequest, d)
     }
     pub fn invalid_grant(d: impl Into<String>) -> Self {
-        Self::new("invalid_grant", d)
+        Self::new(OAuthError::InvalidGrant, d)
     }
     pub fn invalid_client(basic: bool) -> Self {
-        Self { basic_challenge: basic, ..Self::new("invalid_client", "client authentication failed") }
+        Self { basic_challenge: basic, ..Self::new(OAuthError::InvalidClient, "client authentication failed") }
     }
     pub fn server_error() -> Self {
-        Self::new("server_error", "the server could not complete the request")
+        Self::new(OAuthError::ServerError, "the server could not complete the request")
     }
-    /// The store is down or slow: a fast 503 the client may retry.
-    pub fn unavailable() -> Self {
-        Self::new("temporarily_unavailable", "the service is temporarily unavailable; try again")
+}
+
+/// The store is down or slow: a fast 503 the client may retry.
+impl From<StoreError> for TokenError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failed");
+        Self::new(OAuthError::TemporarilyUnavailable, "the service is temporarily unavailable; try again")
     }
 }
 
 impl ResponseError for TokenError {
     fn status_code(&self) -> StatusCode {
-        match self.error {
-            "invalid_client" => StatusCode::UNAUTHORIZED,
-            "server_error" => StatusCode::INTERNAL_SERVER_ERROR,
-            "temporarily_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::BAD_REQUEST,
-        }
+        self.error.status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -52,7 +113,7 @@ impl ResponseError for TokenError {
         if self.basic_challenge {
             res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"claimgate\""));
         }
-        res.json(json!({ "error": self.error, "error_description": self.description }))
+        res.json(json!({ "error": self.error.code(), "error_description": self.description }))
     }
 }
 
@@ -61,7 +122,7 @@ impl ResponseError for TokenError {
 #[error("{description}")]
 pub struct BearerError {
     /// `None` when the request carried no token at all (§3.1: no error code).
-    pub error: Option<&'static str>,
+    pub error: Option<OAuthError>,
     pub description: &'static str,
 }
 
@@ -70,14 +131,22 @@ impl BearerError {
         Self { error: None, description: "an access token is required" }
     }
     pub fn invalid_token() -> Self {
-        Self { error: Some("invalid_token"), description: "the access token is invalid or has expired" }
+        Self { error: Some(OAuthError::InvalidToken), description: "the access token is invalid or has expired" }
     }
     pub fn invalid_request(d: &'static str) -> Self {
-        Self { error: Some("invalid_request"), description: d }
+        Self { error: Some(OAuthError::InvalidRequest), description: d }
     }
-    pub fn unavailable() -> Self {
+    /// The metrics label of this outcome.
+    pub fn label(&self) -> &'static str {
+        self.error.map_or("missing_token", OAuthError::code)
+    }
+}
+
+impl From<StoreError> for BearerError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failed");
         Self {
-            error: Some("temporarily_unavailable"),
+            error: Some(OAuthError::TemporarilyUnavailable),
             description: "the service is temporarily unavailable; try again",
         }
     }
@@ -85,27 +154,76 @@ impl BearerError {
 
 impl ResponseError for BearerError {
     fn status_code(&self) -> StatusCode {
+        self.error.map_or(StatusCode::UNAUTHORIZED, OAuthError::status)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
         match self.error {
-            Some("invalid_request") => StatusCode::BAD_REQUEST,
-            Some("temporarily_unavailable") => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::UNAUTHORIZED,
+            Some(OAuthError::TemporarilyUnavailable) => {}
+            Some(e) => {
+                let challenge = format!(
+                    "Bearer realm=\"claimgate\", error=\"{}\", error_description=\"{}\"",
+                    e.code(),
+                    self.description
+                );
+                res.insert_header((header::WWW_AUTHENTICATE, challenge));
+            }
+            None => {
+                res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"claimgate\""));
+            }
+        }
+        res.insert_header((header::CACHE_CONTROL, "no-store"));
+        match self.error {
+            Some(e) => res.json(json!({ "error": e.code(), "error_description": self.description })),
+            None => res.finish(),
+        }
+    }
+}
+
+/// What a browser sees when a step of a sign-in (or of `/me`, `/logout`)
+/// cannot go on: an HTML page, never a stack trace.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// The store is down or slow (logged when it is turned into a page).
+    #[error("store failed: {0}")]
+    Store(#[from] StoreError),
+    /// The request is not valid (a 400 page with this message).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A single-use step was already used, or is too old.
+    #[error("expired")]
+    Expired(&'static str),
+    /// The step belongs to a sign-in another browser began.
+    #[error("another browser")]
+    OtherBrowser,
+}
+
+impl PageError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::BadRequest(message.into())
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let challenge = match self.error {
-            Some("temporarily_unavailable") => String::new(),
-            Some(e) => format!("Bearer realm=\"claimgate\", error=\"{e}\", error_description=\"{}\"", self.description),
-            None => "Bearer realm=\"claimgate\"".to_string(),
-        };
-        let mut res = HttpResponse::build(self.status_code());
-        if !challenge.is_empty() {
-            res.insert_header((header::WWW_AUTHENTICATE, challenge));
-        }
-        res.insert_header((header::CACHE_CONTROL, "no-store"));
-        match self.error {
-            Some(e) => res.json(json!({ "error": e, "error_description": self.description })),
-            None => res.finish(),
+        match self {
+            PageError::Store(e) => {
+                tracing::error!(error = %e, "store failed");
+                pages::unavailable()
+            }
+            PageError::BadRequest(m) => {
+                pages::error(StatusCode::BAD_REQUEST, "This sign-in request is not valid", m, None)
+            }
+            PageError::Expired(m) => pages::error(StatusCode::BAD_REQUEST, "This sign-in has expired", m, None),
+            PageError::OtherBrowser => binding::other_browser_page(),
         }
     }
 }

@@ -12,6 +12,7 @@
 
 use super::authorize::{begin, Begin};
 use super::binding::{self, BrowserBinding};
+use super::errors::PageError;
 use super::{session, AppState};
 use crate::config::{ClientConfig, ForwardAuth};
 use crate::pages;
@@ -141,22 +142,22 @@ pub struct StartQuery {
 }
 
 /// `GET /auth/start`: sign-in for a forward-auth client.
-pub async fn start(req: HttpRequest, state: web::Data<AppState>, q: web::Query<StartQuery>) -> HttpResponse {
-    let bad = |m: &str| pages::error(StatusCode::BAD_REQUEST, "This sign-in request is not valid", m, None);
+pub async fn start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<StartQuery>,
+) -> Result<HttpResponse, PageError> {
     let Some((client, fa)) = forward_client(&state, q.client.as_deref()) else {
-        return bad("This application is not registered with claimgate.");
+        return Err(PageError::bad_request("This application is not registered with claimgate."));
     };
     let Some(rd) = q.rd.as_deref().and_then(|rd| allowed_return(fa, rd)) else {
         tracing::warn!(client = %client.id, reason = "return_url_not_allowed", "forward-auth sign-in refused");
-        return bad("The return address is not registered for this application.");
+        return Err(PageError::bad_request("The return address is not registered for this application."));
     };
     let handle = random_handle();
     let binding = BrowserBinding::of(&state, &req);
     let back = ForwardReturn { client_id: client.id.clone(), return_to: rd, binding: binding.digest() };
-    if let Err(e) = state.records.put_forward_return(&handle, &back, state.config.lifetimes.pending_login).await {
-        tracing::error!(error = %e, "store failed at forward-auth");
-        return pages::unavailable();
-    }
+    state.records.put_forward_return(&handle, &back, state.config.lifetimes.pending_login).await?;
     let request = AuthorizationRequest {
         client_id: client.id.clone(),
         redirect_uri: callback_url(&state),
@@ -179,27 +180,24 @@ pub struct CallbackQuery {
 
 /// `GET /auth/callback`: the end of a forward-auth sign-in, in the browser
 /// that began it (or nothing: no cookie, and the code is spent).
-pub async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Query<CallbackQuery>) -> HttpResponse {
-    let expired = || {
-        pages::error(
-            StatusCode::BAD_REQUEST,
-            "This sign-in has expired",
-            "Please open the page you wanted again.",
-            None,
-        )
-    };
+pub async fn callback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, PageError> {
+    let expired = || Err(PageError::Expired("Please open the page you wanted again."));
     if q.error.is_some() {
-        return pages::error(StatusCode::FORBIDDEN, "Sign-in failed", "The sign-in did not complete.", None);
+        return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in failed", "The sign-in did not complete.", None));
     }
     let (Some(code), Some(handle)) = (q.code.as_deref(), q.state.as_deref()) else { return expired() };
-    let (grant, back) = match (state.records.take_code(code).await, state.records.take_forward_return(handle).await) {
-        (Ok(Some(g)), Ok(Some(b))) => (g, b),
-        (Ok(_), Ok(_)) => return expired(),
-        _ => return pages::unavailable(),
+    let (Some(grant), Some(back)) =
+        (state.records.take_code(code).await?, state.records.take_forward_return(handle).await?)
+    else {
+        return expired();
     };
     if !binding::is_same_browser(&state, &req, &back.binding) {
         tracing::warn!(client = %back.client_id, reason = "browser_mismatch", "forward-auth sign-in refused");
-        return binding::other_browser_page();
+        return Err(PageError::OtherBrowser);
     }
     // The code must have been issued for this very sign-in.
     if grant.request.client_id != back.client_id
@@ -209,11 +207,7 @@ pub async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Quer
         return expired();
     }
     let Some((client, fa)) = forward_client(&state, Some(&back.client_id)) else { return expired() };
-    let mut sso = match state.records.get_session(&grant.session).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return expired(),
-        Err(_) => return pages::unavailable(),
-    };
+    let Some(mut sso) = state.records.get_session(&grant.session).await? else { return expired() };
     let Some(ttl) = session::remaining(&state, &sso) else { return expired() };
     let id = random_handle();
     let record = ForwardSession { client_id: client.id.clone(), session: grant.session.clone() };
@@ -221,20 +215,10 @@ pub async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Quer
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
     session::note_disclosure(&state, &mut sso, &client.id, &names);
     // The session first, conditionally: one ended meanwhile stays ended.
-    let stored = async {
-        if !session::update(&state, &grant.session, &sso).await? {
-            return Ok(false);
-        }
-        state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await.map(|()| true)
-    };
-    match stored.await {
-        Ok(true) => {}
-        Ok(false) => return expired(),
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at forward-auth");
-            return pages::unavailable();
-        }
+    if !session::update(&state, &grant.session, &sso).await? {
+        return expired();
     }
+    state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await?;
     tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");
     let secure = state.config.server.is_https() || back.return_to.starts_with("https://");
     let mut cookie = Cookie::build(cookie_name(&state, client, fa), id)
@@ -252,5 +236,5 @@ pub async fn callback(req: HttpRequest, state: web::Data<AppState>, q: web::Quer
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish();
     let _ = response.add_cookie(&cookie);
-    response
+    Ok(response)
 }

@@ -4,7 +4,7 @@
 //! the user to confirm with a CSRF-protected form, so a third-party page
 //! cannot sign users out.
 
-use super::errors::parse_params;
+use super::errors::{parse_params, PageError};
 use super::{session, AppState};
 use crate::pages;
 use actix_web::http::{header, StatusCode};
@@ -15,14 +15,18 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use url::Url;
 
-pub async fn logout_get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn logout_get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     logout(&req, &state, req.query_string(), false).await
 }
 
-pub async fn logout_post(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> HttpResponse {
+pub async fn logout_post(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
     match std::str::from_utf8(&body) {
         Ok(form) => logout(&req, &state, form, true).await,
-        Err(_) => bad("The request is not valid form data."),
+        Err(_) => Ok(bad("The request is not valid form data.")),
     }
 }
 
@@ -46,32 +50,35 @@ fn verify_hint(state: &AppState, hint: &str) -> Option<(String, String)> {
     Some((aud.to_string(), claims.subject().to_string()))
 }
 
-async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -> HttpResponse {
+async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -> Result<HttpResponse, PageError> {
     let params: HashMap<String, String> = match parse_params(raw) {
         Ok(p) => p,
-        Err(e) => return bad(&e),
+        Err(e) => return Ok(bad(&e)),
     };
     let hint = match params.get("id_token_hint") {
         Some(h) => match verify_hint(state, h) {
             Some(v) => Some(v),
-            None => return bad("The id_token_hint was not issued by this service."),
+            None => return Ok(bad("The id_token_hint was not issued by this service.")),
         },
         None => None,
     };
     let client_id = match (hint.as_ref().map(|(c, _)| c), params.get("client_id")) {
-        (Some(a), Some(b)) if a != b => return bad("client_id does not match the id_token_hint."),
+        (Some(a), Some(b)) if a != b => return Ok(bad("client_id does not match the id_token_hint.")),
         (a, b) => a.or(b).cloned(),
     };
     // Where to go afterwards: only a URI the client registered, exactly.
     let back = match params.get("post_logout_redirect_uri") {
         Some(uri) => {
             let Some(client) = client_id.as_deref().and_then(|c| state.client(c)) else {
-                return bad("post_logout_redirect_uri needs a client_id or an id_token_hint.");
+                return Ok(bad("post_logout_redirect_uri needs a client_id or an id_token_hint."));
             };
             if !client.post_logout_redirect_uris.iter().any(|u| u == uri) {
-                return bad("The return address is not registered for this application.");
+                return Ok(bad("The return address is not registered for this application."));
             }
-            let mut url = Url::parse(uri).expect("validated at start-up");
+            // Registered URIs were parsed at start-up; a failure here is a bad request, not a panic.
+            let Ok(mut url) = Url::parse(uri) else {
+                return Ok(bad("The return address is not a URL."));
+            };
             if let Some(s) = params.get("state") {
                 url.query_pairs_mut().append_pair("state", s);
             }
@@ -80,29 +87,19 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
         None => None,
     };
 
-    let current = match session::current(state, req).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at logout");
-            return pages::unavailable();
-        }
-    };
-    let Some((id, s)) = current else {
-        return done(state, back);
+    let Some((id, s)) = session::current(state, req).await? else {
+        return Ok(done(state, back));
     };
     let hint_is_this_user = hint
         .as_ref()
         .is_some_and(|(client, sub)| *sub == state.keys.pseudonymizer.pairwise_subject(client, &s.user_key));
     let confirmed = is_post && params.get("csrf").is_some_and(|t| state.keys.pseudonymizer.csrf_matches(&id, t));
     if !hint_is_this_user && !confirmed {
-        return confirm_page(state, &id, &params);
+        return Ok(confirm_page(state, &id, &params));
     }
-    if let Err(e) = state.records.end_session(&id).await {
-        tracing::error!(error = %e, "store failed at logout");
-        return pages::unavailable();
-    }
+    state.records.end_session(&id).await?;
     tracing::info!(client = client_id.as_deref().unwrap_or(""), outcome = "signed_out", "logout");
-    done(state, back)
+    Ok(done(state, back))
 }
 
 fn done(state: &AppState, back: Option<String>) -> HttpResponse {

@@ -1,6 +1,7 @@
 //! `/me`: the signed-in user's own view — what claimgate stores about them,
 //! which apps received what and when — with sign-out and erasure.
 
+use super::errors::PageError;
 use super::{session, AppState};
 use crate::pages;
 use actix_web::http::StatusCode;
@@ -11,22 +12,15 @@ fn when(ts: i64) -> String {
     chrono::DateTime::from_timestamp(ts, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
-pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let (id, s) = match session::current(&state, &req).await {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return pages::html(
-                StatusCode::OK,
-                pages::page(
-                    "Your data",
-                    "<h1>You are not signed in</h1><p>claimgate holds no session for this browser.</p>",
-                ),
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at /me");
-            return pages::unavailable();
-        }
+pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    let Some((id, s)) = session::current(&state, &req).await? else {
+        return Ok(pages::html(
+            StatusCode::OK,
+            pages::page(
+                "Your data",
+                "<h1>You are not signed in</h1><p>claimgate holds no session for this browser.</p>",
+            ),
+        ));
     };
     let field = |label: &str, v: &Option<String>| match v {
         Some(v) => format!("<li>{label}: {}</li>", text(v)),
@@ -65,7 +59,7 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         when(s.auth_time),
         when(s.expires_at),
     );
-    pages::html(StatusCode::OK, pages::page("Your data", &body))
+    Ok(pages::html(StatusCode::OK, pages::page("Your data", &body)))
 }
 
 #[derive(serde::Deserialize)]
@@ -74,43 +68,33 @@ pub struct CsrfForm {
 }
 
 /// Erases every session, code and token of the signed-in user.
-pub async fn erase(req: HttpRequest, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> HttpResponse {
-    let (id, s) = match session::current(&state, &req).await {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                "Not signed in",
-                "There is nothing to delete for this browser.",
-                None,
-            )
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at erase");
-            return pages::unavailable();
-        }
+pub async fn erase(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let Some((id, s)) = session::current(&state, &req).await? else {
+        return Ok(pages::error(
+            StatusCode::BAD_REQUEST,
+            "Not signed in",
+            "There is nothing to delete for this browser.",
+            None,
+        ));
     };
     if !state.keys.pseudonymizer.csrf_matches(&id, &form.csrf) {
-        return pages::error(
+        return Ok(pages::error(
             StatusCode::FORBIDDEN,
             "Request refused",
             "This form has expired. Please open the page again.",
             None,
-        );
+        ));
     }
-    match state.records.erase_user(&s.user_key).await {
-        Ok(_) => {
-            tracing::info!(outcome = "erased", by = "user", "erasure");
-            let mut r = pages::html(
-                StatusCode::OK,
-                pages::page("Deleted", "<h1>Your data is deleted</h1><p>claimgate holds nothing about you any more. Apps that received your name, email or picture keep their own copies under their own privacy policies.</p>"),
-            );
-            let _ = r.add_cookie(&session::removal_cookie(&state));
-            r
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at erase");
-            pages::unavailable()
-        }
-    }
+    state.records.erase_user(&s.user_key).await?;
+    tracing::info!(outcome = "erased", by = "user", "erasure");
+    let mut r = pages::html(
+        StatusCode::OK,
+        pages::page("Deleted", "<h1>Your data is deleted</h1><p>claimgate holds nothing about you any more. Apps that received your name, email or picture keep their own copies under their own privacy policies.</p>"),
+    );
+    let _ = r.add_cookie(&session::removal_cookie(&state));
+    Ok(r)
 }

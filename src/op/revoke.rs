@@ -14,15 +14,11 @@ pub async fn revoke(
     let params = parse_params(form).map_err(TokenError::invalid_request)?;
     let client = authenticate(&state, &req, &params)?;
     let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
-    let unavailable = |e: crate::store::StoreError| {
-        tracing::error!(error = %e, "store failed at revoke");
-        TokenError::unavailable()
-    };
     // §2.2: unknown, expired and (to avoid an oracle) other clients' tokens
     // all answer 200; only the owner's token is actually revoked.
-    if let Some(grant) = state.records.get_access(token).await.map_err(unavailable)? {
+    if let Some(grant) = state.records.get_access(token).await? {
         if grant.client_id == client.id {
-            state.records.delete_access(token).await.map_err(unavailable)?;
+            state.records.delete_access(token).await?;
             tracing::info!(client = %client.id, outcome = "revoked", "token revocation");
         } else {
             tracing::warn!(client = %client.id, reason = "token_of_another_client", "token revocation refused");

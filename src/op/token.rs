@@ -2,7 +2,7 @@
 //! client_secret_basic or client_secret_post (constant-time comparison), or
 //! none for public clients, which must then prove PKCE.
 
-use super::errors::{parse_params, TokenError};
+use super::errors::{parse_params, OAuthError, TokenError};
 use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::policy::disclosure::{claim_values, released, Scopes};
@@ -26,7 +26,7 @@ use subtle::ConstantTimeEq;
 
 pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, TokenError> {
     let result = grant(&req, &state, &body).await;
-    let outcome = result.as_ref().map(|_| "success").unwrap_or_else(|e| e.error);
+    let outcome = result.as_ref().map(|_| "success").unwrap_or_else(|e| e.error.code());
     state.metrics.token_requests.with_label_values(&[outcome]).inc();
     result
 }
@@ -46,18 +46,16 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
 
     match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
-        Some(_) => return Err(TokenError::new("unsupported_grant_type", "only authorization_code is supported")),
+        Some(_) => {
+            return Err(TokenError::new(OAuthError::UnsupportedGrantType, "only authorization_code is supported"))
+        }
         None => return Err(TokenError::invalid_request("grant_type is required")),
     }
     let code = params.get("code").ok_or_else(|| TokenError::invalid_request("code is required"))?;
     // Consumed atomically: a replayed code finds nothing.
-    let unavailable = |e: crate::store::StoreError| {
-        tracing::error!(error = %e, "store failed at token");
-        TokenError::unavailable()
-    };
-    let Some(grant) = state.records.take_code(code).await.map_err(unavailable)? else {
+    let Some(grant) = state.records.take_code(code).await? else {
         // RFC 6749 §4.1.2: a code presented twice revokes the tokens issued from it.
-        let reason = match state.records.revoke_replayed_code(code).await.map_err(unavailable)? {
+        let reason = match state.records.revoke_replayed_code(code).await? {
             true => "code_replayed",
             false => "unknown_or_used_code",
         };
@@ -90,7 +88,7 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
         (None, None) => {}
     }
 
-    let Some(mut session) = state.records.get_session(&grant.session).await.map_err(unavailable)? else {
+    let Some(mut session) = state.records.get_session(&grant.session).await? else {
         return Err(TokenError::invalid_grant("the sign-in session has ended"));
     };
     let Some(session_left) = session::remaining(state, &session) else {
@@ -108,14 +106,14 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     session::note_disclosure(state, &mut session, &client.id, &names);
     // The session first, conditionally: one ended meanwhile (logout,
     // erasure) stays ended, and no token is issued under it.
-    if !state.records.update_session(&grant.session, &session, session_left).await.map_err(unavailable)? {
+    if !state.records.update_session(&grant.session, &session, session_left).await? {
         return Err(TokenError::invalid_grant("the sign-in session has ended"));
     }
     let stored = async {
         state.records.put_access(&access_token, &access, lifetime, &session.user_key).await?;
         state.records.note_redeemed_code(code, &access_token, &grant.session, lifetime, &session.user_key).await
     };
-    stored.await.map_err(unavailable)?;
+    stored.await?;
 
     let values = claim_values(&session.profile, &claims);
     let id_token = sign_id_token(

@@ -8,19 +8,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 pub async fn userinfo(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, BearerError> {
     let result = answer(&req, &state).await;
-    let outcome = result.as_ref().map(|_| "success").unwrap_or_else(|e| e.error.unwrap_or("missing_token"));
+    let outcome = result.as_ref().map(|_| "success").unwrap_or_else(BearerError::label);
     state.metrics.userinfo_requests.with_label_values(&[outcome]).inc();
     result
 }
 
 async fn answer(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, BearerError> {
     let token = bearer(req)?;
-    let failed = |e: crate::store::StoreError| {
-        tracing::error!(error = %e, "store failed at userinfo");
-        BearerError::unavailable()
-    };
-    let grant = state.records.get_access(&token).await.map_err(failed)?.ok_or_else(BearerError::invalid_token)?;
-    let session = state.records.get_session(&grant.session).await.map_err(failed)?;
+    let grant = state.records.get_access(&token).await?.ok_or_else(BearerError::invalid_token)?;
+    let session = state.records.get_session(&grant.session).await?;
     let Some(session) = session.filter(|s| session::remaining(state, s).is_some()) else {
         return Err(BearerError::invalid_token());
     };
