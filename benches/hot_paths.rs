@@ -5,6 +5,7 @@ use claimgate::clock::SystemClock;
 use claimgate::config::KeysConfig;
 use claimgate::keys::Keys;
 use claimgate::op::token::{sign_id_token, IdTokenContent};
+use claimgate::policy::disclosure::{Released, ReleasedEmail};
 use claimgate::policy::filter::{filter, FilterRules};
 use claimgate::policy::{ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity};
 use claimgate::store::memory::MemoryStore;
@@ -55,16 +56,16 @@ fn benches(c: &mut Criterion) {
     c.bench_function("pairwise subject", |b| b.iter(|| black_box(pseudo.pairwise_subject("main-app", &user))));
 
     let keys = keys();
-    let mut released = serde_json::Map::new();
-    released.insert("name".into(), json!("Jane Smith"));
-    released.insert("email".into(), json!("jsmith@example.com"));
-    released.insert("picture".into(), json!("https://lh3.googleusercontent.com/a/x"));
+    let released = Released {
+        name: Some("Jane Smith"),
+        email: Some(ReleasedEmail { address: "jsmith@example.com", verified: true }),
+        picture: Some("https://lh3.googleusercontent.com/a/x"),
+    };
     let content = || IdTokenContent {
         issuer: "https://login.example.com",
         client_id: "main-app",
         subject: pseudo.pairwise_subject("main-app", &user),
         claims: &released,
-        email_verified: true,
         nonce: Some("n-0S6_WzA2Mj"),
         auth_time: 1_700_000_000,
         now: chrono::Utc::now(),

@@ -16,7 +16,7 @@ use super::errors::PageError;
 use super::{session, AppState};
 use crate::config::{ClientConfig, ForwardAuth};
 use crate::pages;
-use crate::policy::disclosure::{claim_values, released, Scopes};
+use crate::policy::disclosure::{release, released, Scopes};
 use crate::store::records::{random_handle, AuthorizationRequest, ForwardReturn, ForwardSession};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -120,15 +120,18 @@ pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<A
             return HttpResponse::ServiceUnavailable().finish();
         }
     };
-    let values = claim_values(&sso.profile, &released(&client.claims, &Scopes::parse(SCOPE)));
+    let values = release(&sso.profile, &client.claims, &Scopes::parse(SCOPE));
     let mut ok = HttpResponse::Ok();
     ok.insert_header((header::CACHE_CONTROL, "no-store"));
     ok.insert_header((fa.header_sub.as_str(), state.keys.pseudonymizer.pairwise_subject(&client.id, &sso.user_key)));
-    for (claim, name) in [("email", &fa.header_email), ("name", &fa.header_user), ("picture", &fa.header_picture)] {
+    let email = values.email.map(|e| e.address);
+    for (value, name) in
+        [(email, &fa.header_email), (values.name, &fa.header_user), (values.picture, &fa.header_picture)]
+    {
         // Header values must be visible ASCII; anything else is not sent.
         // Every header is present, empty when nothing is released: a proxy
         // that copies them then overwrites whatever the browser sent.
-        let v = values.get(claim).and_then(|v| v.as_str()).filter(|v| v.bytes().all(|b| (0x20..0x7f).contains(&b)));
+        let v = value.filter(|v| v.bytes().all(|b| (0x20..0x7f).contains(&b)));
         ok.insert_header((name.as_str(), v.unwrap_or("")));
     }
     ok.finish()

@@ -5,7 +5,7 @@
 use super::errors::{parse_params, OAuthError, TokenError};
 use super::{session, AppState};
 use crate::config::ClientConfig;
-use crate::policy::disclosure::{claim_values, released, Scopes};
+use crate::policy::disclosure::{release, released, Released, Scopes};
 use crate::store::records::{random_handle, AccessGrant};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -115,7 +115,7 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     };
     stored.await?;
 
-    let values = claim_values(&session.profile, &claims);
+    let values = release(&session.profile, &client.claims, &scopes);
     let id_token = sign_id_token(
         &state.keys.signing,
         &IdTokenContent {
@@ -123,7 +123,6 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
             client_id: &client.id,
             subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key),
             claims: &values,
-            email_verified: session.profile.email_verified,
             nonce: request.nonce.as_deref(),
             auth_time: grant.auth_time,
             now: state.clock.now(),
@@ -214,8 +213,7 @@ pub struct IdTokenContent<'a> {
     /// The pairwise subject.
     pub subject: String,
     /// The released claim values (name, email, picture).
-    pub claims: &'a serde_json::Map<String, serde_json::Value>,
-    pub email_verified: bool,
+    pub claims: &'a Released<'a>,
     pub nonce: Option<&'a str>,
     pub auth_time: i64,
     pub now: chrono::DateTime<chrono::Utc>,
@@ -224,20 +222,25 @@ pub struct IdTokenContent<'a> {
     pub access_token: &'a str,
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("ID token signing failed: {0}")]
+pub struct SigningError(String);
+
 /// Signs an ID token (RS256) with claimgate's key.
-pub fn sign_id_token(key: &CoreRsaPrivateSigningKey, c: &IdTokenContent) -> Result<String, String> {
+pub fn sign_id_token(key: &CoreRsaPrivateSigningKey, c: &IdTokenContent) -> Result<String, SigningError> {
     let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(c.subject.clone()));
-    if let Some(name) = c.claims.get("name").and_then(|v| v.as_str()) {
+    if let Some(name) = c.claims.name {
         standard = standard.set_name(Some(LocalizedClaim::from(EndUserName::new(name.to_owned()))));
     }
-    if let Some(email) = c.claims.get("email").and_then(|v| v.as_str()) {
-        standard =
-            standard.set_email(Some(EndUserEmail::new(email.to_owned()))).set_email_verified(Some(c.email_verified));
+    if let Some(email) = c.claims.email {
+        standard = standard
+            .set_email(Some(EndUserEmail::new(email.address.to_owned())))
+            .set_email_verified(Some(email.verified));
     }
-    if let Some(picture) = c.claims.get("picture").and_then(|v| v.as_str()) {
+    if let Some(picture) = c.claims.picture {
         standard = standard.set_picture(Some(LocalizedClaim::from(EndUserPictureUrl::new(picture.to_owned()))));
     }
-    let issuer = IssuerUrl::new(c.issuer.to_owned()).map_err(|e| e.to_string())?;
+    let issuer = IssuerUrl::new(c.issuer.to_owned()).map_err(|e| SigningError(e.to_string()))?;
     let id_claims = CoreIdTokenClaims::new(
         issuer,
         vec![Audience::new(c.client_id.to_owned())],
@@ -256,7 +259,7 @@ pub fn sign_id_token(key: &CoreRsaPrivateSigningKey, c: &IdTokenContent) -> Resu
         None::<&AuthorizationCode>,
     )
     .map(|t| t.to_string())
-    .map_err(|e| e.to_string())
+    .map_err(|e| SigningError(e.to_string()))
 }
 
 fn form_decode(s: &str) -> Option<String> {

@@ -2,7 +2,7 @@
 
 use super::errors::BearerError;
 use super::{session, AppState};
-use crate::policy::disclosure::{claim_values, released, Scopes};
+use crate::policy::disclosure::{release, Scopes};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -21,7 +21,7 @@ async fn answer(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Bea
         return Err(BearerError::invalid_token());
     };
     let client = state.client(&grant.client_id).ok_or_else(BearerError::invalid_token)?;
-    let mut body = claim_values(&session.profile, &released(&client.claims, &Scopes::parse(&grant.scope)));
+    let mut body = release(&session.profile, &client.claims, &Scopes::parse(&grant.scope)).to_json();
     body.insert("sub".into(), state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key).into());
     Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(body))
 }

@@ -35,30 +35,54 @@ pub fn released(client_claims: &BTreeSet<ProfileClaim>, scopes: &Scopes) -> BTre
     client_claims.iter().copied().filter(|c| scopes.contains(c.scope())).collect()
 }
 
-/// The claim values a client receives, as JSON members (ID token / userinfo).
-pub fn claim_values(profile: &Profile, released: &BTreeSet<ProfileClaim>) -> Map<String, Value> {
-    let mut out = Map::new();
-    for claim in released {
-        match claim {
-            ProfileClaim::Name => {
-                if let Some(v) = &profile.name {
-                    out.insert("name".into(), v.clone().into());
-                }
-            }
-            ProfileClaim::Email => {
-                if let Some(v) = &profile.email {
-                    out.insert("email".into(), v.clone().into());
-                    out.insert("email_verified".into(), profile.email_verified.into());
-                }
-            }
-            ProfileClaim::Picture => {
-                if let Some(v) = &profile.picture {
-                    out.insert("picture".into(), v.clone().into());
-                }
-            }
-        }
+/// A released email address, with the provider's verification (OIDC Core
+/// §5.1 `email`, `email_verified`): the two travel together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleasedEmail<'a> {
+    pub address: &'a str,
+    pub verified: bool,
+}
+
+/// What one client receives from one profile under its granted scopes:
+/// typed, for the ID token, userinfo and forward-auth headers alike.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Released<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<ReleasedEmail<'a>>,
+    pub picture: Option<&'a str>,
+}
+
+/// The values of `profile` that a client with `client_claims` receives under `scopes`.
+pub fn release<'a>(profile: &'a Profile, client_claims: &BTreeSet<ProfileClaim>, scopes: &Scopes) -> Released<'a> {
+    let granted = released(client_claims, scopes);
+    let may = |claim| granted.contains(&claim);
+    Released {
+        name: profile.name.as_deref().filter(|_| may(ProfileClaim::Name)),
+        email: profile
+            .email
+            .as_deref()
+            .filter(|_| may(ProfileClaim::Email))
+            .map(|address| ReleasedEmail { address, verified: profile.email_verified }),
+        picture: profile.picture.as_deref().filter(|_| may(ProfileClaim::Picture)),
     }
-    out
+}
+
+impl Released<'_> {
+    /// As userinfo members (OIDC Core §5.3.2), without `sub`.
+    pub fn to_json(&self) -> Map<String, Value> {
+        let mut out = Map::new();
+        if let Some(name) = self.name {
+            out.insert("name".into(), name.into());
+        }
+        if let Some(email) = self.email {
+            out.insert("email".into(), email.address.into());
+            out.insert("email_verified".into(), email.verified.into());
+        }
+        if let Some(picture) = self.picture {
+            out.insert("picture".into(), picture.into());
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -88,9 +112,15 @@ mod tests {
             email_verified: true,
             picture: Some("https://p".into()),
         };
-        let v = claim_values(&p, &[ProfileClaim::Email].into());
-        assert_eq!(v.len(), 2);
-        assert_eq!(v["email"], "e@x.org");
-        assert_eq!(v["email_verified"], true);
+        let all: BTreeSet<_> = ProfileClaim::ALL.into_iter().collect();
+        let r = release(&p, &all, &Scopes::parse("openid email"));
+        assert_eq!(
+            r,
+            Released { email: Some(ReleasedEmail { address: "e@x.org", verified: true }), ..Default::default() }
+        );
+        let v = r.to_json();
+        assert_eq!((v.len(), &v["email"], &v["email_verified"]), (2, &Value::from("e@x.org"), &Value::from(true)));
+        let only_name: BTreeSet<_> = [ProfileClaim::Name].into();
+        assert_eq!(release(&p, &only_name, &Scopes::parse("openid profile email")).picture, None, "not the client's");
     }
 }
