@@ -57,7 +57,7 @@ impl Keys {
         }
         let public_der =
             rsa_key.to_public_key().to_pkcs1_der().map_err(|e| invalid("keys.signing_key", e.to_string()))?;
-        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(public_der.as_bytes()))[..16].to_string();
+        let kid: String = URL_SAFE_NO_PAD.encode(Sha256::digest(public_der.as_bytes())).chars().take(16).collect();
         let pem =
             rsa_key.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).map_err(|e| invalid("keys.signing_key", e.to_string()))?;
         let signing = CoreRsaPrivateSigningKey::from_pem(&pem, Some(JsonWebKeyId::new(kid.clone())))
@@ -78,7 +78,7 @@ impl Keys {
         };
         let sealer = if cfg.storage_keys.is_empty() {
             generated.push("keys.storage_keys");
-            Sealer::generate()
+            Sealer::generate().map_err(|e| invalid("keys.storage_keys", e.to_string()))?
         } else {
             let entries: Vec<String> = cfg.storage_keys.iter().map(|k| k.expose_secret().to_owned()).collect();
             Sealer::from_config(&entries).map_err(|e| invalid("keys.storage_keys", e.to_string()))?

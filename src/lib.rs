@@ -5,6 +5,10 @@
 //! the upstream claims cross [`policy::filter`] — the one place where they
 //! become a [`policy::Profile`] — and the app receives tokens from [`op`].
 
+// No panics on request paths: make bad states impossible in the types
+// instead (unit tests beside the code may unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice))]
+
 pub mod admin;
 pub mod clock;
 pub mod config;

@@ -1,5 +1,7 @@
 //! The `claimgate` binary: wires telemetry, configuration and the application.
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+
 use claimgate::config::Config;
 use claimgate::policy::explain;
 use claimgate::startup::Application;
@@ -93,7 +95,13 @@ fn main() -> ExitCode {
             let doc = explain::document(&cfg, client.as_deref());
             match format {
                 Format::Text => print!("{}", explain::text(&doc)),
-                Format::Json => println!("{}", serde_json::to_string_pretty(&doc).expect("serializable")),
+                Format::Json => match serde_json::to_string_pretty(&doc) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => {
+                        eprintln!("claimgate: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                },
             }
             ExitCode::SUCCESS
         }

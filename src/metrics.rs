@@ -24,85 +24,85 @@ pub struct Metrics {
     pub values_refused: IntCounterVec,
 }
 
-fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-    let c = IntCounterVec::new(Opts::new(name, help).namespace("claimgate"), labels).expect("valid metric");
-    registry.register(Box::new(c.clone())).expect("unique metric");
-    c
+fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
+    let c = IntCounterVec::new(Opts::new(name, help).namespace("claimgate"), labels)?;
+    registry.register(Box::new(c.clone()))?;
+    Ok(c)
 }
 
-fn histogram(registry: &Registry, name: &str, help: &str, labels: &[&str], buckets: Vec<f64>) -> HistogramVec {
-    let h = HistogramVec::new(HistogramOpts::new(name, help).namespace("claimgate").buckets(buckets), labels)
-        .expect("valid metric");
-    registry.register(Box::new(h.clone())).expect("unique metric");
-    h
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
-    }
+fn histogram(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+    buckets: Vec<f64>,
+) -> Result<HistogramVec, prometheus::Error> {
+    let h = HistogramVec::new(HistogramOpts::new(name, help).namespace("claimgate").buckets(buckets), labels)?;
+    registry.register(Box::new(h.clone()))?;
+    Ok(h)
 }
 
 impl Metrics {
-    pub fn new() -> Metrics {
+    /// Registers every metric; an error is a definition mistake (a bad name
+    /// or a duplicate), reported at start-up.
+    pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
         let active_sessions = IntGauge::with_opts(
             Opts::new("active_sessions", "SSO sessions in the store (memory store only; expired ones until swept)")
                 .namespace("claimgate"),
-        )
-        .expect("valid metric");
-        registry.register(Box::new(active_sessions.clone())).expect("unique metric");
-        Metrics {
+        )?;
+        registry.register(Box::new(active_sessions.clone()))?;
+        Ok(Metrics {
             logins_started: counter(
                 &registry,
                 "logins_started_total",
                 "Users sent to an upstream provider",
                 &["provider", "client"],
-            ),
+            )?,
             logins_completed: counter(
                 &registry,
                 "logins_completed_total",
                 "Upstream logins that passed the filter",
                 &["provider", "client"],
-            ),
+            )?,
             logins_failed: counter(
                 &registry,
                 "logins_failed_total",
                 "Upstream logins refused",
                 &["provider", "client", "reason"],
-            ),
-            token_requests: counter(&registry, "token_requests_total", "Token endpoint requests", &["outcome"]),
-            userinfo_requests: counter(&registry, "userinfo_requests_total", "Userinfo requests", &["outcome"]),
+            )?,
+            token_requests: counter(&registry, "token_requests_total", "Token endpoint requests", &["outcome"])?,
+            userinfo_requests: counter(&registry, "userinfo_requests_total", "Userinfo requests", &["outcome"])?,
             upstream_seconds: histogram(
                 &registry,
                 "upstream_seconds",
                 "Time spent on upstream calls",
                 &["provider", "step"],
                 vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
-            ),
+            )?,
             store_seconds: histogram(
                 &registry,
                 "store_seconds",
                 "Store operation latency",
                 &["op"],
                 vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0],
-            ),
-            store_errors: counter(&registry, "store_errors_total", "Failed store operations", &["op"]),
+            )?,
+            store_errors: counter(&registry, "store_errors_total", "Failed store operations", &["op"])?,
             values_refused: counter(
                 &registry,
                 "profile_values_refused_total",
                 "Upstream profile values outside the value rules, not kept",
                 &["provider", "claim", "reason"],
-            ),
+            )?,
             limited: counter(
                 &registry,
                 "limited_total",
                 "Requests refused by a limit (rate, size, pending sign-ins)",
                 &["reason"],
-            ),
+            )?,
             active_sessions,
             registry,
-        }
+        })
     }
 
     /// The text exposition format.

@@ -38,6 +38,8 @@ pub enum StartupError {
     Tls(String),
     #[error("cannot build the HTTP client: {0}")]
     Http(String),
+    #[error("cannot register the metrics: {0}")]
+    Metrics(String),
 }
 
 pub struct Application {
@@ -91,7 +93,7 @@ impl Application {
         for key in &keys.generated {
             tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
         }
-        let metrics = Arc::new(Metrics::new());
+        let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?);
         let providers = build_providers(&config, &clock, &metrics).await?;
         let issuer = config.server.issuer();
         let store: Arc<dyn Store> = Arc::new(InstrumentedStore::new(store, metrics.clone()));
@@ -249,11 +251,11 @@ async fn discover_with_retries(
     config: &Config,
     id: &str,
     p: &crate::config::ProviderConfig,
+    (issuer, client_id, client_secret): (&str, &str, &secrecy::SecretString),
     http: &UpstreamHttp,
     clock: &Arc<dyn Clock>,
     metrics: &Metrics,
 ) -> Result<OidcProvider, StartupError> {
-    let ProviderKind::Oidc { issuer, client_id, client_secret } = &p.kind else { unreachable!("oidc only") };
     let mut attempt = 0;
     loop {
         let started = std::time::Instant::now();
@@ -293,7 +295,10 @@ async fn build_providers(
     let mut providers: BTreeMap<String, Arc<dyn UpstreamProvider>> = BTreeMap::new();
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
-            ProviderKind::Oidc { .. } => Arc::new(discover_with_retries(config, id, p, &http, clock, metrics).await?),
+            ProviderKind::Oidc { issuer, client_id, client_secret } => {
+                let oidc = (issuer.as_str(), client_id.as_str(), client_secret);
+                Arc::new(discover_with_retries(config, id, p, oidc, &http, clock, metrics).await?)
+            }
             ProviderKind::Github { client_id, client_secret, web_url, api_url } => Arc::new(
                 GithubProvider::new(
                     id,
@@ -305,11 +310,14 @@ async fn build_providers(
                     &public_url,
                     http.clone(),
                 )
-                .map_err(|e| StartupError::Provider { id: id.clone(), reason: e })?,
+                .map_err(|e| StartupError::Provider { id: id.clone(), reason: e.to_string() })?,
             ),
             ProviderKind::Dev => {
                 tracing::warn!(provider = %id, "DEV PROVIDER ENABLED: anyone can sign in as a fixed sample user; never use this in production");
-                Arc::new(DevProvider::new(id, &p.display_name, &public_url))
+                Arc::new(
+                    DevProvider::new(id, &p.display_name, &public_url)
+                        .map_err(|e| StartupError::Provider { id: id.clone(), reason: e.to_string() })?,
+                )
             }
         };
         providers.insert(id.clone(), provider);

@@ -505,20 +505,16 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
             }
             "github" => {
                 let (client_id, client_secret) = credentials(&id, &p, env)?;
-                let mut urls = Vec::new();
-                for (k, value, default) in [
-                    ("web_url", p.web_url.clone(), crate::upstream::github::DEFAULT_WEB_URL),
-                    ("api_url", p.api_url.clone(), crate::upstream::github::DEFAULT_API_URL),
-                ] {
+                let base_url = |k: &str, value: Option<String>, default: &str| -> Result<String, ConfigError> {
                     let v = value.unwrap_or_else(|| default.to_owned());
                     let u = Url::parse(&v).map_err(|e| invalid(key(k), format!("not a URL: {e}")))?;
                     if u.scheme() != "https" && !is_loopback(&u) {
                         return Err(invalid(key(k), "must be https (plain http only on a loopback address)"));
                     }
-                    urls.push(v);
-                }
-                let api_url = urls.pop().expect("two URLs");
-                let web_url = urls.pop().expect("two URLs");
+                    Ok(v)
+                };
+                let web_url = base_url("web_url", p.web_url.clone(), crate::upstream::github::DEFAULT_WEB_URL)?;
+                let api_url = base_url("api_url", p.api_url.clone(), crate::upstream::github::DEFAULT_API_URL)?;
                 ProviderKind::Github { client_id, client_secret, web_url, api_url }
             }
             other => {

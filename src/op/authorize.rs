@@ -14,7 +14,6 @@ use crate::upstream::StartOptions;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::{BTreeSet, HashMap};
-use url::Url;
 
 /// A redirect to the app carrying `params`, plus `state` and the RFC 9207 `iss`.
 pub fn redirect_to_app(state: &AppState, request: &AuthorizationRequest, params: &[(&str, &str)]) -> HttpResponse {
@@ -24,19 +23,20 @@ pub fn redirect_to_app(state: &AppState, request: &AuthorizationRequest, params:
         .finish()
 }
 
+/// The app's registered redirect URI, exactly as registered, with `params`,
+/// `state` and the RFC 9207 `iss` added to its query (RFC 6749 §3.1.2: its
+/// own query is kept; config refuses a fragment).
 pub fn app_url(state: &AppState, request: &AuthorizationRequest, params: &[(&str, &str)]) -> String {
-    let mut url = Url::parse(&request.redirect_uri).expect("redirect URIs are validated at start-up");
-    {
-        let mut q = url.query_pairs_mut();
-        for (k, v) in params {
-            q.append_pair(k, v);
-        }
-        if let Some(s) = &request.state {
-            q.append_pair("state", s);
-        }
-        q.append_pair("iss", &state.issuer);
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        query.append_pair(k, v);
     }
-    url.to_string()
+    if let Some(s) = &request.state {
+        query.append_pair("state", s);
+    }
+    query.append_pair("iss", &state.issuer);
+    let separator = if request.redirect_uri.contains('?') { '&' } else { '?' };
+    format!("{}{separator}{}", request.redirect_uri, query.finish())
 }
 
 /// An error sent back to the app (the redirect URI is known to be
@@ -64,7 +64,7 @@ pub async fn authorize_post(
 }
 
 async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> Result<HttpResponse, PageError> {
-    let params = parse_params(raw).map_err(PageError::BadRequest)?;
+    let params = parse_params(raw)?;
     let request = match validate(state, &params)? {
         Ok(r) => r,
         Err(to_app) => return Ok(to_app),

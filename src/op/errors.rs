@@ -228,16 +228,38 @@ impl ResponseError for PageError {
     }
 }
 
+/// Why request parameters were refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParamsError {
+    #[error("the parameters are not form-encoded")]
+    NotFormEncoded,
+    /// RFC 6749 §3.1, §3.2: "Request and response parameters MUST NOT be included more than once."
+    #[error("parameter {0} is repeated")]
+    Repeated(String),
+}
+
+impl From<ParamsError> for TokenError {
+    fn from(e: ParamsError) -> Self {
+        Self::invalid_request(e.to_string())
+    }
+}
+
+impl From<ParamsError> for PageError {
+    fn from(e: ParamsError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
 /// Parses `application/x-www-form-urlencoded` (query or body), refusing
 /// repeated parameters (RFC 6749 §3.1, §3.2).
-pub fn parse_params(input: &str) -> Result<std::collections::HashMap<String, String>, String> {
-    let pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(input).map_err(|_| "the parameters are not form-encoded".to_string())?;
+pub fn parse_params(input: &str) -> Result<std::collections::HashMap<String, String>, ParamsError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(input).map_err(|_| ParamsError::NotFormEncoded)?;
     let mut out = std::collections::HashMap::new();
     for (k, v) in pairs {
-        if out.insert(k.clone(), v).is_some() {
-            return Err(format!("parameter {k} is repeated"));
+        if out.contains_key(&k) {
+            return Err(ParamsError::Repeated(k));
         }
+        out.insert(k, v);
     }
     Ok(out)
 }
@@ -249,6 +271,6 @@ mod tests {
     #[test]
     fn repeated_parameters_are_refused() {
         assert!(parse_params("a=1&b=2").is_ok());
-        assert_eq!(parse_params("a=1&a=2").unwrap_err(), "parameter a is repeated");
+        assert_eq!(parse_params("a=1&a=2").unwrap_err().to_string(), "parameter a is repeated");
     }
 }

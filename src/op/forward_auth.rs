@@ -93,9 +93,12 @@ pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<A
             original_url(&req).and_then(|u| allowed_return(fa, &u)).filter(|_| fa.redirect_when_unauthenticated);
         match sign_in {
             Some(rd) => {
-                let mut start = Url::parse(&format!("{}/auth/start", state.issuer)).expect("valid issuer");
-                start.query_pairs_mut().append_pair("client", &client.id).append_pair("rd", &rd);
-                HttpResponse::Found().insert_header((header::LOCATION, start.to_string())).finish()
+                let query = url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("client", &client.id)
+                    .append_pair("rd", &rd)
+                    .finish();
+                let start = format!("{}/auth/start?{query}", state.issuer);
+                HttpResponse::Found().insert_header((header::LOCATION, start)).finish()
             }
             None => HttpResponse::Unauthorized().insert_header((header::CACHE_CONTROL, "no-store")).finish(),
         }

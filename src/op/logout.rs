@@ -53,7 +53,7 @@ fn verify_hint(state: &AppState, hint: &str) -> Option<(String, String)> {
 async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -> Result<HttpResponse, PageError> {
     let params: HashMap<String, String> = match parse_params(raw) {
         Ok(p) => p,
-        Err(e) => return Ok(bad(&e)),
+        Err(e) => return Ok(bad(&e.to_string())),
     };
     let hint = match params.get("id_token_hint") {
         Some(h) => match verify_hint(state, h) {

@@ -11,7 +11,7 @@ pub async fn revoke(
     body: web::Bytes,
 ) -> Result<HttpResponse, TokenError> {
     let form = std::str::from_utf8(&body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
-    let params = parse_params(form).map_err(TokenError::invalid_request)?;
+    let params = parse_params(form)?;
     let client = authenticate(&state, &req, &params)?;
     let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
     // §2.2: unknown, expired and (to avoid an oracle) other clients' tokens

@@ -41,7 +41,7 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
         return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
     }
     let form = std::str::from_utf8(body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
-    let params = parse_params(form).map_err(TokenError::invalid_request)?;
+    let params = parse_params(form)?;
     let client = authenticate(state, req, &params)?;
 
     match params.get("grant_type").map(String::as_str) {

@@ -31,7 +31,8 @@ impl std::fmt::Debug for UserKey {
 /// Derives user keys and pairwise subjects from one secret.
 #[derive(Clone)]
 pub struct Pseudonymizer {
-    secret: Vec<u8>,
+    /// HMAC-SHA256 keyed with the secret once; each use starts from a clone.
+    keyed: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Pseudonymizer {
@@ -41,13 +42,14 @@ impl std::fmt::Debug for Pseudonymizer {
 }
 
 impl Pseudonymizer {
+    #[allow(clippy::expect_used, reason = "HMAC takes a key of any length (RFC 2104 §2): this cannot fail")]
     pub fn new(secret: &[u8]) -> Self {
-        Self { secret: secret.to_vec() }
+        Self { keyed: Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length") }
     }
 
     /// Every input is length-prefixed, so that ("ab","c") and ("a","bc") differ.
     fn mac(&self, label: &str, parts: &[&str]) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        let mut mac = self.keyed.clone();
         mac.update(label.as_bytes());
         for part in parts {
             mac.update(&(part.len() as u64).to_be_bytes());

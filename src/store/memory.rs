@@ -323,11 +323,6 @@ mod tests {
     use crate::clock::ManualClock;
 
     #[tokio::test]
-    async fn conformance() {
-        crate::store::conformance::run_all(MemoryStore::new(Arc::new(crate::clock::SystemClock)), "t:").await;
-    }
-
-    #[tokio::test]
     async fn expiry_removes_records_with_a_fixed_clock() {
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let s = MemoryStore::new(clock.clone());

@@ -1,7 +1,6 @@
 //! Storage: one small backend-neutral trait ([`Store`]), the embedded memory
 //! backend, and typed records on top ([`records`]). Every record has a TTL.
 
-pub mod conformance;
 pub mod memory;
 pub mod records;
 pub mod redis;

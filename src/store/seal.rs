@@ -59,10 +59,10 @@ impl Sealer {
     }
 
     /// A fresh random key, for a single instance without configured keys.
-    pub fn generate() -> Sealer {
+    pub fn generate() -> Result<Sealer, SealKeyError> {
         let mut raw = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut raw);
-        Sealer::from_config(&[format!("generated:{}", STANDARD.encode(raw))]).expect("a valid generated key")
+        Sealer::from_config(&[format!("generated:{}", STANDARD.encode(raw))])
     }
 
     pub fn seal(&self, store_key: &str, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {

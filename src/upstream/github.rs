@@ -53,16 +53,16 @@ impl GithubProvider {
         api_url: &str,
         public_url: &str,
         http: UpstreamHttp,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, url::ParseError> {
         let web = web_url.trim_end_matches('/');
         Ok(Self {
             id: id.to_owned(),
             display_name: display_name.to_owned(),
             client_id: client_id.to_owned(),
             client_secret,
-            auth_url: AuthUrl::new(format!("{web}/login/oauth/authorize")).map_err(|e| e.to_string())?,
-            token_url: TokenUrl::new(format!("{web}/login/oauth/access_token")).map_err(|e| e.to_string())?,
-            redirect_uri: RedirectUrl::new(super::oidc::redirect_uri(public_url, id)).map_err(|e| e.to_string())?,
+            auth_url: AuthUrl::new(format!("{web}/login/oauth/authorize"))?,
+            token_url: TokenUrl::new(format!("{web}/login/oauth/access_token"))?,
+            redirect_uri: RedirectUrl::new(super::oidc::redirect_uri(public_url, id))?,
             api_url: api_url.trim_end_matches('/').to_owned(),
             issuer: web.to_owned(),
             http,

@@ -30,6 +30,17 @@ pub struct Fetched {
 #[error("the response body is larger than {MAX_BODY_BYTES} bytes")]
 pub struct TooLarge;
 
+/// Why a JSON document (discovery, JWKS) could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: {source}")]
+    Upstream { url: String, source: UpstreamError },
+    #[error("{url}: HTTP {status}")]
+    Status { url: String, status: StatusCode },
+    #[error("{url}: {reason}")]
+    Unreadable { url: String, reason: String },
+}
+
 impl UpstreamHttp {
     pub fn new(client: reqwest::Client) -> Self {
         Self { client }
@@ -57,6 +68,26 @@ impl UpstreamHttp {
             ReadError::Transport(_) => UpstreamError::Unreachable,
         })?;
         Ok(Fetched { status, headers, body })
+    }
+}
+
+impl UpstreamHttp {
+    /// GET a JSON document; returns it with the response headers.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: reqwest::Url,
+    ) -> Result<(T, HeaderMap), FetchError> {
+        let name = url.to_string();
+        let fetched = self
+            .get(url, None, &[("accept", "application/json")])
+            .await
+            .map_err(|source| FetchError::Upstream { url: name.clone(), source })?;
+        if !fetched.status.is_success() {
+            return Err(FetchError::Status { url: name, status: fetched.status });
+        }
+        let document = serde_json::from_slice(&fetched.body)
+            .map_err(|e| FetchError::Unreadable { url: name, reason: e.to_string() })?;
+        Ok((document, fetched.headers))
     }
 }
 

@@ -97,7 +97,7 @@ fn start_cluster() -> Cluster {
 async fn conformance_and_a_login_on_a_three_master_cluster() {
     let cluster = start_cluster();
     let store = RedisStore::connect_cluster(&cluster.urls, "cgtest:").await.expect("cluster connection");
-    claimgate::store::conformance::run_all(Arc::new(store), "c:").await;
+    crate::conformance::run_all(Arc::new(store), "c:").await;
 
     let prefix = format!("cgtest:{}:", &claimgate::store::records::random_handle()[..10]);
     let store = TestStore::Redis { urls: cluster.urls.clone(), prefix, cluster: true };

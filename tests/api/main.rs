@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per capability.
 
 mod cluster;
+mod conformance;
 mod downstream_hostile;
 mod forward_auth;
 mod github;

@@ -15,7 +15,7 @@ fn redis_url() -> String {
 async fn conformance_on_redis() {
     let prefix = format!("cgtest:{}:", &claimgate::store::records::random_handle()[..10]);
     let store = RedisStore::connect(&redis_url(), &prefix).await.expect("Redis at REDIS_URL");
-    claimgate::store::conformance::run_all(Arc::new(store), "c:").await;
+    crate::conformance::run_all(Arc::new(store), "c:").await;
     TestStore::Redis { urls: vec![redis_url()], prefix, cluster: false }.cleanup().await;
 }
 

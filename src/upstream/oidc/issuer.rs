@@ -4,7 +4,7 @@
 
 use super::Metadata;
 use crate::config::is_guid;
-use crate::upstream::http::UpstreamHttp;
+use crate::upstream::http::{FetchError, UpstreamHttp};
 
 pub(super) const TENANT_PLACEHOLDER: &str = "{tenantid}";
 
@@ -61,20 +61,25 @@ pub(super) async fn discover_tenant_template(
     issuer: &str,
     segment: &str,
     http: &UpstreamHttp,
-) -> Result<Metadata, String> {
+) -> Result<Metadata, TenantDiscoveryError> {
     let url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
-    let parsed = reqwest::Url::parse(&url).map_err(|e| format!("{url}: {e}"))?;
-    let response =
-        http.get(parsed, None, &[("accept", "application/json")]).await.map_err(|e| format!("{url}: {e}"))?;
-    if !response.status.is_success() {
-        return Err(format!("{url}: HTTP {}", response.status));
-    }
-    let metadata: Metadata = serde_json::from_slice(&response.body).map_err(|e| format!("{url}: {e}"))?;
+    let parsed = reqwest::Url::parse(&url).map_err(|e| TenantDiscoveryError::Url(e.to_string()))?;
+    let (metadata, _): (Metadata, _) = http.get_json(parsed).await?;
     let template = metadata.issuer().to_string();
     if !template.contains(TENANT_PLACEHOLDER) || template.replace(TENANT_PLACEHOLDER, segment) != issuer {
-        return Err(format!("the discovery document names issuer {template}, which does not match {issuer}"));
+        return Err(TenantDiscoveryError::Template { template, issuer: issuer.to_owned() });
     }
     Ok(metadata)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TenantDiscoveryError {
+    #[error("not a URL: {0}")]
+    Url(String),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("the discovery document names issuer {template}, which does not match {issuer}")]
+    Template { template: String, issuer: String },
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! unknown `kid` (key rotation) at most once per interval.
 
 use crate::clock::Clock;
-use crate::upstream::http::UpstreamHttp;
+use crate::upstream::http::{FetchError, UpstreamHttp};
 use chrono::{DateTime, Utc};
 use openidconnect::core::CoreJsonWebKeySet;
 use openidconnect::JsonWebKeySetUrl;
@@ -21,16 +21,9 @@ pub const MIN_AGE: Duration = Duration::from_secs(300);
 pub const REFETCH_MIN_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Fetches the key set; returns it with how long it may be trusted.
-pub async fn fetch(http: &UpstreamHttp, uri: &JsonWebKeySetUrl) -> Result<(CoreJsonWebKeySet, Duration), String> {
-    let fetched = http
-        .get(uri.url().clone(), None, &[("accept", "application/json")])
-        .await
-        .map_err(|e| format!("{}: {e}", uri.url()))?;
-    if !fetched.status.is_success() {
-        return Err(format!("{}: HTTP {}", uri.url(), fetched.status));
-    }
-    let keys = serde_json::from_slice(&fetched.body).map_err(|e| format!("{}: {e}", uri.url()))?;
-    Ok((keys, max_age(&fetched.headers)))
+pub async fn fetch(http: &UpstreamHttp, uri: &JsonWebKeySetUrl) -> Result<(CoreJsonWebKeySet, Duration), FetchError> {
+    let (keys, headers) = http.get_json(uri.url().clone()).await?;
+    Ok((keys, max_age(&headers)))
 }
 
 /// `Cache-Control: max-age`, within [`MIN_AGE`]..=[`MAX_AGE`] (RFC 9111 §5.2.2.1).

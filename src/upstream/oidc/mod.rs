@@ -116,12 +116,14 @@ impl OidcProvider {
         let failed = |reason: String| DiscoveryFailed { issuer: issuer.to_owned(), reason };
         let issuer_url = IssuerUrl::new(issuer.to_owned()).map_err(|e| failed(e.to_string()))?;
         let metadata = match multi_tenant_segment(issuer) {
-            Some(segment) => discover_tenant_template(issuer, segment, &http).await.map_err(failed)?,
+            Some(segment) => {
+                discover_tenant_template(issuer, segment, &http).await.map_err(|e| failed(e.to_string()))?
+            }
             None => Metadata::discover_async(issuer_url, &http).await.map_err(|e| failed(discovery_error(&e)))?,
         };
         // Discovery fetched the keys without their Cache-Control: fetch them
         // once more to learn how long they may be trusted.
-        let (jwks, max_age) = jwks::fetch(&http, metadata.jwks_uri()).await.map_err(failed)?;
+        let (jwks, max_age) = jwks::fetch(&http, metadata.jwks_uri()).await.map_err(|e| failed(e.to_string()))?;
         let metadata = metadata.set_jwks(jwks);
         let redirect_uri = RedirectUrl::new(redirect_uri(public_url, id)).map_err(|e| failed(e.to_string()))?;
         let discovered = metadata.issuer().to_string();

@@ -1,8 +1,7 @@
-//! The conformance suite every [`Store`] backend must pass (memory, Redis,
-//! Redis Cluster). Public so that integration tests can run it against a
-//! real Redis. Every key it writes starts with `prefix` and is deleted.
+//! The conformance suite every `Store` backend must pass (memory, Redis,
+//! Redis Cluster). Every key it writes starts with `prefix` and is deleted.
 
-use super::Store;
+use claimgate::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,4 +124,10 @@ async fn capped_classes(s: &dyn Store, p: &str) {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(s.put_capped(&class, &a, b"1", ttl, 1).await.unwrap(), "an expired record frees its place");
     s.take_capped(&class, &a).await.unwrap();
+}
+
+#[tokio::test]
+async fn conformance_on_memory() {
+    let store = claimgate::store::memory::MemoryStore::new(Arc::new(claimgate::clock::SystemClock));
+    run_all(store, "t:").await;
 }
