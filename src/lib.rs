@@ -1,6 +1,6 @@
 //! claimgate: a minimal-disclosure social-login broker.
 //!
-//! Data flow (see `docs/` and DESIGN.md): an app sends its user to
+//! Data flow (docs/ARCHITECTURE.md): an app sends its user to
 //! [`op::authorize`]; claimgate signs the user in upstream ([`upstream`]);
 //! the upstream claims cross [`policy::filter`] — the one place where they
 //! become a [`policy::Profile`] — and the app receives tokens from [`op`].

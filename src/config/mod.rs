@@ -1,4 +1,4 @@
-//! The published config contract (DESIGN.md, "Configuration"): TOML → validated
+//! The published config contract (config.example.toml documents every key): TOML → validated
 //! domain types. Every error names the offending key and the reason.
 
 mod limits;

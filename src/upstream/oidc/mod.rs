@@ -415,7 +415,7 @@ fn discovery_error<E: std::error::Error>(e: &openidconnect::DiscoveryError<E>) -
     msg
 }
 
-/// The upstream redirect URI of a provider (DESIGN.md).
+/// The upstream redirect URI of a provider: `{public_url}/callback/{id}`.
 pub fn redirect_uri(public_url: &str, provider_id: &str) -> String {
     format!("{}/callback/{provider_id}", public_url.trim_end_matches('/'))
 }
