@@ -105,28 +105,16 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
 fn done(state: &AppState, back: Option<String>) -> HttpResponse {
     let mut response = match back {
         Some(url) => HttpResponse::Found().insert_header((header::LOCATION, url)).finish(),
-        None => pages::html(
-            StatusCode::OK,
-            pages::page("Signed out", "<h1>You are signed out</h1><p>Your claimgate session has ended.</p>"),
-        ),
+        None => pages::signed_out(),
     };
     let _ = response.add_cookie(&session::removal_cookie(state));
     response
 }
 
 fn confirm_page(state: &AppState, session_id: &str, params: &HashMap<String, String>) -> HttpResponse {
-    use html_escape::encode_double_quoted_attribute as attr;
-    let mut hidden = String::new();
-    for key in ["client_id", "post_logout_redirect_uri", "state"] {
-        if let Some(v) = params.get(key) {
-            hidden.push_str(&format!("<input type=\"hidden\" name=\"{key}\" value=\"{}\">", attr(v)));
-        }
-    }
-    let body = format!(
-        "<h1>Sign out?</h1><p>This ends your claimgate session and the access of every app you signed in to through it.</p>\
-<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{hidden}\
-<button type=\"submit\">Sign out</button></form>",
-        attr(&state.keys.pseudonymizer.csrf_token(session_id))
-    );
-    pages::html(StatusCode::OK, pages::page("Sign out", &body))
+    let carried: Vec<(&str, &str)> = ["client_id", "post_logout_redirect_uri", "state"]
+        .into_iter()
+        .filter_map(|key| params.get(key).map(|v| (key, v.as_str())))
+        .collect();
+    pages::confirm_sign_out(&state.keys.pseudonymizer.csrf_token(session_id), &carried)
 }

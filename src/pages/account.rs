@@ -1,0 +1,105 @@
+//! The signed-in user's own pages: what is stored (`/me`), sign-out and
+//! erasure.
+
+use super::{html, layout};
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use maud::html as markup;
+
+/// What `/me` shows: the stored profile, the apps that received it, the
+/// session's times (already formatted), and the CSRF token of its forms.
+pub struct MeView<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub picture: Option<&'a str>,
+    pub provider: &'a str,
+    pub signed_in: String,
+    pub ends_by: String,
+    /// (app name, claims received or a phrase, when).
+    pub apps: Vec<(&'a str, String, String)>,
+    pub notice_url: Option<&'a str>,
+    pub notice_version: Option<&'a str>,
+    pub csrf: &'a str,
+}
+
+pub fn me(v: &MeView) -> HttpResponse {
+    let field = |label: &str, value: Option<&str>| {
+        markup! { li { (label) ": " @match value { Some(value) => (value), None => "not stored" } } }
+    };
+    let body = markup! {
+        h1 { "What claimgate stores about you" }
+        ul {
+            (field("Name", v.name))
+            (field("Email address", v.email))
+            (field("Profile picture", v.picture))
+        }
+        p {
+            "Nothing else from your " (v.provider) " account is kept. Signed in " (v.signed_in)
+            "; this session ends by " (v.ends_by) " at the latest."
+        }
+        h2 { "Apps in this session" }
+        ul {
+            @for (app, claims, at) in &v.apps { li { (app) " received " (claims) " on " (at) } }
+            @if v.apps.is_empty() { li { "No app has received anything in this session." } }
+        }
+        @match (v.notice_url, v.notice_version) {
+            (Some(url), version) => p {
+                a href=(url) { "Privacy notice" }
+                @if let Some(version) = version { " (version " (version) ")" }
+            },
+            (None, Some(version)) => p { "Privacy notice version " (version) },
+            (None, None) => {},
+        }
+        form method="post" action="/logout" {
+            input type="hidden" name="csrf" value=(v.csrf);
+            button type="submit" { "Sign out" }
+        }
+        form method="post" action="/me/erase" {
+            input type="hidden" name="csrf" value=(v.csrf);
+            p { button type="submit" { "Delete my data" } }
+        }
+    };
+    html(StatusCode::OK, layout("Your data", body))
+}
+
+pub fn not_signed_in() -> HttpResponse {
+    let body = markup! {
+        h1 { "You are not signed in" }
+        p { "claimgate holds no session for this browser." }
+    };
+    html(StatusCode::OK, layout("Your data", body))
+}
+
+pub fn deleted() -> HttpResponse {
+    let body = markup! {
+        h1 { "Your data is deleted" }
+        p {
+            "claimgate holds nothing about you any more. Apps that received your name, email or picture "
+            "keep their own copies under their own privacy policies."
+        }
+    };
+    html(StatusCode::OK, layout("Deleted", body))
+}
+
+pub fn signed_out() -> HttpResponse {
+    let body = markup! {
+        h1 { "You are signed out" }
+        p { "Your claimgate session has ended." }
+    };
+    html(StatusCode::OK, layout("Signed out", body))
+}
+
+/// Asks before signing out (RP-initiated logout without a valid hint): the
+/// form carries the CSRF token and the request's own parameters.
+pub fn confirm_sign_out(csrf: &str, carried: &[(&str, &str)]) -> HttpResponse {
+    let body = markup! {
+        h1 { "Sign out?" }
+        p { "This ends your claimgate session and the access of every app you signed in to through it." }
+        form method="post" action="/logout" {
+            input type="hidden" name="csrf" value=(csrf);
+            @for (name, value) in carried { input type="hidden" name=(name) value=(value); }
+            button type="submit" { "Sign out" }
+        }
+    };
+    html(StatusCode::OK, layout("Sign out", body))
+}
