@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod clock;
 pub mod config;
+pub mod explain;
 pub mod keys;
 pub mod limits;
 pub mod metrics;

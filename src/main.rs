@@ -3,7 +3,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
 
 use claimgate::config::Config;
-use claimgate::policy::explain;
+use claimgate::explain;
 use claimgate::startup::Application;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

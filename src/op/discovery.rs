@@ -42,5 +42,5 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
 pub async fn disclosure(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "public, max-age=300"))
-        .json(crate::policy::explain::document(&state.config, None))
+        .json(crate::explain::document(&state.config, None))
 }

@@ -3,7 +3,6 @@
 
 mod claims;
 pub mod disclosure;
-pub mod explain;
 pub mod filter;
 mod pseudonym;
 pub mod values;

@@ -2,6 +2,7 @@
 //! module behind [`UpstreamProvider`]; all return the same verified
 //! [`UpstreamIdentity`], which only [`crate::policy::filter`] may open.
 
+pub mod catalog;
 pub mod dev;
 pub mod github;
 pub mod http;

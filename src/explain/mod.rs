@@ -5,117 +5,17 @@
 //! (`format` = `claimgate-disclosure/1`, documented in docs/PRIVACY.md);
 //! it contains no secret.
 
-use super::{disclosure::released, disclosure::Scopes, values, ProfileClaim};
-use crate::config::{is_google, is_microsoft, Config, ProviderConfig, ProviderKind};
+use crate::config::{Config, ProviderConfig, ProviderKind};
+use crate::policy::disclosure::{released, Scopes};
+use crate::policy::{values, ProfileClaim};
+use crate::upstream::catalog;
 use serde::Serialize;
-use std::fmt::Write;
+
+mod text;
+
+pub use text::text;
 
 pub const FORMAT: &str = "claimgate-disclosure/1";
-
-const GOOGLE_CLAIMS: &[&str] = &[
-    "sub",
-    "email",
-    "email_verified",
-    "name",
-    "given_name",
-    "family_name",
-    "picture",
-    "locale",
-    "hd",
-    "iss",
-    "azp",
-    "aud",
-    "iat",
-    "exp",
-    "nonce",
-    "at_hash",
-];
-
-const OIDC_CLAIMS: &[&str] = &[
-    "sub",
-    "name",
-    "given_name",
-    "family_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "email",
-    "email_verified",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "phone_number",
-    "phone_number_verified",
-    "address",
-    "updated_at",
-    "iss",
-    "aud",
-    "azp",
-    "exp",
-    "iat",
-    "auth_time",
-    "nonce",
-    "acr",
-    "amr",
-    "at_hash",
-    "c_hash",
-    "sid",
-];
-
-/// Microsoft identity platform v2.0 ID-token claims.
-const MICROSOFT_CLAIMS: &[&str] = &[
-    "sub",
-    "oid",
-    "tid",
-    "name",
-    "preferred_username",
-    "email",
-    "login_hint",
-    "ver",
-    "iss",
-    "aud",
-    "exp",
-    "iat",
-    "nbf",
-    "nonce",
-    "rh",
-    "uti",
-    "sid",
-    "aio",
-    "idp",
-];
-
-/// What GitHub's `GET /user` returns (the profile fields), plus the address
-/// from `GET /user/emails` and `sub` (the numeric id).
-const GITHUB_CLAIMS: &[&str] = &[
-    "sub",
-    "id",
-    "login",
-    "name",
-    "avatar_url",
-    "email",
-    "email_verified",
-    "company",
-    "blog",
-    "location",
-    "bio",
-    "twitter_username",
-    "hireable",
-    "public_repos",
-    "followers",
-    "following",
-    "created_at",
-    "node_id",
-    "html_url",
-];
-
-/// Claims that only prove the ID token is genuine and meant for claimgate.
-const PROTOCOL_CLAIMS: &[&str] =
-    &["iss", "aud", "azp", "exp", "iat", "nbf", "auth_time", "nonce", "acr", "amr", "at_hash", "c_hash", "sid", "tid"];
 
 #[derive(Debug, Serialize)]
 pub struct DisclosureDocument {
@@ -182,25 +82,6 @@ pub struct ClientClaim {
     pub rule: String,
 }
 
-fn known_claims(p: &ProviderConfig) -> Vec<String> {
-    let base: Vec<String> = match &p.kind {
-        ProviderKind::Oidc { issuer, .. } if is_google(issuer) => GOOGLE_CLAIMS.iter().map(|c| c.to_string()).collect(),
-        ProviderKind::Oidc { issuer, .. } if is_microsoft(issuer) => {
-            MICROSOFT_CLAIMS.iter().map(|c| c.to_string()).collect()
-        }
-        ProviderKind::Oidc { .. } => OIDC_CLAIMS.iter().map(|c| c.to_string()).collect(),
-        ProviderKind::Github { .. } => GITHUB_CLAIMS.iter().map(|c| c.to_string()).collect(),
-        ProviderKind::Dev => crate::upstream::dev::DevProvider::sample_claims().keys().cloned().collect(),
-    };
-    let mut all = base;
-    for source in p.rules.sources.values() {
-        if !all.contains(source) {
-            all.push(source.clone());
-        }
-    }
-    all
-}
-
 fn recipients(config: &Config, field: ProfileClaim) -> Vec<Recipient> {
     config
         .clients
@@ -262,7 +143,8 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
             if kept { recipients(config, ProfileClaim::Email) } else { vec![] },
         );
     }
-    if let Some(field) = ProfileClaim::ALL.into_iter().find(|f| rules.source(*f) == claim) {
+    // The filter's own mapping decides what a claim feeds (FilterRules::field_of).
+    if let Some(field) = rules.field_of(claim) {
         let source_rule = if rules.sources.contains_key(&field) {
             format!("providers.{}.map.{field}; ", p.id)
         } else {
@@ -279,7 +161,7 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
             fate("dropped", None, format!("notice.keeps does not contain \"{field}\""), vec![])
         };
     }
-    if PROTOCOL_CLAIMS.contains(&claim) {
+    if catalog::PROTOCOL_CLAIMS.contains(&claim) {
         return fate(
             "verified",
             None,
@@ -295,7 +177,7 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
         .providers
         .values()
         .map(|p| {
-            let mut claims: Vec<ClaimFate> = known_claims(p).iter().map(|c| fate(config, p, c)).collect();
+            let mut claims: Vec<ClaimFate> = catalog::claims_of(p).iter().map(|c| fate(config, p, c)).collect();
             claims.push(ClaimFate {
                 claim: "*".into(),
                 action: "dropped",
@@ -377,44 +259,6 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
     }
 }
 
-/// The document as text tables.
-pub fn text(doc: &DisclosureDocument) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "notice.keeps: {}", doc.notice.keeps.join(", "));
-    if let Some(v) = &doc.notice.version {
-        let _ = writeln!(out, "notice.version: {v}");
-    }
-    if let Some(u) = &doc.notice.url {
-        let _ = writeln!(out, "notice.url: {u}");
-    }
-    for p in &doc.providers {
-        let issuer = p.issuer.as_deref().map(|i| format!(", issuer {i}")).unwrap_or_default();
-        let _ = writeln!(out, "\nprovider {} ({}{issuer})", p.id, p.kind);
-        let _ = writeln!(out, "  {:<22} {:<28} {:<34} RULE", "CLAIM", "WHAT HAPPENS", "RECEIVED BY (SCOPE)");
-        for c in &p.claims {
-            let what = match c.into {
-                Some(into) => format!("{} -> {into}", c.action),
-                None => c.action.to_string(),
-            };
-            let who: Vec<String> = c.received_by.iter().map(|r| format!("{} ({})", r.client, r.scope)).collect();
-            let who = if who.is_empty() { "-".into() } else { who.join(", ") };
-            let _ = writeln!(out, "  {:<22} {:<28} {:<34} {}", c.claim, what, who, c.rule);
-        }
-        let _ = writeln!(out, "  upstream tokens: {}", p.upstream_tokens);
-    }
-    for c in &doc.clients {
-        let _ = writeln!(out, "\nclient {} \"{}\" ({})", c.id, c.name, c.kind);
-        let _ = writeln!(out, "  sub: {}", c.subject);
-        for r in &c.receives {
-            let _ = writeln!(out, "  receives {} with scope \"{}\"  [{}]", r.claim, r.scope.unwrap_or(""), r.rule);
-        }
-        for r in &c.never_receives {
-            let _ = writeln!(out, "  never receives {}  [{}]", r.claim, r.rule);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,7 +295,7 @@ claims = ["name"]
     #[test]
     fn every_google_claim_has_a_fate_and_a_rule() {
         let d = doc();
-        for c in GOOGLE_CLAIMS {
+        for c in catalog::GOOGLE_CLAIMS {
             assert!(!claim(&d, c).rule.is_empty());
         }
         assert_eq!(claim(&d, "email").action, "kept");
@@ -481,5 +325,74 @@ claims = ["name"]
         assert!(claim(&d, "email").received_by.is_empty());
         let t = text(&d);
         assert!(t.contains("never receives email") && t.contains("not in clients.b.claims"), "{t}");
+    }
+
+    /// The report and the filter agree, claim by claim, for every provider
+    /// kind: what the report calls kept is what the filter keeps.
+    #[test]
+    fn the_report_says_what_the_filter_does_for_every_provider_kind() {
+        use crate::policy::{filter, Pseudonymizer, UpstreamClaims, UpstreamIdentity};
+        use serde_json::{json, Value};
+        let providers = r#"
+[providers.google]
+kind = "oidc"
+issuer = "https://accounts.google.com"
+client_id = "c"
+client_secret = "s"
+[providers.oidc]
+kind = "oidc"
+issuer = "https://idp.example"
+client_id = "c"
+client_secret = "s"
+map = { name = "preferred_username" }
+[providers.microsoft]
+kind = "oidc"
+issuer = "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"
+client_id = "c"
+client_secret = "s"
+allow_unverified_email = true
+[providers.github]
+kind = "github"
+client_id = "c"
+client_secret = "s"
+[providers.dev]
+kind = "dev"
+[clients.a]
+client_secret = "s"
+redirect_uris = ["https://a.example/cb"]
+claims = ["name", "email", "picture"]
+"#;
+        let text = format!(
+            "[server]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"http://127.0.0.1:8080\"\n[notice]\nkeeps = [\"name\", \"email\", \"picture\"]\n{providers}"
+        );
+        let config = Config::parse(&text, |_| None).unwrap();
+        let doc = document(&config, None);
+        let pseudonymizer = Pseudonymizer::new(b"k");
+        for view in &doc.providers {
+            let p = &config.providers[&view.id];
+            for fate in view.claims.iter().filter(|f| f.claim != "*") {
+                // A value the value rules accept, for whatever the claim feeds.
+                let value = match p.rules.field_of(&fate.claim) {
+                    Some(ProfileClaim::Picture) => json!("https://img.example/p.png"),
+                    Some(ProfileClaim::Email) if fate.claim == "email_verified" => json!(true),
+                    Some(ProfileClaim::Email) => json!("jane@example.com"),
+                    _ => json!("value"),
+                };
+                let mut claims = serde_json::Map::new();
+                claims.insert("email".into(), json!("jane@example.com"));
+                claims.insert("email_verified".into(), Value::Bool(true));
+                claims.insert(fate.claim.clone(), value);
+                let identity = UpstreamIdentity {
+                    issuer: "https://idp.example".into(),
+                    subject: "subject".into(),
+                    auth_time: None,
+                    claims: UpstreamClaims::new(claims),
+                };
+                let out = filter(identity, &p.rules, &pseudonymizer).unwrap();
+                let reported_kept = fate.action == "kept" || (fate.action == "checked" && fate.into.is_some());
+                let filter_kept = out.kept.contains(&fate.claim);
+                assert_eq!(reported_kept, filter_kept, "{} {}: report says {}", view.id, fate.claim, fate.action);
+            }
+        }
     }
 }

@@ -1,0 +1,42 @@
+//! The disclosure document as text tables (`claimgate policy explain`, `check`).
+
+use super::DisclosureDocument;
+use std::fmt::Write;
+
+/// The document as text tables.
+pub fn text(doc: &DisclosureDocument) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "notice.keeps: {}", doc.notice.keeps.join(", "));
+    if let Some(v) = &doc.notice.version {
+        let _ = writeln!(out, "notice.version: {v}");
+    }
+    if let Some(u) = &doc.notice.url {
+        let _ = writeln!(out, "notice.url: {u}");
+    }
+    for p in &doc.providers {
+        let issuer = p.issuer.as_deref().map(|i| format!(", issuer {i}")).unwrap_or_default();
+        let _ = writeln!(out, "\nprovider {} ({}{issuer})", p.id, p.kind);
+        let _ = writeln!(out, "  {:<22} {:<28} {:<34} RULE", "CLAIM", "WHAT HAPPENS", "RECEIVED BY (SCOPE)");
+        for c in &p.claims {
+            let what = match c.into {
+                Some(into) => format!("{} -> {into}", c.action),
+                None => c.action.to_string(),
+            };
+            let who: Vec<String> = c.received_by.iter().map(|r| format!("{} ({})", r.client, r.scope)).collect();
+            let who = if who.is_empty() { "-".into() } else { who.join(", ") };
+            let _ = writeln!(out, "  {:<22} {:<28} {:<34} {}", c.claim, what, who, c.rule);
+        }
+        let _ = writeln!(out, "  upstream tokens: {}", p.upstream_tokens);
+    }
+    for c in &doc.clients {
+        let _ = writeln!(out, "\nclient {} \"{}\" ({})", c.id, c.name, c.kind);
+        let _ = writeln!(out, "  sub: {}", c.subject);
+        for r in &c.receives {
+            let _ = writeln!(out, "  receives {} with scope \"{}\"  [{}]", r.claim, r.scope.unwrap_or(""), r.rule);
+        }
+        for r in &c.never_receives {
+            let _ = writeln!(out, "  never receives {}  [{}]", r.claim, r.rule);
+        }
+    }
+    out
+}
