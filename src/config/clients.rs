@@ -1,0 +1,191 @@
+//! `[clients.ID]`: the applications (OpenID Connect or forward-auth), their
+//! redirect URIs, claims and providers.
+
+use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, ProviderConfig, ServerConfig};
+use crate::policy::ProfileClaim;
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use url::Url;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawClient {
+    name: Option<String>,
+    client_secret: Option<String>,
+    #[serde(default)]
+    redirect_uris: Vec<String>,
+    /// Upstream providers this client's users may choose from (default: all).
+    providers: Option<Vec<String>>,
+    /// "oidc" (default) or "forward-auth".
+    mode: Option<String>,
+    #[serde(default)]
+    return_origins: Vec<String>,
+    cookie_domain: Option<String>,
+    /// "401" (nginx auth_request) or "redirect" (Traefik ForwardAuth).
+    unauthenticated: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    post_logout_redirect_uris: Vec<String>,
+    claims: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct ClientConfig {
+    pub id: String,
+    pub name: String,
+    /// `None` makes a public client, which must use PKCE.
+    pub secret: Option<SecretString>,
+    pub redirect_uris: Vec<String>,
+    /// Where RP-initiated logout may send the user back to (exact match).
+    pub post_logout_redirect_uris: Vec<String>,
+    pub claims: BTreeSet<ProfileClaim>,
+    /// Upstream providers offered to this client's users.
+    pub providers: Vec<String>,
+    /// `Some` for `mode = "forward-auth"`.
+    pub forward_auth: Option<ForwardAuth>,
+}
+
+/// A client protected by a reverse proxy through `GET /auth`.
+#[derive(Debug, Clone)]
+pub struct ForwardAuth {
+    /// Exact origins (`scheme://host[:port]`) sign-in may return to.
+    pub return_origins: Vec<String>,
+    /// `Domain` of the forward-auth cookie; `None`: host-only.
+    pub cookie_domain: Option<String>,
+    /// Answer 302 to sign-in instead of 401 when there is no session.
+    pub redirect_when_unauthenticated: bool,
+    /// Response header per claim: email, user (name), picture, sub.
+    pub header_email: String,
+    pub header_user: String,
+    pub header_picture: String,
+    pub header_sub: String,
+}
+
+pub(super) fn validate(
+    raw: BTreeMap<String, RawClient>,
+    server: &ServerConfig,
+    providers: &BTreeMap<String, ProviderConfig>,
+    notice: &Notice,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, ClientConfig>, ConfigError> {
+    let mut clients = BTreeMap::new();
+    for (id, c) in raw {
+        let key = |k: &str| format!("clients.{id}.{k}");
+        check_id(&id, &format!("clients.{id}"))?;
+        let forward_auth = match c.mode.as_deref().unwrap_or("oidc") {
+            "oidc" => None,
+            "forward-auth" => Some(forward_auth(&id, &c)?),
+            other => {
+                return Err(invalid(key("mode"), format!("\"{other}\" is not a client mode (oidc, forward-auth)")))
+            }
+        };
+        if c.redirect_uris.is_empty() && forward_auth.is_none() {
+            return Err(invalid(key("redirect_uris"), "at least one redirect URI is required"));
+        }
+        let client_providers = match &c.providers {
+            None => providers.keys().cloned().collect(),
+            Some(list) if list.is_empty() => return Err(invalid(key("providers"), "name at least one provider")),
+            Some(list) => {
+                for (i, p) in list.iter().enumerate() {
+                    if !providers.contains_key(p) {
+                        return Err(invalid(
+                            key(&format!("providers[{i}]")),
+                            format!("no provider \"{p}\" is configured"),
+                        ));
+                    }
+                }
+                list.clone()
+            }
+        };
+        for (i, uri) in c.redirect_uris.iter().enumerate() {
+            let k = key(&format!("redirect_uris[{i}]"));
+            let parsed = Url::parse(uri).map_err(|e| invalid(&k, format!("\"{uri}\" is not an absolute URI: {e}")))?;
+            if parsed.fragment().is_some() {
+                return Err(invalid(&k, "must not contain a fragment"));
+            }
+            if parsed.scheme() == "http" && !is_loopback(&parsed) && !is_loopback(&server.public_url) {
+                return Err(invalid(&k, "plain http is allowed only for loopback addresses"));
+            }
+            if matches!(parsed.scheme(), "javascript" | "data" | "file") {
+                return Err(invalid(&k, format!("the {} scheme is not allowed", parsed.scheme())));
+            }
+        }
+        let mut claims = BTreeSet::new();
+        for (i, name) in c.claims.iter().enumerate() {
+            let k = key(&format!("claims[{i}]"));
+            let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
+            if !notice.keeps.contains(&claim) {
+                return Err(invalid(
+                    &k,
+                    format!("\"{claim}\" is not in notice.keeps: the privacy notice does not keep it"),
+                ));
+            }
+            claims.insert(claim);
+        }
+        for (i, uri) in c.post_logout_redirect_uris.iter().enumerate() {
+            let k = key(&format!("post_logout_redirect_uris[{i}]"));
+            let parsed = Url::parse(uri).map_err(|e| invalid(&k, format!("\"{uri}\" is not an absolute URI: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.fragment().is_some() {
+                return Err(invalid(&k, "must be an http(s) URI without a fragment"));
+            }
+        }
+        let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
+        clients.insert(
+            id.clone(),
+            ClientConfig {
+                name: c.name.unwrap_or_else(|| id.clone()),
+                id,
+                secret,
+                redirect_uris: c.redirect_uris,
+                post_logout_redirect_uris: c.post_logout_redirect_uris,
+                claims,
+                providers: client_providers,
+                forward_auth,
+            },
+        );
+    }
+
+    Ok(clients)
+}
+
+fn forward_auth(id: &str, c: &RawClient) -> Result<ForwardAuth, ConfigError> {
+    let key = |k: &str| format!("clients.{id}.{k}");
+    if c.return_origins.is_empty() {
+        return Err(invalid(key("return_origins"), "forward-auth clients need at least one exact origin"));
+    }
+    for (i, origin) in c.return_origins.iter().enumerate() {
+        let k = key(&format!("return_origins[{i}]"));
+        let u = Url::parse(origin).map_err(|e| invalid(&k, format!("\"{origin}\" is not an origin: {e}")))?;
+        // An origin, exactly: no path, no wildcard, no suffix matching.
+        if u.origin().ascii_serialization() != origin.trim_end_matches('/') || origin.contains('*') {
+            return Err(invalid(&k, format!("\"{origin}\" must be an exact origin like \"https://app.example.com\"")));
+        }
+    }
+    let redirect = match c.unauthenticated.as_deref().unwrap_or("401") {
+        "401" => false,
+        "redirect" => true,
+        other => return Err(invalid(key("unauthenticated"), format!("\"{other}\" must be \"401\" or \"redirect\""))),
+    };
+    let header = |name: &str, default: &str| -> Result<String, ConfigError> {
+        let v = c.headers.get(name).cloned().unwrap_or_else(|| default.to_owned());
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return Err(invalid(key(&format!("headers.{name}")), format!("\"{v}\" is not a header name")));
+        }
+        Ok(v)
+    };
+    let fa = ForwardAuth {
+        return_origins: c.return_origins.iter().map(|o| o.trim_end_matches('/').to_owned()).collect(),
+        cookie_domain: c.cookie_domain.clone(),
+        redirect_when_unauthenticated: redirect,
+        header_email: header("email", "X-Auth-Request-Email")?,
+        header_user: header("user", "X-Auth-Request-User")?,
+        header_picture: header("picture", "X-Auth-Request-Picture")?,
+        header_sub: header("sub", "X-Auth-Request-Sub")?,
+    };
+    if let Some(unknown) = c.headers.keys().find(|k| !["email", "user", "picture", "sub"].contains(&k.as_str())) {
+        return Err(invalid(key(&format!("headers.{unknown}")), "known headers: email, user, picture, sub"));
+    }
+    Ok(fa)
+}

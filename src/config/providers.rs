@@ -1,0 +1,222 @@
+//! `[providers.ID]`: the upstream providers, their kinds and the rules the
+//! filter applies to what they send.
+
+use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, ServerConfig};
+use crate::policy::{filter::FilterRules, ProfileClaim};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use url::Url;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawProvider {
+    kind: String,
+    display_name: Option<String>,
+    issuer: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    #[serde(default)]
+    allow_unverified_email: bool,
+    #[serde(default)]
+    allowed_email_domains: Vec<String>,
+    #[serde(default)]
+    hosted_domains: Vec<String>,
+    #[serde(default)]
+    allowed_tenants: Vec<String>,
+    #[serde(default)]
+    assume_email_verified: bool,
+    /// GitHub (Enterprise) web and API base URLs.
+    web_url: Option<String>,
+    api_url: Option<String>,
+    /// Profile field → upstream claim name, where they differ.
+    #[serde(default)]
+    map: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+pub enum ProviderKind {
+    Oidc { issuer: String, client_id: String, client_secret: SecretString },
+    Github { client_id: String, client_secret: SecretString, web_url: String, api_url: String },
+    Dev,
+}
+
+#[derive(Debug)]
+pub struct ProviderConfig {
+    pub id: String,
+    pub display_name: String,
+    pub kind: ProviderKind,
+    pub rules: FilterRules,
+}
+
+pub(super) fn validate(
+    raw: BTreeMap<String, RawProvider>,
+    server: &ServerConfig,
+    notice: &Notice,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<BTreeMap<String, ProviderConfig>, ConfigError> {
+    if raw.is_empty() {
+        return Err(invalid("providers", "at least one [providers.ID] section is required"));
+    }
+    let mut providers = BTreeMap::new();
+    for (id, p) in raw {
+        let key = |k: &str| format!("providers.{id}.{k}");
+        check_id(&id, &format!("providers.{id}"))?;
+        let kind = match p.kind.as_str() {
+            "oidc" => {
+                let issuer = p.issuer.clone().ok_or_else(|| invalid(key("issuer"), "required for kind = \"oidc\""))?;
+                let parsed = Url::parse(&issuer).map_err(|e| invalid(key("issuer"), format!("not a URL: {e}")))?;
+                if parsed.scheme() != "https" && !is_loopback(&parsed) {
+                    return Err(invalid(key("issuer"), "must be https (plain http only on a loopback address)"));
+                }
+                let (client_id, client_secret) = credentials(&id, &p, env)?;
+                ProviderKind::Oidc { issuer, client_id, client_secret }
+            }
+            "dev" => {
+                if !is_loopback(&server.public_url) {
+                    return Err(invalid(
+                        key("kind"),
+                        "the dev provider signs in a fixed sample user; it is allowed only when server.public_url is a loopback address",
+                    ));
+                }
+                ProviderKind::Dev
+            }
+            "github" => {
+                let (client_id, client_secret) = credentials(&id, &p, env)?;
+                let base_url = |k: &str, value: Option<String>, default: &str| -> Result<String, ConfigError> {
+                    let v = value.unwrap_or_else(|| default.to_owned());
+                    let u = Url::parse(&v).map_err(|e| invalid(key(k), format!("not a URL: {e}")))?;
+                    if u.scheme() != "https" && !is_loopback(&u) {
+                        return Err(invalid(key(k), "must be https (plain http only on a loopback address)"));
+                    }
+                    Ok(v)
+                };
+                let web_url = base_url("web_url", p.web_url.clone(), crate::upstream::github::DEFAULT_WEB_URL)?;
+                let api_url = base_url("api_url", p.api_url.clone(), crate::upstream::github::DEFAULT_API_URL)?;
+                ProviderKind::Github { client_id, client_secret, web_url, api_url }
+            }
+            other => {
+                return Err(invalid(key("kind"), format!("\"{other}\" is not a provider kind (oidc, github, dev)")))
+            }
+        };
+        let display_name = p.display_name.unwrap_or_else(|| match &kind {
+            ProviderKind::Oidc { issuer, .. } if is_google(issuer) => "Google".into(),
+            ProviderKind::Dev => "Sample provider (dev)".into(),
+            ProviderKind::Github { .. } => "GitHub".into(),
+            _ => id.clone(),
+        });
+        let mut sources = BTreeMap::new();
+        if matches!(kind, ProviderKind::Github { .. }) && notice.keeps.contains(&ProfileClaim::Picture) {
+            // GitHub calls the picture `avatar_url`.
+            sources.insert(ProfileClaim::Picture, "avatar_url".to_owned());
+        }
+        for (field, claim) in &p.map {
+            let k = key(&format!("map.{field}"));
+            let field = field.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
+            if !notice.keeps.contains(&field) {
+                return Err(invalid(
+                    &k,
+                    format!("\"{field}\" is not in notice.keeps: the privacy notice does not keep it"),
+                ));
+            }
+            if claim.is_empty() || matches!(claim.as_str(), "sub" | "iss" | "aud" | "email_verified") {
+                return Err(invalid(&k, format!("\"{claim}\" cannot feed a profile field")));
+            }
+            sources.insert(field, claim.clone());
+        }
+        let oidc_issuer = match &kind {
+            ProviderKind::Oidc { issuer, .. } => Some(issuer.as_str()),
+            _ => None,
+        };
+        for (k, set) in [
+            ("hosted_domains", !p.hosted_domains.is_empty()),
+            ("allowed_tenants", !p.allowed_tenants.is_empty()),
+            ("assume_email_verified", p.assume_email_verified),
+        ] {
+            if set && oidc_issuer.is_none() {
+                return Err(invalid(key(k), "applies to kind = \"oidc\" only (it reads the ID token)"));
+            }
+        }
+        if let Some((i, t)) = p.allowed_tenants.iter().enumerate().find(|(_, t)| !is_guid(t)) {
+            return Err(invalid(key(&format!("allowed_tenants[{i}]")), format!("\"{t}\" is not a tenant id (a GUID)")));
+        }
+        if let Some((i, d)) = p.hosted_domains.iter().enumerate().find(|(_, d)| d.is_empty() || d.contains('@')) {
+            return Err(invalid(key(&format!("hosted_domains[{i}]")), format!("\"{d}\" is not a domain")));
+        }
+        let rules = FilterRules {
+            keeps: notice.keeps.clone(),
+            allow_unverified_email: p.allow_unverified_email,
+            allowed_email_domains: p.allowed_email_domains,
+            hosted_domains: p.hosted_domains,
+            allowed_tenants: p.allowed_tenants,
+            // Microsoft sends no email_verified; an address is whatever the tenant says.
+            email_verified_unknown: oidc_issuer.is_some_and(is_microsoft) && !p.assume_email_verified,
+            sources,
+        };
+        providers.insert(id.clone(), ProviderConfig { id, display_name, kind, rules });
+    }
+
+    Ok(providers)
+}
+
+/// A provider's `client_id` and `client_secret` (file or environment).
+fn credentials(
+    id: &str,
+    p: &RawProvider,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<(String, SecretString), ConfigError> {
+    let required = |k: &str, extra: String| {
+        invalid(format!("providers.{id}.{k}"), format!("required for kind = \"{}\"{extra}", p.kind))
+    };
+    let client_id = p.client_id.clone().ok_or_else(|| required("client_id", String::new()))?;
+    let var = env_name("PROVIDER", id, "client_secret");
+    let client_secret = secret(p.client_secret.clone(), &var, env)
+        .ok_or_else(|| required("client_secret", format!(" (or set {var})")))?;
+    Ok((client_id, client_secret))
+}
+
+pub fn is_google(issuer: &str) -> bool {
+    issuer.trim_end_matches('/') == "https://accounts.google.com"
+}
+
+/// Microsoft's identity platform (Entra ID), single- or multi-tenant.
+pub fn is_microsoft(issuer: &str) -> bool {
+    issuer.starts_with("https://login.microsoftonline.com/")
+}
+
+/// A Microsoft tenant id: a GUID, `8-4-4-4-12` hex digits.
+pub fn is_guid(s: &str) -> bool {
+    s.len() == 36
+        && s.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
+}
+
+impl super::Config {
+    /// Settings that work but leave a door open: `claimgate check` prints
+    /// them and `serve` logs them. Each names its key.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for p in self.providers.values() {
+            let ProviderKind::Oidc { issuer, .. } = &p.kind else { continue };
+            let r = &p.rules;
+            let key = |k: &str| format!("providers.{}.{k}", p.id);
+            if is_google(issuer) && !r.allowed_email_domains.is_empty() && r.hosted_domains.is_empty() {
+                out.push(format!(
+                    "{}: a consumer Google account can carry a verified address at these domains; set {} to require a Workspace account of your organisation",
+                    key("allowed_email_domains"),
+                    key("hosted_domains")
+                ));
+            }
+            let multi_tenant = ["/common/", "/organizations/", "/consumers/"].iter().any(|s| issuer.contains(s));
+            // Domain rules or trusted addresses are only as good as the tenant that sets them.
+            let relies_on_addresses = !r.allowed_email_domains.is_empty() || !r.email_verified_unknown;
+            if is_microsoft(issuer) && multi_tenant && r.allowed_tenants.is_empty() && relies_on_addresses {
+                out.push(format!(
+                    "{}: any Microsoft tenant can sign in and choose the email address it sends (nOAuth); list the tenants you trust in {}",
+                    key("issuer"),
+                    key("allowed_tenants")
+                ));
+            }
+        }
+        out
+    }
+}
