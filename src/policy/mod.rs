@@ -4,9 +4,11 @@
 mod claims;
 pub mod disclosure;
 pub mod filter;
+mod profile;
 mod pseudonym;
 pub mod values;
 
 pub use claims::{ProfileClaim, UnknownClaim};
-pub use filter::{filter, FilterError, FilterOutcome, Profile, UpstreamClaims, UpstreamIdentity};
+pub use filter::{filter, FilterError, FilterOutcome, UpstreamClaims, UpstreamIdentity};
+pub use profile::Profile;
 pub use pseudonym::{Pseudonymizer, UserKey};

@@ -1,0 +1,153 @@
+//! The records claimgate stores, one type each: what a sign-in in progress,
+//! a code, a session and a token hold (and nothing more).
+
+use super::digest;
+use crate::policy::{Profile, ProfileClaim, UserKey};
+use crate::upstream::UpstreamPending;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The SHA-256 of the browser-binding cookie that began a login (see
+/// `op::binding`): pre-login records hold this, never the cookie itself.
+/// The default (a record written before bindings existed) matches no browser.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindingDigest(String);
+
+impl BindingDigest {
+    pub fn of(cookie_value: &str) -> Self {
+        Self(digest(cookie_value))
+    }
+
+    /// Constant-time comparison; the empty digest matches nothing.
+    pub fn matches(&self, cookie_value: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        !self.0.is_empty() && bool::from(self.0.as_bytes().ct_eq(digest(cookie_value).as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for BindingDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BindingDigest([redacted])")
+    }
+}
+
+/// A downstream authorization request waiting for the upstream login.
+/// Stored under the upstream `state`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub provider: String,
+    pub upstream: UpstreamPending,
+    pub request: AuthorizationRequest,
+    /// The browser that pressed the notice's button (RFC 6749 §10.12).
+    #[serde(default)]
+    pub binding: BindingDigest,
+}
+
+/// What an app asked for at `/authorize`, validated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthorizationRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: String,
+    pub state: Option<String>,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    /// OIDC Core §3.1.2.1 `max_age`: the oldest sign-in (seconds) this request accepts.
+    #[serde(default)]
+    pub max_age: Option<u64>,
+}
+
+/// A validated authorization request waiting on the notice page for the
+/// user's "continue". The ticket is random and single use, and only the
+/// browser it was shown to may use it (`binding`): not a bearer value.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Ticket {
+    pub request: AuthorizationRequest,
+    /// `prompt=login`: sign in upstream even with a live session.
+    pub force_login: bool,
+    #[serde(default)]
+    pub binding: BindingDigest,
+}
+
+/// A one-time authorization code, bound to the request that produced it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AuthCode {
+    pub request: AuthorizationRequest,
+    pub session: String,
+    pub auth_time: i64,
+}
+
+/// The SSO session: the only record that holds the profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub user_key: UserKey,
+    pub profile: Profile,
+    pub provider: String,
+    pub auth_time: i64,
+    /// Absolute end of the session (unix seconds), whatever its activity.
+    pub expires_at: i64,
+    /// Apps that received tokens in this session, and when (unix seconds).
+    #[serde(default)]
+    pub disclosures: Vec<Disclosure>,
+    /// Per client, the claims the user agreed to release on the notice page.
+    /// A request that would release more shows the notice again.
+    #[serde(default)]
+    pub consents: BTreeMap<String, BTreeSet<ProfileClaim>>,
+}
+
+impl Session {
+    /// Whether the user already agreed to release `claims` to `client`.
+    pub fn has_consent(&self, client: &str, claims: &BTreeSet<ProfileClaim>) -> bool {
+        self.consents.get(client).is_some_and(|given| claims.is_subset(given))
+    }
+
+    /// Remembers that the user agreed to release `claims` to `client`.
+    pub fn record_consent(&mut self, client: &str, claims: &BTreeSet<ProfileClaim>) {
+        self.consents.entry(client.to_owned()).or_default().extend(claims.iter().copied());
+    }
+}
+
+/// One release of claims to an app (shown to the user on `/me`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Disclosure {
+    pub client_id: String,
+    pub claims: Vec<String>,
+    pub at: i64,
+}
+
+/// Where a forward-auth sign-in returns to. Stored under the `state` of the
+/// internal authorization request.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ForwardReturn {
+    pub client_id: String,
+    /// The originally requested URL, whose origin is in the client's list.
+    pub return_to: String,
+    /// The browser that began this sign-in.
+    #[serde(default)]
+    pub binding: BindingDigest,
+}
+
+/// A forward-auth cookie's record: which client it is for, and the SSO
+/// session behind it (ending the session ends it).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ForwardSession {
+    pub client_id: String,
+    pub session: String,
+}
+
+/// An opaque access token's grant. It points at the session, so ending the
+/// session ends the token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccessGrant {
+    pub client_id: String,
+    pub session: String,
+    pub scope: String,
+}
+
+/// A redeemed authorization code, kept while the tokens issued from it
+/// live: a replay of the code revokes them (RFC 6749 §4.1.2). Holds the
+/// store keys of those tokens, never the tokens.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct RedeemedCode {
+    pub(super) access_keys: Vec<String>,
+}
