@@ -16,6 +16,7 @@ pub mod explain;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
+pub mod net;
 pub mod op;
 pub mod pages;
 pub mod policy;

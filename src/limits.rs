@@ -6,7 +6,6 @@
 
 use crate::config::Limits;
 use crate::metrics::Metrics;
-use crate::op::AppState;
 use crate::pages;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -18,6 +17,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Addresses tracked at once per limiter. Beyond, every new request shares
@@ -52,8 +52,10 @@ impl Class {
     }
 }
 
-/// The rate limiters, keyed by client address.
+/// The rate limiters, keyed by client address, and the size limits. Shared
+/// with the middleware as its own app data.
 pub struct EdgeLimits {
+    metrics: Arc<Metrics>,
     sign_in: DefaultKeyedRateLimiter<IpAddr>,
     token: DefaultKeyedRateLimiter<IpAddr>,
     client_ip_header: Option<HeaderName>,
@@ -66,8 +68,9 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl EdgeLimits {
-    pub fn new(limits: &Limits) -> Self {
+    pub fn new(limits: &Limits, metrics: Arc<Metrics>) -> Self {
         Self {
+            metrics,
             sign_in: RateLimiter::keyed(per_minute(limits.sign_in_per_minute)),
             token: RateLimiter::keyed(per_minute(limits.token_per_minute)),
             client_ip_header: limits.client_ip_header.clone(),
@@ -185,9 +188,9 @@ pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let refused = req.app_data::<web::Data<AppState>>().and_then(|state| {
-        let r = refusal(&state.limits, &req)?;
-        count(&state.metrics, &r);
+    let refused = req.app_data::<web::Data<EdgeLimits>>().and_then(|limits| {
+        let r = refusal(limits, &req)?;
+        limits.metrics.limited.with_label_values(&[r.label()]).inc();
         Some(r)
     });
     match refused {
@@ -198,10 +201,6 @@ pub async fn enforce(
         }
         None => next.call(req).await.map(ServiceResponse::map_into_left_body),
     }
-}
-
-fn count(metrics: &Metrics, r: &Refusal) {
-    metrics.limited.with_label_values(&[r.label()]).inc();
 }
 
 #[cfg(test)]
@@ -220,7 +219,8 @@ mod tests {
 
     #[test]
     fn a_burst_beyond_the_quota_waits_and_other_addresses_do_not() {
-        let limits = EdgeLimits::new(&Limits { sign_in_per_minute: 3, ..Limits::default() });
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let limits = EdgeLimits::new(&Limits { sign_in_per_minute: 3, ..Limits::default() }, metrics);
         let one: IpAddr = "192.0.2.1".parse().unwrap();
         let two: IpAddr = "192.0.2.2".parse().unwrap();
         for _ in 0..3 {

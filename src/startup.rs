@@ -107,9 +107,9 @@ impl Application {
         };
         let tls = config.server.tls.clone();
         let shutdown = config.server.shutdown_timeout.as_secs();
-        let limits = crate::limits::EdgeLimits::new(&config.limits);
-        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics, limits });
-        forget_idle_addresses(&state);
+        let edge = web::Data::new(crate::limits::EdgeLimits::new(&config.limits, metrics.clone()));
+        forget_idle_addresses(&edge);
+        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics });
         let port = listener.local_addr().map_err(|source| StartupError::Listen { addr: "?".into(), source })?.port();
         let listen_err = |source| StartupError::Listen { addr: port.to_string(), source };
 
@@ -125,6 +125,7 @@ impl Application {
             }
             App::new()
                 .app_data(main_state.clone())
+                .app_data(edge.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(web::FormConfig::default().limit(body_limit))
                 .wrap(from_fn(crate::limits::enforce))
@@ -232,14 +233,14 @@ async fn request_span(
 
 /// Forgets rate-limit buckets of addresses not seen for a while, every
 /// minute, so that their number stays bounded. Stops with the application.
-fn forget_idle_addresses(state: &web::Data<AppState>) {
-    let weak = Arc::downgrade(&state.clone().into_inner());
+fn forget_idle_addresses(edge: &web::Data<crate::limits::EdgeLimits>) {
+    let weak = Arc::downgrade(&edge.clone().into_inner());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
             match weak.upgrade() {
-                Some(state) => state.limits.retain_recent(),
+                Some(edge) => edge.retain_recent(),
                 None => break,
             }
         }

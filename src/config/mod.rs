@@ -9,6 +9,7 @@ mod providers;
 mod server;
 mod store;
 
+pub use crate::net::is_loopback;
 pub use clients::{ClientConfig, ForwardAuth};
 pub use keys::KeysConfig;
 pub use lifetimes::Lifetimes;
@@ -28,9 +29,7 @@ use crate::policy::ProfileClaim;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
 use std::path::Path;
-use url::Url;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -149,15 +148,6 @@ fn check_id(id: &str, key: &str) -> Result<(), ConfigError> {
         return Err(invalid(key, "ids may contain only letters, digits, '-', '_' and '.'"));
     }
     Ok(())
-}
-
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d == "localhost",
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use url::Url;
 
+/// `providers.ID.web_url` and `api_url` for `kind = "github"` when unset
+/// (set them for GitHub Enterprise).
+pub const GITHUB_WEB_URL: &str = "https://github.com";
+pub const GITHUB_API_URL: &str = "https://api.github.com";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawProvider {
@@ -91,8 +96,8 @@ pub(super) fn validate(
                     }
                     Ok(v)
                 };
-                let web_url = base_url("web_url", p.web_url.clone(), crate::upstream::github::DEFAULT_WEB_URL)?;
-                let api_url = base_url("api_url", p.api_url.clone(), crate::upstream::github::DEFAULT_API_URL)?;
+                let web_url = base_url("web_url", p.web_url.clone(), GITHUB_WEB_URL)?;
+                let api_url = base_url("api_url", p.api_url.clone(), GITHUB_API_URL)?;
                 ProviderKind::Github { client_id, client_secret, web_url, api_url }
             }
             other => {

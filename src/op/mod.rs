@@ -32,8 +32,6 @@ pub struct AppState {
     pub providers: BTreeMap<String, Arc<dyn UpstreamProvider>>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// Per-address rate limits and size limits, applied at the edge.
-    pub limits: crate::limits::EdgeLimits,
 }
 
 impl AppState {

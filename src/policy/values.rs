@@ -112,7 +112,7 @@ pub fn picture(raw: &str) -> Result<String, ValueRefusal> {
     let url = url::Url::parse(raw).map_err(|_| ValueRefusal::PictureMalformed)?;
     let scheme_ok = match url.scheme() {
         "https" => true,
-        "http" => crate::config::is_loopback(&url),
+        "http" => crate::net::is_loopback(&url),
         _ => false,
     };
     if !scheme_ok {

@@ -5,7 +5,6 @@
 
 use super::{CallbackParams, StartOptions, UpstreamError, UpstreamPending, UpstreamProvider, UpstreamStart};
 use crate::policy::{UpstreamClaims, UpstreamIdentity};
-use crate::store::records::random_handle;
 use async_trait::async_trait;
 use serde_json::json;
 use url::Url;
@@ -60,7 +59,8 @@ impl UpstreamProvider for DevProvider {
     }
 
     fn start(&self, _options: StartOptions) -> UpstreamStart {
-        let pending = UpstreamPending { state: random_handle(), nonce: String::new(), pkce_verifier: String::new() };
+        let state = openidconnect::CsrfToken::new_random().secret().clone();
+        let pending = UpstreamPending { state, nonce: String::new(), pkce_verifier: String::new() };
         let mut url = self.authorize_url.clone();
         url.query_pairs_mut().append_pair("state", &pending.state);
         UpstreamStart { url, pending }

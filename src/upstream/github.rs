@@ -18,9 +18,6 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-pub const DEFAULT_WEB_URL: &str = "https://github.com";
-pub const DEFAULT_API_URL: &str = "https://api.github.com";
-
 pub struct GithubProvider {
     id: String,
     display_name: String,
