@@ -35,16 +35,38 @@ pub(super) struct RawClient {
 pub struct ClientConfig {
     pub id: String,
     pub name: String,
-    /// `None` makes a public client, which must use PKCE.
-    pub secret: Option<SecretString>,
+    pub kind: ClientKind,
     pub redirect_uris: Vec<String>,
     /// Where RP-initiated logout may send the user back to (exact match).
     pub post_logout_redirect_uris: Vec<String>,
     pub claims: BTreeSet<ProfileClaim>,
     /// Upstream providers offered to this client's users.
     pub providers: Vec<String>,
-    /// `Some` for `mode = "forward-auth"`.
-    pub forward_auth: Option<ForwardAuth>,
+}
+
+/// How a client authenticates, which decides what it may do.
+#[derive(Debug)]
+pub enum ClientKind {
+    /// Authenticates at `/token` with its secret (RFC 6749 §2.3.1).
+    Confidential { secret: SecretString },
+    /// No secret: must prove PKCE at `/authorize` and `/token` (RFC 9700 §2.1.1).
+    Public,
+    /// `mode = "forward-auth"`: protected by a reverse proxy through `/auth`;
+    /// claimgate redeems its codes itself, it never uses `/token`.
+    ForwardAuth(ForwardAuth),
+}
+
+impl ClientConfig {
+    pub fn is_public(&self) -> bool {
+        matches!(self.kind, ClientKind::Public)
+    }
+
+    pub fn forward_auth(&self) -> Option<&ForwardAuth> {
+        match &self.kind {
+            ClientKind::ForwardAuth(fa) => Some(fa),
+            _ => None,
+        }
+    }
 }
 
 /// A client protected by a reverse proxy through `GET /auth`.
@@ -132,17 +154,24 @@ pub(super) fn validate(
             }
         }
         let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
+        let kind = match (forward_auth, secret) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(key("client_secret"), "a forward-auth client has no secret: it never calls /token"))
+            }
+            (Some(fa), None) => ClientKind::ForwardAuth(fa),
+            (None, Some(secret)) => ClientKind::Confidential { secret },
+            (None, None) => ClientKind::Public,
+        };
         clients.insert(
             id.clone(),
             ClientConfig {
                 name: c.name.unwrap_or_else(|| id.clone()),
                 id,
-                secret,
+                kind,
                 redirect_uris: c.redirect_uris,
                 post_logout_redirect_uris: c.post_logout_redirect_uris,
                 claims,
                 providers: client_providers,
-                forward_auth,
             },
         );
     }

@@ -10,7 +10,7 @@ mod server;
 mod store;
 
 pub use crate::net::is_loopback;
-pub use clients::{ClientConfig, ForwardAuth};
+pub use clients::{ClientConfig, ClientKind, ForwardAuth};
 pub use keys::KeysConfig;
 pub use lifetimes::Lifetimes;
 pub use limits::Limits;

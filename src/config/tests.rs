@@ -152,8 +152,11 @@ fn forward_auth_needs_exact_origins_and_known_providers() {
         )
     };
     assert!(Config::parse(&fa(r#"["https://wiki.example.com"]"#), no_env).unwrap().clients["wiki"]
-        .forward_auth
+        .forward_auth()
         .is_some());
+    let with_secret = fa(r#"["https://wiki.example.com"]"#)
+        .replace("mode = \"forward-auth\"", "mode = \"forward-auth\"\nclient_secret = \"s\"");
+    assert!(err(&with_secret).starts_with("clients.wiki.client_secret:"), "{}", err(&with_secret));
     for bad in [r#"["https://*.example.com"]"#, r#"["https://wiki.example.com/path"]"#, r#"[".example.com"]"#, "[]"] {
         let e = err(&fa(bad));
         assert!(e.starts_with("clients.wiki.return_origins"), "{bad}: {e}");

@@ -5,7 +5,7 @@
 //! (`format` = `claimgate-disclosure/1`, documented in docs/PRIVACY.md);
 //! it contains no secret.
 
-use crate::config::{Config, ProviderConfig, ProviderKind};
+use crate::config::{ClientKind, Config, ProviderConfig, ProviderKind};
 use crate::policy::disclosure::{released, Scopes};
 use crate::policy::{values, ProfileClaim};
 use crate::upstream::catalog;
@@ -235,10 +235,10 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
             ClientView {
                 id: c.id.clone(),
                 name: c.name.clone(),
-                kind: match (&c.forward_auth, &c.secret) {
-                    (Some(_), _) => "forward-auth (claims as response headers)",
-                    (None, Some(_)) => "confidential",
-                    (None, None) => "public (PKCE required)",
+                kind: match &c.kind {
+                    ClientKind::ForwardAuth(_) => "forward-auth (claims as response headers)",
+                    ClientKind::Confidential { .. } => "confidential",
+                    ClientKind::Public => "public (PKCE required)",
                 },
                 subject: "pairwise: HMAC(keys.pairwise_secret, client id, user_key), different for every client",
                 receives,

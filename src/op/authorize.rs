@@ -313,7 +313,7 @@ fn validate(
             return fail(&request, OAuthError::InvalidRequest, "code_challenge_method must be S256");
         }
         (None, Some(_)) => return fail(&request, OAuthError::InvalidRequest, "code_challenge is missing"),
-        (None, None) if client.secret.is_none() => {
+        (None, None) if client.is_public() => {
             return fail(&request, OAuthError::InvalidRequest, "public clients must use PKCE (S256)");
         }
         (None, None) => {}

@@ -47,7 +47,7 @@ fn callback_url(state: &AppState) -> String {
 
 fn forward_client<'a>(state: &'a AppState, id: Option<&str>) -> Option<(&'a ClientConfig, &'a ForwardAuth)> {
     let client = state.client(id?)?;
-    Some((client, client.forward_auth.as_ref()?))
+    Some((client, client.forward_auth()?))
 }
 
 /// `rd`, if its origin is exactly one of the client's return origins.

@@ -4,7 +4,7 @@
 
 use super::errors::{parse_params, OAuthError, TokenError};
 use super::{session, AppState};
-use crate::config::ClientConfig;
+use crate::config::{ClientConfig, ClientKind};
 use crate::policy::disclosure::{release, released, Released, Scopes};
 use crate::store::records::{random_handle, AccessGrant};
 use actix_web::http::header;
@@ -82,7 +82,7 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
         // A verifier without a challenge is a downgrade attempt (RFC 9700 §2.1.1).
         (None, Some(_)) => return Err(TokenError::invalid_grant("no code_challenge was sent for this code")),
         // A public client must prove PKCE here too, whatever the code says.
-        (None, None) if client.secret.is_none() => {
+        (None, None) if client.is_public() => {
             return Err(TokenError::invalid_grant("public clients must use PKCE"));
         }
         (None, None) => {}
@@ -190,13 +190,15 @@ pub fn authenticate<'a>(
         tracing::warn!(reason = "unknown_client", "token refused");
         TokenError::invalid_client(used_basic)
     })?;
-    let ok = match (&client.secret, secret) {
+    let ok = match (&client.kind, secret) {
+        (ClientKind::Confidential { secret: expected }, Some(given)) => {
+            bool::from(expected.expose_secret().as_bytes().ct_eq(given.as_bytes()))
+        }
+        // A public client authenticates with PKCE at the grant.
+        (ClientKind::Public, None) => true,
         // Forward-auth clients never use the token endpoint: their codes are
         // redeemed by claimgate itself at /auth/callback.
-        _ if client.forward_auth.is_some() => false,
-        (Some(expected), Some(given)) => bool::from(expected.expose_secret().as_bytes().ct_eq(given.as_bytes())),
-        // A public client authenticates with PKCE at the grant.
-        (None, None) => true,
+        (ClientKind::ForwardAuth(_), _) => false,
         _ => false,
     };
     if !ok {
