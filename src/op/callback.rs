@@ -7,8 +7,8 @@
 //! outcome, the claim *names* received, kept and dropped, or the failure
 //! reason. Never a value, token, code, cookie or email.
 
-use super::authorize::{app_url, issue_code};
 use super::errors::PageError;
+use super::flow::{app_url, issue_code};
 use super::{binding, session, AppState};
 use crate::pages;
 use crate::policy::disclosure::{released, Scopes};

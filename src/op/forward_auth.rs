@@ -10,9 +10,9 @@
 //! - `GET /auth/callback`: claimgate's own redirect target; sets the cookie
 //!   (an opaque id only) and returns to `rd`.
 
-use super::authorize::{begin, Begin};
 use super::binding::{self, BrowserBinding};
 use super::errors::PageError;
+use super::flow::{begin, Begin};
 use super::{session, AppState};
 use crate::config::{ClientConfig, ForwardAuth};
 use crate::pages;

@@ -6,6 +6,7 @@ pub mod binding;
 pub mod callback;
 pub mod discovery;
 pub mod errors;
+pub mod flow;
 pub mod forward_auth;
 pub mod logout;
 pub mod me;
