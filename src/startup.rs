@@ -252,7 +252,7 @@ async fn discover_with_retries(
     config: &Config,
     id: &str,
     p: &crate::config::ProviderConfig,
-    (issuer, client_id, client_secret): (&str, &str, &secrecy::SecretString),
+    (issuer, flavor, client_id, client_secret): (&str, crate::config::OidcFlavor, &str, &secrecy::SecretString),
     http: &UpstreamHttp,
     clock: &Arc<dyn Clock>,
     metrics: &Metrics,
@@ -265,6 +265,7 @@ async fn discover_with_retries(
             id,
             display_name: &p.display_name,
             issuer,
+            flavor,
             client_id,
             client_secret: client_secret.clone(),
             public_url: &public_url,
@@ -296,8 +297,8 @@ async fn build_providers(
     let mut providers: BTreeMap<String, Arc<dyn UpstreamProvider>> = BTreeMap::new();
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
-            ProviderKind::Oidc { issuer, client_id, client_secret } => {
-                let oidc = (issuer.as_str(), client_id.as_str(), client_secret);
+            ProviderKind::Oidc { issuer, flavor, client_id, client_secret } => {
+                let oidc = (issuer.as_str(), *flavor, client_id.as_str(), client_secret);
                 Arc::new(discover_with_retries(config, id, p, oidc, &http, clock, metrics).await?)
             }
             ProviderKind::Github { client_id, client_secret, web_url, api_url } => Arc::new(

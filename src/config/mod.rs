@@ -14,7 +14,7 @@ pub use clients::{ClientConfig, ClientKind, ForwardAuth};
 pub use keys::KeysConfig;
 pub use lifetimes::Lifetimes;
 pub use limits::Limits;
-pub use providers::{is_google, is_guid, is_microsoft, ProviderConfig, ProviderKind};
+pub use providers::{is_guid, OidcFlavor, ProviderConfig, ProviderKind};
 pub use server::{LogFormat, ServerConfig, TlsConfig};
 pub use store::StoreConfig;
 

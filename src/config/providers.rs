@@ -41,9 +41,37 @@ pub(super) struct RawProvider {
 
 #[derive(Debug)]
 pub enum ProviderKind {
-    Oidc { issuer: String, client_id: String, client_secret: SecretString },
+    Oidc { issuer: String, flavor: OidcFlavor, client_id: String, client_secret: SecretString },
     Github { client_id: String, client_secret: SecretString, web_url: String, api_url: String },
     Dev,
+}
+
+/// The quirks of an OpenID Connect provider, decided once from its issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OidcFlavor {
+    /// `https://accounts.google.com`: ID tokens may spell the issuer without
+    /// the scheme; Workspace accounts carry `hd`.
+    Google,
+    /// `https://login.microsoftonline.com/…`: no `email_verified`; the
+    /// multi-tenant endpoints (`common`, `organizations`, `consumers`) name a
+    /// `{tenantid}` issuer template.
+    Microsoft {
+        multi_tenant: bool,
+    },
+    Generic,
+}
+
+impl OidcFlavor {
+    pub fn of(issuer: &str) -> Self {
+        if is_google(issuer) {
+            OidcFlavor::Google
+        } else if is_microsoft(issuer) {
+            let multi_tenant = ["/common/", "/organizations/", "/consumers/"].iter().any(|s| issuer.contains(s));
+            OidcFlavor::Microsoft { multi_tenant }
+        } else {
+            OidcFlavor::Generic
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -75,7 +103,7 @@ pub(super) fn validate(
                     return Err(invalid(key("issuer"), "must be https (plain http only on a loopback address)"));
                 }
                 let (client_id, client_secret) = credentials(&id, &p, env)?;
-                ProviderKind::Oidc { issuer, client_id, client_secret }
+                ProviderKind::Oidc { flavor: OidcFlavor::of(&issuer), issuer, client_id, client_secret }
             }
             "dev" => {
                 if !is_loopback(&server.public_url) {
@@ -105,7 +133,7 @@ pub(super) fn validate(
             }
         };
         let display_name = p.display_name.unwrap_or_else(|| match &kind {
-            ProviderKind::Oidc { issuer, .. } if is_google(issuer) => "Google".into(),
+            ProviderKind::Oidc { flavor: OidcFlavor::Google, .. } => "Google".into(),
             ProviderKind::Dev => "Sample provider (dev)".into(),
             ProviderKind::Github { .. } => "GitHub".into(),
             _ => id.clone(),
@@ -129,8 +157,8 @@ pub(super) fn validate(
             }
             sources.insert(field, claim.clone());
         }
-        let oidc_issuer = match &kind {
-            ProviderKind::Oidc { issuer, .. } => Some(issuer.as_str()),
+        let flavor = match &kind {
+            ProviderKind::Oidc { flavor, .. } => Some(*flavor),
             _ => None,
         };
         for (k, set) in [
@@ -138,7 +166,7 @@ pub(super) fn validate(
             ("allowed_tenants", !p.allowed_tenants.is_empty()),
             ("assume_email_verified", p.assume_email_verified),
         ] {
-            if set && oidc_issuer.is_none() {
+            if set && flavor.is_none() {
                 return Err(invalid(key(k), "applies to kind = \"oidc\" only (it reads the ID token)"));
             }
         }
@@ -155,7 +183,7 @@ pub(super) fn validate(
             hosted_domains: p.hosted_domains,
             allowed_tenants: p.allowed_tenants,
             // Microsoft sends no email_verified; an address is whatever the tenant says.
-            email_verified_unknown: oidc_issuer.is_some_and(is_microsoft) && !p.assume_email_verified,
+            email_verified_unknown: matches!(flavor, Some(OidcFlavor::Microsoft { .. })) && !p.assume_email_verified,
             sources,
         };
         providers.insert(id.clone(), ProviderConfig { id, display_name, kind, rules });
@@ -180,12 +208,12 @@ fn credentials(
     Ok((client_id, client_secret))
 }
 
-pub fn is_google(issuer: &str) -> bool {
+fn is_google(issuer: &str) -> bool {
     issuer.trim_end_matches('/') == "https://accounts.google.com"
 }
 
 /// Microsoft's identity platform (Entra ID), single- or multi-tenant.
-pub fn is_microsoft(issuer: &str) -> bool {
+fn is_microsoft(issuer: &str) -> bool {
     issuer.starts_with("https://login.microsoftonline.com/")
 }
 
@@ -201,20 +229,20 @@ impl super::Config {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for p in self.providers.values() {
-            let ProviderKind::Oidc { issuer, .. } = &p.kind else { continue };
+            let ProviderKind::Oidc { flavor, .. } = &p.kind else { continue };
             let r = &p.rules;
             let key = |k: &str| format!("providers.{}.{k}", p.id);
-            if is_google(issuer) && !r.allowed_email_domains.is_empty() && r.hosted_domains.is_empty() {
+            if *flavor == OidcFlavor::Google && !r.allowed_email_domains.is_empty() && r.hosted_domains.is_empty() {
                 out.push(format!(
                     "{}: a consumer Google account can carry a verified address at these domains; set {} to require a Workspace account of your organisation",
                     key("allowed_email_domains"),
                     key("hosted_domains")
                 ));
             }
-            let multi_tenant = ["/common/", "/organizations/", "/consumers/"].iter().any(|s| issuer.contains(s));
             // Domain rules or trusted addresses are only as good as the tenant that sets them.
             let relies_on_addresses = !r.allowed_email_domains.is_empty() || !r.email_verified_unknown;
-            if is_microsoft(issuer) && multi_tenant && r.allowed_tenants.is_empty() && relies_on_addresses {
+            let multi_tenant = *flavor == OidcFlavor::Microsoft { multi_tenant: true };
+            if multi_tenant && r.allowed_tenants.is_empty() && relies_on_addresses {
                 out.push(format!(
                     "{}: any Microsoft tenant can sign in and choose the email address it sends (nOAuth); list the tenants you trust in {}",
                     key("issuer"),

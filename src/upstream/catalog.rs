@@ -1,7 +1,7 @@
 //! What each provider kind can send: the claim catalogues the reviewer's
 //! report (`crate::explain`) walks, kept beside the providers that send them.
 
-use crate::config::{is_google, is_microsoft, ProviderConfig, ProviderKind};
+use crate::config::{OidcFlavor, ProviderConfig, ProviderKind};
 
 pub const GOOGLE_CLAIMS: &[&str] = &[
     "sub",
@@ -112,8 +112,8 @@ pub const PROTOCOL_CLAIMS: &[&str] =
 /// claims its `map` names.
 pub fn claims_of(p: &ProviderConfig) -> Vec<String> {
     let base: Vec<String> = match &p.kind {
-        ProviderKind::Oidc { issuer, .. } if is_google(issuer) => GOOGLE_CLAIMS.iter().map(|c| c.to_string()).collect(),
-        ProviderKind::Oidc { issuer, .. } if is_microsoft(issuer) => {
+        ProviderKind::Oidc { flavor: OidcFlavor::Google, .. } => GOOGLE_CLAIMS.iter().map(|c| c.to_string()).collect(),
+        ProviderKind::Oidc { flavor: OidcFlavor::Microsoft { .. }, .. } => {
             MICROSOFT_CLAIMS.iter().map(|c| c.to_string()).collect()
         }
         ProviderKind::Oidc { .. } => OIDC_CLAIMS.iter().map(|c| c.to_string()).collect(),

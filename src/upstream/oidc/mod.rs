@@ -83,6 +83,7 @@ pub struct OidcSettings<'a> {
     pub id: &'a str,
     pub display_name: &'a str,
     pub issuer: &'a str,
+    pub flavor: crate::config::OidcFlavor,
     pub client_id: &'a str,
     pub client_secret: SecretString,
     pub public_url: &'a str,
@@ -95,7 +96,7 @@ impl OidcProvider {
         http: UpstreamHttp,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, DiscoveryFailed> {
-        let OidcSettings { id, display_name, issuer, client_id, client_secret, public_url } = settings;
+        let OidcSettings { id, display_name, issuer, flavor, client_id, client_secret, public_url } = settings;
         let failed = |reason: String| DiscoveryFailed { issuer: issuer.to_owned(), reason };
         let issuer_url = IssuerUrl::new(issuer.to_owned()).map_err(|e| failed(e.to_string()))?;
         let metadata = match multi_tenant_segment(issuer) {
@@ -112,7 +113,7 @@ impl OidcProvider {
         let discovered = metadata.issuer().to_string();
         let issuer_rule = if discovered.contains(TENANT_PLACEHOLDER) {
             IssuerRule::TenantTemplate(discovered)
-        } else if crate::config::is_google(issuer) {
+        } else if flavor == crate::config::OidcFlavor::Google {
             IssuerRule::Exact(vec![discovered, "accounts.google.com".into()])
         } else {
             IssuerRule::Exact(vec![discovered])
