@@ -99,7 +99,7 @@ http {{
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("nginx (Debian's package)");
+        .expect("this test needs nginx: run `bash scripts/test.sh`, which installs Debian's package");
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -229,13 +229,13 @@ fn urlencode(s: &str) -> String {
 async fn over_https_the_cookie_is_host_prefixed_and_an_unprefixed_one_is_ignored() {
     let app = spawn(Options {
         tls: true,
-        edit: Box::new(|t| {
+        edit: Some(Box::new(|t| {
             t.replacen(
                 "[clients.app-a]\n",
                 "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"https://wiki.example\"]\nclaims = [\"email\"]\n[clients.app-a]\n",
                 1,
             )
-        }),
+        })),
         ..Options::default()
     })
     .await;

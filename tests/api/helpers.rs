@@ -161,12 +161,12 @@ claims = ["email"]
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|text| text).await
+    spawn(Options::default()).await
 }
 
 /// `edit` may change the config text before it is parsed.
 pub async fn spawn_app_with(edit: impl FnOnce(String) -> String + 'static) -> TestApp {
-    spawn(Options { edit: Box::new(edit), ..Options::default() }).await
+    spawn(Options { edit: Some(Box::new(edit)), ..Options::default() }).await
 }
 
 /// Where a test app keeps its records.
@@ -185,6 +185,13 @@ impl TestStore {
     /// The shared Redis at REDIS_URL, under a fresh prefix.
     pub fn redis() -> TestStore {
         let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+        let reachable = redis::Client::open(url.as_str())
+            .and_then(|c| c.get_connection_with_timeout(std::time::Duration::from_secs(2)))
+            .is_ok();
+        assert!(
+            reachable,
+            "this test needs a Redis at {url} (REDIS_URL): run `bash scripts/test.sh`, which starts one"
+        );
         TestStore::redis_at(&url)
     }
 
@@ -269,7 +276,10 @@ fn shared_signing_key() -> &'static str {
 }
 
 pub struct Options {
-    pub edit: Box<dyn FnOnce(String) -> String>,
+    /// Changes the config text before it is parsed. An edit that changes
+    /// nothing fails the test: its anchor text is gone, and the test would
+    /// silently run on the default config.
+    pub edit: Option<Box<dyn FnOnce(String) -> String>>,
     pub store: Option<TestStore>,
     pub clock: Arc<dyn Clock>,
     /// Another instance's public URL (instances behind one load balancer),
@@ -281,7 +291,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { edit: Box::new(|t| t), store: None, clock: Arc::new(SystemClock), behind: None, tls: false }
+        Options { edit: None, store: None, clock: Arc::new(SystemClock), behind: None, tls: false }
     }
 }
 
@@ -318,9 +328,16 @@ pub async fn spawn(opts: Options) -> TestApp {
     let public_url = opts.behind.as_ref().map(|(url, _)| url.clone()).unwrap_or_else(|| base.clone());
     let store = opts.store.unwrap_or_else(|| TestStore::Memory(MemoryStore::new(opts.clock.clone())));
     let (store_section, key_lines) = store.config();
-    let text = (opts.edit)(config_text(&public_url, idp.issuer()))
-        .replace("# STORE\n", &store_section)
-        .replace("# KEYS\n", &key_lines);
+    let default_text = config_text(&public_url, idp.issuer());
+    let edited = match opts.edit {
+        Some(edit) => {
+            let edited = edit(default_text.clone());
+            assert_ne!(edited, default_text, "the test's config edit changed nothing: its anchor is not in the config");
+            edited
+        }
+        None => default_text,
+    };
+    let text = edited.replace("# STORE\n", &store_section).replace("# KEYS\n", &key_lines);
     let text = match &cert {
         Some(c) => text
             .replace("[notice]", &format!("[server.tls]\ncert = {:?}\nkey = {:?}\n[notice]", c.cert_file, c.key_file)),

@@ -93,7 +93,7 @@ async fn an_overlong_forward_auth_return_url_is_refused() {
 
 async fn pending_sign_ins_are_capped(store: Option<TestStore>) {
     let app = spawn(Options {
-        edit: Box::new(with_limits("max_pending = 3\nsign_in_per_minute = 1000")),
+        edit: Some(Box::new(with_limits("max_pending = 3\nsign_in_per_minute = 1000"))),
         store,
         ..Options::default()
     })
@@ -134,7 +134,7 @@ async fn pending_sign_ins_are_capped_on_redis() {
 async fn the_user_index_holds_only_live_records() {
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let app = spawn(Options {
-        edit: Box::new(with_limits("sign_in_per_minute = 100000")),
+        edit: Some(Box::new(with_limits("sign_in_per_minute = 100000"))),
         clock: clock.clone(),
         ..Options::default()
     })
