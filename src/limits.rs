@@ -169,7 +169,7 @@ impl Refusal {
     }
 }
 
-fn refusal(limits: &EdgeLimits, req: &ServiceRequest) -> Option<Refusal> {
+fn refusal(limits: &EdgeLimits, req: &ServiceRequest, class: Option<Class>) -> Option<Refusal> {
     if req.query_string().len() > limits.max_query_bytes {
         return Some(Refusal::QueryTooLong);
     }
@@ -178,7 +178,7 @@ fn refusal(limits: &EdgeLimits, req: &ServiceRequest) -> Option<Refusal> {
     if declared.is_some_and(|n| n > limits.max_form_bytes) {
         return Some(Refusal::BodyTooLarge);
     }
-    let class = Class::of(req.path())?;
+    let class = class?;
     let client = limits.client(req)?;
     limits.check(class, client).map(|wait| Refusal::TooMany(class, wait))
 }
@@ -188,14 +188,15 @@ pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let class = Class::of(req.path());
     let refused = req.app_data::<web::Data<EdgeLimits>>().and_then(|limits| {
-        let r = refusal(limits, &req)?;
+        let r = refusal(limits, &req, class)?;
         limits.metrics.limited.with_label_values(&[r.label()]).inc();
         Some(r)
     });
     match refused {
         Some(r) => {
-            let json = matches!(Class::of(req.path()), Some(Class::Token));
+            let json = class == Some(Class::Token);
             tracing::info!(reason = r.label(), "request refused at the edge");
             Ok(req.into_response(r.response(json)).map_into_right_body())
         }

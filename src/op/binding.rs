@@ -11,10 +11,10 @@
 //! nothing in a victim's browser. One cookie serves every sign-in a browser
 //! runs at once (several tabs), so a new one is made only when none is there.
 
-use super::AppState;
+use super::{session, AppState};
 use crate::pages;
 use crate::store::records::{random_handle, BindingDigest};
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 
@@ -45,13 +45,7 @@ impl BrowserBinding {
     /// HttpOnly, SameSite=Lax (it must come back on the provider's top-level
     /// redirect to the callback), for as long as a pending sign-in lives.
     pub fn cookie(&self, state: &AppState) -> Cookie<'static> {
-        Cookie::build(cookie_name(state), self.value.clone())
-            .path("/")
-            .http_only(true)
-            .secure(state.config.server.is_https())
-            .same_site(SameSite::Lax)
-            .max_age(actix_web::cookie::time::Duration::seconds(state.config.lifetimes.pending_login.as_secs() as i64))
-            .finish()
+        session::own_cookie(state, cookie_name(state), &self.value, state.config.lifetimes.pending_login)
     }
 
     /// `response`, setting (or renewing) the binding cookie.

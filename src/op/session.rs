@@ -19,13 +19,18 @@ pub fn cookie_name(state: &AppState) -> &'static str {
 }
 
 pub fn session_cookie(state: &AppState, id: &str) -> Cookie<'static> {
-    let secure = state.config.server.is_https();
-    Cookie::build(cookie_name(state), id.to_owned())
+    own_cookie(state, cookie_name(state), id, state.config.lifetimes.session_absolute)
+}
+
+/// A cookie of claimgate's own host: path `/`, HttpOnly, SameSite=Lax,
+/// Secure on https (where its name carries `__Host-`).
+pub fn own_cookie(state: &AppState, name: &'static str, value: &str, max_age: Duration) -> Cookie<'static> {
+    Cookie::build(name, value.to_owned())
         .path("/")
         .http_only(true)
-        .secure(secure)
+        .secure(state.config.server.is_https())
         .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::seconds(state.config.lifetimes.session_absolute.as_secs() as i64))
+        .max_age(actix_web::cookie::time::Duration::seconds(max_age.as_secs() as i64))
         .finish()
 }
 

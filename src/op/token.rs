@@ -5,7 +5,7 @@
 use super::errors::{parse_params, OAuthError, TokenError};
 use super::{session, AppState};
 use crate::config::{ClientConfig, ClientKind};
-use crate::policy::disclosure::{release, released, Released, Scopes};
+use crate::policy::disclosure::{release_granted, released, Released, Scopes};
 use crate::store::records::{random_handle, AccessGrant};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -115,7 +115,7 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     };
     stored.await?;
 
-    let values = release(&session.profile, &client.claims, &scopes);
+    let values = release_granted(&session.profile, &claims);
     let id_token = sign_id_token(
         &state.keys.signing,
         &IdTokenContent {

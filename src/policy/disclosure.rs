@@ -54,7 +54,11 @@ pub struct Released<'a> {
 
 /// The values of `profile` that a client with `client_claims` receives under `scopes`.
 pub fn release<'a>(profile: &'a Profile, client_claims: &BTreeSet<ProfileClaim>, scopes: &Scopes) -> Released<'a> {
-    let granted = released(client_claims, scopes);
+    release_granted(profile, &released(client_claims, scopes))
+}
+
+/// The values of `profile` for claims already granted (see [`released`]).
+pub fn release_granted<'a>(profile: &'a Profile, granted: &BTreeSet<ProfileClaim>) -> Released<'a> {
     let may = |claim| granted.contains(&claim);
     Released {
         name: profile.name.as_deref().filter(|_| may(ProfileClaim::Name)),
