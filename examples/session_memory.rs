@@ -6,7 +6,7 @@
 use claimgate::clock::SystemClock;
 use claimgate::config::KeysConfig;
 use claimgate::keys::Keys;
-use claimgate::policy::{Profile, ProfileClaim};
+use claimgate::policy::{Email, Profile, ProfileClaim};
 use claimgate::store::memory::MemoryStore;
 use claimgate::store::records::{random_handle, Disclosure, Records, Session};
 use std::sync::Arc;
@@ -31,8 +31,7 @@ async fn main() {
             user_key: user,
             profile: Profile {
                 name: Some(format!("User Number {i}")),
-                email: Some(email.clone()),
-                email_verified: true,
+                email: Some(Email { address: email.clone(), verified: true }),
                 picture: Some(format!("https://lh3.googleusercontent.com/a/ACg8ocK{i:010}=s96-c")),
             },
             provider: "google".into(),

@@ -1,6 +1,7 @@
 //! `[clients.ID]`: the applications (OpenID Connect or forward-auth), their
 //! redirect URIs, claims and providers.
 
+use super::uris::{PostLogoutUri, RedirectUri, RegisteredUri};
 use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, ProviderConfig, ServerConfig};
 use crate::policy::ProfileClaim;
 use secrecy::SecretString;
@@ -36,9 +37,9 @@ pub struct ClientConfig {
     pub id: String,
     pub name: String,
     pub kind: ClientKind,
-    pub redirect_uris: Vec<String>,
+    pub redirect_uris: Vec<RedirectUri>,
     /// Where RP-initiated logout may send the user back to (exact match).
-    pub post_logout_redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<PostLogoutUri>,
     pub claims: BTreeSet<ProfileClaim>,
     /// Upstream providers offered to this client's users.
     pub providers: Vec<String>,
@@ -121,19 +122,9 @@ pub(super) fn validate(
                 list.clone()
             }
         };
-        for (i, uri) in c.redirect_uris.iter().enumerate() {
-            let k = key(&format!("redirect_uris[{i}]"));
-            let parsed = Url::parse(uri).map_err(|e| invalid(&k, format!("\"{uri}\" is not an absolute URI: {e}")))?;
-            if parsed.fragment().is_some() {
-                return Err(invalid(&k, "must not contain a fragment"));
-            }
-            if parsed.scheme() == "http" && !is_loopback(&parsed) && !is_loopback(&server.public_url) {
-                return Err(invalid(&k, "plain http is allowed only for loopback addresses"));
-            }
-            if matches!(parsed.scheme(), "javascript" | "data" | "file") {
-                return Err(invalid(&k, format!("the {} scheme is not allowed", parsed.scheme())));
-            }
-        }
+        let redirect_uris = registered(&c.redirect_uris, &key("redirect_uris"), |u| {
+            RegisteredUri::redirect(u, is_loopback(&server.public_url))
+        })?;
         let mut claims = BTreeSet::new();
         for (i, name) in c.claims.iter().enumerate() {
             let k = key(&format!("claims[{i}]"));
@@ -146,13 +137,8 @@ pub(super) fn validate(
             }
             claims.insert(claim);
         }
-        for (i, uri) in c.post_logout_redirect_uris.iter().enumerate() {
-            let k = key(&format!("post_logout_redirect_uris[{i}]"));
-            let parsed = Url::parse(uri).map_err(|e| invalid(&k, format!("\"{uri}\" is not an absolute URI: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") || parsed.fragment().is_some() {
-                return Err(invalid(&k, "must be an http(s) URI without a fragment"));
-            }
-        }
+        let post_logout_redirect_uris =
+            registered(&c.post_logout_redirect_uris, &key("post_logout_redirect_uris"), RegisteredUri::post_logout)?;
         let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
         let kind = match (forward_auth, secret) {
             (Some(_), Some(_)) => {
@@ -168,8 +154,8 @@ pub(super) fn validate(
                 name: c.name.unwrap_or_else(|| id.clone()),
                 id,
                 kind,
-                redirect_uris: c.redirect_uris,
-                post_logout_redirect_uris: c.post_logout_redirect_uris,
+                redirect_uris,
+                post_logout_redirect_uris,
                 claims,
                 providers: client_providers,
             },
@@ -177,6 +163,15 @@ pub(super) fn validate(
     }
 
     Ok(clients)
+}
+
+/// Each URI of a list, checked by `check`; an error names the entry.
+fn registered(
+    list: &[String],
+    key: &str,
+    check: impl Fn(&str) -> Result<RegisteredUri, String>,
+) -> Result<Vec<RegisteredUri>, ConfigError> {
+    list.iter().enumerate().map(|(i, uri)| check(uri).map_err(|e| invalid(format!("{key}[{i}]"), e))).collect()
 }
 
 fn forward_auth(id: &str, c: &RawClient) -> Result<ForwardAuth, ConfigError> {

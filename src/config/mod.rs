@@ -8,6 +8,7 @@ mod limits;
 mod providers;
 mod server;
 mod store;
+mod uris;
 
 pub use crate::net::is_loopback;
 pub use clients::{ClientConfig, ClientKind, ForwardAuth};
@@ -17,6 +18,7 @@ pub use limits::Limits;
 pub use providers::{is_guid, OidcFlavor, ProviderConfig, ProviderKind};
 pub use server::{LogFormat, ServerConfig, TlsConfig};
 pub use store::StoreConfig;
+pub use uris::{PostLogoutUri, RedirectUri, RegisteredUri};
 
 use clients::RawClient;
 use keys::RawKeys;

@@ -3,19 +3,21 @@
 use super::{invalid, ConfigError};
 use serde::Deserialize;
 
+/// `[store]` as written: `kind` selects the variant and its keys, so a
+/// Redis URL under `kind = "memory"` is an unknown key, not ignored.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawStore {
-    kind: String,
-    url: Option<String>,
-    urls: Option<Vec<String>>,
-    key_prefix: Option<String>,
-}
-
-impl Default for RawStore {
-    fn default() -> Self {
-        Self { kind: "memory".into(), url: None, urls: None, key_prefix: None }
-    }
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub(super) enum RawStore {
+    // A struct variant, so that unknown keys are refused here too.
+    Memory {},
+    Redis {
+        url: String,
+        key_prefix: Option<String>,
+    },
+    RedisCluster {
+        urls: Vec<String>,
+        key_prefix: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,26 +34,22 @@ impl StoreConfig {
     }
 }
 
-pub(super) fn validate(raw: RawStore) -> Result<StoreConfig, ConfigError> {
-    let store = match raw.kind.as_str() {
-        "memory" => StoreConfig::Memory,
-        "redis" => StoreConfig::Redis {
-            url: raw.url.ok_or_else(|| invalid("store.url", "required when store.kind = \"redis\""))?,
-            key_prefix: raw.key_prefix.unwrap_or_else(|| "claimgate:".into()),
-        },
-        "redis-cluster" => StoreConfig::RedisCluster {
-            urls: raw.urls.filter(|u| !u.is_empty()).ok_or_else(|| {
-                invalid("store.urls", "a list of node URLs is required when store.kind = \"redis-cluster\"")
-            })?,
-            key_prefix: raw.key_prefix.unwrap_or_else(|| "claimgate:".into()),
-        },
-        other => {
-            return Err(invalid(
-                "store.kind",
-                format!("\"{other}\" is not a store kind (memory, redis, redis-cluster)"),
-            ))
-        }
-    };
+impl Default for RawStore {
+    fn default() -> Self {
+        RawStore::Memory {}
+    }
+}
 
-    Ok(store)
+pub(super) fn validate(raw: RawStore) -> Result<StoreConfig, ConfigError> {
+    let prefix = |p: Option<String>| p.unwrap_or_else(|| "claimgate:".into());
+    Ok(match raw {
+        RawStore::Memory {} => StoreConfig::Memory,
+        RawStore::Redis { url, key_prefix } => StoreConfig::Redis { url, key_prefix: prefix(key_prefix) },
+        RawStore::RedisCluster { urls, .. } if urls.is_empty() => {
+            return Err(invalid("store.urls", "a list of node URLs is required when store.kind = \"redis-cluster\""))
+        }
+        RawStore::RedisCluster { urls, key_prefix } => {
+            StoreConfig::RedisCluster { urls, key_prefix: prefix(key_prefix) }
+        }
+    })
 }

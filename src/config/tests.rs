@@ -169,8 +169,21 @@ fn forward_auth_needs_exact_origins_and_known_providers() {
 fn a_shared_store_needs_shared_keys() {
     let redis = BASE.replace("[notice]", "[store]\nkind = \"redis\"\nurl = \"redis://127.0.0.1\"\n[notice]");
     assert!(err(&redis).starts_with("keys.signing_key:"), "{}", err(&redis));
-    let e = err(&BASE.replace("[notice]", "[store]\nkind = \"redis-cluster\"\n[notice]"));
+}
+
+#[test]
+fn the_store_kind_decides_its_keys() {
+    let store = |lines: &str| BASE.replace("[notice]", &format!("[store]\n{lines}\n[notice]"));
+    let e = err(&store("kind = \"redis-cluster\""));
+    assert!(e.contains("[store]") && e.contains("missing field `urls`"), "{e}");
+    let e = err(&store("kind = \"redis-cluster\"\nurls = []"));
     assert!(e.starts_with("store.urls:"), "{e}");
+    let e = err(&store("kind = \"redis\""));
+    assert!(e.contains("[store]") && e.contains("missing field `url`"), "{e}");
+    let e = err(&store("kind = \"memory\"\nurl = \"redis://127.0.0.1\""));
+    assert!(e.contains("unknown field `url`"), "a Redis URL under the memory store is not ignored: {e}");
+    let e = err(&store("kind = \"postgres\""));
+    assert!(e.contains("postgres") && e.contains("redis-cluster"), "{e}");
 }
 
 #[test]

@@ -134,8 +134,7 @@ fn validate(
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| page("The application did not say where to return (redirect_uri)."))?;
-    // Exact string match: no prefix, no normalisation.
-    if !client.redirect_uris.iter().any(|r| r == redirect_uri) {
+    if !client.redirect_uris.iter().any(|r| r.matches(redirect_uri)) {
         return Err(page("The return address is not registered for this application."));
     }
 

@@ -163,7 +163,7 @@ async fn open_session(
     if let Some(old) = session::session_id(state, req) {
         state.records.end_session(&old).await?;
     }
-    let email_key = record.profile.email.as_deref().map(|e| state.keys.pseudonymizer.email_key(e));
+    let email_key = record.profile.email_address().map(|e| state.keys.pseudonymizer.email_key(e));
     let id = random_handle();
     let ttl = session::remaining(state, &record).unwrap_or(state.config.lifetimes.session_idle);
     state.records.open_session(&id, &record, ttl, email_key.as_deref()).await?;

@@ -13,7 +13,6 @@ use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
 use openidconnect::{ClientId, IssuerUrl, Nonce};
 use std::collections::HashMap;
 use std::str::FromStr;
-use url::Url;
 
 pub async fn logout_get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     logout(&req, &state, req.query_string(), false).await
@@ -72,13 +71,10 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
             let Some(client) = client_id.as_deref().and_then(|c| state.client(c)) else {
                 return Ok(bad("post_logout_redirect_uri needs a client_id or an id_token_hint."));
             };
-            if !client.post_logout_redirect_uris.iter().any(|u| u == uri) {
+            let Some(registered) = client.post_logout_redirect_uris.iter().find(|u| u.matches(uri)) else {
                 return Ok(bad("The return address is not registered for this application."));
-            }
-            // Registered URIs were parsed at start-up; a failure here is a bad request, not a panic.
-            let Ok(mut url) = Url::parse(uri) else {
-                return Ok(bad("The return address is not a URL."));
             };
+            let mut url = registered.url().clone();
             if let Some(s) = params.get("state") {
                 url.query_pairs_mut().append_pair("state", s);
             }

@@ -28,7 +28,7 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     let csrf = state.keys.pseudonymizer.csrf_token(&id);
     Ok(pages::me(&pages::MeView {
         name: s.profile.name.as_deref(),
-        email: s.profile.email.as_deref(),
+        email: s.profile.email_address(),
         picture: s.profile.picture.as_deref(),
         provider: &s.provider,
         signed_in: when(s.auth_time),

@@ -64,9 +64,9 @@ pub fn release_granted<'a>(profile: &'a Profile, granted: &BTreeSet<ProfileClaim
         name: profile.name.as_deref().filter(|_| may(ProfileClaim::Name)),
         email: profile
             .email
-            .as_deref()
+            .as_ref()
             .filter(|_| may(ProfileClaim::Email))
-            .map(|address| ReleasedEmail { address, verified: profile.email_verified }),
+            .map(|e| ReleasedEmail { address: &e.address, verified: e.verified }),
         picture: profile.picture.as_deref().filter(|_| may(ProfileClaim::Picture)),
     }
 }
@@ -92,6 +92,7 @@ impl Released<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::Email;
 
     #[test]
     fn scopes_gate_claims() {
@@ -112,8 +113,7 @@ mod tests {
     fn values_follow_released_claims() {
         let p = Profile {
             name: Some("N".into()),
-            email: Some("e@x.org".into()),
-            email_verified: true,
+            email: Some(Email { address: "e@x.org".into(), verified: true }),
             picture: Some("https://p".into()),
         };
         let all: BTreeSet<_> = ProfileClaim::ALL.into_iter().collect();

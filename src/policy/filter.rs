@@ -8,7 +8,7 @@
 //! audit log). Everything else is dropped when this function returns.
 
 use super::values::{self, ValueRefusal};
-use super::{Profile, ProfileClaim, Pseudonymizer, UserKey};
+use super::{Email, Profile, ProfileClaim, Pseudonymizer, UserKey};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -131,7 +131,7 @@ impl FilterRules {
     /// Where the notice does not keep the address, the sign-in's own check stands.
     pub fn admits(&self, profile: &Profile) -> Result<(), FilterError> {
         match &profile.email {
-            Some(email) => self.check_email(email, profile.email_verified),
+            Some(email) => self.check_email(&email.address, email.verified),
             None if self.keeps.contains(&ProfileClaim::Email) => Err(FilterError::MissingEmail),
             None => Ok(()),
         }
@@ -236,8 +236,7 @@ pub fn filter(
     );
     let profile = Profile {
         name,
-        email: email.filter(|_| keeps(ProfileClaim::Email)),
-        email_verified: email_verified && keeps(ProfileClaim::Email),
+        email: email.filter(|_| keeps(ProfileClaim::Email)).map(|address| Email { address, verified: email_verified }),
         picture,
     };
 
@@ -294,7 +293,7 @@ mod tests {
         assert_eq!(e, FilterError::UnverifiedEmail);
         let lenient = FilterRules { allow_unverified_email: true, ..microsoft };
         let out = filter(identity(google_claims()), &lenient, &p).unwrap();
-        assert!(!out.profile.email_verified, "apps are told the address is unverified");
+        assert!(!out.profile.email.as_ref().unwrap().verified, "apps are told the address is unverified");
     }
 
     #[test]
@@ -302,8 +301,7 @@ mod tests {
         let p = Pseudonymizer::new(b"k");
         let out = filter(identity(google_claims()), &rules(&ProfileClaim::ALL), &p).unwrap();
         assert_eq!(out.profile.name.as_deref(), Some("Jane Smith"));
-        assert_eq!(out.profile.email.as_deref(), Some("jsmith@example.com"));
-        assert!(out.profile.email_verified);
+        assert_eq!(out.profile.email, Some(Email { address: "jsmith@example.com".into(), verified: true }));
         assert!(out.profile.picture.is_some());
         let mut kept = out.kept.clone();
         kept.sort();
@@ -340,7 +338,7 @@ mod tests {
         let mut lenient = rules(&ProfileClaim::ALL);
         lenient.allow_unverified_email = true;
         let out = filter(identity(UpstreamClaims::new(map)), &lenient, &p).unwrap();
-        assert!(!out.profile.email_verified);
+        assert!(!out.profile.email.as_ref().unwrap().verified);
     }
 
     #[test]
