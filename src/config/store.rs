@@ -10,14 +10,8 @@ use serde::Deserialize;
 pub(super) enum RawStore {
     // A struct variant, so that unknown keys are refused here too.
     Memory {},
-    Redis {
-        url: String,
-        key_prefix: Option<String>,
-    },
-    RedisCluster {
-        urls: Vec<String>,
-        key_prefix: Option<String>,
-    },
+    Redis { url: String, key_prefix: Option<String> },
+    RedisCluster { urls: Vec<String>, key_prefix: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,6 +18,7 @@ use crate::config::{ClientConfig, ForwardAuth};
 use crate::pages;
 use crate::policy::disclosure::{release, released, Scopes};
 use crate::store::records::{random_handle, AuthorizationRequest, ForwardReturn, ForwardSession};
+use crate::store::StoreError;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -84,9 +85,13 @@ pub struct AuthQuery {
 }
 
 /// `GET /auth`: the proxy's sub-request.
-pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<AuthQuery>) -> HttpResponse {
+pub async fn check(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<AuthQuery>,
+) -> Result<HttpResponse, ProxyError> {
     let Some((client, fa)) = forward_client(&state, q.client.as_deref()) else {
-        return HttpResponse::BadRequest().body("unknown forward-auth client");
+        return Ok(HttpResponse::BadRequest().body("unknown forward-auth client"));
     };
     let denied = || {
         let sign_in =
@@ -104,24 +109,16 @@ pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<A
         }
     };
     let Some(id) = req.cookie(&cookie_name(&state, client, fa)).map(|c| c.value().to_owned()) else {
-        return denied();
+        return Ok(denied());
     };
-    let fwd = match state.records.get_forward_session(&id).await {
-        Ok(Some(f)) if f.client_id == client.id => f,
-        Ok(_) => return denied(),
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at forward-auth");
-            return HttpResponse::ServiceUnavailable().finish();
-        }
+    let fwd = match state.records.get_forward_session(&id).await? {
+        Some(f) if f.client_id == client.id => f,
+        _ => return Ok(denied()),
     };
     // The session must still serve this client (its provider allowed, its rules passed).
-    let sso = match state.records.get_session(&fwd.session).await {
-        Ok(Some(s)) if session::remaining(&state, &s).is_some() && session::serves(&state, client, &s, None) => s,
-        Ok(_) => return denied(),
-        Err(e) => {
-            tracing::error!(error = %e, "store failed at forward-auth");
-            return HttpResponse::ServiceUnavailable().finish();
-        }
+    let sso = match state.records.get_session(&fwd.session).await? {
+        Some(s) if session::remaining(&state, &s).is_some() && session::serves(&state, client, &s, None) => s,
+        _ => return Ok(denied()),
     };
     let values = release(&sso.profile, &client.claims, &Scopes::parse(SCOPE));
     let mut ok = HttpResponse::Ok();
@@ -137,7 +134,7 @@ pub async fn check(req: HttpRequest, state: web::Data<AppState>, q: web::Query<A
         let v = value.filter(|v| v.bytes().all(|b| (0x20..0x7f).contains(&b)));
         ok.insert_header((name.as_str(), v.unwrap_or("")));
     }
-    ok.finish()
+    Ok(ok.finish())
 }
 
 #[derive(Deserialize)]
@@ -243,4 +240,21 @@ pub async fn callback(
         .finish();
     let _ = response.add_cookie(&cookie);
     Ok(response)
+}
+
+/// A store failure at `/auth`: the proxy gets a bare 503 (its own error
+/// page shows), never a sign-in redirect that would loop.
+#[derive(Debug, thiserror::Error)]
+#[error("store failed at forward-auth: {0}")]
+pub struct ProxyError(#[from] StoreError);
+
+impl actix_web::ResponseError for ProxyError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        tracing::error!(error = %self.0, "store failed at forward-auth");
+        HttpResponse::ServiceUnavailable().insert_header((header::CACHE_CONTROL, "no-store")).finish()
+    }
 }

@@ -125,7 +125,10 @@ async fn redis_going_away_gives_fast_503s_and_service_resumes_when_it_returns() 
     let port = free_port();
     let mut redis = start_redis(port, &[]);
     let store = TestStore::redis_at(&format!("redis://127.0.0.1:{port}"));
-    let app = spawn(Options { store: Some(store), ..Options::default() }).await;
+    let wiki =
+        "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://127.0.0.1:9\"]\nclaims = [\"email\"]\n";
+    let edit = move |t: String| t.replacen("[clients.app-a]\n", &format!("{wiki}[clients.app-a]\n"), 1);
+    let app = spawn(Options { store: Some(store), edit: Some(Box::new(edit)), ..Options::default() }).await;
     let tokens = app.full_login(&APP_A, "openid").await;
     let at = tokens["access_token"].as_str().unwrap().to_owned();
 
@@ -141,6 +144,10 @@ async fn redis_going_away_gives_fast_503s_and_service_resumes_when_it_returns() 
     let token = app.redeem(&APP_A, "some-code", &[]).await;
     assert_eq!(token.status, 503);
     assert_eq!(token.json()["error"], "temporarily_unavailable");
+    // The proxy's sub-request: a bare 503, not a sign-in redirect that would loop.
+    let check = app.other_browser().get(format!("{}/auth?client=wiki", app.base));
+    let check = check.header("cookie", "claimgate-fa-wiki=some-session").send().await.unwrap();
+    assert_eq!(check.status(), 503);
     assert!(started.elapsed() < Duration::from_secs(15), "failures must be bounded: {:?}", started.elapsed());
     // The process is still up and serving what needs no store; it is not ready.
     assert_eq!(app.browse("/jwks").await.status, 200);
