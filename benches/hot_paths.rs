@@ -2,12 +2,12 @@
 //! Run: `cargo bench --bench hot_paths`. Results: docs/BENCHMARKS.md.
 
 use claimgate::clock::SystemClock;
-use claimgate::config::KeysConfig;
 use claimgate::keys::Keys;
 use claimgate::op::token::{sign_id_token, IdTokenContent};
 use claimgate::policy::disclosure::{Released, ReleasedEmail};
 use claimgate::policy::filter::{filter, FilterRules};
 use claimgate::policy::{ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity};
+use claimgate::signing::{SigningAlg, SigningKey};
 use claimgate::store::memory::MemoryStore;
 use claimgate::store::Store;
 use claimgate::upstream::oidc::{verify_id_token, IssuerRule};
@@ -33,7 +33,7 @@ fn google_claims() -> serde_json::Map<String, Value> {
 }
 
 fn keys() -> Keys {
-    Keys::load(&KeysConfig { signing_key_pem: None, pairwise_secret: None, storage_keys: vec![] }).unwrap()
+    Keys::generate().unwrap()
 }
 
 fn benches(c: &mut Criterion) {
@@ -72,12 +72,17 @@ fn benches(c: &mut Criterion) {
         lifetime: Duration::from_secs(600),
         access_token: "an-access-token",
     };
-    c.bench_function("ID token signing (RS256, 2048-bit)", |b| {
-        b.iter(|| black_box(sign_id_token(&keys.signing, &content()).unwrap()))
-    });
+    // Each algorithm claimgate signs with (aws-lc-rs); RSA keys are 2048-bit.
+    for alg in SigningAlg::ALL {
+        let key = SigningKey::generate(alg).unwrap();
+        c.bench_function(&format!("ID token signing ({alg})"), |b| {
+            b.iter(|| black_box(sign_id_token(&key, &content()).unwrap()))
+        });
+    }
 
     // Upstream verification: the same checks as a real login, against a JWKS.
-    let token = CoreIdToken::from_str(&sign_id_token(&keys.signing, &content()).unwrap()).unwrap();
+    let rs256 = keys.signing.signer(SigningAlg::Rs256).unwrap();
+    let token = CoreIdToken::from_str(&sign_id_token(rs256, &content()).unwrap()).unwrap();
     let accepted = IssuerRule::Exact(vec!["https://login.example.com".to_string()]);
     let client_id = ClientId::new("main-app".into());
     let nonce = Nonce::new("n-0S6_WzA2Mj".into());
@@ -87,7 +92,7 @@ fn benches(c: &mut Criterion) {
                 client_id.clone(),
                 ClientSecret::new("s".into()),
                 IssuerUrl::new("https://login.example.com".into()).unwrap(),
-                keys.jwks.clone(),
+                keys.signing.jwks().clone(),
             );
             black_box(verify_id_token(verifier, &accepted, &client_id, &token, &nonce).unwrap())
         })

@@ -4,7 +4,6 @@
 //! Usage: session_memory [N]   (default 100000)
 
 use claimgate::clock::SystemClock;
-use claimgate::config::KeysConfig;
 use claimgate::keys::Keys;
 use claimgate::policy::{Email, Profile, ProfileClaim};
 use claimgate::store::memory::MemoryStore;
@@ -20,7 +19,7 @@ fn rss_bytes() -> u64 {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let keys = Keys::load(&KeysConfig { signing_key_pem: None, pairwise_secret: None, storage_keys: vec![] }).unwrap();
+    let keys = Keys::generate().unwrap();
     let store = MemoryStore::new(Arc::new(SystemClock));
     let records = Records::new(store.clone(), keys.sealer.clone(), Duration::from_secs(86_400));
     let before = rss_bytes();

@@ -1,34 +1,28 @@
-//! claimgate's own keys: the ID-token signing key (and its JWKS) and the
-//! pairwise secret. From config or the environment; where absent, a single
+//! claimgate's own keys: the signing keys (see `signing`), the pairwise
+//! secret and the storage keys. From config or the environment; where absent, a single
 //! instance generates them and says so in its log.
 
-use crate::config::{ConfigError, KeysConfig};
+use crate::config::{Config, ConfigError, KeysConfig};
 use crate::policy::Pseudonymizer;
+use crate::signing::{SigningAlg, SigningKey, SigningKeys};
 use crate::store::seal::Sealer;
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use openidconnect::core::{CoreJsonWebKeySet, CoreRsaPrivateSigningKey};
-use openidconnect::{JsonWebKeyId, PrivateSigningKey};
 use rand::RngCore;
-use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey};
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::RsaPrivateKey;
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 pub struct Keys {
-    pub signing: CoreRsaPrivateSigningKey,
-    pub jwks: CoreJsonWebKeySet,
-    pub kid: String,
+    /// Every signing key (all published in `/jwks`); the first of each algorithm signs.
+    pub signing: SigningKeys,
     pub pseudonymizer: Pseudonymizer,
     /// Seals every stored record (encryption at rest).
     pub sealer: std::sync::Arc<Sealer>,
     /// Names of keys that were generated because config had none.
-    pub generated: Vec<&'static str>,
+    pub generated: Vec<String>,
 }
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Keys {{ kid: {}, .. }}", self.kid)
+        write!(f, "Keys {{ signing: {:?}, .. }}", self.signing)
     }
 }
 
@@ -37,32 +31,47 @@ fn invalid(key: &str, reason: impl Into<String>) -> ConfigError {
 }
 
 impl Keys {
-    pub fn load(cfg: &KeysConfig) -> Result<Keys, ConfigError> {
-        let mut generated = Vec::new();
-        let rsa_key = match &cfg.signing_key_pem {
-            Some(pem) => {
-                let pem = pem.expose_secret().trim();
-                RsaPrivateKey::from_pkcs1_pem(pem)
-                    .or_else(|_| RsaPrivateKey::from_pkcs8_pem(pem))
-                    .map_err(|_| invalid("keys.signing_key", "not an RSA private key in PKCS#1 or PKCS#8 PEM"))?
-            }
-            None => {
-                generated.push("keys.signing_key");
-                RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048)
-                    .map_err(|e| invalid("keys.signing_key", format!("cannot generate a key: {e}")))?
-            }
-        };
-        if rsa::traits::PublicKeyParts::size(&rsa_key) < 256 {
-            return Err(invalid("keys.signing_key", "RSA keys must have at least 2048 bits"));
+    pub fn load(config: &Config) -> Result<Keys, ConfigError> {
+        // Every algorithm a client asks for, and RS256 (OIDC Discovery 1.0 §3).
+        let mut needed = BTreeMap::from([(SigningAlg::Rs256, "keys.signing_keys".to_owned())]);
+        for client in config.clients.values().filter(|c| c.forward_auth().is_none()) {
+            needed
+                .entry(client.id_token_alg)
+                .or_insert_with(|| format!("clients.{}.id_token_signed_response_alg", client.id));
         }
-        let public_der =
-            rsa_key.to_public_key().to_pkcs1_der().map_err(|e| invalid("keys.signing_key", e.to_string()))?;
-        let kid: String = URL_SAFE_NO_PAD.encode(Sha256::digest(public_der.as_bytes())).chars().take(16).collect();
-        let pem =
-            rsa_key.to_pkcs1_pem(rsa::pkcs1::LineEnding::LF).map_err(|e| invalid("keys.signing_key", e.to_string()))?;
-        let signing = CoreRsaPrivateSigningKey::from_pem(&pem, Some(JsonWebKeyId::new(kid.clone())))
-            .map_err(|e| invalid("keys.signing_key", e))?;
-        let jwks = CoreJsonWebKeySet::new(vec![signing.as_verification_key()]);
+        Keys::with(&config.keys, needed, config.store.is_shared())
+    }
+
+    /// Keys for one process, all generated (examples and benchmarks).
+    pub fn generate() -> Result<Keys, ConfigError> {
+        Keys::with(&KeysConfig::default(), BTreeMap::new(), false)
+    }
+
+    /// `needed`: the algorithms to sign with, each with the config key that asks for it.
+    fn with(cfg: &KeysConfig, mut needed: BTreeMap<SigningAlg, String>, shared: bool) -> Result<Keys, ConfigError> {
+        let mut generated = Vec::new();
+        let mut signing = Vec::new();
+        for source in &cfg.signing_keys {
+            let keys =
+                SigningKey::from_pem(source.pem.expose_secret()).map_err(|e| invalid(&source.key, e.to_string()))?;
+            signing.extend(keys);
+        }
+        needed.entry(SigningAlg::Rs256).or_insert_with(|| "keys.signing_keys".into());
+        for (alg, key) in needed {
+            if signing.iter().any(|k| k.alg() == alg) {
+                continue;
+            }
+            if shared || !cfg.signing_keys.is_empty() {
+                // Another instance (or the next start) would sign with a different key.
+                return Err(invalid(
+                    &key,
+                    format!("no {alg} key in keys.signing_keys (`claimgate keys generate --alg {alg}` makes one)"),
+                ));
+            }
+            generated.push(format!("keys.signing_keys ({alg})"));
+            signing.push(SigningKey::generate(alg).map_err(|e| invalid("keys.signing_keys", e.to_string()))?);
+        }
+        let signing = SigningKeys::new(signing);
 
         let pairwise = match &cfg.pairwise_secret {
             Some(s) if s.expose_secret().len() < 32 => {
@@ -70,14 +79,14 @@ impl Keys {
             }
             Some(s) => s.expose_secret().as_bytes().to_vec(),
             None => {
-                generated.push("keys.pairwise_secret");
+                generated.push("keys.pairwise_secret".into());
                 let mut bytes = vec![0u8; 32];
                 rand::rngs::OsRng.fill_bytes(&mut bytes);
                 bytes
             }
         };
         let sealer = if cfg.storage_keys.is_empty() {
-            generated.push("keys.storage_keys");
+            generated.push("keys.storage_keys".into());
             Sealer::generate().map_err(|e| invalid("keys.storage_keys", e.to_string()))?
         } else {
             let entries: Vec<String> = cfg.storage_keys.iter().map(|k| k.expose_secret().to_owned()).collect();
@@ -85,8 +94,6 @@ impl Keys {
         };
         Ok(Keys {
             signing,
-            jwks,
-            kid,
             pseudonymizer: Pseudonymizer::new(&pairwise),
             sealer: std::sync::Arc::new(sealer),
             generated,

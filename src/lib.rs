@@ -20,6 +20,7 @@ pub mod net;
 pub mod op;
 pub mod pages;
 pub mod policy;
+pub mod signing;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -156,7 +156,7 @@ async fn erase(config: PathBuf, email: String) -> Result<usize, Box<dyn std::err
                     erase through the signed-in page /me, or restart the process (the memory store keeps nothing)"
             .into());
     }
-    let keys = claimgate::keys::Keys::load(&cfg.keys)?;
+    let keys = claimgate::keys::Keys::load(&cfg)?;
     let store = claimgate::startup::store_from_config(&cfg, std::sync::Arc::new(claimgate::clock::SystemClock)).await?;
     let records = claimgate::store::records::Records::new(store, keys.sealer.clone(), cfg.lifetimes.session_absolute);
     // The same keyed hash the login stores: the address itself is never a key.

@@ -89,7 +89,7 @@ impl Application {
         clock: Arc<dyn Clock>,
         store: Arc<dyn Store>,
     ) -> Result<Application, StartupError> {
-        let keys = Keys::load(&config.keys)?;
+        let keys = Keys::load(&config)?;
         for key in &keys.generated {
             tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
         }

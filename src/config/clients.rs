@@ -4,6 +4,7 @@
 use super::uris::{PostLogoutUri, RedirectUri, RegisteredUri};
 use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, ProviderConfig, ServerConfig};
 use crate::policy::ProfileClaim;
+use crate::signing::SigningAlg;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,6 +31,8 @@ pub(super) struct RawClient {
     #[serde(default)]
     post_logout_redirect_uris: Vec<String>,
     claims: Vec<String>,
+    /// OpenID Connect Dynamic Client Registration 1.0 §2 metadata name.
+    id_token_signed_response_alg: Option<String>,
 }
 
 #[derive(Debug)]
@@ -43,6 +46,8 @@ pub struct ClientConfig {
     pub claims: BTreeSet<ProfileClaim>,
     /// Upstream providers offered to this client's users.
     pub providers: Vec<String>,
+    /// How this client's ID tokens are signed (default RS256, OIDC Core §3.1.3.7).
+    pub id_token_alg: SigningAlg,
 }
 
 /// How a client authenticates, which decides what it may do.
@@ -139,6 +144,15 @@ pub(super) fn validate(
         }
         let post_logout_redirect_uris =
             registered(&c.post_logout_redirect_uris, &key("post_logout_redirect_uris"), RegisteredUri::post_logout)?;
+        let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
+            None => SigningAlg::Rs256,
+            Some(_) if forward_auth.is_some() => {
+                return Err(invalid(key("id_token_signed_response_alg"), "a forward-auth client receives no ID token"))
+            }
+            Some(name) => SigningAlg::parse(name).ok_or_else(|| {
+                invalid(key("id_token_signed_response_alg"), format!("\"{name}\" is not one of RS256, ES256, EdDSA"))
+            })?,
+        };
         let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
         let kind = match (forward_auth, secret) {
             (Some(_), Some(_)) => {
@@ -158,6 +172,7 @@ pub(super) fn validate(
                 post_logout_redirect_uris,
                 claims,
                 providers: client_providers,
+                id_token_alg,
             },
         );
     }

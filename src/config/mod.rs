@@ -12,7 +12,7 @@ mod uris;
 
 pub use crate::net::is_loopback;
 pub use clients::{ClientConfig, ClientKind, ForwardAuth};
-pub use keys::KeysConfig;
+pub use keys::{KeysConfig, SigningKeySource};
 pub use lifetimes::Lifetimes;
 pub use limits::Limits;
 pub use providers::{is_guid, OidcFlavor, ProviderConfig, ProviderKind};

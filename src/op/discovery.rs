@@ -21,7 +21,7 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": state.keys.signing.algs().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
@@ -34,7 +34,7 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(&state.keys.jwks)
+    HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(state.keys.signing.jwks())
 }
 
 /// `/.well-known/claimgate-disclosure`: the disclosure policy, read-only,

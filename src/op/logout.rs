@@ -7,6 +7,7 @@
 use super::errors::{parse_params, PageError};
 use super::{session, AppState};
 use crate::pages;
+use crate::signing::SigningAlg;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
@@ -40,8 +41,9 @@ fn verify_hint(state: &AppState, hint: &str) -> Option<(String, String)> {
     let verifier = CoreIdTokenVerifier::new_public_client(
         ClientId::new(String::new()),
         IssuerUrl::new(state.issuer.clone()).ok()?,
-        state.keys.jwks.clone(),
+        state.keys.signing.jwks().clone(),
     )
+    .set_allowed_algs(state.keys.signing.algs().into_iter().map(SigningAlg::jws))
     .require_audience_match(false)
     .set_time_fn(|| chrono::DateTime::UNIX_EPOCH);
     let claims = token.claims(&verifier, |_: Option<&Nonce>| Ok(())).ok()?;

@@ -6,13 +6,12 @@ use super::errors::{parse_params, OAuthError, TokenError};
 use super::{session, AppState};
 use crate::config::{ClientConfig, ClientKind};
 use crate::policy::disclosure::{release_granted, released, Released, Scopes};
+use crate::signing::SigningKey;
 use crate::store::records::{random_handle, AccessGrant};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use openidconnect::core::{
-    CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey,
-};
+use openidconnect::core::{CoreGenderClaim, CoreIdToken, CoreIdTokenClaims};
 use openidconnect::{
     AccessToken, Audience, AuthorizationCode, EmptyAdditionalClaims, EndUserEmail, EndUserName, EndUserPictureUrl,
     IssuerUrl, LocalizedClaim, Nonce, StandardClaims, SubjectIdentifier,
@@ -116,8 +115,13 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     stored.await?;
 
     let values = release_granted(&session.profile, &claims);
+    let Some(signer) = state.keys.signing.signer(client.id_token_alg) else {
+        // Keys::load refuses a config without a key for every client's algorithm.
+        tracing::error!(client = %client.id, alg = %client.id_token_alg, "no signing key for the client's algorithm");
+        return Err(TokenError::server_error());
+    };
     let id_token = sign_id_token(
-        &state.keys.signing,
+        signer,
         &IdTokenContent {
             issuer: &state.issuer,
             client_id: &client.id,
@@ -229,7 +233,7 @@ pub struct IdTokenContent<'a> {
 pub struct SigningError(String);
 
 /// Signs an ID token (RS256) with claimgate's key.
-pub fn sign_id_token(key: &CoreRsaPrivateSigningKey, c: &IdTokenContent) -> Result<String, SigningError> {
+pub fn sign_id_token(key: &SigningKey, c: &IdTokenContent) -> Result<String, SigningError> {
     let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(c.subject.clone()));
     if let Some(name) = c.claims.name {
         standard = standard.set_name(Some(LocalizedClaim::from(EndUserName::new(name.to_owned()))));
@@ -256,7 +260,7 @@ pub fn sign_id_token(key: &CoreRsaPrivateSigningKey, c: &IdTokenContent) -> Resu
     CoreIdToken::new(
         id_claims,
         key,
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        key.alg().jws(),
         Some(&AccessToken::new(c.access_token.to_owned())),
         None::<&AuthorizationCode>,
     )

@@ -18,4 +18,5 @@ mod operations;
 mod properties;
 mod redis_store;
 mod sessions;
+mod signing;
 mod upstream_hostile;

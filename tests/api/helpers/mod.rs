@@ -27,6 +27,7 @@ mod store;
 pub use html::{contains_encoded, field_value, is_notice};
 use logs::capture_logs;
 pub use logs::logs;
+pub use oauth::verify_with_jwks;
 pub use store::TestStore;
 
 pub struct Client {

@@ -48,18 +48,16 @@ impl TestApp {
         r.json()
     }
 
-    /// Verifies an ID token against claimgate's JWKS and returns its claims.
+    /// Verifies an RS256 ID token against claimgate's JWKS and returns its claims.
     pub async fn verify_id_token(&self, id_token: &str, audience: &str) -> Value {
+        self.verify_id_token_with(id_token, audience, jsonwebtoken::Algorithm::RS256).await
+    }
+
+    /// Verifies an ID token signed with `alg` against claimgate's JWKS, with
+    /// an independent JOSE library (`jsonwebtoken`), and returns its claims.
+    pub async fn verify_id_token_with(&self, id_token: &str, audience: &str, alg: jsonwebtoken::Algorithm) -> Value {
         let jwks: jsonwebtoken::jwk::JwkSet = self.browse("/jwks").await.json().pipe(serde_json::from_value).unwrap();
-        let header = jsonwebtoken::decode_header(id_token).unwrap();
-        assert_eq!(header.alg, jsonwebtoken::Algorithm::RS256);
-        let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid in JWKS");
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-        validation.set_audience(&[audience]);
-        validation.set_issuer(&[&self.public_url]);
-        jsonwebtoken::decode::<Value>(id_token, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &validation)
-            .expect("valid ID token")
-            .claims
+        verify_with_jwks(id_token, &jwks, &self.public_url, audience, alg).expect("valid ID token")
     }
 
     /// Every stored key and value, as text.
@@ -74,3 +72,25 @@ trait Pipe: Sized {
     }
 }
 impl<T> Pipe for T {}
+
+/// Verifies a JWT's signature against `jwks` (by its `kid`) with
+/// `jsonwebtoken`, and its `iss`, `aud` and `exp`.
+pub fn verify_with_jwks(
+    jwt: &str,
+    jwks: &jsonwebtoken::jwk::JwkSet,
+    issuer: &str,
+    audience: &str,
+    alg: jsonwebtoken::Algorithm,
+) -> Result<Value, String> {
+    let header = jsonwebtoken::decode_header(jwt).map_err(|e| e.to_string())?;
+    if header.alg != alg {
+        return Err(format!("signed with {:?}, not {alg:?}", header.alg));
+    }
+    let kid = header.kid.ok_or("no kid")?;
+    let jwk = jwks.find(&kid).ok_or_else(|| format!("kid {kid} is not in the JWKS"))?;
+    let mut validation = jsonwebtoken::Validation::new(alg);
+    validation.set_audience(&[audience]);
+    validation.set_issuer(&[issuer]);
+    let key = jsonwebtoken::DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+    jsonwebtoken::decode::<Value>(jwt, &key, &validation).map(|t| t.claims).map_err(|e| e.to_string())
+}

@@ -1,0 +1,307 @@
+//! claimgate's signing keys: RS256, ES256 and EdDSA over `aws-lc-rs`
+//! (constant-time private-key operations; no signing goes through the pure-Rust
+//! `rsa` crate, RUSTSEC-2023-0071), the JWKS that publishes them, and key
+//! generation for `claimgate keys generate`.
+//!
+//! Rotation (`keys.signing_keys`): every configured key is published in
+//! `/jwks`; the first key of each algorithm signs. A new key is added after
+//! the current one (published, not yet signing), then moved first; the old
+//! key stays listed until the last token it signed has expired.
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::{
+    EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING, RSA_PKCS1_SHA256,
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use openidconnect::core::{CoreJsonCurveType, CoreJsonWebKey, CoreJsonWebKeySet, CoreJwsSigningAlgorithm};
+use openidconnect::{JsonWebKeyId, PrivateSigningKey, SigningError};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::PrivateKeyDer;
+use sha2::{Digest, Sha256};
+
+/// The JWS algorithms claimgate signs with. RS256 is always available: OIDC
+/// Core §3.1.3.7 makes it the default, and OpenID Connect Discovery 1.0 §3
+/// requires it in `id_token_signing_alg_values_supported`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SigningAlg {
+    Rs256,
+    Es256,
+    EdDsa,
+}
+
+impl SigningAlg {
+    pub const ALL: [SigningAlg; 3] = [SigningAlg::Rs256, SigningAlg::Es256, SigningAlg::EdDsa];
+
+    /// The JWA name (RFC 7518 §3.1, RFC 8037 §3.1).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::Rs256 => "RS256",
+            SigningAlg::Es256 => "ES256",
+            SigningAlg::EdDsa => "EdDSA",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<SigningAlg> {
+        SigningAlg::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    pub fn jws(self) -> CoreJwsSigningAlgorithm {
+        match self {
+            SigningAlg::Rs256 => CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            SigningAlg::Es256 => CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            SigningAlg::EdDsa => CoreJwsSigningAlgorithm::EdDsa,
+        }
+    }
+}
+
+impl std::fmt::Display for SigningAlg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a key was refused. Never carries key material.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyError {
+    #[error("not a PEM private key (PKCS#8 \"PRIVATE KEY\", PKCS#1 \"RSA PRIVATE KEY\" or SEC1 \"EC PRIVATE KEY\")")]
+    NotPem,
+    #[error("not an RSA (at least 2048 bits), P-256 or Ed25519 private key")]
+    Unsupported,
+    #[error("cannot generate a key")]
+    Generate,
+}
+
+enum Pair {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+    Ed(Ed25519KeyPair),
+}
+
+/// One private signing key with its `kid`.
+pub struct SigningKey {
+    pair: Pair,
+    kid: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningKey {{ alg: {}, kid: {} }}", self.alg(), self.kid)
+    }
+}
+
+impl SigningKey {
+    /// Every key in a PEM text, in order (one text may hold several blocks).
+    pub fn from_pem(text: &str) -> Result<Vec<SigningKey>, KeyError> {
+        let keys: Vec<SigningKey> = PrivateKeyDer::pem_slice_iter(text.as_bytes())
+            .map(|der| der.map_err(|_| KeyError::NotPem).and_then(|der| SigningKey::from_der(&der)))
+            .collect::<Result<_, _>>()?;
+        if keys.is_empty() {
+            return Err(KeyError::NotPem);
+        }
+        Ok(keys)
+    }
+
+    fn from_der(der: &PrivateKeyDer<'_>) -> Result<SigningKey, KeyError> {
+        let pair = match der {
+            PrivateKeyDer::Pkcs1(rsa) => {
+                Pair::Rsa(RsaKeyPair::from_der(rsa.secret_pkcs1_der()).map_err(|_| KeyError::Unsupported)?)
+            }
+            PrivateKeyDer::Sec1(ec) => Pair::Ec(
+                EcdsaKeyPair::from_private_key_der(&ECDSA_P256_SHA256_FIXED_SIGNING, ec.secret_sec1_der())
+                    .map_err(|_| KeyError::Unsupported)?,
+            ),
+            PrivateKeyDer::Pkcs8(p8) => {
+                let bytes = p8.secret_pkcs8_der();
+                if let Ok(rsa) = RsaKeyPair::from_pkcs8(bytes) {
+                    Pair::Rsa(rsa)
+                } else if let Ok(ec) = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, bytes) {
+                    Pair::Ec(ec)
+                } else {
+                    Pair::Ed(Ed25519KeyPair::from_pkcs8(bytes).map_err(|_| KeyError::Unsupported)?)
+                }
+            }
+            _ => return Err(KeyError::Unsupported),
+        };
+        SigningKey::new(pair)
+    }
+
+    fn new(pair: Pair) -> Result<SigningKey, KeyError> {
+        // RFC 7518 §3.3: RSA keys of 2048 bits or more.
+        if let Pair::Rsa(rsa) = &pair {
+            if rsa.public_modulus_len() < 256 {
+                return Err(KeyError::Unsupported);
+            }
+        }
+        // A stable kid derived from the public key: SHA-256 of its encoding
+        // (PKCS#1 RSAPublicKey, SEC1 point, Ed25519 bytes), as published
+        // since the first release, so upgrading keeps each key's kid.
+        let public: &[u8] = match &pair {
+            Pair::Rsa(k) => k.public_key().as_ref(),
+            Pair::Ec(k) => k.public_key().as_ref(),
+            Pair::Ed(k) => k.public_key().as_ref(),
+        };
+        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(public)).chars().take(16).collect();
+        Ok(SigningKey { pair, kid })
+    }
+
+    /// A fresh key for `alg` (RSA: 2048 bits).
+    pub fn generate(alg: SigningAlg) -> Result<SigningKey, KeyError> {
+        let pair = match alg {
+            SigningAlg::Rs256 => Pair::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(|_| KeyError::Generate)?),
+            SigningAlg::Es256 => {
+                Pair::Ec(EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(|_| KeyError::Generate)?)
+            }
+            SigningAlg::EdDsa => Pair::Ed(Ed25519KeyPair::generate().map_err(|_| KeyError::Generate)?),
+        };
+        SigningKey::new(pair)
+    }
+
+    /// The private key as PKCS#8 PEM ("PRIVATE KEY"), for `claimgate keys generate`.
+    pub fn to_pkcs8_pem(&self) -> Result<String, KeyError> {
+        let der = match &self.pair {
+            Pair::Rsa(k) => k.as_der().map(|d| d.as_ref().to_vec()),
+            Pair::Ec(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
+            Pair::Ed(k) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
+        }
+        .map_err(|_| KeyError::Generate)?;
+        pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der).map_err(|_| KeyError::Generate)
+    }
+
+    pub fn alg(&self) -> SigningAlg {
+        match self.pair {
+            Pair::Rsa(_) => SigningAlg::Rs256,
+            Pair::Ec(_) => SigningAlg::Es256,
+            Pair::Ed(_) => SigningAlg::EdDsa,
+        }
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+}
+
+impl PrivateSigningKey for SigningKey {
+    type VerificationKey = CoreJsonWebKey;
+
+    fn sign(&self, alg: &CoreJwsSigningAlgorithm, message: &[u8]) -> Result<Vec<u8>, SigningError> {
+        // A key signs with its own algorithm only (RFC 7515 §4.1.1 names one per signature).
+        if *alg != self.alg().jws() {
+            return Err(SigningError::UnsupportedAlg(format!("{alg:?} with a {} key", self.alg())));
+        }
+        match &self.pair {
+            Pair::Rsa(k) => {
+                let mut signature = vec![0; k.public_modulus_len()];
+                k.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut signature)
+                    .map_err(|_| SigningError::CryptoError)?;
+                Ok(signature)
+            }
+            // Fixed-width R || S, as JWS requires (RFC 7518 §3.4).
+            Pair::Ec(k) => k
+                .sign(&SystemRandom::new(), message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| SigningError::CryptoError),
+            Pair::Ed(k) => k.try_sign(message).map(|s| s.as_ref().to_vec()).map_err(|_| SigningError::CryptoError),
+        }
+    }
+
+    fn as_verification_key(&self) -> CoreJsonWebKey {
+        let kid = Some(JsonWebKeyId::new(self.kid.clone()));
+        match &self.pair {
+            Pair::Rsa(k) => {
+                let parts = PublicKeyComponents::<Vec<u8>>::from(k.public_key());
+                CoreJsonWebKey::new_rsa(parts.n, parts.e, kid)
+            }
+            Pair::Ec(k) => {
+                // SEC1 uncompressed point: 0x04 || x || y (32 bytes each for P-256).
+                let point = k.public_key().as_ref();
+                let (x, y) = point.get(1..).unwrap_or_default().split_at(point.len().saturating_sub(1) / 2);
+                CoreJsonWebKey::new_ec(x.to_vec(), y.to_vec(), CoreJsonCurveType::P256, kid)
+            }
+            Pair::Ed(k) => CoreJsonWebKey::new_okp(k.public_key().as_ref().to_vec(), CoreJsonCurveType::Ed25519, kid),
+        }
+    }
+}
+
+/// The signing keys in configured order, and the JWKS that publishes all of them.
+pub struct SigningKeys {
+    keys: Vec<SigningKey>,
+    jwks: CoreJsonWebKeySet,
+}
+
+impl SigningKeys {
+    /// `keys` must hold an RS256 key (see [`SigningAlg`]); the caller checks.
+    pub fn new(keys: Vec<SigningKey>) -> SigningKeys {
+        let jwks = CoreJsonWebKeySet::new(keys.iter().map(SigningKey::as_verification_key).collect());
+        SigningKeys { keys, jwks }
+    }
+
+    /// The key that signs with `alg`: the first of that algorithm.
+    pub fn signer(&self, alg: SigningAlg) -> Option<&SigningKey> {
+        self.keys.iter().find(|k| k.alg() == alg)
+    }
+
+    /// The algorithms claimgate can sign with, RS256 first.
+    pub fn algs(&self) -> Vec<SigningAlg> {
+        SigningAlg::ALL.into_iter().filter(|a| self.signer(*a).is_some()).collect()
+    }
+
+    pub fn jwks(&self) -> &CoreJsonWebKeySet {
+        &self.jwks
+    }
+
+    pub fn keys(&self) -> &[SigningKey] {
+        &self.keys
+    }
+}
+
+impl std::fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(&self.keys).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_round_trip_through_pem_with_a_stable_kid() {
+        for alg in SigningAlg::ALL {
+            let key = SigningKey::generate(alg).unwrap();
+            let pem = key.to_pkcs8_pem().unwrap();
+            assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"), "{alg}");
+            let again = SigningKey::from_pem(&pem).unwrap();
+            assert_eq!((again.len(), again[0].alg(), again[0].kid()), (1, alg, key.kid()));
+        }
+    }
+
+    #[test]
+    fn a_key_signs_only_with_its_own_algorithm() {
+        let key = SigningKey::generate(SigningAlg::Es256).unwrap();
+        assert!(key.sign(&CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256, b"m").is_err());
+        assert_eq!(key.sign(&CoreJwsSigningAlgorithm::EcdsaP256Sha256, b"m").unwrap().len(), 64);
+    }
+
+    #[test]
+    fn garbage_and_small_keys_are_refused() {
+        assert_eq!(SigningKey::from_pem("not a key").unwrap_err(), KeyError::NotPem);
+        let empty = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+        assert_eq!(SigningKey::from_pem(empty).unwrap_err(), KeyError::Unsupported);
+    }
+
+    #[test]
+    fn one_text_may_hold_several_keys_and_the_first_of_each_algorithm_signs() {
+        let (a, b, c) = (
+            SigningKey::generate(SigningAlg::Rs256).unwrap(),
+            SigningKey::generate(SigningAlg::EdDsa).unwrap(),
+            SigningKey::generate(SigningAlg::Rs256).unwrap(),
+        );
+        let text = [&a, &b, &c].map(|k| k.to_pkcs8_pem().unwrap()).concat();
+        let keys = SigningKeys::new(SigningKey::from_pem(&text).unwrap());
+        assert_eq!(keys.jwks().keys().len(), 3);
+        assert_eq!(keys.signer(SigningAlg::Rs256).unwrap().kid(), a.kid());
+        assert_eq!(keys.algs(), [SigningAlg::Rs256, SigningAlg::EdDsa]);
+    }
+}
