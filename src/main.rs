@@ -4,6 +4,8 @@
 
 use claimgate::config::Config;
 use claimgate::explain;
+use claimgate::keys::{generate_text, Generate};
+use claimgate::signing::SigningAlg;
 use claimgate::startup::Application;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -33,6 +35,11 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Make keys, so that an operator never needs openssl.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Erase every session, code and token of the user(s) who signed in with
     /// this email address (shared stores only).
     Erase {
@@ -56,6 +63,31 @@ enum PolicyCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a `[keys]` section (signing keys, pairwise secret, storage key),
+    /// or one part of it with --only.
+    Generate {
+        /// Signing algorithms besides RS256, which is always included
+        /// (with --only signing-key: the key's algorithm).
+        #[arg(long = "alg", value_parser = parse_alg)]
+        algs: Vec<SigningAlg>,
+        #[arg(long, value_enum)]
+        only: Option<Part>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Part {
+    SigningKey,
+    PairwiseSecret,
+    StorageKey,
+}
+
+fn parse_alg(name: &str) -> Result<SigningAlg, String> {
+    SigningAlg::parse(name).ok_or_else(|| format!("\"{name}\" is not one of RS256, ES256, EdDSA"))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -104,6 +136,25 @@ fn main() -> ExitCode {
                 },
             }
             ExitCode::SUCCESS
+        }
+        Command::Keys { command: KeysCommand::Generate { algs, only } } => {
+            let what = match only {
+                None => Generate::Section,
+                Some(Part::SigningKey) => Generate::SigningKey,
+                Some(Part::PairwiseSecret) => Generate::PairwiseSecret,
+                Some(Part::StorageKey) => Generate::StorageKey,
+            };
+            let today = chrono::Utc::now().format("%Y%m%d").to_string();
+            match generate_text(what, &algs, &today) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("claimgate: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Erase { config, email } => match erase(config, email) {
             Ok(n) => {

@@ -285,7 +285,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_written_by_openssl_are_read() {
+        for (pem, alg) in [
+            (include_str!("../tests/fixtures/keys/rsa-2048-pkcs1.pem"), SigningAlg::Rs256),
+            (include_str!("../tests/fixtures/keys/p256-sec1.pem"), SigningAlg::Es256),
+            (include_str!("../tests/fixtures/keys/ed25519-pkcs8.pem"), SigningAlg::EdDsa),
+        ] {
+            assert_eq!(SigningKey::from_pem(pem).unwrap()[0].alg(), alg);
+        }
+    }
+
+    #[test]
     fn garbage_and_small_keys_are_refused() {
+        let small = include_str!("../tests/fixtures/keys/rsa-1024-pkcs8.pem");
+        assert_eq!(SigningKey::from_pem(small).unwrap_err(), KeyError::Unsupported, "RSA below 2048 bits");
         assert_eq!(SigningKey::from_pem("not a key").unwrap_err(), KeyError::NotPem);
         let empty = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
         assert_eq!(SigningKey::from_pem(empty).unwrap_err(), KeyError::Unsupported);

@@ -167,3 +167,35 @@ fn signing_key_options_are_exclusive_and_algorithms_are_named() {
     let e = Config::parse(&hs, |_| None).unwrap_err().to_string();
     assert!(e.starts_with("clients.app-a.id_token_signed_response_alg:") && e.contains("HS256"), "{e}");
 }
+
+#[test]
+fn keys_generate_prints_a_keys_section_a_shared_store_accepts() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(["keys", "generate", "--alg", "ES256", "--alg", "EdDSA"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let section = String::from_utf8(out.stdout).unwrap();
+    let base = config_text("http://127.0.0.1:9", "http://127.0.0.1:9/idp");
+    // Replace the test's own [keys] with the generated one, on a shared store
+    // (which refuses to start without every key).
+    let start = base.find("[keys]\n").unwrap();
+    let end = base.find("# KEYS\n").unwrap() + "# KEYS\n".len();
+    let text = format!(
+        "[store]\nkind = \"redis\"\nurl = \"redis://127.0.0.1:1\"\n{}{section}{}",
+        &base[..start],
+        &base[end..]
+    );
+    let config = Config::parse(&text, |_| None).expect("the generated section is valid config");
+    let keys = Keys::load(&config).unwrap();
+    assert_eq!(keys.signing.algs(), [SigningAlg::Rs256, SigningAlg::Es256, SigningAlg::EdDsa]);
+    assert!(keys.generated.is_empty(), "nothing left to generate: {:?}", keys.generated);
+
+    let storage = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(["keys", "generate", "--only", "storage-key"])
+        .output()
+        .unwrap();
+    let storage = String::from_utf8(storage.stdout).unwrap();
+    let (id, key) = storage.trim().split_once(':').unwrap();
+    assert!(id.starts_with('k') && key.len() == 44, "KEY_ID:BASE64 of 32 bytes: {id}");
+}
