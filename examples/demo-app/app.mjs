@@ -3,7 +3,7 @@
 // certified Relying Party library), with ID-token signature checks on, and
 // shows exactly what it received.
 //
-//   node app.mjs                       # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD
+//   node app.mjs                       # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD, ID_TOKEN_ALG
 //   ISSUER=http://127.0.0.1:8080 CLIENT_ID=demo CLIENT_SECRET=demo-secret PORT=8081 node app.mjs
 //
 // Routes: /  (status)  /login  /callback  /logout
@@ -13,9 +13,12 @@ import * as client from 'openid-client';
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId }) {
+export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256' }) {
   const auth = authMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret) : client.ClientSecretBasic(clientSecret);
-  const config = await client.discovery(new URL(issuer), clientId, clientSecret, auth, {
+  // The algorithm claimgate signs this app's ID tokens with (its client's
+  // id_token_signed_response_alg); openid-client refuses any other.
+  const metadata = { client_secret: clientSecret, id_token_signed_response_alg: idTokenAlg };
+  const config = await client.discovery(new URL(issuer), clientId, metadata, auth, {
     execute: issuer.startsWith('http://') ? [client.allowInsecureRequests] : [],
   });
   // Verify the ID token's signature against claimgate's JWKS.
@@ -83,7 +86,8 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
         return page(200, `<h1>${esc(title)}</h1><p id="status">Signed in.</p>
 ${u.picture ? `<img id="picture" src="${esc(u.picture)}" alt="profile picture" width="64" height="64">` : ''}
 <dl><dt>Name</dt><dd id="name">${esc(u.name ?? '')}</dd><dt>Email</dt><dd id="email">${esc(u.email ?? '')}</dd>
-<dt>Subject</dt><dd id="sub">${esc(u.sub)}</dd></dl>
+<dt>Subject</dt><dd id="sub">${esc(u.sub)}</dd>
+<dt>ID token signed with</dt><dd id="id-alg">${esc(JSON.parse(Buffer.from(r.idToken.split('.')[0], 'base64url')).alg)}</dd></dl>
 <h2>ID token claims</h2><pre id="id-claims">${esc(JSON.stringify(r.idClaims, null, 1))}</pre>
 <h2>Userinfo</h2><pre id="userinfo">${esc(JSON.stringify(u, null, 1))}</pre>
 <p><a id="logout" href="/logout">Sign out</a></p>`);
@@ -105,6 +109,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     port: Number(process.env.PORT ?? 8081),
     authMethod: process.env.AUTH_METHOD ?? 'client_secret_basic',
     title: process.env.TITLE ?? 'Demo app',
+    idTokenAlg: process.env.ID_TOKEN_ALG ?? 'RS256',
   });
   console.log(`demo app on ${url} — open ${url}/login`);
 }

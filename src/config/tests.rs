@@ -168,7 +168,7 @@ fn forward_auth_needs_exact_origins_and_known_providers() {
 #[test]
 fn a_shared_store_needs_shared_keys() {
     let redis = BASE.replace("[notice]", "[store]\nkind = \"redis\"\nurl = \"redis://127.0.0.1\"\n[notice]");
-    assert!(err(&redis).starts_with("keys.signing_key:"), "{}", err(&redis));
+    assert!(err(&redis).starts_with("keys.signing_keys:"), "{}", err(&redis));
 }
 
 #[test]

@@ -2,6 +2,11 @@
 //! (random 192-bit nonce). The key id travels beside the ciphertext, so keys
 //! rotate while old records stay readable until they expire; the record's
 //! store key is the associated data, so a value cannot be moved to another key.
+//!
+//! Stored form (`cg2`, raw bytes): `"cg2"`, the key id's length (one byte),
+//! the key id, the 24-byte nonce, the ciphertext and its tag. Records sealed
+//! by earlier versions (`cg1.KEY_ID.BASE64URL`, text) still open, so live
+//! sessions survive an upgrade.
 
 use super::StoreError;
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -10,7 +15,10 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use std::collections::HashMap;
 
-const FORMAT: &str = "cg1";
+const FORMAT: &[u8] = b"cg2";
+/// The text form of earlier versions, still read.
+const TEXT_FORMAT: &str = "cg1";
+const NONCE_LEN: usize = 24;
 
 pub struct Sealer {
     current: String,
@@ -25,7 +33,7 @@ impl std::fmt::Debug for Sealer {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SealKeyError {
-    #[error("entry {0} must look like \"KEY_ID:BASE64_OF_32_BYTES\"")]
+    #[error("entry {0} must look like \"KEY_ID:BASE64_OF_32_BYTES\" (KEY_ID: up to 64 letters, digits, '-' or '_')")]
     Format(usize),
     #[error("entry {0}: the key must be 32 bytes, base64 encoded")]
     Length(usize),
@@ -42,7 +50,8 @@ impl Sealer {
         let mut current = None;
         for (i, entry) in entries.iter().enumerate() {
             let (id, b64) = entry.split_once(':').ok_or(SealKeyError::Format(i))?;
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+            if id.is_empty() || id.len() > 64 || !id.chars().all(allowed) {
                 return Err(SealKeyError::Format(i));
             }
             let raw = STANDARD
@@ -66,30 +75,41 @@ impl Sealer {
     }
 
     pub fn seal(&self, store_key: &str, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let mut nonce = [0u8; 24];
+        let failed = || StoreError::Corrupt("encryption failed".into());
+        let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let cipher = &self.keys[&self.current];
+        let cipher = self.keys.get(&self.current).ok_or_else(failed)?;
         let sealed = cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: store_key.as_bytes() })
-            .map_err(|_| StoreError::Corrupt("encryption failed".into()))?;
-        let mut body = nonce.to_vec();
-        body.extend_from_slice(&sealed);
-        Ok(format!("{FORMAT}.{}.{}", self.current, URL_SAFE_NO_PAD.encode(body)).into_bytes())
+            .map_err(|_| failed())?;
+        // Key ids are at most 64 bytes (from_config).
+        let kid_len = u8::try_from(self.current.len()).map_err(|_| failed())?;
+        let mut out = Vec::with_capacity(FORMAT.len() + 1 + self.current.len() + NONCE_LEN + sealed.len());
+        out.extend_from_slice(FORMAT);
+        out.push(kid_len);
+        out.extend_from_slice(self.current.as_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
     }
 
     pub fn open(&self, store_key: &str, stored: &[u8]) -> Result<Vec<u8>, StoreError> {
         let corrupt = |why: &str| StoreError::Corrupt(format!("{store_key}: {why}"));
-        let text = std::str::from_utf8(stored).map_err(|_| corrupt("not a sealed record"))?;
-        let mut parts = text.splitn(3, '.');
-        let (Some(FORMAT), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(corrupt("not a sealed record"));
+        let (kid, body): (&[u8], std::borrow::Cow<'_, [u8]>) = if let Some(rest) = stored.strip_prefix(FORMAT) {
+            let (&kid_len, rest) = rest.split_first().ok_or_else(|| corrupt("too short"))?;
+            let (kid, body) = rest.split_at_checked(usize::from(kid_len)).ok_or_else(|| corrupt("too short"))?;
+            (kid, body.into())
+        } else {
+            let text = std::str::from_utf8(stored).map_err(|_| corrupt("not a sealed record"))?;
+            let mut parts = text.splitn(3, '.');
+            let (Some(TEXT_FORMAT), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(corrupt("not a sealed record"));
+            };
+            (kid.as_bytes(), URL_SAFE_NO_PAD.decode(body).map_err(|_| corrupt("bad encoding"))?.into())
         };
+        let kid = std::str::from_utf8(kid).map_err(|_| corrupt("bad key id"))?;
         let cipher = self.keys.get(kid).ok_or_else(|| corrupt("sealed with an unknown key id"))?;
-        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| corrupt("bad encoding"))?;
-        if body.len() < 24 {
-            return Err(corrupt("too short"));
-        }
-        let (nonce, sealed) = body.split_at(24);
+        let (nonce, sealed) = body.split_at_checked(NONCE_LEN).ok_or_else(|| corrupt("too short"))?;
         cipher
             .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: store_key.as_bytes() })
             .map_err(|_| corrupt("authentication failed"))
@@ -109,7 +129,8 @@ mod tests {
         let s = Sealer::from_config(&[key("k1", 1)]).unwrap();
         let sealed = s.seal("session:abc", b"jane.doe@example.com").unwrap();
         assert!(!String::from_utf8_lossy(&sealed).contains("jane"));
-        assert!(sealed.starts_with(b"cg1.k1."));
+        assert!(sealed.starts_with(b"cg2\x02k1"));
+        assert_eq!(sealed.len(), 3 + 1 + 2 + 24 + 20 + 16, "raw bytes: no base64");
         assert_eq!(s.open("session:abc", &sealed).unwrap(), b"jane.doe@example.com");
     }
 
@@ -120,8 +141,11 @@ mod tests {
         assert!(s.open("session:other", &sealed).is_err());
         let mut tampered = sealed.clone();
         let last = tampered.len() - 2;
-        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        tampered[last] ^= 1;
         assert!(s.open("session:abc", &tampered).is_err());
+        for cut in [0, 3, 4, 6, 30] {
+            assert!(s.open("session:abc", &sealed[..cut]).is_err(), "truncated at {cut}");
+        }
     }
 
     #[test]
@@ -130,13 +154,27 @@ mod tests {
         let sealed = old.seal("k", b"v").unwrap();
         let rotated = Sealer::from_config(&[key("k2", 2), key("k1", 1)]).unwrap();
         assert_eq!(rotated.open("k", &sealed).unwrap(), b"v");
-        assert!(rotated.seal("k", b"v").unwrap().starts_with(b"cg1.k2."));
+        assert!(rotated.seal("k", b"v").unwrap().starts_with(b"cg2\x02k2"));
         let dropped = Sealer::from_config(&[key("k2", 2)]).unwrap();
         assert!(dropped.open("k", &sealed).is_err());
     }
 
+    /// A record sealed by an earlier version (text form), made with the
+    /// code of that version: still opens, so live sessions survive an upgrade.
+    #[test]
+    fn records_of_the_text_format_still_open() {
+        let s = Sealer::from_config(&[key("k1", 1)]).unwrap();
+        let mut nonce = [9u8; NONCE_LEN].to_vec();
+        let cipher = XChaCha20Poly1305::new_from_slice(&[1; 32]).unwrap();
+        let sealed = cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: b"v1", aad: b"session:abc" }).unwrap();
+        nonce.extend_from_slice(&sealed);
+        let old = format!("cg1.k1.{}", URL_SAFE_NO_PAD.encode(nonce));
+        assert_eq!(s.open("session:abc", old.as_bytes()).unwrap(), b"v1");
+    }
+
     #[test]
     fn bad_keys_are_named() {
+        assert_eq!(Sealer::from_config(&[key(&"x".repeat(65), 1)]).unwrap_err(), SealKeyError::Format(0));
         assert_eq!(Sealer::from_config(&["nocolon".into()]).unwrap_err(), SealKeyError::Format(0));
         assert_eq!(Sealer::from_config(&["k:AAAA".into()]).unwrap_err(), SealKeyError::Length(0));
         assert_eq!(

@@ -42,6 +42,9 @@ const upstream = await startUpstream({ marker, redirectUris: [`${cg}/callback/up
 const bad = await startBadUpstream({ marker });
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 fs.writeFileSync(path.join(work, 'signing.pem'), privateKey);
+// A second signing algorithm, chosen by app B (id_token_signed_response_alg).
+const ed = crypto.generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+fs.writeFileSync(path.join(work, 'signing-ed25519.pem'), ed.privateKey);
 const prefix = `interop:${crypto.randomBytes(4).toString('hex')}:`;
 
 function config(store) {
@@ -58,7 +61,7 @@ version = "interop"
 [limits]
 sign_in_per_minute = 6000
 [keys]
-signing_key_file = "${path.join(work, 'signing.pem')}"
+signing_key_files = ["${path.join(work, 'signing.pem')}", "${path.join(work, 'signing-ed25519.pem')}"]
 pairwise_secret = "an-interop-pairwise-secret-of-32-chars"
 storage_keys = ["i1:${crypto.randomBytes(32).toString('base64')}"]
 [providers.upstream]
@@ -84,6 +87,7 @@ providers = ["upstream"]
 name = "Demo app B"
 client_secret = "secret-b"
 redirect_uris = ["http://127.0.0.1:${portB}/callback"]
+id_token_signed_response_alg = "EdDSA"
 claims = ["name", "email", "picture"]
 providers = ["upstream"]
 [clients.probe]
@@ -150,6 +154,11 @@ async function browserScenarios(store) {
     const subB = await page.textContent('#sub');
     const infoB = JSON.parse(await page.textContent('#userinfo'));
     check(`[${store}] app B (client_secret_post) signed in without a second upstream login`, upstream.state.logins === before + 1 && infoB.email === 'jane.doe@example.com');
+    await page.goto(`http://127.0.0.1:${portA}/`);
+    const algA = await page.textContent('#id-alg');
+    await page.goto(`http://127.0.0.1:${portB}/`);
+    const algB = await page.textContent('#id-alg');
+    check(`[${store}] openid-client verifies app A's RS256 and app B's EdDSA ID tokens`, algA === 'RS256' && algB === 'EdDSA', `${algA} / ${algB}`);
     check(`[${store}] app B receives a different sub`, subB !== info.sub && subB.length > 20, `${info.sub} vs ${subB}`);
     await page.screenshot({ path: path.join(artifacts, `second-app-${store}.png`), fullPage: true });
 
@@ -236,7 +245,7 @@ try {
   for (const store of ['memory', 'redis']) {
     claimgate = await startClaimgate(store);
     const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A' });
-    const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B' });
+    const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B', idTokenAlg: 'EdDSA' });
     await browserScenarios(store);
     if (store === 'memory') await misbehavingUpstream();
     demoA.server.close();

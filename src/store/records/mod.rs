@@ -34,6 +34,27 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The encoding of a record inside its seal: a tag byte, then `postcard`
+/// (compact, binary; field order is the format, so a record type changes
+/// only by adding a new tag).
+const POSTCARD: u8 = 1;
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    let mut out = vec![POSTCARD];
+    postcard::to_io(value, &mut out).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(out)
+}
+
+/// Also reads the JSON of earlier versions (it begins with `{`), so that
+/// records live at an upgrade stay readable until they expire.
+fn decode<T: DeserializeOwned>(plain: &[u8]) -> Result<T, StoreError> {
+    match plain.split_first() {
+        Some((&POSTCARD, body)) => postcard::from_bytes(body).map_err(|e| StoreError::Corrupt(e.to_string())),
+        Some((b'{', _)) => serde_json::from_slice(plain).map_err(|e| StoreError::Corrupt(e.to_string())),
+        _ => Err(StoreError::Corrupt("unknown record encoding".into())),
+    }
+}
+
 /// A fresh random handle: 256 bits, base64url.
 pub fn random_handle() -> String {
     let mut bytes = [0u8; 32];
@@ -90,8 +111,7 @@ impl Records {
     }
 
     fn seal<T: Serialize>(&self, key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
-        let bytes = serde_json::to_vec(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.sealer.seal(key, &bytes)
+        self.sealer.seal(key, &encode(value)?)
     }
 
     async fn put<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) -> Result<(), StoreError> {
@@ -102,7 +122,7 @@ impl Records {
         bytes
             .map(|b| {
                 let plain = self.sealer.open(key, &b)?;
-                serde_json::from_slice(&plain).map_err(|e| StoreError::Corrupt(e.to_string()))
+                decode(&plain)
             })
             .transpose()
     }
@@ -331,5 +351,20 @@ mod tests {
         let k = key("code", &h);
         assert!(k.starts_with("code:") && !k.contains(&h));
         assert_ne!(random_handle(), h);
+    }
+
+    #[test]
+    fn records_are_compact_binary_and_earlier_json_records_still_read() {
+        use crate::policy::Email;
+        let json = r#"{"user_key":"u1","profile":{"name":"Jane","email":"j@x.org","email_verified":true,"picture":null},"provider":"google","auth_time":1,"expires_at":2}"#;
+        let old: Session = decode(json.as_bytes()).unwrap();
+        assert_eq!(old.profile.email, Some(Email { address: "j@x.org".into(), verified: true }));
+        assert!(old.disclosures.is_empty() && old.consents.is_empty());
+        let bytes = encode(&old).unwrap();
+        assert!(bytes.len() < json.len() / 2, "{} bytes", bytes.len());
+        let again: Session = decode(&bytes).unwrap();
+        assert_eq!((again.profile, again.provider, again.expires_at), (old.profile, old.provider, old.expires_at));
+        assert!(decode::<Session>(b"\x07junk").is_err());
+        assert!(decode::<Session>(b"").is_err());
     }
 }
