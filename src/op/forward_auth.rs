@@ -111,19 +111,22 @@ pub async fn check(
     let Some(id) = req.cookie(&cookie_name(&state, client, fa)).map(|c| c.value().to_owned()) else {
         return Ok(denied());
     };
+    // One store read: the record holds what /auth answers; ending the
+    // session deletes it. The client's provider policy is checked as it is now.
     let fwd = match state.records.get_forward_session(&id).await? {
-        Some(f) if f.client_id == client.id => f,
+        Some(f)
+            if f.client_id == client.id
+                && f.expires_at > state.now()
+                && session::admits(&state, client, &f.provider, &f.profile) =>
+        {
+            f
+        }
         _ => return Ok(denied()),
     };
-    // The session must still serve this client (its provider allowed, its rules passed).
-    let sso = match state.records.get_session(&fwd.session).await? {
-        Some(s) if session::remaining(&state, &s).is_some() && session::serves(&state, client, &s, None) => s,
-        _ => return Ok(denied()),
-    };
-    let values = release(&sso.profile, &client.claims, &Scopes::parse(SCOPE));
+    let values = release(&fwd.profile, &client.claims, &Scopes::parse(SCOPE));
     let mut ok = HttpResponse::Ok();
     ok.insert_header((header::CACHE_CONTROL, "no-store"));
-    ok.insert_header((fa.header_sub.as_str(), state.keys.pseudonymizer.pairwise_subject(&client.id, &sso.user_key)));
+    ok.insert_header((fa.header_sub.as_str(), fwd.subject.as_str()));
     let email = values.email.map(|e| e.address);
     for (value, name) in
         [(email, &fa.header_email), (values.name, &fa.header_user), (values.picture, &fa.header_picture)]
@@ -213,15 +216,24 @@ pub async fn callback(
     let Some(mut sso) = state.records.get_session(&grant.session).await? else { return expired() };
     let Some(ttl) = session::remaining(&state, &sso) else { return expired() };
     let id = random_handle();
-    let record = ForwardSession { client_id: client.id.clone(), session: grant.session.clone() };
     let claims = released(&client.claims, &Scopes::parse(SCOPE));
+    let record = ForwardSession {
+        client_id: client.id.clone(),
+        session: grant.session.clone(),
+        subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &sso.user_key),
+        provider: sso.provider.clone(),
+        profile: sso.profile.clone(),
+        expires_at: sso.expires_at,
+    };
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
     session::note_disclosure(&state, &mut sso, &client.id, &names);
     // The session first, conditionally: one ended meanwhile stays ended.
     if !session::update(&state, &grant.session, &sso).await? {
         return expired();
     }
-    state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await?;
+    if !state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await? {
+        return expired();
+    }
     tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");
     let secure = state.config.server.is_https() || back.return_to.starts_with("https://");
     let mut cookie = Cookie::build(cookie_name(&state, client, fa), id)

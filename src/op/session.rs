@@ -4,6 +4,7 @@
 
 use super::AppState;
 use crate::config::ClientConfig;
+use crate::policy::Profile;
 use crate::store::records::Session;
 use crate::store::StoreError;
 use actix_web::cookie::{Cookie, SameSite};
@@ -80,11 +81,17 @@ pub async fn update(state: &AppState, id: &str, session: &Session) -> Result<boo
 /// passes that provider's rules as configured now, and it is no older than
 /// the request's `max_age` (OIDC Core §3.1.2.1).
 pub fn serves(state: &AppState, client: &ClientConfig, session: &Session, max_age: Option<u64>) -> bool {
-    let provider_allowed = client.providers.contains(&session.provider)
-        && state.config.providers.get(&session.provider).is_some_and(|p| p.rules.admits(&session.profile).is_ok());
+    let provider_allowed = admits(state, client, &session.provider, &session.profile);
     let fresh = max_age
         .is_none_or(|max| state.now().saturating_sub(session.auth_time) <= i64::try_from(max).unwrap_or(i64::MAX));
     provider_allowed && fresh
+}
+
+/// Whether `client` accepts a sign-in through `provider` with this profile,
+/// under the provider's rules as they are now.
+pub fn admits(state: &AppState, client: &ClientConfig, provider: &str, profile: &Profile) -> bool {
+    client.providers.iter().any(|p| p == provider)
+        && state.config.providers.get(provider).is_some_and(|p| p.rules.admits(profile).is_ok())
 }
 
 /// Remembers that `client` received `claims` in this session (shown on /me).

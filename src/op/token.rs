@@ -96,10 +96,16 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
 
     let lifetime = state.config.lifetimes.access_token.min(Duration::from_secs(session_left.as_secs().max(1)));
     let access_token = random_handle();
-    let access =
-        AccessGrant { client_id: client.id.clone(), session: grant.session.clone(), scope: request.scope.clone() };
     let scopes = Scopes::parse(&request.scope);
     let claims = released(&client.claims, &scopes);
+    let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
+    let access = AccessGrant {
+        client_id: client.id.clone(),
+        session: grant.session.clone(),
+        scope: request.scope.clone(),
+        subject: subject.clone(),
+        released: session.profile.only(&claims),
+    };
     // Remember the release for the user's own view (/me).
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
     session::note_disclosure(state, &mut session, &client.id, &names);
@@ -108,11 +114,10 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     if !state.records.update_session(&grant.session, &session, session_left).await? {
         return Err(TokenError::invalid_grant("the sign-in session has ended"));
     }
-    let stored = async {
-        state.records.put_access(&access_token, &access, lifetime, &session.user_key).await?;
-        state.records.note_redeemed_code(code, &access_token, &grant.session, lifetime, &session.user_key).await
-    };
-    stored.await?;
+    if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
+        return Err(TokenError::invalid_grant("the sign-in session has ended"));
+    }
+    state.records.note_redeemed_code(code, &access_token, &grant.session, lifetime, &session.user_key).await?;
 
     let values = release_granted(&session.profile, &claims);
     let Some(signer) = state.keys.signing.signer(client.id_token_alg) else {
@@ -125,7 +130,7 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
         &IdTokenContent {
             issuer: &state.issuer,
             client_id: &client.id,
-            subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key),
+            subject,
             claims: &values,
             nonce: request.nonce.as_deref(),
             auth_time: grant.auth_time,

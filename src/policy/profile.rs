@@ -32,6 +32,16 @@ impl Profile {
         }
     }
 
+    /// Only the fields of `claims` (what one token or app may release).
+    pub fn only(&self, claims: &std::collections::BTreeSet<ProfileClaim>) -> Profile {
+        let may = |claim| claims.contains(&claim);
+        Profile {
+            name: self.name.clone().filter(|_| may(ProfileClaim::Name)),
+            email: self.email.clone().filter(|_| may(ProfileClaim::Email)),
+            picture: self.picture.clone().filter(|_| may(ProfileClaim::Picture)),
+        }
+    }
+
     /// The address, if kept.
     pub fn email_address(&self) -> Option<&str> {
         self.email.as_ref().map(|e| e.address.as_str())

@@ -7,6 +7,7 @@ mod forward_auth;
 mod github;
 mod helpers;
 mod hostile_values;
+mod hot_paths;
 mod idp;
 mod leak;
 mod limits;

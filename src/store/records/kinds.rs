@@ -77,7 +77,8 @@ pub struct AuthCode {
     pub auth_time: i64,
 }
 
-/// The SSO session: the only record that holds the profile.
+/// The SSO session: the profile, and what was released to whom. Access
+/// grants and forward-auth records carry copies and end with it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Session {
     pub user_key: UserKey,
@@ -127,21 +128,36 @@ pub struct ForwardReturn {
     pub binding: BindingDigest,
 }
 
-/// A forward-auth cookie's record: which client it is for, and the SSO
-/// session behind it (ending the session ends it).
+/// A forward-auth cookie's record: which client it is for, the SSO session
+/// behind it, and what `/auth` answers, so that `/auth` reads this record
+/// alone. Indexed under its session and user: logout and erasure delete it
+/// with the session.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ForwardSession {
     pub client_id: String,
     pub session: String,
+    /// The client's pairwise subject.
+    pub subject: String,
+    /// The session's provider and profile, so that the client's provider
+    /// policy is checked as it is now, on every request.
+    pub provider: String,
+    pub profile: Profile,
+    /// The session's absolute end (unix seconds).
+    pub expires_at: i64,
 }
 
-/// An opaque access token's grant. It points at the session, so ending the
-/// session ends the token.
+/// An opaque access token's grant, with what `/userinfo` answers sealed
+/// inside, so that `/userinfo` reads this record alone. Indexed under its
+/// session and user: logout and erasure delete it with the session.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AccessGrant {
     pub client_id: String,
     pub session: String,
     pub scope: String,
+    /// The client's pairwise subject.
+    pub subject: String,
+    /// Only the profile values this token may release.
+    pub released: Profile,
 }
 
 /// A redeemed authorization code, kept while the tokens issued from it

@@ -119,12 +119,21 @@ impl Records {
     }
 
     fn open<T: DeserializeOwned>(&self, key: &str, bytes: Option<Vec<u8>>) -> Result<Option<T>, StoreError> {
-        bytes
-            .map(|b| {
-                let plain = self.sealer.open(key, &b)?;
-                decode(&plain)
-            })
-            .transpose()
+        let Some(bytes) = bytes else { return Ok(None) };
+        let plain = self.sealer.open(key, &bytes)?;
+        match decode(&plain) {
+            Ok(value) => Ok(Some(value)),
+            // A record an earlier version wrote in a shape this one no longer
+            // uses (a token, say): treated as gone, it ends within its lifetime.
+            Err(_) if plain.first() == Some(&b'{') => {
+                tracing::debug!(
+                    kind = key.split(':').next().unwrap_or_default(),
+                    "record of an earlier version ignored"
+                );
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
@@ -170,6 +179,29 @@ impl Records {
         self.put(&k, value, ttl).await
     }
 
+    /// [`Self::put_in_session`], then confirms the session still exists: a
+    /// logout or erasure running meanwhile may have swept the session's
+    /// indexes before this record joined them. `end_session` and
+    /// `erase_user` sweep again after deleting the session, so a record that
+    /// still saw the session here is swept by them; one that did not is
+    /// deleted here. False when the session has ended.
+    async fn put_in_live_session<T: Serialize>(
+        &self,
+        kind: &str,
+        handle: &str,
+        value: &T,
+        session: &str,
+        ttl: Duration,
+        user: &UserKey,
+    ) -> Result<bool, StoreError> {
+        self.put_in_session(kind, handle, value, session, ttl, user).await?;
+        if self.store.get(&key("session", session)).await?.is_some() {
+            return Ok(true);
+        }
+        self.store.delete(&key(kind, handle)).await?;
+        Ok(false)
+    }
+
     pub async fn put_pending(&self, state: &str, p: &PendingLogin, ttl: Duration) -> Result<(), StoreError> {
         self.put_pre_login(&key("pending", state), p, ttl).await
     }
@@ -197,14 +229,15 @@ impl Records {
 
     /// A forward-auth cookie's record, indexed under its user and its SSO
     /// session, so logout and erasure end it.
+    /// False when the session ended meanwhile (nothing is stored).
     pub async fn put_forward_session(
         &self,
         id: &str,
         f: &ForwardSession,
         ttl: Duration,
         user: &UserKey,
-    ) -> Result<(), StoreError> {
-        self.put_in_session("fa-session", id, f, &f.session, ttl, user).await
+    ) -> Result<bool, StoreError> {
+        self.put_in_live_session("fa-session", id, f, &f.session, ttl, user).await
     }
 
     pub async fn get_forward_session(&self, id: &str) -> Result<Option<ForwardSession>, StoreError> {
@@ -282,23 +315,31 @@ impl Records {
     }
 
     /// Ends a session and every access token issued under it.
+    /// Ends a session and everything issued under it. The index is swept
+    /// before the session is deleted (a failure midway leaves no token alive
+    /// under a live session) and after (a token whose write raced this
+    /// sweep, see [`Self::put_in_live_session`]).
     pub async fn end_session(&self, id: &str) -> Result<(), StoreError> {
         let idx = session_index(id);
         for member in self.store.set_members(&idx).await? {
             self.store.delete(&member).await?;
         }
         self.store.delete(&key("session", id)).await?;
+        for member in self.store.set_members(&idx).await? {
+            self.store.delete(&member).await?;
+        }
         self.store.delete(&idx).await
     }
 
+    /// False when the session ended meanwhile (nothing is stored).
     pub async fn put_access(
         &self,
         token: &str,
         g: &AccessGrant,
         ttl: Duration,
         user: &UserKey,
-    ) -> Result<(), StoreError> {
-        self.put_in_session("access", token, g, &g.session, ttl, user).await
+    ) -> Result<bool, StoreError> {
+        self.put_in_live_session("access", token, g, &g.session, ttl, user).await
     }
 
     pub async fn get_access(&self, token: &str) -> Result<Option<AccessGrant>, StoreError> {
@@ -314,17 +355,24 @@ impl Records {
     /// index entries were processed.
     pub async fn erase_user(&self, user: &UserKey) -> Result<usize, StoreError> {
         let idx = user_index(user);
-        let members = self.store.set_members(&idx).await?;
-        for member in &members {
-            if member.starts_with(&email_index("")) {
-                // Shared with other users who signed in with the same address.
-                self.store.set_remove(member, user.as_str()).await?;
-            } else {
-                self.store.delete(member).await?;
+        let mut done = std::collections::HashSet::new();
+        // Twice: the second pass takes what joined the index while the first
+        // deleted the user's sessions (see `put_in_live_session`).
+        for _ in 0..2 {
+            for member in self.store.set_members(&idx).await? {
+                if !done.insert(member.clone()) {
+                    continue;
+                }
+                if member.starts_with(&email_index("")) {
+                    // Shared with other users who signed in with the same address.
+                    self.store.set_remove(&member, user.as_str()).await?;
+                } else {
+                    self.store.delete(&member).await?;
+                }
             }
         }
         self.store.delete(&idx).await?;
-        Ok(members.len())
+        Ok(done.len())
     }
 
     /// Erases every user who signed in with this email address (keyed hash).
