@@ -1,9 +1,11 @@
 //! Drives full logins through a running claimgate whose provider is the
 //! built-in dev provider (so the upstream costs nothing), and reports logins
 //! per second and claimgate's CPU time per login (from /proc/PID/stat).
-//! Prints one JSON line; `access_token` is a live token for load tests.
+//! Prints one JSON line; `access_token` is a live token for load tests and,
+//! with a forward-auth client id, `forward_auth_cookie` a live forward-auth
+//! cookie (`name=value`) for `/auth`.
 //!
-//! Usage: bench_login BASE_URL CLIENT_ID CLIENT_SECRET REDIRECT_URI LOGINS CONCURRENCY CLAIMGATE_PID
+//! Usage: bench_login BASE_URL CLIENT_ID CLIENT_SECRET REDIRECT_URI LOGINS CONCURRENCY CLAIMGATE_PID [FA_CLIENT_ID]
 
 use std::time::Instant;
 
@@ -19,32 +21,54 @@ fn value_after<'a>(s: &'a str, marker: &str) -> Option<&'a str> {
     s[start..].split(['"', '&']).next()
 }
 
-/// One full login with a fresh, cookie-less browser: authorize, notice,
-/// continue, the dev provider's callback, token. Returns the access token.
+/// The `name=value` pairs a response sets (a fresh browser's cookie jar for
+/// one sign-in: the sign-in binding cookie, the session, forward-auth).
+fn cookies_set(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_owned))
+        .collect()
+}
+
+/// From the notice page to the location the dev provider's callback sends
+/// the browser to, as a fresh browser does (its cookies kept by hand).
+async fn sign_in(http: &reqwest::Client, base: &str, start: &str) -> Result<(String, Vec<String>), String> {
+    let page = http.get(start).send().await.map_err(|e| e.to_string())?;
+    let mut jar = cookies_set(&page);
+    let notice = page.text().await.map_err(|e| e.to_string())?;
+    let ticket = value_after(&notice, "name=\"ticket\" value=\"").ok_or("no ticket")?;
+    let provider = value_after(&notice, "name=\"provider\" value=\"").ok_or("no provider")?;
+    let r = http
+        .post(format!("{base}/authorize/continue"))
+        .header("cookie", jar.join("; "))
+        .form(&[("ticket", ticket), ("provider", provider)])
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    jar.extend(cookies_set(&r));
+    let upstream = r.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("no upstream redirect")?;
+    let state = value_after(upstream, "state=").ok_or("no state")?;
+    let r = http
+        .get(format!("{base}/callback/{provider}?state={state}&code=dev-approved"))
+        .header("cookie", jar.join("; "))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    jar.extend(cookies_set(&r));
+    let back = r.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("no code redirect")?;
+    Ok((back.to_owned(), jar))
+}
+
+/// One full login with a fresh browser: authorize, notice, continue, the
+/// dev provider's callback, token. Returns the access token.
 async fn login(http: &reqwest::Client, a: &Args) -> Result<String, String> {
     let authorize = format!(
         "{}/authorize?client_id={}&redirect_uri={}&response_type=code&scope=openid%20profile%20email&state=s&nonce=n",
         a.base, a.client, a.redirect
     );
-    let notice =
-        http.get(&authorize).send().await.map_err(|e| e.to_string())?.text().await.map_err(|e| e.to_string())?;
-    let ticket = value_after(&notice, "name=\"ticket\" value=\"").ok_or("no ticket")?;
-    let provider = value_after(&notice, "name=\"provider\" value=\"").ok_or("no provider")?;
-    let r = http
-        .post(format!("{}/authorize/continue", a.base))
-        .form(&[("ticket", ticket), ("provider", provider)])
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let upstream = r.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("no upstream redirect")?;
-    let state = value_after(upstream, "state=").ok_or("no state")?;
-    let r = http
-        .get(format!("{}/callback/{provider}?state={state}&code=dev-approved", a.base))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let back = r.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("no code redirect")?;
-    let code = value_after(back, "code=").ok_or("no code")?.to_owned();
+    let (back, _) = sign_in(http, &a.base, &authorize).await?;
+    let code = value_after(&back, "code=").ok_or("no code")?.to_owned();
     let tokens: serde_json::Value = http
         .post(format!("{}/token", a.base))
         .basic_auth(&a.client, Some(&a.secret))
@@ -56,6 +80,15 @@ async fn login(http: &reqwest::Client, a: &Args) -> Result<String, String> {
         .await
         .map_err(|e| e.to_string())?;
     tokens["access_token"].as_str().map(str::to_owned).ok_or_else(|| format!("no token: {tokens}"))
+}
+
+/// A forward-auth sign-in for `client`; returns its cookie as `name=value`.
+async fn forward_auth_cookie(http: &reqwest::Client, base: &str, client: &str) -> Result<String, String> {
+    let start = format!("{base}/auth/start?client={client}&rd=http%3A%2F%2F127.0.0.1%3A9%2F");
+    let (back, jar) = sign_in(http, base, &start).await?;
+    let r = http.get(&back).header("cookie", jar.join("; ")).send().await.map_err(|e| e.to_string())?;
+    let prefix = format!("claimgate-fa-{client}=");
+    cookies_set(&r).into_iter().find(|c| c.starts_with(&prefix)).ok_or_else(|| "no forward-auth cookie".into())
 }
 
 /// utime + stime of a process, in seconds.
@@ -72,8 +105,8 @@ fn cpu_seconds(pid: &str) -> f64 {
 #[tokio::main]
 async fn main() {
     let argv: Vec<String> = std::env::args().collect();
-    if argv.len() != 8 {
-        eprintln!("usage: bench_login BASE CLIENT SECRET REDIRECT LOGINS CONCURRENCY PID");
+    if !(8..=9).contains(&argv.len()) {
+        eprintln!("usage: bench_login BASE CLIENT SECRET REDIRECT LOGINS CONCURRENCY PID [FA_CLIENT]");
         std::process::exit(2);
     }
     let args = std::sync::Arc::new(Args {
@@ -107,6 +140,10 @@ async fn main() {
     let seconds = started.elapsed().as_secs_f64();
     let done = per_worker * concurrency;
     let cpu = cpu_seconds(&pid) - cpu_before;
+    let fa_cookie = match argv.get(8) {
+        Some(client) => forward_auth_cookie(&http, &args.base, client).await.unwrap_or_else(|e| panic!("{e}")),
+        None => String::new(),
+    };
     println!(
         "{}",
         serde_json::json!({
@@ -115,6 +152,7 @@ async fn main() {
             "logins_per_sec": done as f64 / seconds,
             "cpu_ms_per_login": cpu * 1000.0 / done as f64,
             "access_token": token,
+            "forward_auth_cookie": fa_cookie,
         })
     );
 }
