@@ -34,12 +34,14 @@ cores=$(nproc)
 if command -v taskset >/dev/null && [ "$cores" -ge 2 ]; then
   SERVER_CPUS=${SERVER_CPUS:-0}
   LOAD_CPUS=${LOAD_CPUS:-1-$((cores - 1))}
-  on_server() { taskset -c "$SERVER_CPUS" "$@"; }
-  on_load() { taskset -c "$LOAD_CPUS" "$@"; }
+  # Arrays, not functions: a background command must be the server's own
+  # process (its PID is what the CPU figures read).
+  on_server=(taskset -c "$SERVER_CPUS")
+  on_load=(taskset -c "$LOAD_CPUS")
   placement="servers on CPU $SERVER_CPUS, load generators on CPU $LOAD_CPUS"
 else
-  on_server() { "$@"; }
-  on_load() { "$@"; }
+  on_server=()
+  on_load=()
   placement="servers and load generators share the cores"
 fi
 cargo build --release --locked --bin claimgate --example hello --example bench_login --example session_memory
@@ -99,9 +101,9 @@ TOML
 run_wrk() {
   local out
   if [ -n "${2:-}" ]; then
-    out=$(on_load wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$2" "$1")
+    out=$("${on_load[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$2" "$1")
   else
-    out=$(on_load wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$1")
+    out=$("${on_load[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency "$1")
   fi
   if echo "$out" | grep -q "Non-2xx"; then echo "$out" >&2; echo "non-2xx responses from $1" >&2; return 1; fi
   echo "$out" | awk '
@@ -111,7 +113,7 @@ run_wrk() {
     END { printf "%.0f %.3f %.3f %.3f\n", rps, p50, p90, p99 }'
 }
 
-on_server "$EX/hello" "127.0.0.1:$HELLO_PORT" & pids+=($!)
+"${on_server[@]}" "$EX/hello" "127.0.0.1:$HELLO_PORT" & pids+=($!)
 wait_for "http://127.0.0.1:$HELLO_PORT/"
 
 results=()
@@ -123,9 +125,9 @@ kind = \"redis\"
 url = \"$REDIS_URL\"
 key_prefix = \"$prefix\""; fi
   config "$section" > "$work/$store.toml"
-  on_server "$BIN/claimgate" serve --config "$work/$store.toml" >"$work/$store.log" 2>&1 & cg=$!; pids+=($cg)
+  "${on_server[@]}" "$BIN/claimgate" serve --config "$work/$store.toml" >"$work/$store.log" 2>&1 & cg=$!; pids+=($cg)
   wait_for "http://127.0.0.1:$CG_PORT/healthz"
-  login=$(on_load "$EX/bench_login" "http://127.0.0.1:$CG_PORT" bench bench-secret "http://127.0.0.1:9/cb" "$LOGINS" "$LOGIN_CONCURRENCY" "$cg" bench-fa)
+  login=$("${on_load[@]}" "$EX/bench_login" "http://127.0.0.1:$CG_PORT" bench bench-secret "http://127.0.0.1:9/cb" "$LOGINS" "$LOGIN_CONCURRENCY" "$cg" bench-fa)
   token=$(echo "$login" | sed 's/.*"access_token":"\([^"]*\)".*/\1/')
   fa_cookie=$(echo "$login" | sed 's/.*"forward_auth_cookie":"\([^"]*\)".*/\1/')
   lps=$(echo "$login" | sed 's/.*"logins_per_sec":\([0-9.]*\).*/\1/')
@@ -139,7 +141,8 @@ key_prefix = \"$prefix\""; fi
   hello=$(run_wrk "http://127.0.0.1:$HELLO_PORT/")
   auth=$(run_wrk "http://127.0.0.1:$CG_PORT/auth?client=bench-fa" "Cookie: $fa_cookie")
   results+=("$store|/auth|$hello|$auth")
-  kill "$cg"; wait "$cg" 2>/dev/null || true
+  if ! kill "$cg" 2>/dev/null; then echo "claimgate ($store) exited during the run:" >&2; cat "$work/$store.log" >&2; exit 1; fi
+  wait "$cg" 2>/dev/null || true
 done
 
 memory=$("$EX/session_memory" "$SESSIONS")

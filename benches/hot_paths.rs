@@ -2,13 +2,17 @@
 //! Run: `cargo bench --bench hot_paths`. Results: docs/BENCHMARKS.md.
 
 use claimgate::clock::SystemClock;
+use claimgate::config::Config;
 use claimgate::keys::Keys;
+use claimgate::op::forward_auth;
 use claimgate::op::token::{sign_id_token, IdTokenContent};
 use claimgate::policy::disclosure::{Released, ReleasedEmail};
 use claimgate::policy::filter::{filter, FilterRules};
-use claimgate::policy::{ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity};
+use claimgate::policy::{Email, Profile, ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity, UserKey};
 use claimgate::signing::{SigningAlg, SigningKey};
+use claimgate::startup::Application;
 use claimgate::store::memory::MemoryStore;
+use claimgate::store::records::{decode, encode, random_handle, Disclosure, ForwardSession, Session};
 use claimgate::store::Store;
 use claimgate::upstream::oidc::{verify_id_token, IssuerRule};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -118,5 +122,103 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(hot_paths, benches);
+fn sample_session() -> Session {
+    Session {
+        user_key: UserKey::from_stored("u-7f1c0b6a9d2e4f3a8b5c6d7e8f9a0b1c".into()),
+        profile: Profile {
+            name: Some("Jane Smith".into()),
+            email: Some(Email { address: "jsmith@example.com".into(), verified: true }),
+            picture: Some("https://lh3.googleusercontent.com/a/ACg8ocK0123456789=s96-c".into()),
+        },
+        provider: "google".into(),
+        auth_time: 1_700_000_000,
+        expires_at: 1_700_086_400,
+        disclosures: vec![Disclosure {
+            client_id: "main-app".into(),
+            claims: vec!["name".into(), "email".into()],
+            at: 1_700_000_000,
+        }],
+        consents: [("main-app".to_owned(), ProfileClaim::ALL.into_iter().collect())].into(),
+    }
+}
+
+/// The record encoding (postcard in a seal) against the JSON it replaced.
+fn record_encoding(c: &mut Criterion) {
+    let session = sample_session();
+    let encoded = encode(&session).unwrap();
+    let json = serde_json::to_vec(&session).unwrap();
+    println!("session record: {} bytes encoded, {} as JSON", encoded.len(), json.len());
+    c.bench_function("record encoding: session, encode + decode (postcard)", |b| {
+        b.iter(|| black_box(decode::<Session>(&encode(black_box(&session)).unwrap()).unwrap()))
+    });
+    c.bench_function("record encoding: session, encode + decode (JSON, before)", |b| {
+        b.iter(|| {
+            black_box(serde_json::from_slice::<Session>(&serde_json::to_vec(black_box(&session)).unwrap()).unwrap())
+        })
+    });
+    let keys = keys();
+    c.bench_function("record encoding: session, encode + seal + open + decode", |b| {
+        b.iter(|| {
+            let sealed = keys.sealer.seal("session:x", &encode(&session).unwrap()).unwrap();
+            black_box(decode::<Session>(&keys.sealer.open("session:x", &sealed).unwrap()).unwrap())
+        })
+    });
+}
+
+const AUTH_CONFIG: &str = r#"
+[server]
+listen = "127.0.0.1:0"
+public_url = "http://127.0.0.1:9"
+[notice]
+keeps = ["name", "email", "picture"]
+[providers.google]
+kind = "dev"
+[clients.wiki]
+mode = "forward-auth"
+return_origins = ["http://127.0.0.1:9"]
+claims = ["name", "email", "picture"]
+"#;
+
+/// `/auth`'s handler on the memory store, without the HTTP server: a signed-in
+/// forward-auth cookie, answered with its headers.
+fn auth_handler(c: &mut Criterion) {
+    let rt = actix_web::rt::Runtime::new().unwrap();
+    let (svc, cookie) = rt.block_on(async {
+        let config = Config::parse(AUTH_CONFIG, |_| None).unwrap();
+        let clock: Arc<dyn claimgate::clock::Clock> = Arc::new(SystemClock);
+        let store = MemoryStore::new(clock.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let app = Application::build_with_store(config, listener, clock, store).await.unwrap();
+        let state = app.state();
+        let mut session = sample_session();
+        session.expires_at = chrono::Utc::now().timestamp() + 86_400;
+        let (sid, fid) = (random_handle(), random_handle());
+        let day = Duration::from_secs(86_400);
+        state.records.open_session(&sid, &session, day, None).await.unwrap();
+        let record = ForwardSession {
+            client_id: "wiki".into(),
+            session: sid,
+            subject: "pairwise-subject".into(),
+            provider: "google".into(),
+            profile: session.profile.clone(),
+            expires_at: session.expires_at,
+        };
+        assert!(state.records.put_forward_session(&fid, &record, day, &session.user_key).await.unwrap());
+        let svc = actix_web::test::init_service(
+            actix_web::App::new().app_data(state).route("/auth", actix_web::web::get().to(forward_auth::check)),
+        )
+        .await;
+        (svc, actix_web::cookie::Cookie::new("claimgate-fa-wiki", fid))
+    });
+    c.bench_function("/auth handler (memory store, signed in)", |b| {
+        b.iter(|| {
+            let req = actix_web::test::TestRequest::get().uri("/auth?client=wiki").cookie(cookie.clone()).to_request();
+            let resp = rt.block_on(actix_web::test::call_service(&svc, req));
+            assert_eq!(resp.status(), 200);
+            black_box(resp)
+        })
+    });
+}
+
+criterion_group!(hot_paths, benches, record_encoding, auth_handler);
 criterion_main!(hot_paths);

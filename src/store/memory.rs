@@ -3,31 +3,79 @@
 use super::{Store, StoreError};
 use crate::clock::Clock;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
+/// A point in time as unix milliseconds: 8 bytes per entry and member.
+type Millis = i64;
+
 enum Value {
-    Bytes(Vec<u8>),
+    Bytes(Box<[u8]>),
     /// An index: each member lives until its own expiry.
-    Set(BTreeMap<String, DateTime<Utc>>),
+    Set(Members),
+}
+
+/// An index's members, sorted, each with its expiry. Indexes are small (a
+/// user's sessions, a session's tokens), so a sorted vector of exact-size
+/// strings costs far less than a tree's nodes.
+#[derive(Default)]
+struct Members(Vec<(Box<str>, Millis)>);
+
+impl Members {
+    fn position(&self, member: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(m, _)| (**m).cmp(member))
+    }
+
+    /// Adds `member` or extends its expiry to `until`.
+    fn upsert(&mut self, member: &str, until: Millis) {
+        match self.position(member) {
+            Ok(i) => {
+                if let Some((_, at)) = self.0.get_mut(i) {
+                    *at = (*at).max(until);
+                }
+            }
+            Err(i) => {
+                // Exact growth: most indexes hold one or two members.
+                self.0.reserve_exact(1);
+                self.0.insert(i, (member.into(), until));
+            }
+        }
+    }
+
+    fn remove(&mut self, member: &str) {
+        if let Ok(i) = self.position(member) {
+            self.0.remove(i);
+        }
+    }
+
+    fn retain_live(&mut self, now: Millis) {
+        self.0.retain(|(_, at)| *at > now);
+    }
+
+    fn live(&self, now: Millis) -> impl Iterator<Item = &str> {
+        self.0.iter().filter(move |(_, at)| *at > now).map(|(m, _)| &**m)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 struct Entry {
     value: Value,
-    expires_at: DateTime<Utc>,
+    expires_at: Millis,
 }
 
 /// The live records of one capped class, by expiry (see [`Store::put_capped`]).
 #[derive(Default)]
 struct CapIndex {
-    by_expiry: BTreeSet<(DateTime<Utc>, String)>,
-    expiry_of: HashMap<String, DateTime<Utc>>,
+    by_expiry: BTreeSet<(Millis, String)>,
+    expiry_of: HashMap<String, Millis>,
 }
 
 impl CapIndex {
-    fn purge(&mut self, now: DateTime<Utc>) {
+    fn purge(&mut self, now: Millis) {
         while let Some((at, key)) = self.by_expiry.first().cloned() {
             if at > now {
                 break;
@@ -37,7 +85,7 @@ impl CapIndex {
         }
     }
 
-    fn insert(&mut self, key: &str, at: DateTime<Utc>) {
+    fn insert(&mut self, key: &str, at: Millis) {
         self.remove(key);
         self.by_expiry.insert((at, key.to_owned()));
         self.expiry_of.insert(key.to_owned(), at);
@@ -55,7 +103,7 @@ impl CapIndex {
 /// of walking the map under its lock. Expired entries count until removed.
 #[derive(Default)]
 struct Table {
-    entries: HashMap<String, Entry>,
+    entries: HashMap<Box<str>, Entry>,
     counts: HashMap<String, u64>,
 }
 
@@ -65,7 +113,7 @@ fn kind(key: &str) -> &str {
 
 impl Table {
     fn insert(&mut self, key: &str, entry: Entry) {
-        if self.entries.insert(key.to_owned(), entry).is_none() {
+        if self.entries.insert(key.into(), entry).is_none() {
             *self.counts.entry(kind(key).to_owned()).or_default() += 1;
         }
     }
@@ -117,13 +165,13 @@ impl MemoryStore {
 
     /// Removes every expired entry and index member now.
     pub fn sweep(&self) {
-        let now = self.clock.now();
+        let now = self.now();
         {
             let mut table = lock(&self.table);
             let Table { entries, counts } = &mut *table;
             entries.retain(|key, e| {
                 if let Value::Set(members) = &mut e.value {
-                    members.retain(|_, at| *at > now);
+                    members.retain_live(now);
                 }
                 let live = e.expires_at > now;
                 if !live {
@@ -156,32 +204,36 @@ impl MemoryStore {
             .iter()
             .map(|(k, e)| {
                 let v = match &e.value {
-                    Value::Bytes(b) => b.clone(),
-                    Value::Set(s) => s.keys().cloned().collect::<Vec<_>>().join(" ").into_bytes(),
+                    Value::Bytes(b) => b.to_vec(),
+                    Value::Set(s) => s.0.iter().map(|(m, _)| &**m).collect::<Vec<_>>().join(" ").into_bytes(),
                 };
-                (k.clone(), v)
+                (k.to_string(), v)
             })
             .collect()
     }
 
     /// The live entry at `key`; an expired one is removed on the way.
     fn live<'a>(&self, table: &'a mut Table, key: &str) -> Option<&'a mut Entry> {
-        if table.entries.get(key).is_some_and(|e| e.expires_at <= self.clock.now()) {
+        if table.entries.get(key).is_some_and(|e| e.expires_at <= self.now()) {
             table.remove(key);
         }
         table.entries.get_mut(key)
     }
 
-    fn expiry(&self, ttl: Duration) -> Result<DateTime<Utc>, StoreError> {
-        let ttl = chrono::Duration::from_std(ttl).map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(self.clock.now() + ttl)
+    fn now(&self) -> Millis {
+        self.clock.now().timestamp_millis()
+    }
+
+    fn expiry(&self, ttl: Duration) -> Result<Millis, StoreError> {
+        let ttl = i64::try_from(ttl.as_millis()).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        self.now().checked_add(ttl).ok_or_else(|| StoreError::Unavailable("TTL out of range".into()))
     }
 
     fn take_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let mut table = lock(&self.table);
         match self.live(&mut table, key).map(|e| &e.value) {
             Some(Value::Bytes(_)) => match table.remove(key).map(|e| e.value) {
-                Some(Value::Bytes(b)) => Ok(Some(b)),
+                Some(Value::Bytes(b)) => Ok(Some(b.into_vec())),
                 _ => Ok(None),
             },
             Some(Value::Set(_)) => Err(wrong_type(key)),
@@ -198,7 +250,7 @@ fn wrong_type(key: &str) -> StoreError {
 impl Store for MemoryStore {
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
         let expires_at = self.expiry(ttl)?;
-        lock(&self.table).insert(key, Entry { value: Value::Bytes(value.to_vec()), expires_at });
+        lock(&self.table).insert(key, Entry { value: Value::Bytes(value.into()), expires_at });
         Ok(())
     }
 
@@ -214,19 +266,19 @@ impl Store for MemoryStore {
         {
             let mut capped = lock(&self.capped);
             let index = capped.entry(class.to_owned()).or_default();
-            index.purge(self.clock.now());
+            index.purge(self.now());
             if index.expiry_of.len() as u64 >= cap && !index.expiry_of.contains_key(key) {
                 return Ok(false);
             }
             index.insert(key, expires_at);
         }
-        lock(&self.table).insert(key, Entry { value: Value::Bytes(value.to_vec()), expires_at });
+        lock(&self.table).insert(key, Entry { value: Value::Bytes(value.into()), expires_at });
         Ok(true)
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         match self.live(&mut lock(&self.table), key).map(|e| &e.value) {
-            Some(Value::Bytes(b)) => Ok(Some(b.clone())),
+            Some(Value::Bytes(b)) => Ok(Some(b.to_vec())),
             Some(Value::Set(_)) => Err(wrong_type(key)),
             None => Ok(None),
         }
@@ -237,7 +289,7 @@ impl Store for MemoryStore {
         let mut table = lock(&self.table);
         match self.live(&mut table, key) {
             Some(entry @ Entry { value: Value::Bytes(_), .. }) => {
-                *entry = Entry { value: Value::Bytes(value.to_vec()), expires_at };
+                *entry = Entry { value: Value::Bytes(value.into()), expires_at };
                 Ok(true)
             }
             Some(_) => Err(wrong_type(key)),
@@ -264,18 +316,19 @@ impl Store for MemoryStore {
 
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError> {
         let expires_at = self.expiry(ttl)?;
-        let now = self.clock.now();
+        let now = self.now();
         let mut table = lock(&self.table);
         match self.live(&mut table, key) {
             Some(Entry { value: Value::Set(members), expires_at: at }) => {
-                members.retain(|_, until| *until > now);
-                let until = members.entry(member.to_owned()).or_insert(expires_at);
-                *until = (*until).max(expires_at);
+                members.retain_live(now);
+                members.upsert(member, expires_at);
                 *at = (*at).max(expires_at);
             }
             Some(_) => return Err(wrong_type(key)),
             None => {
-                let value = Value::Set(BTreeMap::from([(member.to_owned(), expires_at)]));
+                let mut members = Members::default();
+                members.upsert(member, expires_at);
+                let value = Value::Set(members);
                 table.insert(key, Entry { value, expires_at });
             }
         }
@@ -298,9 +351,9 @@ impl Store for MemoryStore {
     }
 
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {
-        let now = self.clock.now();
+        let now = self.now();
         match self.live(&mut lock(&self.table), key).map(|e| &e.value) {
-            Some(Value::Set(s)) => Ok(s.iter().filter(|(_, until)| **until > now).map(|(m, _)| m.clone()).collect()),
+            Some(Value::Set(s)) => Ok(s.live(now).map(str::to_owned).collect()),
             Some(Value::Bytes(_)) => Err(wrong_type(key)),
             None => Ok(Vec::new()),
         }
@@ -324,7 +377,7 @@ mod tests {
 
     #[tokio::test]
     async fn expiry_removes_records_with_a_fixed_clock() {
-        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let s = MemoryStore::new(clock.clone());
         s.put("k", b"v", Duration::from_secs(60)).await.unwrap();
         s.put("long", b"v", Duration::from_secs(100)).await.unwrap();
@@ -340,7 +393,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_index_keeps_only_live_members_with_a_fixed_clock() {
-        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let s = MemoryStore::new(clock.clone());
         for i in 0..1000 {
             s.set_add("idx", &format!("code:{i}"), Duration::from_secs(60)).await.unwrap();
@@ -354,7 +407,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_class_refuses_until_a_record_is_taken_or_expires() {
-        let clock = Arc::new(ManualClock::new(Utc::now()));
+        let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
         let s = MemoryStore::new(clock.clone());
         let ttl = Duration::from_secs(60);
         assert!(s.put_capped("pre", "a", b"1", ttl, 2).await.unwrap());

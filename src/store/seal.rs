@@ -1,28 +1,45 @@
-//! Encryption at rest: every stored record is sealed with XChaCha20-Poly1305
-//! (random 192-bit nonce). The key id travels beside the ciphertext, so keys
-//! rotate while old records stay readable until they expire; the record's
-//! store key is the associated data, so a value cannot be moved to another key.
+//! Encryption at rest: every stored record is sealed with AES-256-GCM-SIV
+//! (RFC 8452, `aws-lc-rs`, random 96-bit nonce). GCM-SIV resists nonce
+//! misuse (RFC 8452 §9): a repeated random nonce reveals at most that the
+//! same plaintext was sealed under the same associated data, and the
+//! associated data is the record's own store key, so a value cannot be moved
+//! to another key either. The key id travels beside the ciphertext, so keys
+//! rotate while old records stay readable until they expire.
 //!
 //! Stored form (`cg2`, raw bytes): `"cg2"`, the key id's length (one byte),
-//! the key id, the 24-byte nonce, the ciphertext and its tag. Records sealed
-//! by earlier versions (`cg1.KEY_ID.BASE64URL`, text) still open, so live
-//! sessions survive an upgrade.
+//! the key id, the 12-byte nonce, the ciphertext and its 16-byte tag. The
+//! AES key is derived from the configured key (HMAC-SHA256 with a label), so
+//! that one configured key never serves two algorithms. Records sealed by
+//! earlier versions (`cg1.KEY_ID.BASE64URL`: XChaCha20-Poly1305 under the
+//! configured key itself, text) still open, so live sessions survive an upgrade.
 
 use super::StoreError;
+use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM_SIV, NONCE_LEN};
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
+use sha2::Sha256;
 use std::collections::HashMap;
 
 const FORMAT: &[u8] = b"cg2";
-/// The text form of earlier versions, still read.
+/// The text form of earlier versions (XChaCha20-Poly1305), still read.
 const TEXT_FORMAT: &str = "cg1";
-const NONCE_LEN: usize = 24;
+const TEXT_NONCE_LEN: usize = 24;
+/// Labels the AES-256-GCM-SIV key derived from a configured key.
+const AES_KEY_LABEL: &[u8] = b"claimgate record seal cg2 AES-256-GCM-SIV";
+
+/// One configured storage key, ready for both formats.
+struct SealKey {
+    aes: LessSafeKey,
+    /// Opens `cg1` records only.
+    legacy: XChaCha20Poly1305,
+}
 
 pub struct Sealer {
     current: String,
-    keys: HashMap<String, XChaCha20Poly1305>,
+    keys: HashMap<String, SealKey>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -43,6 +60,18 @@ pub enum SealKeyError {
     Empty,
 }
 
+fn seal_key(raw: &[u8]) -> Option<SealKey> {
+    if raw.len() != 32 {
+        return None;
+    }
+    let legacy = XChaCha20Poly1305::new_from_slice(raw).ok()?;
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(raw).ok()?;
+    mac.update(AES_KEY_LABEL);
+    let derived = mac.finalize().into_bytes();
+    let aes = LessSafeKey::new(UnboundKey::new(&AES_256_GCM_SIV, &derived).ok()?);
+    Some(SealKey { aes, legacy })
+}
+
 impl Sealer {
     /// `entries` are `"id:base64key"`; the first one seals new records.
     pub fn from_config(entries: &[String]) -> Result<Sealer, SealKeyError> {
@@ -58,8 +87,8 @@ impl Sealer {
                 .decode(b64.trim())
                 .or_else(|_| URL_SAFE_NO_PAD.decode(b64.trim()))
                 .map_err(|_| SealKeyError::Length(i))?;
-            let cipher = XChaCha20Poly1305::new_from_slice(&raw).map_err(|_| SealKeyError::Length(i))?;
-            if keys.insert(id.to_owned(), cipher).is_some() {
+            let key = seal_key(&raw).ok_or(SealKeyError::Length(i))?;
+            if keys.insert(id.to_owned(), key).is_some() {
                 return Err(SealKeyError::Duplicate(i, id.to_owned()));
             }
             current.get_or_insert_with(|| id.to_owned());
@@ -76,41 +105,56 @@ impl Sealer {
 
     pub fn seal(&self, store_key: &str, plaintext: &[u8]) -> Result<Vec<u8>, StoreError> {
         let failed = || StoreError::Corrupt("encryption failed".into());
+        let key = self.keys.get(&self.current).ok_or_else(failed)?;
+        // aws-lc-rs's generator (a DRBG seeded by the OS): no system call per record.
         let mut nonce = [0u8; NONCE_LEN];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let cipher = self.keys.get(&self.current).ok_or_else(failed)?;
-        let sealed = cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: store_key.as_bytes() })
-            .map_err(|_| failed())?;
+        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| failed())?;
         // Key ids are at most 64 bytes (from_config).
         let kid_len = u8::try_from(self.current.len()).map_err(|_| failed())?;
-        let mut out = Vec::with_capacity(FORMAT.len() + 1 + self.current.len() + NONCE_LEN + sealed.len());
+        let header = FORMAT.len() + 1 + self.current.len() + NONCE_LEN;
+        let mut out = Vec::with_capacity(header + plaintext.len() + AES_256_GCM_SIV.tag_len());
         out.extend_from_slice(FORMAT);
         out.push(kid_len);
         out.extend_from_slice(self.current.as_bytes());
         out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
+        out.extend_from_slice(plaintext);
+        let mut body = out.split_off(header);
+        key.aes
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(store_key.as_bytes()), &mut body)
+            .map_err(|_| failed())?;
+        out.append(&mut body);
         Ok(out)
     }
 
     pub fn open(&self, store_key: &str, stored: &[u8]) -> Result<Vec<u8>, StoreError> {
         let corrupt = |why: &str| StoreError::Corrupt(format!("{store_key}: {why}"));
-        let (kid, body): (&[u8], std::borrow::Cow<'_, [u8]>) = if let Some(rest) = stored.strip_prefix(FORMAT) {
-            let (&kid_len, rest) = rest.split_first().ok_or_else(|| corrupt("too short"))?;
-            let (kid, body) = rest.split_at_checked(usize::from(kid_len)).ok_or_else(|| corrupt("too short"))?;
-            (kid, body.into())
-        } else {
-            let text = std::str::from_utf8(stored).map_err(|_| corrupt("not a sealed record"))?;
-            let mut parts = text.splitn(3, '.');
-            let (Some(TEXT_FORMAT), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
-                return Err(corrupt("not a sealed record"));
-            };
-            (kid.as_bytes(), URL_SAFE_NO_PAD.decode(body).map_err(|_| corrupt("bad encoding"))?.into())
+        let key_of = |kid: &[u8]| {
+            let kid = std::str::from_utf8(kid).map_err(|_| corrupt("bad key id"))?;
+            self.keys.get(kid).ok_or_else(|| corrupt("sealed with an unknown key id"))
         };
-        let kid = std::str::from_utf8(kid).map_err(|_| corrupt("bad key id"))?;
-        let cipher = self.keys.get(kid).ok_or_else(|| corrupt("sealed with an unknown key id"))?;
-        let (nonce, sealed) = body.split_at_checked(NONCE_LEN).ok_or_else(|| corrupt("too short"))?;
-        cipher
+        if let Some(rest) = stored.strip_prefix(FORMAT) {
+            let (&kid_len, rest) = rest.split_first().ok_or_else(|| corrupt("too short"))?;
+            let (kid, rest) = rest.split_at_checked(usize::from(kid_len)).ok_or_else(|| corrupt("too short"))?;
+            let (nonce, sealed) = rest.split_at_checked(NONCE_LEN).ok_or_else(|| corrupt("too short"))?;
+            let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| corrupt("too short"))?;
+            let mut body = sealed.to_vec();
+            let plain = key_of(kid)?
+                .aes
+                .open_in_place(nonce, Aad::from(store_key.as_bytes()), &mut body)
+                .map_err(|_| corrupt("authentication failed"))?
+                .len();
+            body.truncate(plain);
+            return Ok(body);
+        }
+        let text = std::str::from_utf8(stored).map_err(|_| corrupt("not a sealed record"))?;
+        let mut parts = text.splitn(3, '.');
+        let (Some(TEXT_FORMAT), Some(kid), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(corrupt("not a sealed record"));
+        };
+        let key = key_of(kid.as_bytes())?;
+        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| corrupt("bad encoding"))?;
+        let (nonce, sealed) = body.split_at_checked(TEXT_NONCE_LEN).ok_or_else(|| corrupt("too short"))?;
+        key.legacy
             .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: store_key.as_bytes() })
             .map_err(|_| corrupt("authentication failed"))
     }
@@ -130,7 +174,7 @@ mod tests {
         let sealed = s.seal("session:abc", b"jane.doe@example.com").unwrap();
         assert!(!String::from_utf8_lossy(&sealed).contains("jane"));
         assert!(sealed.starts_with(b"cg2\x02k1"));
-        assert_eq!(sealed.len(), 3 + 1 + 2 + 24 + 20 + 16, "raw bytes: no base64");
+        assert_eq!(sealed.len(), 3 + 1 + 2 + 12 + 20 + 16, "raw bytes: no base64");
         assert_eq!(s.open("session:abc", &sealed).unwrap(), b"jane.doe@example.com");
     }
 
@@ -164,7 +208,7 @@ mod tests {
     #[test]
     fn records_of_the_text_format_still_open() {
         let s = Sealer::from_config(&[key("k1", 1)]).unwrap();
-        let mut nonce = [9u8; NONCE_LEN].to_vec();
+        let mut nonce = [9u8; TEXT_NONCE_LEN].to_vec();
         let cipher = XChaCha20Poly1305::new_from_slice(&[1; 32]).unwrap();
         let sealed = cipher.encrypt(XNonce::from_slice(&nonce), Payload { msg: b"v1", aad: b"session:abc" }).unwrap();
         nonce.extend_from_slice(&sealed);

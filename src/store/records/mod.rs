@@ -5,8 +5,9 @@
 //! key is ever derived from an email. Every value is sealed ([`Sealer`]).
 //!
 //! Indexes make logout and erasure one operation each:
-//! - `idx:user:{user key}` → every record key of that user (sessions, their
-//!   indexes, codes, access tokens);
+//! - `idx:user:{user key}` → every record key of that user (sessions, codes,
+//!   access tokens, forward-auth records); a session's own index shares its
+//!   digest and is found from the session's key;
 //! - `idx:session:{hash}` → the access tokens issued under one session;
 //! - `idx:email:{keyed hash of the address}` → the user keys that signed in
 //!   with it (for `claimgate erase --email`); the user index names these
@@ -39,7 +40,7 @@ use std::time::Duration;
 /// only by adding a new tag).
 const POSTCARD: u8 = 1;
 
-fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = vec![POSTCARD];
     postcard::to_io(value, &mut out).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     Ok(out)
@@ -47,7 +48,7 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 
 /// Also reads the JSON of earlier versions (it begins with `{`), so that
 /// records live at an upgrade stay readable until they expire.
-fn decode<T: DeserializeOwned>(plain: &[u8]) -> Result<T, StoreError> {
+pub fn decode<T: DeserializeOwned>(plain: &[u8]) -> Result<T, StoreError> {
     match plain.split_first() {
         Some((&POSTCARD, body)) => postcard::from_bytes(body).map_err(|e| StoreError::Corrupt(e.to_string())),
         Some((b'{', _)) => serde_json::from_slice(plain).map_err(|e| StoreError::Corrupt(e.to_string())),
@@ -76,6 +77,11 @@ fn user_index(user: &UserKey) -> String {
 
 fn session_index(session: &str) -> String {
     key("idx:session", session)
+}
+
+/// The index of the session stored at `session_key` (same digest).
+fn session_index_of(session_key: &str) -> Option<String> {
+    session_key.strip_prefix("session:").map(|digest| format!("idx:session:{digest}"))
 }
 
 fn email_index(email_key: &str) -> String {
@@ -291,9 +297,10 @@ impl Records {
         email_key: Option<&str>,
     ) -> Result<(), StoreError> {
         // Activity extends a session up to its absolute end: index it that long.
+        // The user index names the session; its own index is derived from
+        // that name at erasure (`session_index_of`), not listed too.
         let k = key("session", id);
         self.index(&s.user_key, &k, self.index_ttl).await?;
-        self.index(&s.user_key, &session_index(id), self.index_ttl).await?;
         if let Some(email_key) = email_key {
             let idx = email_index(email_key);
             self.index(&s.user_key, &idx, self.index_ttl).await?;
@@ -368,6 +375,10 @@ impl Records {
                     self.store.set_remove(&member, user.as_str()).await?;
                 } else {
                     self.store.delete(&member).await?;
+                    if let Some(idx) = session_index_of(&member) {
+                        // Its members (tokens, cookies) are in this index too.
+                        self.store.delete(&idx).await?;
+                    }
                 }
             }
         }
@@ -399,6 +410,8 @@ mod tests {
         let k = key("code", &h);
         assert!(k.starts_with("code:") && !k.contains(&h));
         assert_ne!(random_handle(), h);
+        assert_eq!(session_index_of(&key("session", &h)), Some(session_index(&h)));
+        assert_eq!(session_index_of(&key("access", &h)), None);
     }
 
     #[test]
