@@ -9,6 +9,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     if let Ok(Some(n)) = state.records.store().count("session:").await {
         state.metrics.active_sessions.set(n as i64);
     }
+    state.metrics.ready.set(i64::from(is_ready(&state).await.0));
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
 }
 
@@ -16,15 +17,22 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let store = state.records.store().ping().await;
+/// (ready, the store answers, every provider is loaded).
+async fn is_ready(state: &AppState) -> (bool, bool, bool) {
+    let store = state.records.store().ping().await.is_ok();
     // Providers are built (discovery done) before the server starts.
     let providers = state.providers.len() == state.config.providers.len();
+    (store && providers, store, providers)
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let (ready, store, providers) = is_ready(&state).await;
+    state.metrics.ready.set(i64::from(ready));
     let body = json!({
-        "store": if store.is_ok() { "ok" } else { "unavailable" },
+        "store": if store { "ok" } else { "unavailable" },
         "providers": if providers { "ok" } else { "missing" },
     });
-    if store.is_ok() && providers {
+    if ready {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

@@ -7,6 +7,25 @@ use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Every store operation `InstrumentedStore` measures (the `op` label).
+pub const STORE_OPS: [&str; 12] = [
+    "put",
+    "put_capped",
+    "take_capped",
+    "get",
+    "replace",
+    "take",
+    "delete",
+    "set_add",
+    "set_remove",
+    "set_members",
+    "ping",
+    "count",
+];
+
+/// Every `reason` of `claimgate_limited_total`.
+pub const LIMIT_REASONS: [&str; 5] = ["query_too_long", "body_too_large", "sign_in_rate", "token_rate", "pending_full"];
+
 pub struct Metrics {
     registry: Registry,
     pub logins_started: IntCounterVec,
@@ -18,6 +37,10 @@ pub struct Metrics {
     pub store_seconds: HistogramVec,
     pub store_errors: IntCounterVec,
     pub active_sessions: IntGauge,
+    /// 1 when the store answers and every provider is loaded (set at each scrape).
+    pub ready: IntGauge,
+    /// Request latency by route pattern and status class.
+    pub http_seconds: HistogramVec,
     /// Requests refused by a limit, by reason.
     pub limited: IntCounterVec,
     /// Upstream values outside the value rules, not kept.
@@ -52,7 +75,20 @@ impl Metrics {
                 .namespace("claimgate"),
         )?;
         registry.register(Box::new(active_sessions.clone()))?;
-        Ok(Metrics {
+        let ready = IntGauge::with_opts(
+            Opts::new("ready", "1 when the store answers and every provider is loaded (checked at each scrape)")
+                .namespace("claimgate"),
+        )?;
+        registry.register(Box::new(ready.clone()))?;
+        let metrics = Metrics {
+            ready,
+            http_seconds: histogram(
+                &registry,
+                "http_request_seconds",
+                "Request latency by route pattern and status class",
+                &["route", "status"],
+                vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
+            )?,
             logins_started: counter(
                 &registry,
                 "logins_started_total",
@@ -102,7 +138,16 @@ impl Metrics {
             )?,
             active_sessions,
             registry,
-        })
+        };
+        // Series that exist from the start, so that rates and alerts on them
+        // work before the first failure (bounded label sets only).
+        for op in STORE_OPS {
+            metrics.store_errors.with_label_values(&[op]);
+        }
+        for reason in LIMIT_REASONS {
+            metrics.limited.with_label_values(&[reason]);
+        }
+        Ok(metrics)
     }
 
     /// The text exposition format.

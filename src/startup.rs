@@ -221,10 +221,21 @@ async fn request_span(
     // client put in it (a crafted provider id, a handle).
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
     let span = tracing::info_span!("request", method = %req.method(), route = %route);
+    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
     async move {
         let started = std::time::Instant::now();
         let res = next.call(req).await?;
-        tracing::debug!(status = res.status().as_u16(), micros = started.elapsed().as_micros() as u64, "response");
+        let elapsed = started.elapsed();
+        tracing::debug!(status = res.status().as_u16(), micros = elapsed.as_micros() as u64, "response");
+        if let Some(m) = metrics {
+            let class = match res.status().as_u16() {
+                200..=299 => "2xx",
+                300..=399 => "3xx",
+                400..=499 => "4xx",
+                _ => "5xx",
+            };
+            m.http_seconds.with_label_values(&[&route, class]).observe(elapsed.as_secs_f64());
+        }
         Ok(res)
     }
     .instrument(span)

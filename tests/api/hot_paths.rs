@@ -2,28 +2,14 @@
 //! `/auth` read one record each, and that record cannot outlive its session.
 
 use crate::helpers::*;
+use claimgate::metrics::STORE_OPS;
 use claimgate::policy::{Profile, UserKey};
 use claimgate::store::records::{random_handle, AccessGrant};
 use std::time::Duration;
 
-const OPS: [&str; 12] = [
-    "put",
-    "put_capped",
-    "take_capped",
-    "get",
-    "replace",
-    "take",
-    "delete",
-    "set_add",
-    "set_remove",
-    "set_members",
-    "ping",
-    "count",
-];
-
 /// Store operations so far, of every kind.
 fn store_ops(app: &TestApp) -> u64 {
-    OPS.iter().map(|op| app.state.metrics.store_seconds.with_label_values(&[op]).get_sample_count()).sum()
+    STORE_OPS.iter().map(|op| app.state.metrics.store_seconds.with_label_values(&[op]).get_sample_count()).sum()
 }
 
 fn with_wiki(t: String) -> String {

@@ -2,6 +2,7 @@
 
 mod cluster;
 mod conformance;
+mod deploy;
 mod downstream_hostile;
 mod forward_auth;
 mod github;
