@@ -5,7 +5,7 @@ use claimgate::clock::SystemClock;
 use claimgate::config::Config;
 use claimgate::keys::Keys;
 use claimgate::op::forward_auth;
-use claimgate::op::token::{sign_id_token, IdTokenContent};
+use claimgate::op::issue::{sign_id_token, IdTokenContent};
 use claimgate::policy::disclosure::{Released, ReleasedEmail};
 use claimgate::policy::filter::{filter, FilterRules};
 use claimgate::policy::{Email, Profile, ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity, UserKey};

@@ -37,6 +37,8 @@ pub struct Metrics {
     pub store_seconds: HistogramVec,
     pub store_errors: IntCounterVec,
     pub active_sessions: IntGauge,
+    /// Rotated refresh tokens presented again (each revokes its family), by client.
+    pub refresh_reuse: IntCounterVec,
     /// 1 when the store answers and every provider is loaded (set at each scrape).
     pub ready: IntGauge,
     /// Request latency by route pattern and status class.
@@ -81,6 +83,12 @@ impl Metrics {
         )?;
         registry.register(Box::new(ready.clone()))?;
         let metrics = Metrics {
+            refresh_reuse: counter(
+                &registry,
+                "refresh_token_reuse_total",
+                "Rotated refresh tokens presented again; each revokes its family",
+                &["client"],
+            )?,
             ready,
             http_seconds: histogram(
                 &registry,

@@ -33,6 +33,9 @@ pub(super) struct RawClient {
     claims: Vec<String>,
     /// OpenID Connect Dynamic Client Registration 1.0 §2 metadata name.
     id_token_signed_response_alg: Option<String>,
+    /// Issue refresh tokens when the app asks for `offline_access`.
+    #[serde(default)]
+    refresh_tokens: bool,
 }
 
 #[derive(Debug)]
@@ -48,6 +51,8 @@ pub struct ClientConfig {
     pub providers: Vec<String>,
     /// How this client's ID tokens are signed (default RS256, OIDC Core §3.1.3.7).
     pub id_token_alg: SigningAlg,
+    /// Refresh tokens for scope `offline_access` (RFC 6749 §6, OIDC Core §11).
+    pub refresh_tokens: bool,
 }
 
 /// How a client authenticates, which decides what it may do.
@@ -153,6 +158,9 @@ pub(super) fn validate(
                 invalid(key("id_token_signed_response_alg"), format!("\"{name}\" is not one of RS256, ES256, EdDSA"))
             })?,
         };
+        if c.refresh_tokens && forward_auth.is_some() {
+            return Err(invalid(key("refresh_tokens"), "a forward-auth client uses no tokens"));
+        }
         let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
         let kind = match (forward_auth, secret) {
             (Some(_), Some(_)) => {
@@ -173,6 +181,7 @@ pub(super) fn validate(
                 claims,
                 providers: client_providers,
                 id_token_alg,
+                refresh_tokens: c.refresh_tokens,
             },
         );
     }

@@ -169,6 +169,9 @@ fn validate(
     if !scopes.contains("openid") {
         return fail(&request, OAuthError::InvalidScope, "the openid scope is required");
     }
+    // OIDC Core §11: offline access only for clients configured for it;
+    // for the others the scope is not granted (RFC 6749 §3.3).
+    let scopes = if client.refresh_tokens { scopes } else { scopes.without("offline_access") };
     request.scope = scopes.as_string();
 
     match (params.get("code_challenge"), params.get("code_challenge_method").map(String::as_str)) {

@@ -23,6 +23,15 @@ pub async fn revoke(
         } else {
             tracing::warn!(client = %client.id, reason = "token_of_another_client", "token revocation refused");
         }
+    } else if let Some(grant) = state.records.get_refresh(token).await? {
+        // §2.1: revoking a refresh token also ends the access tokens of the
+        // same grant: its whole family.
+        if grant.client_id == client.id {
+            let revoked = state.records.revoke_family(&grant.family).await?;
+            tracing::info!(client = %client.id, revoked, outcome = "revoked", "refresh token revocation");
+        } else {
+            tracing::warn!(client = %client.id, reason = "token_of_another_client", "token revocation refused");
+        }
     }
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).finish())
 }

@@ -6,8 +6,9 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
 /// Scopes claimgate understands; others are ignored (RFC 6749 §3.3 lets the
-/// server grant fewer than requested).
-pub const SUPPORTED_SCOPES: [&str; 3] = ["openid", "profile", "email"];
+/// server grant fewer than requested). `offline_access` (OIDC Core §11)
+/// releases no claim: it asks for a refresh token.
+pub const SUPPORTED_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 /// The granted scopes of one authorization, normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +21,18 @@ impl Scopes {
 
     pub fn contains(&self, scope: &str) -> bool {
         self.0.contains(scope)
+    }
+
+    /// These scopes without `scope`.
+    pub fn without(mut self, scope: &str) -> Scopes {
+        self.0.remove(scope);
+        self
+    }
+
+    /// Whether every scope of `other` is in these (RFC 6749 §6: a refresh
+    /// may narrow the scope, never widen it).
+    pub fn includes(&self, other: &Scopes) -> bool {
+        other.0.is_subset(&self.0)
     }
 
     pub fn as_string(&self) -> String {

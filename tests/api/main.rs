@@ -19,6 +19,7 @@ mod oidc_client;
 mod operations;
 mod properties;
 mod redis_store;
+mod refresh;
 mod sessions;
 mod signing;
 mod upstream_hostile;

@@ -160,6 +160,28 @@ pub struct AccessGrant {
     pub released: Profile,
 }
 
+/// A refresh token's grant (RFC 6749 §6). Indexed under its session and
+/// user (logout and erasure delete it) and under its family: every refresh
+/// and access token descended from one authorization, all revoked at once
+/// when a rotated refresh token comes back (RFC 9700 §4.14.2).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RefreshGrant {
+    pub client_id: String,
+    pub session: String,
+    /// The scope of the original authorization; a refresh may narrow it.
+    pub scope: String,
+    pub family: String,
+    /// The original sign-in's time (OIDC Core §12.2: refreshed ID tokens keep it).
+    pub auth_time: i64,
+}
+
+/// A refresh token already rotated, kept while its session lives so that
+/// its reuse is recognised. Holds its family, nothing else.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct RotatedRefresh {
+    pub(super) family: String,
+}
+
 /// A redeemed authorization code, kept while the tokens issued from it
 /// live: a replay of the code revokes them (RFC 6749 §4.1.2). Holds the
 /// store keys of those tokens, never the tokens.

@@ -28,6 +28,13 @@ impl TestApp {
         self.record(req.send().await.unwrap()).await
     }
 
+    /// The app's backend refreshes (RFC 6749 §6) with `client_secret_basic`.
+    pub async fn refresh(&self, client: &Client, refresh_token: &str, extra: &[(&str, &str)]) -> Resp {
+        let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
+        form.extend_from_slice(extra);
+        self.token_raw(&form, client.secret.map(|s| (client.id, s))).await
+    }
+
     /// The app backend calls `/revoke`.
     pub async fn revoke(&self, client: &Client, token: &str) -> Resp {
         let req = self.backend.post(format!("{}/revoke", self.base)).form(&[("token", token)]);

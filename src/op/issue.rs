@@ -1,0 +1,209 @@
+//! Issuing the tokens of one authorization, shared by the code and refresh
+//! grants: the access token (its grant carries what /userinfo answers), a
+//! refresh token for offline access, and the ID token.
+
+use super::errors::TokenError;
+use super::{session, AppState};
+use crate::config::ClientConfig;
+use crate::policy::disclosure::{release_granted, released, Released, Scopes};
+use crate::signing::SigningKey;
+use crate::store::records::{random_handle, AccessGrant, RefreshGrant};
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use openidconnect::core::{CoreGenderClaim, CoreIdToken, CoreIdTokenClaims};
+use openidconnect::{
+    AccessToken, Audience, AuthorizationCode, EmptyAdditionalClaims, EndUserEmail, EndUserName, EndUserPictureUrl,
+    IssuerUrl, LocalizedClaim, Nonce, StandardClaims, SubjectIdentifier,
+};
+use serde_json::json;
+use std::time::Duration;
+
+/// What is being issued.
+pub(super) struct Grant<'a> {
+    pub session_id: &'a str,
+    /// The scope of the access token and ID token.
+    pub scope: &'a str,
+    /// The scope of a new refresh token: the authorization's, unchanged by a
+    /// narrower refresh request (RFC 6749 §6).
+    pub refresh_scope: &'a str,
+    pub nonce: Option<&'a str>,
+    pub auth_time: i64,
+    /// The code being redeemed: a replay revokes what it gave.
+    pub code: Option<&'a str>,
+    /// The refresh-token family continued; `None` starts one.
+    pub family: Option<String>,
+}
+
+fn session_ended() -> TokenError {
+    TokenError::invalid_grant("the sign-in session has ended")
+}
+
+pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>) -> Result<HttpResponse, TokenError> {
+    let Some(mut session) = state.records.get_session(g.session_id).await? else { return Err(session_ended()) };
+    let Some(session_left) = session::remaining(state, &session) else { return Err(session_ended()) };
+
+    let lifetime = state.config.lifetimes.access_token.min(Duration::from_secs(session_left.as_secs().max(1)));
+    let access_token = random_handle();
+    let scopes = Scopes::parse(g.scope);
+    let claims = released(&client.claims, &scopes);
+    let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
+    let access = AccessGrant {
+        client_id: client.id.clone(),
+        session: g.session_id.to_owned(),
+        scope: g.scope.to_owned(),
+        subject: subject.clone(),
+        released: session.profile.only(&claims),
+    };
+    // Remember the release for the user's own view (/me).
+    let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
+    session::note_disclosure(state, &mut session, &client.id, &names);
+    // The session first, conditionally: one ended meanwhile (logout,
+    // erasure) stays ended, and no token is issued under it.
+    if !state.records.update_session(g.session_id, &session, session_left).await? {
+        return Err(session_ended());
+    }
+    if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
+        return Err(session_ended());
+    }
+    if let Some(code) = g.code {
+        state.records.note_redeemed_code(code, &access_token, g.session_id, lifetime, &session.user_key).await?;
+    }
+    let refresh_token = if client.refresh_tokens && Scopes::parse(g.refresh_scope).contains("offline_access") {
+        Some(refresh(state, client, &g, &session, &access_token, lifetime).await?)
+    } else {
+        None
+    };
+
+    let id_token = if scopes.contains("openid") {
+        let Some(signer) = state.keys.signing.signer(client.id_token_alg) else {
+            // Keys::load refuses a config without a key for every client's algorithm.
+            tracing::error!(client = %client.id, alg = %client.id_token_alg, "no signing key for the client's algorithm");
+            return Err(TokenError::server_error());
+        };
+        let values = release_granted(&session.profile, &claims);
+        let content = IdTokenContent {
+            issuer: &state.issuer,
+            client_id: &client.id,
+            subject,
+            claims: &values,
+            nonce: g.nonce,
+            auth_time: g.auth_time,
+            now: state.clock.now(),
+            lifetime,
+            access_token: &access_token,
+        };
+        Some(sign_id_token(signer, &content).map_err(|e| {
+            tracing::error!(error = %e, "ID token signing failed");
+            TokenError::server_error()
+        })?)
+    } else {
+        None
+    };
+
+    let grant_type = if g.code.is_some() { "authorization_code" } else { "refresh_token" };
+    tracing::info!(client = %client.id, claims = ?names, scope = %g.scope, grant_type, refresh = refresh_token.is_some(), outcome = "success", "tokens issued");
+    let mut body = json!({
+        "access_token": access_token,
+        "token_type": "Bearer",
+        "expires_in": lifetime.as_secs(),
+        "scope": g.scope,
+    });
+    if let Some(t) = id_token {
+        body["id_token"] = t.into();
+    }
+    if let Some(t) = refresh_token {
+        body["refresh_token"] = t.into();
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(body))
+}
+
+/// A new refresh token in the grant's family (a new family for a code),
+/// living no longer than the session's absolute end.
+async fn refresh(
+    state: &AppState,
+    client: &ClientConfig,
+    g: &Grant<'_>,
+    session: &crate::store::records::Session,
+    access_token: &str,
+    access_lifetime: Duration,
+) -> Result<String, TokenError> {
+    let family = g.family.clone().unwrap_or_else(random_handle);
+    let until_end = Duration::from_secs(u64::try_from(session.expires_at - state.now()).unwrap_or(0).max(1));
+    let token = random_handle();
+    let record = RefreshGrant {
+        client_id: client.id.clone(),
+        session: g.session_id.to_owned(),
+        scope: g.refresh_scope.to_owned(),
+        family: family.clone(),
+        auth_time: g.auth_time,
+    };
+    if !state.records.put_refresh(&token, &record, until_end, &session.user_key).await? {
+        return Err(session_ended());
+    }
+    state.records.join_family(&family, access_token, access_lifetime).await?;
+    // A reuse elsewhere may have revoked the family while these were written.
+    if state.records.family_revoked(&family).await? {
+        state.records.revoke_family(&family).await?;
+        return Err(TokenError::invalid_grant("the refresh token's grant was revoked"));
+    }
+    Ok(token)
+}
+
+/// What an ID token says.
+pub struct IdTokenContent<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    /// The pairwise subject.
+    pub subject: String,
+    /// The released claim values (name, email, picture).
+    pub claims: &'a Released<'a>,
+    pub nonce: Option<&'a str>,
+    pub auth_time: i64,
+    pub now: chrono::DateTime<chrono::Utc>,
+    pub lifetime: Duration,
+    /// For `at_hash`.
+    pub access_token: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("ID token signing failed: {0}")]
+pub struct SigningError(String);
+
+/// Signs an ID token (RS256) with claimgate's key.
+pub fn sign_id_token(key: &SigningKey, c: &IdTokenContent) -> Result<String, SigningError> {
+    let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(c.subject.clone()));
+    if let Some(name) = c.claims.name {
+        standard = standard.set_name(Some(LocalizedClaim::from(EndUserName::new(name.to_owned()))));
+    }
+    if let Some(email) = c.claims.email {
+        standard = standard
+            .set_email(Some(EndUserEmail::new(email.address.to_owned())))
+            .set_email_verified(Some(email.verified));
+    }
+    if let Some(picture) = c.claims.picture {
+        standard = standard.set_picture(Some(LocalizedClaim::from(EndUserPictureUrl::new(picture.to_owned()))));
+    }
+    let issuer = IssuerUrl::new(c.issuer.to_owned()).map_err(|e| SigningError(e.to_string()))?;
+    let id_claims = CoreIdTokenClaims::new(
+        issuer,
+        vec![Audience::new(c.client_id.to_owned())],
+        c.now + chrono::Duration::from_std(c.lifetime).unwrap_or(chrono::Duration::minutes(5)),
+        c.now,
+        standard,
+        EmptyAdditionalClaims {},
+    )
+    .set_nonce(c.nonce.map(|n| Nonce::new(n.to_owned())))
+    .set_auth_time(chrono::DateTime::from_timestamp(c.auth_time, 0));
+    CoreIdToken::new(
+        id_claims,
+        key,
+        key.alg().jws(),
+        Some(&AccessToken::new(c.access_token.to_owned())),
+        None::<&AuthorizationCode>,
+    )
+    .map(|t| t.to_string())
+    .map_err(|e| SigningError(e.to_string()))
+}
