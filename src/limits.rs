@@ -39,7 +39,7 @@ impl Class {
         match path {
             "/authorize" | "/authorize/continue" | "/auth/start" | "/auth/callback" => Some(Class::SignIn),
             p if p.starts_with("/callback/") => Some(Class::SignIn),
-            "/token" | "/revoke" => Some(Class::Token),
+            "/token" | "/revoke" | "/introspect" => Some(Class::Token),
             _ => None,
         }
     }

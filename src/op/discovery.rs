@@ -16,6 +16,8 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         "end_session_endpoint": format!("{iss}/logout"),
         "revocation_endpoint": format!("{iss}/revoke"),
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint": format!("{iss}/introspect"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "scopes_supported": SUPPORTED_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -53,6 +53,8 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
         scope: g.scope.to_owned(),
         subject: subject.clone(),
         released: session.profile.only(&claims),
+        iat: state.now(),
+        exp: state.now() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
     };
     // Remember the release for the user's own view (/me).
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
@@ -139,6 +141,9 @@ async fn refresh(
         scope: g.refresh_scope.to_owned(),
         family: family.clone(),
         auth_time: g.auth_time,
+        subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key),
+        iat: state.now(),
+        exp: session.expires_at,
     };
     if !state.records.put_refresh(&token, &record, until_end, &session.user_key).await? {
         return Err(session_ended());

@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod errors;
 pub mod flow;
 pub mod forward_auth;
+pub mod introspect;
 pub mod issue;
 pub mod logout;
 pub mod me;

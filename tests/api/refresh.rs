@@ -162,3 +162,38 @@ async fn offline_access_only_for_clients_configured_for_it() {
     assert_eq!(discovery["grant_types_supported"], serde_json::json!(["authorization_code", "refresh_token"]));
     assert!(discovery["scopes_supported"].as_array().unwrap().contains(&"offline_access".into()));
 }
+
+/// RFC 7662: a client introspects its own tokens only, and learns nothing
+/// of the profile.
+#[tokio::test]
+async fn introspection_answers_for_own_tokens_only_and_carries_no_profile() {
+    let app = spawn_app_with(offline_a).await;
+    let t = app.full_login(&APP_A, OFFLINE).await;
+    let id = app.verify_id_token(s(&t, "id_token"), "app-a").await;
+    let own = app.introspect(&APP_A, s(&t, "access_token")).await;
+    assert_eq!((own.status, own.headers["cache-control"].to_str().unwrap()), (200, "no-store"));
+    let own = own.json();
+    assert_eq!(own["active"], true);
+    assert_eq!((own["client_id"].as_str(), own["scope"].as_str()), (Some("app-a"), Some(OFFLINE)));
+    assert_eq!(own["sub"], id["sub"], "the client's pairwise subject");
+    assert!(own["exp"].as_i64().unwrap() > own["iat"].as_i64().unwrap());
+    let keys: Vec<&String> = own.as_object().unwrap().keys().collect();
+    for leak in ["name", "email", "email_verified", "picture"] {
+        assert!(!keys.iter().any(|k| *k == leak), "no profile claim: {keys:?}");
+    }
+    let refresh = app.introspect(&APP_A, s(&t, "refresh_token")).await.json();
+    assert_eq!((refresh["active"].as_bool(), refresh["sub"].clone()), (Some(true), id["sub"].clone()));
+
+    // Hostile: another client's token, an unknown one, a public client, no credentials.
+    assert_eq!(app.introspect(&APP_B, s(&t, "access_token")).await.json(), serde_json::json!({"active": false}));
+    assert_eq!(app.introspect(&APP_A, "not-a-token").await.json(), serde_json::json!({"active": false}));
+    assert_eq!(app.introspect(&PUBLIC_APP, s(&t, "access_token")).await.status, 401);
+    // app-a's id without its secret.
+    let unauthenticated = Client { id: "app-a", secret: None, redirect_uri: APP_A.redirect_uri };
+    assert_eq!(app.introspect(&unauthenticated, s(&t, "access_token")).await.status, 401);
+    // A revoked token is inactive.
+    app.revoke(&APP_A, s(&t, "access_token")).await;
+    assert_eq!(app.introspect(&APP_A, s(&t, "access_token")).await.json()["active"], false);
+    let discovery = app.browse("/.well-known/openid-configuration").await.json();
+    assert_eq!(discovery["introspection_endpoint"], format!("{}/introspect", app.public_url));
+}

@@ -158,6 +158,9 @@ pub struct AccessGrant {
     pub subject: String,
     /// Only the profile values this token may release.
     pub released: Profile,
+    /// Issued and expires (unix seconds), for introspection (RFC 7662 §2.2).
+    pub iat: i64,
+    pub exp: i64,
 }
 
 /// A refresh token's grant (RFC 6749 §6). Indexed under its session and
@@ -173,6 +176,11 @@ pub struct RefreshGrant {
     pub family: String,
     /// The original sign-in's time (OIDC Core §12.2: refreshed ID tokens keep it).
     pub auth_time: i64,
+    /// The client's pairwise subject, for introspection.
+    pub subject: String,
+    pub iat: i64,
+    /// The session's absolute end: the token never outlives it.
+    pub exp: i64,
 }
 
 /// A refresh token already rotated, kept while its session lives so that

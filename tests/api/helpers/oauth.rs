@@ -35,6 +35,17 @@ impl TestApp {
         self.token_raw(&form, client.secret.map(|s| (client.id, s))).await
     }
 
+    /// The app backend calls `/introspect` (RFC 7662), authenticated as
+    /// `client` (client_secret_basic, or only its id for a public client).
+    pub async fn introspect(&self, client: &Client, token: &str) -> Resp {
+        let url = format!("{}/introspect", self.base);
+        let req = match client.secret {
+            Some(secret) => self.backend.post(url).form(&[("token", token)]).basic_auth(client.id, Some(secret)),
+            None => self.backend.post(url).form(&[("token", token), ("client_id", client.id)]),
+        };
+        self.record(req.send().await.unwrap()).await
+    }
+
     /// The app backend calls `/revoke`.
     pub async fn revoke(&self, client: &Client, token: &str) -> Resp {
         let req = self.backend.post(format!("{}/revoke", self.base)).form(&[("token", token)]);

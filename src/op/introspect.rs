@@ -1,0 +1,58 @@
+//! `POST /introspect` (RFC 7662): an app asks whether one of its tokens is
+//! active. Client authentication is required (§2.1); a client learns about
+//! its own tokens only, and nothing of the profile.
+
+use super::errors::{parse_params, TokenError};
+use super::token::authenticate;
+use super::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+pub async fn introspect(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, TokenError> {
+    let form = std::str::from_utf8(&body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
+    let params = parse_params(form)?;
+    let client = authenticate(&state, &req, &params)?;
+    if client.is_public() {
+        // §2.1: the endpoint requires authorization; a public client has no credential.
+        return Err(TokenError::invalid_client(false));
+    }
+    let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
+    let now = state.now();
+    // §2.2: inactive covers unknown, expired, revoked and other clients' tokens alike.
+    let mut answer = json!({ "active": false });
+    if let Some(g) = state.records.get_access(token).await?.filter(|g| g.client_id == client.id && g.exp > now) {
+        answer = json!({
+            "active": true,
+            "scope": g.scope,
+            "client_id": g.client_id,
+            "token_type": "Bearer",
+            "sub": g.subject,
+            "iat": g.iat,
+            "exp": g.exp,
+            "iss": state.issuer,
+            "aud": g.client_id,
+        });
+    } else if let Some(g) = state.records.get_refresh(token).await?.filter(|g| g.client_id == client.id && g.exp > now)
+    {
+        answer = json!({
+            "active": true,
+            "scope": g.scope,
+            "client_id": g.client_id,
+            "sub": g.subject,
+            "iat": g.iat,
+            "exp": g.exp,
+            "iss": state.issuer,
+        });
+    }
+    let active = answer["active"].as_bool().unwrap_or(false);
+    tracing::info!(client = %client.id, active, "token introspection");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(answer))
+}
