@@ -75,6 +75,7 @@ fn benches(c: &mut Criterion) {
         now: chrono::Utc::now(),
         lifetime: Duration::from_secs(600),
         access_token: "an-access-token",
+        sid: None,
     };
     // Each algorithm claimgate signs with (aws-lc-rs); RSA keys are 2048-bit.
     for alg in SigningAlg::ALL {

@@ -10,6 +10,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice))]
 
 pub mod admin;
+pub mod backchannel;
 pub mod clock;
 pub mod config;
 pub mod explain;

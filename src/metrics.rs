@@ -37,6 +37,8 @@ pub struct Metrics {
     pub store_seconds: HistogramVec,
     pub store_errors: IntCounterVec,
     pub active_sessions: IntGauge,
+    /// Back-channel logout attempts by client and outcome (delivered, retrying, failed).
+    pub backchannel: IntCounterVec,
     /// Rotated refresh tokens presented again (each revokes its family), by client.
     pub refresh_reuse: IntCounterVec,
     /// 1 when the store answers and every provider is loaded (set at each scrape).
@@ -83,6 +85,12 @@ impl Metrics {
         )?;
         registry.register(Box::new(ready.clone()))?;
         let metrics = Metrics {
+            backchannel: counter(
+                &registry,
+                "backchannel_logout_total",
+                "Back-channel logout delivery attempts by outcome",
+                &["client", "outcome"],
+            )?,
             refresh_reuse: counter(
                 &registry,
                 "refresh_token_reuse_total",

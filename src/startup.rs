@@ -110,6 +110,19 @@ impl Application {
         let edge = web::Data::new(crate::limits::EdgeLimits::new(&config.limits, metrics.clone()));
         forget_idle_addresses(&edge);
         let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics });
+        crate::backchannel::spawn_worker(&state);
+        // Series that exist from the start, so that alerts and panels on
+        // them work before the first event.
+        for client in state.config.clients.values() {
+            if client.backchannel_logout.is_some() {
+                for outcome in ["delivered", "retrying", "failed"] {
+                    state.metrics.backchannel.with_label_values(&[&client.id, outcome]);
+                }
+            }
+            if client.refresh_tokens {
+                state.metrics.refresh_reuse.with_label_values(&[&client.id]);
+            }
+        }
         let port = listener.local_addr().map_err(|source| StartupError::Listen { addr: "?".into(), source })?.port();
         let listen_err = |source| StartupError::Listen { addr: port.to_string(), source };
 

@@ -36,6 +36,10 @@ pub(super) struct RawClient {
     /// Issue refresh tokens when the app asks for `offline_access`.
     #[serde(default)]
     refresh_tokens: bool,
+    /// Back-Channel Logout 1.0 §2.2 registration metadata names.
+    backchannel_logout_uri: Option<String>,
+    #[serde(default)]
+    backchannel_logout_session_required: bool,
 }
 
 #[derive(Debug)]
@@ -53,6 +57,17 @@ pub struct ClientConfig {
     pub id_token_alg: SigningAlg,
     /// Refresh tokens for scope `offline_access` (RFC 6749 §6, OIDC Core §11).
     pub refresh_tokens: bool,
+    /// Where logout tokens are POSTed (Back-Channel Logout 1.0).
+    pub backchannel_logout: Option<BackchannelLogout>,
+}
+
+/// A client's Back-Channel Logout 1.0 registration (§2.2).
+#[derive(Debug, Clone)]
+pub struct BackchannelLogout {
+    pub uri: RegisteredUri,
+    /// `backchannel_logout_session_required`: the client needs `sid` in
+    /// logout tokens (it always gets it: claimgate sends `sid` and `sub`).
+    pub session_required: bool,
 }
 
 /// How a client authenticates, which decides what it may do.
@@ -161,6 +176,25 @@ pub(super) fn validate(
         if c.refresh_tokens && forward_auth.is_some() {
             return Err(invalid(key("refresh_tokens"), "a forward-auth client uses no tokens"));
         }
+        let backchannel_logout = match c.backchannel_logout_uri.as_deref() {
+            None if c.backchannel_logout_session_required => {
+                return Err(invalid(key("backchannel_logout_session_required"), "needs backchannel_logout_uri"))
+            }
+            None => None,
+            Some(_) if forward_auth.is_some() => {
+                return Err(invalid(key("backchannel_logout_uri"), "a forward-auth client receives no ID token"))
+            }
+            Some(uri) => {
+                // §2.2: an absolute URI, no fragment; https except on loopback.
+                let uri = RegisteredUri::redirect(uri, false)
+                    .and_then(|u| match u.url().scheme() {
+                        "http" | "https" => Ok(u),
+                        _ => Err("must be an http(s) URI".to_owned()),
+                    })
+                    .map_err(|e| invalid(key("backchannel_logout_uri"), e))?;
+                Some(BackchannelLogout { uri, session_required: c.backchannel_logout_session_required })
+            }
+        };
         let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
         let kind = match (forward_auth, secret) {
             (Some(_), Some(_)) => {
@@ -182,6 +216,7 @@ pub(super) fn validate(
                 providers: client_providers,
                 id_token_alg,
                 refresh_tokens: c.refresh_tokens,
+                backchannel_logout,
             },
         );
     }

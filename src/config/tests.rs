@@ -248,3 +248,19 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn backchannel_logout_registration_is_checked() {
+    let with = |lines: &str| BASE.replace("client_secret = \"s\"", &format!("client_secret = \"s\"\n{lines}"));
+    let ok = Config::parse(&with("backchannel_logout_uri = \"https://app.example.com/bcl\""), no_env).unwrap();
+    assert!(ok.clients["main-app"].backchannel_logout.is_some());
+    for (lines, key) in [
+        ("backchannel_logout_uri = \"http://app.example.com/bcl\"", "backchannel_logout_uri"),
+        ("backchannel_logout_uri = \"https://app.example.com/bcl#x\"", "backchannel_logout_uri"),
+        ("backchannel_logout_uri = \"mailto:a@example.com\"", "backchannel_logout_uri"),
+        ("backchannel_logout_session_required = true", "backchannel_logout_session_required"),
+    ] {
+        let e = err(&with(lines));
+        assert!(e.starts_with(&format!("clients.main-app.{key}:")), "{lines}: {e}");
+    }
+}

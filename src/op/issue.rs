@@ -7,13 +7,13 @@ use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::policy::disclosure::{release_granted, released, Released, Scopes};
 use crate::signing::SigningKey;
-use crate::store::records::{random_handle, AccessGrant, RefreshGrant};
+use crate::store::records::{random_handle, session_ref, AccessGrant, RefreshGrant};
 use actix_web::http::header;
 use actix_web::HttpResponse;
-use openidconnect::core::{CoreGenderClaim, CoreIdToken, CoreIdTokenClaims};
+use openidconnect::core::{CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm};
 use openidconnect::{
-    AccessToken, Audience, AuthorizationCode, EmptyAdditionalClaims, EndUserEmail, EndUserName, EndUserPictureUrl,
-    IssuerUrl, LocalizedClaim, Nonce, StandardClaims, SubjectIdentifier,
+    AccessToken, Audience, AuthorizationCode, EndUserEmail, EndUserName, EndUserPictureUrl, IssuerUrl, LocalizedClaim,
+    Nonce, StandardClaims, SubjectIdentifier,
 };
 use serde_json::json;
 use std::time::Duration;
@@ -93,6 +93,10 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
             now: state.clock.now(),
             lifetime,
             access_token: &access_token,
+            sid: client
+                .backchannel_logout
+                .as_ref()
+                .map(|_| state.keys.pseudonymizer.pairwise_sid(&client.id, &session_ref(g.session_id))),
         };
         Some(sign_id_token(signer, &content).map_err(|e| {
             tracing::error!(error = %e, "ID token signing failed");
@@ -171,13 +175,29 @@ pub struct IdTokenContent<'a> {
     pub lifetime: Duration,
     /// For `at_hash`.
     pub access_token: &'a str,
+    /// The client's `sid` for this session, for clients with back-channel
+    /// logout (Back-Channel Logout 1.0 §2.1).
+    pub sid: Option<String>,
 }
+
+/// The one claim claimgate adds to the standard ones: `sid`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SessionClaim {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+impl openidconnect::AdditionalClaims for SessionClaim {}
+
+type IdTokenClaims = openidconnect::IdTokenClaims<SessionClaim, CoreGenderClaim>;
+type IdToken =
+    openidconnect::IdToken<SessionClaim, CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm>;
 
 #[derive(Debug, thiserror::Error)]
 #[error("ID token signing failed: {0}")]
 pub struct SigningError(String);
 
-/// Signs an ID token (RS256) with claimgate's key.
+/// Signs an ID token with `key`, in its algorithm.
 pub fn sign_id_token(key: &SigningKey, c: &IdTokenContent) -> Result<String, SigningError> {
     let mut standard = StandardClaims::<CoreGenderClaim>::new(SubjectIdentifier::new(c.subject.clone()));
     if let Some(name) = c.claims.name {
@@ -192,17 +212,17 @@ pub fn sign_id_token(key: &SigningKey, c: &IdTokenContent) -> Result<String, Sig
         standard = standard.set_picture(Some(LocalizedClaim::from(EndUserPictureUrl::new(picture.to_owned()))));
     }
     let issuer = IssuerUrl::new(c.issuer.to_owned()).map_err(|e| SigningError(e.to_string()))?;
-    let id_claims = CoreIdTokenClaims::new(
+    let id_claims = IdTokenClaims::new(
         issuer,
         vec![Audience::new(c.client_id.to_owned())],
         c.now + chrono::Duration::from_std(c.lifetime).unwrap_or(chrono::Duration::minutes(5)),
         c.now,
         standard,
-        EmptyAdditionalClaims {},
+        SessionClaim { sid: c.sid.clone() },
     )
     .set_nonce(c.nonce.map(|n| Nonce::new(n.to_owned())))
     .set_auth_time(chrono::DateTime::from_timestamp(c.auth_time, 0));
-    CoreIdToken::new(
+    IdToken::new(
         id_claims,
         key,
         key.alg().jws(),

@@ -8,6 +8,7 @@ use super::errors::{parse_params, PageError};
 use super::{session, AppState};
 use crate::pages;
 use crate::signing::SigningAlg;
+use crate::store::records::session_ref;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
@@ -95,6 +96,9 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
     if !hint_is_this_user && !confirmed {
         return Ok(confirm_page(state, &id, &params));
     }
+    // The apps that received tokens in this session hear of it (delivered
+    // off this request, Back-Channel Logout 1.0 §2.7).
+    crate::backchannel::session_ended(state, &session_ref(&id), &s, None).await?;
     state.records.end_session(&id).await?;
     tracing::info!(client = client_id.as_deref().unwrap_or(""), outcome = "signed_out", "logout");
     Ok(done(state, back))

@@ -67,9 +67,24 @@ pub async fn erase(
             None,
         ));
     }
+    // Every session of the user ends: the apps that received tokens in any
+    // of them are told (Back-Channel Logout 1.0), and the page says whether
+    // they heard within a few seconds; the rest is retried in the background.
+    let mut queued = Vec::new();
+    for (reference, session) in state.records.sessions_of(&s.user_key).await? {
+        queued.extend(crate::backchannel::session_ended(&state, &reference, &session, None).await?);
+    }
     state.records.erase_user(&s.user_key).await?;
     tracing::info!(outcome = "erased", by = "user", "erasure");
-    let mut r = pages::deleted();
+    let outcomes = crate::backchannel::attempt_now(&state, &queued, std::time::Duration::from_secs(3)).await;
+    let told: Vec<(String, bool)> = outcomes
+        .into_iter()
+        .map(|(client, o)| {
+            let name = state.client(&client).map_or(client.clone(), |c| c.name.clone());
+            (name, o == crate::backchannel::Outcome::Delivered)
+        })
+        .collect();
+    let mut r = pages::deleted(&told);
     let _ = r.add_cookie(&session::removal_cookie(&state));
     Ok(r)
 }

@@ -23,7 +23,11 @@ pub(super) async fn grant(
         if let Some(family) = state.records.rotated_family(token).await? {
             // A rotated token came back: two parties hold this grant, one of
             // them not the client. Revoke everything issued from it.
-            let revoked = state.records.revoke_family(&family).await?;
+            let revoked = state.records.revoke_family(&family.family).await?;
+            // The app is told its sign-in ended (Back-Channel Logout 1.0).
+            if let Some(session) = state.records.get_session_by_ref(&family.session_ref).await? {
+                crate::backchannel::session_ended(state, &family.session_ref, &session, Some(&client.id)).await?;
+            }
             state.metrics.refresh_reuse.with_label_values(&[&client.id]).inc();
             tracing::warn!(target: "claimgate::audit", client = %client.id, revoked, reason = "refresh_token_reuse", outcome = "family_revoked", "token refused");
             return Err(TokenError::invalid_grant("the refresh token was already used; its grant is revoked"));

@@ -70,12 +70,25 @@ pub fn not_signed_in() -> HttpResponse {
     html(StatusCode::OK, layout("Your data", body))
 }
 
-pub fn deleted() -> HttpResponse {
+/// After "Delete my data": which apps were told, and whether they heard.
+/// `told`: (app name, delivered now).
+pub fn deleted(told: &[(String, bool)]) -> HttpResponse {
     let body = markup! {
         h1 { "Your data is deleted" }
         p {
             "claimgate holds nothing about you any more. Apps that received your name, email or picture "
             "keep their own copies under their own privacy policies."
+        }
+        @if !told.is_empty() {
+            h2 { "Apps told that you signed out" }
+            ul {
+                @for (app, delivered) in told {
+                    li {
+                        (app) ": "
+                        @if *delivered { "told." } @else { "not reachable yet; claimgate keeps trying for an hour." }
+                    }
+                }
+            }
         }
     };
     html(StatusCode::OK, layout("Deleted", body))

@@ -84,6 +84,13 @@ impl Pseudonymizer {
     pub fn pairwise_subject(&self, client_id: &str, user: &UserKey) -> String {
         self.mac("claimgate/pairwise-sub/v1", &[client_id, user.as_str()])
     }
+
+    /// The `sid` one client sees for one SSO session (OpenID Connect
+    /// Back-Channel Logout 1.0 §2.1), per client like `sub`: a shared `sid`
+    /// would let two apps link their users.
+    pub fn pairwise_sid(&self, client_id: &str, session_id: &str) -> String {
+        self.mac("claimgate/pairwise-sid/v1", &[client_id, session_id])
+    }
 }
 
 #[cfg(test)]

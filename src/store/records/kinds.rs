@@ -184,10 +184,12 @@ pub struct RefreshGrant {
 }
 
 /// A refresh token already rotated, kept while its session lives so that
-/// its reuse is recognised. Holds its family, nothing else.
+/// its reuse is recognised. Holds its family and session, nothing else.
 #[derive(Debug, Serialize, Deserialize)]
-pub(super) struct RotatedRefresh {
-    pub(super) family: String,
+pub struct RotatedRefresh {
+    pub family: String,
+    /// The session's reference (see `session_ref`), to tell the app.
+    pub session_ref: String,
 }
 
 /// A redeemed authorization code, kept while the tokens issued from it

@@ -17,10 +17,12 @@
 //! a session at its absolute end), so an index holds only live records and
 //! never grows beyond them; the index lives as long as its longest member.
 
+mod backchannel;
 mod codec;
 mod kinds;
 mod refresh;
 
+pub use backchannel::{session_ref, Delivery, DeliveryRef, RETRY_WINDOW};
 pub use codec::{decode, encode};
 
 pub use kinds::{

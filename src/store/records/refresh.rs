@@ -56,14 +56,14 @@ impl Records {
         ttl: Duration,
         user: &UserKey,
     ) -> Result<(), StoreError> {
-        let marker = RotatedRefresh { family: g.family.clone() };
+        let marker = RotatedRefresh { family: g.family.clone(), session_ref: super::digest(&g.session) };
         self.store.set_add(&family_index(&g.family), &key("rotated", token), ttl).await?;
         self.put_in_session("rotated", token, &marker, &g.session, ttl, user).await
     }
 
-    /// The family of a refresh token that was already rotated, if it was.
-    pub async fn rotated_family(&self, token: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.get::<RotatedRefresh>(&key("rotated", token)).await?.map(|r| r.family))
+    /// The family (and session) of a refresh token already rotated, if it was.
+    pub async fn rotated_family(&self, token: &str) -> Result<Option<RotatedRefresh>, StoreError> {
+        self.get::<RotatedRefresh>(&key("rotated", token)).await
     }
 
     /// Whether the family was revoked (a reuse or a revocation).

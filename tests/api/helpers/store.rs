@@ -37,6 +37,17 @@ impl TestStore {
     }
 
     /// The `[store]` section and the extra `[keys]` lines a shared store needs.
+    /// Records over this store as another claimgate instance sees them
+    /// (same prefix, same storage key), without that instance running.
+    pub async fn records_like(&self, app: &super::TestApp) -> claimgate::store::records::Records {
+        let TestStore::Redis { urls, prefix, cluster: false } = self else { panic!("a Redis store") };
+        let store = claimgate::store::redis::RedisStore::connect(&urls[0], prefix).await.unwrap();
+        let key = format!("k1:{}", base64::engine::general_purpose::STANDARD.encode([7u8; 32]));
+        let sealer = claimgate::store::seal::Sealer::from_config(&[key]).unwrap();
+        let ttl = app.state.config.lifetimes.session_absolute;
+        claimgate::store::records::Records::new(Arc::new(store), Arc::new(sealer), ttl)
+    }
+
     pub(super) fn config(&self) -> (String, String) {
         let keys = format!(
             "signing_key = \"\"\"\n{}\"\"\"\nstorage_keys = [\"k1:{}\"]\n",

@@ -1,0 +1,170 @@
+//! OpenID Connect Back-Channel Logout 1.0: when a session ends (logout,
+//! erasure, a refresh token's reuse), claimgate POSTs a logout token to
+//! every app that received tokens in it and registered a
+//! `backchannel_logout_uri`. Deliveries are queued in the store (any
+//! instance of a shared store retries them, at least once each), attempted
+//! off the user's request, retried with backoff for up to an hour, counted
+//! in metrics and written to the audit log (client id and outcome only).
+
+pub mod token;
+
+use crate::op::AppState;
+use crate::store::records::{random_handle, Delivery, DeliveryRef, Session};
+use crate::store::StoreError;
+use std::sync::OnceLock;
+use std::time::Duration;
+use token::{logout_token, LogoutClaims};
+
+/// Attempts per delivery before it counts as failed.
+pub const MAX_ATTEMPTS: u32 = 6;
+/// How long an instance holds a delivery while attempting it.
+const LEASE: Duration = Duration::from_secs(30);
+/// How long one attempt may take.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What happened to one delivery attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Delivered,
+    /// Failed; another attempt is scheduled.
+    Retrying,
+    /// Failed for the last time.
+    Failed,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Retrying => "retrying",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// Seconds before attempt `n + 1`: 2, 4, 8, 16, 32 (two minutes in all).
+fn backoff(attempts: u32) -> i64 {
+    1 << attempts.min(10)
+}
+
+/// One HTTP client for every delivery: no redirects (§2.5 names one URI),
+/// no cookies, a bounded time.
+fn http() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(TIMEOUT)
+            .build()
+            .unwrap_or_default()
+    })
+}
+
+/// Queues a logout for every app that received tokens in the session (only
+/// `client`, when given) and has a back-channel URI. Returns the client ids
+/// and their deliveries.
+pub async fn session_ended(
+    state: &AppState,
+    session_ref: &str,
+    session: &Session,
+    only: Option<&str>,
+) -> Result<Vec<(String, DeliveryRef)>, StoreError> {
+    let mut queued = Vec::new();
+    let mut clients: Vec<&str> = session.disclosures.iter().map(|d| d.client_id.as_str()).collect();
+    clients.sort_unstable();
+    clients.dedup();
+    for client in clients.into_iter().filter(|c| only.is_none_or(|o| o == *c)) {
+        let Some(config) = state.client(client).filter(|c| c.backchannel_logout.is_some()) else { continue };
+        let delivery = Delivery {
+            client_id: config.id.clone(),
+            sub: state.keys.pseudonymizer.pairwise_subject(&config.id, &session.user_key),
+            sid: state.keys.pseudonymizer.pairwise_sid(&config.id, session_ref),
+            jti: random_handle(),
+            attempts: 0,
+            next_at: state.now(),
+        };
+        queued.push((config.id.clone(), state.records.queue_delivery(&delivery).await?));
+    }
+    Ok(queued)
+}
+
+/// Attempts every due delivery once.
+pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
+    for r in state.records.queued_deliveries().await? {
+        attempt(state, &r).await?;
+    }
+    Ok(())
+}
+
+/// Attempts one queued delivery if it is due and no other instance holds it.
+pub async fn attempt(state: &AppState, r: &DeliveryRef) -> Result<Option<(String, Outcome)>, StoreError> {
+    let now = state.now();
+    let Some(mut d) = state.records.lease_delivery(r, now, LEASE).await? else { return Ok(None) };
+    let result = post(state, &d, now).await;
+    d.attempts += 1;
+    let outcome = match result {
+        Ok(()) => Outcome::Delivered,
+        Err(_) if d.attempts >= MAX_ATTEMPTS => Outcome::Failed,
+        Err(_) => Outcome::Retrying,
+    };
+    match outcome {
+        Outcome::Retrying => {
+            d.next_at = now + backoff(d.attempts);
+            state.records.reschedule_delivery(r, &d).await?;
+        }
+        _ => state.records.finish_delivery(r).await?,
+    }
+    state.metrics.backchannel.with_label_values(&[&d.client_id, outcome.label()]).inc();
+    let reason = result.err().unwrap_or("");
+    tracing::info!(target: "claimgate::audit", client = %d.client_id, outcome = outcome.label(), attempt = d.attempts, reason, "back-channel logout");
+    Ok(Some((d.client_id, outcome)))
+}
+
+/// §2.5: a form POST of the logout token; §2.8: 200 (or 204) means done.
+async fn post(state: &AppState, d: &Delivery, now: i64) -> Result<(), &'static str> {
+    let client = state.client(&d.client_id).ok_or("client_removed")?;
+    let uri = client.backchannel_logout.as_ref().ok_or("client_removed")?.uri.as_str();
+    let key = state.keys.signing.signer(client.id_token_alg).ok_or("no_signing_key")?;
+    let claims =
+        LogoutClaims { issuer: &state.issuer, client_id: &client.id, sub: &d.sub, sid: &d.sid, jti: &d.jti, now };
+    let token = logout_token(key, &claims).map_err(|_| "signing_failed")?;
+    let response = http().post(uri).form(&[("logout_token", token)]).send().await.map_err(|_| "unreachable")?;
+    match response.status().as_u16() {
+        200 | 204 => Ok(()),
+        _ => Err("refused"),
+    }
+}
+
+/// Attempts the deliveries of one logout now, for at most `within`: for
+/// pages that report the outcome (erasure). What is not done by then stays
+/// queued.
+pub async fn attempt_now(
+    state: &AppState,
+    queued: &[(String, DeliveryRef)],
+    within: Duration,
+) -> Vec<(String, Outcome)> {
+    let attempts = futures_util::future::join_all(queued.iter().map(|(client, r)| async move {
+        let outcome = tokio::time::timeout(within, attempt(state, r)).await;
+        let outcome = match outcome {
+            Ok(Ok(Some((_, o)))) => o,
+            _ => Outcome::Retrying,
+        };
+        (client.clone(), outcome)
+    }));
+    attempts.await
+}
+
+/// Every second, attempts what is due, until the application stops.
+pub fn spawn_worker(state: &actix_web::web::Data<AppState>) {
+    let weak = std::sync::Arc::downgrade(&state.clone().into_inner());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let Some(state) = weak.upgrade() else { break };
+            if let Err(e) = run_due(&state).await {
+                tracing::warn!(error = %e, "back-channel logout queue unavailable");
+            }
+        }
+    });
+}

@@ -1,0 +1,201 @@
+//! OpenID Connect Back-Channel Logout 1.0, claimgate as OP: a logout token
+//! for every app that received tokens in the session, on logout, erasure
+//! and refresh-token reuse; verified here with an independent JOSE library;
+//! retried after a failure; delivered by another instance on a shared store.
+
+use crate::helpers::*;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use jsonwebtoken::jwk::JwkSet;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// An app's back-channel endpoint: keeps every logout token it receives,
+/// after refusing the first `refuse` deliveries with a 500.
+/// What the receiver keeps: the tokens, and how many deliveries to refuse.
+type Inbox = (Arc<Mutex<Vec<String>>>, Arc<AtomicUsize>);
+
+struct Receiver {
+    uri: String,
+    tokens: Arc<Mutex<Vec<String>>>,
+    refuse: Arc<AtomicUsize>,
+}
+
+async fn bcl(data: web::Data<Inbox>, form: web::Form<HashMap<String, String>>) -> HttpResponse {
+    if data.1.load(Ordering::SeqCst) > 0 {
+        data.1.fetch_sub(1, Ordering::SeqCst);
+        return HttpResponse::InternalServerError().finish();
+    }
+    data.0.lock().unwrap().push(form.get("logout_token").cloned().unwrap_or_default());
+    HttpResponse::Ok().finish()
+}
+
+async fn receiver(refuse: usize) -> Receiver {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tokens, refusals) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicUsize::new(refuse)));
+    let data = web::Data::new((tokens.clone(), refusals.clone()));
+    let server = HttpServer::new(move || App::new().app_data(data.clone()).route("/bcl", web::post().to(bcl)))
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+    tokio::spawn(server);
+    Receiver { uri: format!("http://127.0.0.1:{port}/bcl"), tokens, refuse: refusals }
+}
+
+impl Receiver {
+    /// The logout tokens received within `wait`, at least `n` of them.
+    async fn received(&self, n: usize, wait: Duration) -> Vec<String> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let got = self.tokens.lock().unwrap().clone();
+            if got.len() >= n || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// app-a registers the receiver's URI (and refresh tokens).
+fn with_backchannel(uri: &str) -> impl FnOnce(String) -> String + 'static {
+    let lines = format!("client_secret = \"secret-a\"\nrefresh_tokens = true\nbackchannel_logout_uri = \"{uri}\"\n");
+    move |t: String| t.replacen("client_secret = \"secret-a\"\n", &lines, 1)
+}
+
+/// Verifies a logout token against the JWKS with `jsonwebtoken`.
+async fn verified(app: &TestApp, token: &str) -> Value {
+    let jwks: JwkSet = serde_json::from_value(app.browse("/jwks").await.json()).unwrap();
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("logout+jwt"));
+    verify_with_jwks(token, &jwks, &app.public_url, "app-a", jsonwebtoken::Algorithm::RS256)
+        .expect("a valid logout token")
+}
+
+fn s<'a>(v: &'a Value, k: &str) -> &'a str {
+    v[k].as_str().unwrap_or_else(|| panic!("no {k} in {v}"))
+}
+
+#[tokio::test]
+async fn logout_tells_the_apps_of_the_session_with_a_token_that_matches_their_id_token() {
+    let rx = receiver(0).await;
+    let app = spawn_app_with(with_backchannel(&rx.uri)).await;
+    let a = app.full_login(&APP_A, "openid profile email").await;
+    app.full_login(&APP_B, "openid profile").await;
+    let id = app.verify_id_token(s(&a, "id_token"), "app-a").await;
+    let sid = s(&id, "sid").to_owned();
+    let b_id = app.full_login(&APP_B, "openid").await;
+    assert!(
+        app.verify_id_token(s(&b_id, "id_token"), "app-b").await.get("sid").is_none(),
+        "no sid without back-channel"
+    );
+
+    let discovery = app.browse("/.well-known/openid-configuration").await.json();
+    assert_eq!(
+        (
+            discovery["backchannel_logout_supported"].as_bool(),
+            discovery["backchannel_logout_session_supported"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+
+    let started = Instant::now();
+    let bye = format!("/logout?id_token_hint={}&post_logout_redirect_uri=http://127.0.0.1:9/bye-a", s(&a, "id_token"));
+    assert_eq!(app.browse(&bye).await.status, 302);
+    assert!(started.elapsed() < Duration::from_secs(2), "delivery does not hold up the user");
+    let tokens = rx.received(1, Duration::from_secs(5)).await;
+    assert_eq!(tokens.len(), 1, "one token, for app-a only");
+    let claims = verified(&app, &tokens[0]).await;
+    assert_eq!(
+        (s(&claims, "sub"), s(&claims, "sid")),
+        (s(&id, "sub"), sid.as_str()),
+        "the same sub and sid as the ID token"
+    );
+    assert_eq!(claims["events"][EVENT], serde_json::json!({}));
+    assert!(claims.get("nonce").is_none() && claims.get("jti").is_some());
+    assert!(logs().contains("back-channel logout") && logs().contains("outcome=\"delivered\""));
+    assert!(!tokens[0].is_empty() && !logs().contains(&tokens[0]), "the token is never logged");
+    // A second session's sid differs: sids are per session (and per app).
+    let again = app.full_login(&APP_A, "openid").await;
+    assert_ne!(s(&app.verify_id_token(s(&again, "id_token"), "app-a").await, "sid"), sid);
+}
+
+#[tokio::test]
+async fn a_refused_delivery_is_retried() {
+    let rx = receiver(1).await;
+    let app = spawn_app_with(with_backchannel(&rx.uri)).await;
+    let a = app.full_login(&APP_A, "openid").await;
+    let bye = format!("/logout?id_token_hint={}&post_logout_redirect_uri=http://127.0.0.1:9/bye-a", s(&a, "id_token"));
+    app.browse(&bye).await;
+    let tokens = rx.received(1, Duration::from_secs(8)).await;
+    assert_eq!(tokens.len(), 1, "delivered on the second attempt");
+    assert_eq!(rx.refuse.load(Ordering::SeqCst), 0);
+    let m = &app.state.metrics.backchannel;
+    assert_eq!(
+        (m.with_label_values(&["app-a", "retrying"]).get(), m.with_label_values(&["app-a", "delivered"]).get()),
+        (1, 1)
+    );
+}
+
+#[tokio::test]
+async fn erasure_tells_the_apps_and_the_page_says_so() {
+    let rx = receiver(0).await;
+    let app = spawn_app_with(with_backchannel(&rx.uri)).await;
+    app.full_login(&APP_A, "openid email").await;
+    let me = app.browse("/me").await.body;
+    let csrf = field_value(&me, "name=\"csrf\" value=\"").unwrap();
+    let done = app.browse_post("/me/erase", &[("csrf", &csrf)]).await;
+    assert_eq!(done.status, 200);
+    assert!(done.body.contains("Apps told that you signed out") && done.body.contains("app-a: told."), "{}", done.body);
+    assert_eq!(rx.received(1, Duration::from_secs(1)).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_tells_the_app() {
+    let rx = receiver(0).await;
+    let app = spawn_app_with(with_backchannel(&rx.uri)).await;
+    let t = app.full_login(&APP_A, "openid offline_access").await;
+    let rt1 = s(&t, "refresh_token").to_owned();
+    assert_eq!(app.refresh(&APP_A, &rt1, &[]).await.status, 200);
+    assert_eq!(app.refresh(&APP_A, &rt1, &[]).await.status, 400);
+    let tokens = rx.received(1, Duration::from_secs(5)).await;
+    assert_eq!(tokens.len(), 1);
+    verified(&app, &tokens[0]).await;
+}
+
+/// On a shared store, a delivery queued by one instance is delivered by
+/// another: here the queuing instance never runs its worker (it stopped).
+#[tokio::test]
+async fn another_instance_delivers_what_a_stopped_one_queued() {
+    let rx = receiver(0).await;
+    let store = TestStore::redis();
+    let app = spawn(Options {
+        store: Some(store.clone()),
+        edit: Some(Box::new(with_backchannel(&rx.uri))),
+        ..Options::default()
+    })
+    .await;
+    // What the stopped instance left in the store: a due delivery.
+    let stopped = store.records_like(&app).await;
+    let delivery = claimgate::store::records::Delivery {
+        client_id: "app-a".into(),
+        sub: "sub-of-app-a".into(),
+        sid: "sid-of-app-a".into(),
+        jti: claimgate::store::records::random_handle(),
+        attempts: 0,
+        next_at: chrono::Utc::now().timestamp(),
+    };
+    stopped.queue_delivery(&delivery).await.unwrap();
+    let tokens = rx.received(1, Duration::from_secs(5)).await;
+    assert_eq!(tokens.len(), 1, "the running instance delivered it");
+    let claims = verified(&app, &tokens[0]).await;
+    assert_eq!((s(&claims, "sid"), s(&claims, "jti")), ("sid-of-app-a", delivery.jti.as_str()));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(rx.received(1, Duration::ZERO).await.len(), 1, "delivered once");
+    store.cleanup().await;
+}
