@@ -157,8 +157,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Erase { config, email } => match erase(config, email) {
-            Ok(n) => {
-                println!("erased {n} user(s)");
+            Ok(report) => {
+                println!("{report}");
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -200,7 +200,8 @@ async fn serve(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 #[actix_web::main]
-async fn erase(config: PathBuf, email: String) -> Result<usize, Box<dyn std::error::Error>> {
+async fn erase(config: PathBuf, email: String) -> Result<String, Box<dyn std::error::Error>> {
+    use claimgate::backchannel::{self, Notifier, Outcome};
     let cfg = Config::load(&config)?;
     if !cfg.store.is_shared() {
         return Err("store.kind = \"memory\": the data lives inside the serving process; \
@@ -208,8 +209,29 @@ async fn erase(config: PathBuf, email: String) -> Result<usize, Box<dyn std::err
             .into());
     }
     let keys = claimgate::keys::Keys::load(&cfg)?;
-    let store = claimgate::startup::store_from_config(&cfg, std::sync::Arc::new(claimgate::clock::SystemClock)).await?;
+    let clock = claimgate::clock::SystemClock;
+    let store = claimgate::startup::store_from_config(&cfg, std::sync::Arc::new(clock)).await?;
     let records = claimgate::store::records::Records::new(store, keys.sealer.clone(), cfg.lifetimes.session_absolute);
+    let metrics = claimgate::metrics::Metrics::new()?;
+    let issuer = cfg.server.issuer();
+    let notifier =
+        Notifier { config: &cfg, issuer: &issuer, keys: &keys, records: &records, metrics: &metrics, clock: &clock };
     // The same keyed hash the login stores: the address itself is never a key.
-    Ok(records.erase_email(&keys.pseudonymizer.email_key(&email)).await?)
+    let email_key = keys.pseudonymizer.email_key(&email);
+    let mut queued = Vec::new();
+    for user in records.users_of_email(&email_key).await? {
+        queued.extend(backchannel::user_erased(&notifier, &user).await?);
+    }
+    let erased = records.erase_email(&email_key).await?;
+    let mut report = format!("erased {erased} user(s)");
+    // Apps that received tokens are told now; what does not answer within a
+    // few seconds stays queued, and the running instances retry it.
+    for (client, outcome) in backchannel::attempt_now(&notifier, &queued, std::time::Duration::from_secs(5)).await {
+        let what = match outcome {
+            Outcome::Delivered => "told",
+            _ => "not reachable yet; the running instances keep trying for an hour",
+        };
+        report.push_str(&format!("\napp {client}: {what}"));
+    }
+    Ok(report)
 }

@@ -8,8 +8,11 @@
 
 pub mod token;
 
+use crate::config::{ClientConfig, Config};
+use crate::keys::Keys;
+use crate::metrics::Metrics;
 use crate::op::AppState;
-use crate::store::records::{random_handle, Delivery, DeliveryRef, Session};
+use crate::store::records::{random_handle, Delivery, DeliveryRef, Records, Session};
 use crate::store::StoreError;
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -42,6 +45,39 @@ impl Outcome {
     }
 }
 
+/// What delivering needs: the server's state, or the `erase` command's.
+pub struct Notifier<'a> {
+    pub config: &'a Config,
+    pub issuer: &'a str,
+    pub keys: &'a Keys,
+    pub records: &'a Records,
+    pub metrics: &'a Metrics,
+    pub clock: &'a dyn crate::clock::Clock,
+}
+
+impl<'a> From<&'a AppState> for Notifier<'a> {
+    fn from(state: &'a AppState) -> Self {
+        Notifier {
+            config: &state.config,
+            issuer: &state.issuer,
+            keys: &state.keys,
+            records: &state.records,
+            metrics: &state.metrics,
+            clock: state.clock.as_ref(),
+        }
+    }
+}
+
+impl Notifier<'_> {
+    fn client(&self, id: &str) -> Option<&ClientConfig> {
+        self.config.clients.get(id)
+    }
+
+    fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+}
+
 /// Seconds before attempt `n + 1`: 2, 4, 8, 16, 32 (two minutes in all).
 fn backoff(attempts: u32) -> i64 {
     1 << attempts.min(10)
@@ -64,7 +100,7 @@ fn http() -> &'static reqwest::Client {
 /// `client`, when given) and has a back-channel URI. Returns the client ids
 /// and their deliveries.
 pub async fn session_ended(
-    state: &AppState,
+    state: &Notifier<'_>,
     session_ref: &str,
     session: &Session,
     only: Option<&str>,
@@ -88,8 +124,20 @@ pub async fn session_ended(
     Ok(queued)
 }
 
+/// Queues the logouts of every session of a user about to be erased.
+pub async fn user_erased(
+    state: &Notifier<'_>,
+    user: &crate::policy::UserKey,
+) -> Result<Vec<(String, DeliveryRef)>, StoreError> {
+    let mut queued = Vec::new();
+    for (reference, session) in state.records.sessions_of(user).await? {
+        queued.extend(session_ended(state, &reference, &session, None).await?);
+    }
+    Ok(queued)
+}
+
 /// Attempts every due delivery once.
-pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
+pub async fn run_due(state: &Notifier<'_>) -> Result<(), StoreError> {
     for r in state.records.queued_deliveries().await? {
         attempt(state, &r).await?;
     }
@@ -97,7 +145,7 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
 }
 
 /// Attempts one queued delivery if it is due and no other instance holds it.
-pub async fn attempt(state: &AppState, r: &DeliveryRef) -> Result<Option<(String, Outcome)>, StoreError> {
+pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(String, Outcome)>, StoreError> {
     let now = state.now();
     let Some(mut d) = state.records.lease_delivery(r, now, LEASE).await? else { return Ok(None) };
     let result = post(state, &d, now).await;
@@ -121,12 +169,12 @@ pub async fn attempt(state: &AppState, r: &DeliveryRef) -> Result<Option<(String
 }
 
 /// §2.5: a form POST of the logout token; §2.8: 200 (or 204) means done.
-async fn post(state: &AppState, d: &Delivery, now: i64) -> Result<(), &'static str> {
+async fn post(state: &Notifier<'_>, d: &Delivery, now: i64) -> Result<(), &'static str> {
     let client = state.client(&d.client_id).ok_or("client_removed")?;
     let uri = client.backchannel_logout.as_ref().ok_or("client_removed")?.uri.as_str();
     let key = state.keys.signing.signer(client.id_token_alg).ok_or("no_signing_key")?;
     let claims =
-        LogoutClaims { issuer: &state.issuer, client_id: &client.id, sub: &d.sub, sid: &d.sid, jti: &d.jti, now };
+        LogoutClaims { issuer: state.issuer, client_id: &client.id, sub: &d.sub, sid: &d.sid, jti: &d.jti, now };
     let token = logout_token(key, &claims).map_err(|_| "signing_failed")?;
     let response = http().post(uri).form(&[("logout_token", token)]).send().await.map_err(|_| "unreachable")?;
     match response.status().as_u16() {
@@ -139,7 +187,7 @@ async fn post(state: &AppState, d: &Delivery, now: i64) -> Result<(), &'static s
 /// pages that report the outcome (erasure). What is not done by then stays
 /// queued.
 pub async fn attempt_now(
-    state: &AppState,
+    state: &Notifier<'_>,
     queued: &[(String, DeliveryRef)],
     within: Duration,
 ) -> Vec<(String, Outcome)> {
@@ -162,7 +210,7 @@ pub fn spawn_worker(state: &actix_web::web::Data<AppState>) {
         loop {
             tick.tick().await;
             let Some(state) = weak.upgrade() else { break };
-            if let Err(e) = run_due(&state).await {
+            if let Err(e) = run_due(&Notifier::from(&*state)).await {
                 tracing::warn!(error = %e, "back-channel logout queue unavailable");
             }
         }

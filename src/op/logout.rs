@@ -98,7 +98,7 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
     }
     // The apps that received tokens in this session hear of it (delivered
     // off this request, Back-Channel Logout 1.0 §2.7).
-    crate::backchannel::session_ended(state, &session_ref(&id), &s, None).await?;
+    crate::backchannel::session_ended(&state.into(), &session_ref(&id), &s, None).await?;
     state.records.end_session(&id).await?;
     tracing::info!(client = client_id.as_deref().unwrap_or(""), outcome = "signed_out", "logout");
     Ok(done(state, back))

@@ -70,13 +70,11 @@ pub async fn erase(
     // Every session of the user ends: the apps that received tokens in any
     // of them are told (Back-Channel Logout 1.0), and the page says whether
     // they heard within a few seconds; the rest is retried in the background.
-    let mut queued = Vec::new();
-    for (reference, session) in state.records.sessions_of(&s.user_key).await? {
-        queued.extend(crate::backchannel::session_ended(&state, &reference, &session, None).await?);
-    }
+    let notifier = crate::backchannel::Notifier::from(&**state);
+    let queued = crate::backchannel::user_erased(&notifier, &s.user_key).await?;
     state.records.erase_user(&s.user_key).await?;
     tracing::info!(outcome = "erased", by = "user", "erasure");
-    let outcomes = crate::backchannel::attempt_now(&state, &queued, std::time::Duration::from_secs(3)).await;
+    let outcomes = crate::backchannel::attempt_now(&notifier, &queued, std::time::Duration::from_secs(3)).await;
     let told: Vec<(String, bool)> = outcomes
         .into_iter()
         .map(|(client, o)| {

@@ -26,7 +26,8 @@ pub(super) async fn grant(
             let revoked = state.records.revoke_family(&family.family).await?;
             // The app is told its sign-in ended (Back-Channel Logout 1.0).
             if let Some(session) = state.records.get_session_by_ref(&family.session_ref).await? {
-                crate::backchannel::session_ended(state, &family.session_ref, &session, Some(&client.id)).await?;
+                crate::backchannel::session_ended(&state.into(), &family.session_ref, &session, Some(&client.id))
+                    .await?;
             }
             state.metrics.refresh_reuse.with_label_values(&[&client.id]).inc();
             tracing::warn!(target: "claimgate::audit", client = %client.id, revoked, reason = "refresh_token_reuse", outcome = "family_revoked", "token refused");

@@ -199,3 +199,32 @@ async fn another_instance_delivers_what_a_stopped_one_queued() {
     assert_eq!(rx.received(1, Duration::ZERO).await.len(), 1, "delivered once");
     store.cleanup().await;
 }
+
+/// `claimgate erase` tells the apps too, and prints what became of it.
+#[tokio::test]
+async fn the_erase_command_tells_the_apps() {
+    let rx = receiver(0).await;
+    let store = TestStore::redis();
+    let app = spawn(Options {
+        store: Some(store.clone()),
+        edit: Some(Box::new(with_backchannel(&rx.uri))),
+        ..Options::default()
+    })
+    .await;
+    app.full_login(&APP_A, "openid email").await;
+    let file =
+        std::env::temp_dir().join(format!("claimgate-bcl-{}.toml", &claimgate::store::records::random_handle()[..8]));
+    std::fs::write(&file, &app.config_text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(["erase", "--config", file.to_str().unwrap(), "--email", "jane.doe@example.com"])
+        .output()
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.starts_with("erased 1 user(s)\napp app-a: "), "{stdout}");
+    let tokens = rx.received(1, Duration::from_secs(5)).await;
+    assert!(!tokens.is_empty(), "the app was told");
+    verified(&app, &tokens[0]).await;
+    store.cleanup().await;
+}
