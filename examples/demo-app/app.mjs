@@ -3,17 +3,20 @@
 // certified Relying Party library), with ID-token signature checks on, and
 // shows exactly what it received.
 //
-//   node app.mjs                       # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD, ID_TOKEN_ALG
+//   node app.mjs    # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD, ID_TOKEN_ALG, REFRESH
 //   ISSUER=http://127.0.0.1:8080 CLIENT_ID=demo CLIENT_SECRET=demo-secret PORT=8081 node app.mjs
 //
-// Routes: /  (status)  /login  /callback  /logout
+// Routes: /  (status)  /login  /callback  /logout  /refresh (with REFRESH=1)
+//         POST /backchannel-logout (OpenID Connect Back-Channel Logout 1.0;
+//         register it as the client's backchannel_logout_uri)
 import http from 'node:http';
 import crypto from 'node:crypto';
 import * as client from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256' }) {
+export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256', refresh = false }) {
   const auth = authMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret) : client.ClientSecretBasic(clientSecret);
   // The algorithm claimgate signs this app's ID tokens with (its client's
   // id_token_signed_response_alg); openid-client refuses any other.
@@ -24,6 +27,9 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
   // Verify the ID token's signature against claimgate's JWKS.
   client.enableNonRepudiationChecks(config);
   const sessions = new Map(); // demo session id -> { pending, result }
+  const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
+  const logouts = []; // { sid, sub, jti, ended } of every logout token received, for the demo's own page
+  const seenJti = new Set();
   // Cookies ignore ports: two demo apps on one host need two cookie names.
   const cookie = `demo_sid_${clientId.replace(/\W/g, '_')}`;
 
@@ -47,7 +53,8 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
         sessions.set(id, { pending: { verifier, state, nonce } });
         const target = client.buildAuthorizationUrl(config, {
           redirect_uri: `${base}/callback`,
-          scope: 'openid profile email',
+          // offline_access: a refresh token (the client needs refresh_tokens = true).
+          scope: refresh ? 'openid profile email offline_access' : 'openid profile email',
           code_challenge: await client.calculatePKCECodeChallenge(verifier),
           code_challenge_method: 'S256',
           state,
@@ -67,9 +74,54 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
         const idClaims = tokens.claims();
         const userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
         session.pending = undefined;
-        session.result = { idClaims, userinfo, idToken: tokens.id_token };
+        session.result = { idClaims, userinfo, idToken: tokens.id_token, refreshToken: tokens.refresh_token };
         res.writeHead(302, { location: '/' });
         return res.end();
+      }
+      if (url.pathname === '/refresh') {
+        // RFC 6749 §6: a new access token (and a new refresh token: keep only the newest).
+        const r = session?.result;
+        if (!r?.refreshToken) return page(400, '<h1>No refresh token</h1>');
+        const tokens = await client.refreshTokenGrant(config, r.refreshToken);
+        const idClaims = tokens.claims();
+        r.userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
+        r.refreshed = { sameSub: idClaims.sub === r.idClaims.sub, rotated: tokens.refresh_token !== r.refreshToken };
+        r.refreshToken = tokens.refresh_token;
+        res.writeHead(302, { location: '/' });
+        return res.end();
+      }
+      if (url.pathname === '/backchannel-logout' && req.method === 'POST') {
+        // Back-Channel Logout 1.0 §2.6: verify the token, end the sessions it names, answer 200.
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        const token = new URLSearchParams(body).get('logout_token') ?? '';
+        try {
+          const { payload } = await jwtVerify(token, jwks, {
+            issuer: config.serverMetadata().issuer, audience: clientId, typ: 'logout+jwt', algorithms: [idTokenAlg],
+          });
+          if (!payload.events?.['http://schemas.openid.net/event/backchannel-logout'] || 'nonce' in payload || !payload.jti) {
+            throw new Error('not a logout token');
+          }
+          let ended = 0;
+          if (!seenJti.has(payload.jti)) {
+            seenJti.add(payload.jti);
+            for (const [id, s] of sessions) {
+              if (s.result && (s.result.idClaims.sid === payload.sid || (!payload.sid && s.result.idClaims.sub === payload.sub))) {
+                sessions.delete(id);
+                ended += 1;
+              }
+            }
+          }
+          logouts.push({ sid: payload.sid, sub: payload.sub, jti: payload.jti, ended });
+          res.writeHead(200, { 'cache-control': 'no-store' });
+        } catch {
+          res.writeHead(400, { 'cache-control': 'no-store' });
+        }
+        return res.end();
+      }
+      if (url.pathname === '/backchannel-log') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify(logouts));
       }
       if (url.pathname === '/logout') {
         const idToken = session?.result?.idToken;
@@ -88,6 +140,8 @@ ${u.picture ? `<img id="picture" src="${esc(u.picture)}" alt="profile picture" w
 <dl><dt>Name</dt><dd id="name">${esc(u.name ?? '')}</dd><dt>Email</dt><dd id="email">${esc(u.email ?? '')}</dd>
 <dt>Subject</dt><dd id="sub">${esc(u.sub)}</dd>
 <dt>ID token signed with</dt><dd id="id-alg">${esc(JSON.parse(Buffer.from(r.idToken.split('.')[0], 'base64url')).alg)}</dd></dl>
+${r.refreshToken ? `<p><a id="refresh" href="/refresh">Refresh the tokens</a></p>` : ''}
+${r.refreshed ? `<p id="refreshed">Refreshed: same subject ${r.refreshed.sameSub ? 'yes' : 'no'}, refresh token rotated ${r.refreshed.rotated ? 'yes' : 'no'}.</p>` : ''}
 <h2>ID token claims</h2><pre id="id-claims">${esc(JSON.stringify(r.idClaims, null, 1))}</pre>
 <h2>Userinfo</h2><pre id="userinfo">${esc(JSON.stringify(u, null, 1))}</pre>
 <p><a id="logout" href="/logout">Sign out</a></p>`);
@@ -110,6 +164,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     authMethod: process.env.AUTH_METHOD ?? 'client_secret_basic',
     title: process.env.TITLE ?? 'Demo app',
     idTokenAlg: process.env.ID_TOKEN_ALG ?? 'RS256',
+    refresh: process.env.REFRESH === '1',
   });
   console.log(`demo app on ${url} — open ${url}/login`);
 }

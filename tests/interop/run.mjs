@@ -81,12 +81,15 @@ name = "Demo app A"
 client_secret = "secret-a"
 redirect_uris = ["http://127.0.0.1:${portA}/callback"]
 post_logout_redirect_uris = ["http://127.0.0.1:${portA}/"]
+refresh_tokens = true
+backchannel_logout_uri = "http://127.0.0.1:${portA}/backchannel-logout"
 claims = ["name", "email", "picture"]
 providers = ["upstream"]
 [clients.demo-b]
 name = "Demo app B"
 client_secret = "secret-b"
 redirect_uris = ["http://127.0.0.1:${portB}/callback"]
+post_logout_redirect_uris = ["http://127.0.0.1:${portB}/"]
 id_token_signed_response_alg = "EdDSA"
 claims = ["name", "email", "picture"]
 providers = ["upstream"]
@@ -112,7 +115,7 @@ async function startClaimgate(store) {
   throw new Error(`claimgate did not start:\n${logs}`);
 }
 
-const allowedId = new Set(['iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sub', 'name', 'email', 'email_verified', 'picture']);
+const allowedId = new Set(['iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'sub', 'name', 'email', 'email_verified', 'picture']);
 const allowedInfo = new Set(['sub', 'name', 'email', 'email_verified', 'picture']);
 
 async function browserScenarios(store) {
@@ -190,11 +193,26 @@ async function browserScenarios(store) {
       && (await victim.textContent('h1')).includes('another browser') && !victimCookies.some((n) => n.includes('claimgate-session')),
       `${landed?.status()} ${victimCookies.join(',')}`);
 
-    // Logout in the browser ends the claimgate session.
+    // Refresh tokens through openid-client's refreshTokenGrant.
     await page.goto(`http://127.0.0.1:${portA}/`);
+    await page.click('#refresh');
+    await page.waitForSelector('#refreshed');
+    const refreshed = await page.textContent('#refreshed');
+    check(`[${store}] openid-client refreshes app A's tokens (same sub, rotated refresh token)`, refreshed.includes('same subject yes') && refreshed.includes('rotated yes'), refreshed);
+
+    // Logout at app B ends the claimgate session; app A hears of it on its
+    // back channel and ends its own session.
+    await page.goto(`http://127.0.0.1:${portB}/`);
     await page.click('#logout');
     await page.waitForSelector('#status');
-    check(`[${store}] logout returns to app A signed out`, (await page.textContent('#status')) === 'Not signed in.' && page.url().includes('state=bye'), page.url());
+    check(`[${store}] logout returns to app B signed out`, (await page.textContent('#status')) === 'Not signed in.' && page.url().includes('state=bye'), page.url());
+    let told = [];
+    for (let i = 0; i < 50 && told.length === 0; i += 1) {
+      told = await (await fetch(`http://127.0.0.1:${portA}/backchannel-log`)).json();
+      if (told.length === 0) await new Promise((ok) => setTimeout(ok, 100));
+    }
+    await page.goto(`http://127.0.0.1:${portA}/`);
+    check(`[${store}] app A receives a back-channel logout (verified with jose) and is signed out`, told.length === 1 && told[0].ended === 1 && (await page.textContent('#status')) === 'Not signed in.', JSON.stringify(told));
     await page.goto(`http://127.0.0.1:${portA}/login`);
     const after = await page.textContent('main');
     check(`[${store}] after logout the next login needs the upstream again`, after.includes('Continue with Google (test)'));
@@ -244,7 +262,7 @@ let claimgate;
 try {
   for (const store of ['memory', 'redis']) {
     claimgate = await startClaimgate(store);
-    const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A' });
+    const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A', refresh: true });
     const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B', idTokenAlg: 'EdDSA' });
     await browserScenarios(store);
     if (store === 'memory') await misbehavingUpstream();
