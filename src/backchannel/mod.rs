@@ -136,10 +136,17 @@ pub async fn user_erased(
     Ok(queued)
 }
 
-/// Attempts every due delivery once.
+/// How many deliveries one instance attempts at once: a slow app delays
+/// the others by one attempt at most.
+const CONCURRENCY: usize = 16;
+
+/// Attempts every due delivery once, several at a time.
 pub async fn run_due(state: &Notifier<'_>) -> Result<(), StoreError> {
-    for r in state.records.queued_deliveries().await? {
-        attempt(state, &r).await?;
+    let queued = state.records.queued_deliveries().await?;
+    for batch in queued.chunks(CONCURRENCY) {
+        for result in futures_util::future::join_all(batch.iter().map(|r| attempt(state, r))).await {
+            result?;
+        }
     }
     Ok(())
 }
