@@ -67,7 +67,7 @@ impl Keys {
                 // Another instance (or the next start) would sign with a different key.
                 return Err(invalid(
                     &key,
-                    format!("no {alg} key in keys.signing_keys (`claimgate keys generate --alg {alg}` makes one)"),
+                    format!("no {alg} key in keys.signing_keys (`claimgate keys generate --only signing-key --alg {alg}` makes one)"),
                 ));
             }
             generated.push(format!("keys.signing_keys ({alg})"));
