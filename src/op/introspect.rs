@@ -2,8 +2,8 @@
 //! active. Client authentication is required (§2.1); a client learns about
 //! its own tokens only, and nothing of the profile.
 
-use super::errors::{parse_params, TokenError};
-use super::token::authenticate;
+use super::errors::TokenError;
+use super::token::authenticated_form;
 use super::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -14,9 +14,7 @@ pub async fn introspect(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, TokenError> {
-    let form = std::str::from_utf8(&body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
-    let params = parse_params(form)?;
-    let client = authenticate(&state, &req, &params)?;
+    let (client, params) = authenticated_form(&state, &req, &body)?;
     if client.is_public() {
         // §2.1: the endpoint requires authorization; a public client has no credential.
         return Err(TokenError::invalid_client(false));

@@ -1,7 +1,7 @@
 //! `POST /revoke` (RFC 7009): an app revokes one of its access tokens.
 
-use super::errors::{parse_params, TokenError};
-use super::token::authenticate;
+use super::errors::TokenError;
+use super::token::authenticated_form;
 use super::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -10,9 +10,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, TokenError> {
-    let form = std::str::from_utf8(&body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
-    let params = parse_params(form)?;
-    let client = authenticate(&state, &req, &params)?;
+    let (client, params) = authenticated_form(&state, &req, &body)?;
     let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
     // §2.2: unknown, expired and (to avoid an oracle) other clients' tokens
     // all answer 200; only the owner's token is actually revoked.

@@ -31,9 +31,7 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     if !is_form {
         return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
     }
-    let form = std::str::from_utf8(body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
-    let params = parse_params(form)?;
-    let client = authenticate(state, req, &params)?;
+    let (client, params) = authenticated_form(state, req, body)?;
 
     match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => code_grant(state, client, &params).await,
@@ -104,9 +102,22 @@ async fn code_grant(
     .await
 }
 
+/// The form of an app back-end's request (`/token`, `/revoke`,
+/// `/introspect`) and the client it authenticates.
+pub fn authenticated_form<'a>(
+    state: &'a AppState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(&'a ClientConfig, HashMap<String, String>), TokenError> {
+    let form = std::str::from_utf8(body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
+    let params = parse_params(form)?;
+    let client = authenticate(state, req, &params)?;
+    Ok((client, params))
+}
+
 /// RFC 6749 §2.3.1: HTTP Basic (form-urlencoded id and secret) or the
 /// client_secret_post parameters; exactly one method per request.
-pub fn authenticate<'a>(
+fn authenticate<'a>(
     state: &'a AppState,
     req: &HttpRequest,
     params: &HashMap<String, String>,
