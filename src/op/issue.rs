@@ -137,7 +137,7 @@ async fn refresh(
     access_lifetime: Duration,
 ) -> Result<String, TokenError> {
     let family = g.family.clone().unwrap_or_else(random_handle);
-    let until_end = Duration::from_secs(u64::try_from(session.expires_at - state.now()).unwrap_or(0).max(1));
+    let until_end = session::until_end(state, session);
     let token = random_handle();
     let record = RefreshGrant {
         client_id: client.id.clone(),

@@ -5,12 +5,11 @@
 
 use super::errors::{OAuthError, TokenError};
 use super::issue::{issue, Grant};
-use super::AppState;
+use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::policy::disclosure::Scopes;
 use actix_web::HttpResponse;
 use std::collections::HashMap;
-use std::time::Duration;
 
 pub(super) async fn grant(
     state: &AppState,
@@ -47,8 +46,7 @@ pub(super) async fn grant(
         return Err(TokenError::invalid_grant("the sign-in session has ended"));
     };
     // Remembered while the session lives, so that its reuse is recognised.
-    let left = Duration::from_secs(u64::try_from(session.expires_at - state.now()).unwrap_or(0).max(1));
-    state.records.note_rotated(token, &g, left, &session.user_key).await?;
+    state.records.note_rotated(token, &g, session::until_end(state, &session), &session.user_key).await?;
 
     let granted = Scopes::parse(&g.scope);
     let scope = match params.get("scope") {

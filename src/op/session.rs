@@ -53,6 +53,12 @@ pub fn remaining(state: &AppState, session: &Session) -> Option<Duration> {
     (left > 0).then(|| state.config.lifetimes.session_idle.min(Duration::from_secs(left as u64)))
 }
 
+/// Time until the session's absolute end (at least a second): the most a
+/// record that ends with the session may live (refresh tokens, their markers).
+pub fn until_end(state: &AppState, session: &Session) -> Duration {
+    Duration::from_secs(u64::try_from(session.expires_at - state.now()).unwrap_or(0).max(1))
+}
+
 /// The live session behind the request's cookie, if any. Use extends the
 /// idle lifetime; a session past its absolute end is deleted.
 pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(String, Session)>, StoreError> {

@@ -118,11 +118,12 @@ impl Sealer {
         out.extend_from_slice(self.current.as_bytes());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(plaintext);
-        let mut body = out.split_off(header);
-        key.aes
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(store_key.as_bytes()), &mut body)
+        let body = out.get_mut(header..).ok_or_else(failed)?;
+        let tag = key
+            .aes
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(store_key.as_bytes()), body)
             .map_err(|_| failed())?;
-        out.append(&mut body);
+        out.extend_from_slice(tag.as_ref());
         Ok(out)
     }
 

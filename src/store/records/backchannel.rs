@@ -63,13 +63,13 @@ impl Records {
             return Ok(None);
         }
         d.next_at = now + i64::try_from(lease.as_secs()).unwrap_or(60);
-        let leased = self.store.replace(&r.0, &self.seal(&r.0, &d)?, RETRY_WINDOW).await?;
+        let leased = self.replace(&r.0, &d, RETRY_WINDOW).await?;
         Ok(leased.then_some(d))
     }
 
     /// Writes a delivery back (its next attempt), while it is still queued.
     pub async fn reschedule_delivery(&self, r: &DeliveryRef, d: &Delivery) -> Result<(), StoreError> {
-        self.store.replace(&r.0, &self.seal(&r.0, d)?, RETRY_WINDOW).await.map(|_| ())
+        self.replace(&r.0, d, RETRY_WINDOW).await.map(|_| ())
     }
 
     /// Removes a delivery (done, or given up).

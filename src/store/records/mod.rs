@@ -110,6 +110,11 @@ impl Records {
         self.store.put(key, &self.seal(key, value)?, ttl).await
     }
 
+    /// Rewrites a record only while it exists (see [`Store::replace`]).
+    async fn replace<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) -> Result<bool, StoreError> {
+        self.store.replace(key, &self.seal(key, value)?, ttl).await
+    }
+
     fn open<T: DeserializeOwned>(&self, key: &str, bytes: Option<Vec<u8>>) -> Result<Option<T>, StoreError> {
         let Some(bytes) = bytes else { return Ok(None) };
         let plain = self.sealer.open(key, &bytes)?;
@@ -299,8 +304,7 @@ impl Records {
     /// TTL. Returns false, writing nothing, when the session ended since it
     /// was read: a racing logout or erasure is never undone.
     pub async fn update_session(&self, id: &str, s: &Session, ttl: Duration) -> Result<bool, StoreError> {
-        let k = key("session", id);
-        self.store.replace(&k, &self.seal(&k, s)?, ttl).await
+        self.replace(&key("session", id), s, ttl).await
     }
 
     pub async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
