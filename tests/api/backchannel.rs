@@ -68,6 +68,14 @@ fn with_backchannel(uri: &str) -> impl FnOnce(String) -> String + 'static {
     move |t: String| t.replacen("client_secret = \"secret-a\"\n", &lines, 1)
 }
 
+/// claimgate on a fresh Redis prefix, app-a registered with `rx`.
+async fn on_redis_with_backchannel(rx: &Receiver) -> (TestStore, TestApp) {
+    let store = TestStore::redis();
+    let edit = Box::new(with_backchannel(&rx.uri));
+    let app = spawn(Options { store: Some(store.clone()), edit: Some(edit), ..Options::default() }).await;
+    (store, app)
+}
+
 /// Verifies a logout token against the JWKS with `jsonwebtoken`.
 async fn verified(app: &TestApp, token: &str) -> Value {
     let jwks: JwkSet = serde_json::from_value(app.browse("/jwks").await.json()).unwrap();
@@ -173,13 +181,7 @@ async fn a_reused_refresh_token_tells_the_app() {
 #[tokio::test]
 async fn another_instance_delivers_what_a_stopped_one_queued() {
     let rx = receiver(0).await;
-    let store = TestStore::redis();
-    let app = spawn(Options {
-        store: Some(store.clone()),
-        edit: Some(Box::new(with_backchannel(&rx.uri))),
-        ..Options::default()
-    })
-    .await;
+    let (store, app) = on_redis_with_backchannel(&rx).await;
     // What the stopped instance left in the store: a due delivery.
     let stopped = store.records_like(&app).await;
     let delivery = claimgate::store::records::Delivery {
@@ -204,13 +206,7 @@ async fn another_instance_delivers_what_a_stopped_one_queued() {
 #[tokio::test]
 async fn the_erase_command_tells_the_apps() {
     let rx = receiver(0).await;
-    let store = TestStore::redis();
-    let app = spawn(Options {
-        store: Some(store.clone()),
-        edit: Some(Box::new(with_backchannel(&rx.uri))),
-        ..Options::default()
-    })
-    .await;
+    let (store, app) = on_redis_with_backchannel(&rx).await;
     app.full_login(&APP_A, "openid email").await;
     let file =
         std::env::temp_dir().join(format!("claimgate-bcl-{}.toml", &claimgate::store::records::random_handle()[..8]));
