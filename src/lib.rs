@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod net;
 pub mod op;
 pub mod pages;
+pub mod pictures;
 pub mod policy;
 pub mod signing;
 pub mod startup;

@@ -49,6 +49,34 @@ pub struct Metrics {
     pub limited: IntCounterVec,
     /// Upstream values outside the value rules, not kept.
     pub values_refused: IntCounterVec,
+    /// Pictures at login in proxy mode, by provider and outcome (proxied,
+    /// none, store_failed, or why the provider's picture was refused).
+    pub pictures: IntCounterVec,
+}
+
+impl Metrics {
+    /// Series that exist from the start, so that alerts and panels on them
+    /// work before the first event.
+    pub fn start_series(&self, config: &crate::config::Config) {
+        for client in config.clients.values() {
+            if client.backchannel_logout.is_some() {
+                for outcome in ["delivered", "retrying", "failed"] {
+                    self.backchannel.with_label_values(&[&client.id, outcome]);
+                }
+            }
+            if client.refresh_tokens {
+                self.refresh_reuse.with_label_values(&[&client.id]);
+            }
+        }
+        let proxied = config.notice.picture == crate::config::PictureMode::Proxy
+            && config.notice.keeps.contains(&crate::policy::ProfileClaim::Picture);
+        for provider in config.providers.keys().filter(|_| proxied) {
+            let refusals = crate::pictures::Refusal::ALL.into_iter().map(crate::pictures::Refusal::reason);
+            for outcome in ["proxied", "none", "store_failed"].into_iter().chain(refusals) {
+                self.pictures.with_label_values(&[provider, outcome]);
+            }
+        }
+    }
 }
 
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
@@ -98,6 +126,12 @@ impl Metrics {
                 &["client"],
             )?,
             ready,
+            pictures: counter(
+                &registry,
+                "pictures_total",
+                "Profile pictures at login (picture = \"proxy\") by outcome",
+                &["provider", "outcome"],
+            )?,
             http_seconds: histogram(
                 &registry,
                 "http_request_seconds",

@@ -109,20 +109,10 @@ impl Application {
         let shutdown = config.server.shutdown_timeout.as_secs();
         let edge = web::Data::new(crate::limits::EdgeLimits::new(&config.limits, metrics.clone()));
         forget_idle_addresses(&edge);
-        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics });
+        let pictures = crate::pictures::Pictures::new(http_client()?, &issuer);
+        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics, pictures });
         crate::backchannel::spawn_worker(&state);
-        // Series that exist from the start, so that alerts and panels on
-        // them work before the first event.
-        for client in state.config.clients.values() {
-            if client.backchannel_logout.is_some() {
-                for outcome in ["delivered", "retrying", "failed"] {
-                    state.metrics.backchannel.with_label_values(&[&client.id, outcome]);
-                }
-            }
-            if client.refresh_tokens {
-                state.metrics.refresh_reuse.with_label_values(&[&client.id]);
-            }
-        }
+        state.metrics.start_series(&state.config);
         let port = listener.local_addr().map_err(|source| StartupError::Listen { addr: "?".into(), source })?.port();
         let listen_err = |source| StartupError::Listen { addr: port.to_string(), source };
 
@@ -361,6 +351,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/authorize/continue", web::post().to(op::authorize::continue_login))
         .route("/callback/{provider}", web::get().to(op::callback::callback))
         .route("/dev/{provider}/authorize", web::get().to(op::callback::dev_authorize))
+        .route("/dev/{provider}/picture.png", web::get().to(op::callback::dev_picture))
         .route("/token", web::post().to(op::token::token))
         .route("/userinfo", web::get().to(op::userinfo::userinfo))
         .route("/userinfo", web::post().to(op::userinfo::userinfo))
@@ -371,7 +362,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth", web::get().to(op::forward_auth::check))
         .route("/auth/start", web::get().to(op::forward_auth::start))
         .route("/auth/callback", web::get().to(op::forward_auth::callback))
+        .route("/picture/{handle}", web::get().to(op::picture::picture))
         .route("/me", web::get().to(op::me::me))
+        .route("/me/picture", web::get().to(op::picture::own_picture))
         .route("/me/erase", web::post().to(op::me::erase));
 }
 

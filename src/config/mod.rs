@@ -5,6 +5,7 @@ mod clients;
 mod keys;
 mod lifetimes;
 mod limits;
+mod pictures;
 mod providers;
 mod server;
 mod store;
@@ -15,6 +16,7 @@ pub use clients::{BackchannelLogout, ClientConfig, ClientKind, ForwardAuth};
 pub use keys::{KeysConfig, SigningKeySource};
 pub use lifetimes::Lifetimes;
 pub use limits::Limits;
+pub use pictures::{PictureHosts, PictureMode};
 pub use providers::{is_guid, OidcFlavor, ProviderConfig, ProviderKind};
 pub use server::{LogFormat, ServerConfig, TlsConfig};
 pub use store::StoreConfig;
@@ -74,6 +76,7 @@ struct RawNotice {
     keeps: Vec<String>,
     url: Option<String>,
     version: Option<String>,
+    picture: Option<String>,
 }
 
 // ---- the validated configuration ------------------------------------------
@@ -95,6 +98,8 @@ pub struct Notice {
     pub keeps: BTreeSet<ProfileClaim>,
     pub url: Option<String>,
     pub version: Option<String>,
+    /// How apps receive the picture (`"proxy"`, the default, or `"link"`).
+    pub picture: PictureMode,
 }
 
 impl Config {
@@ -135,7 +140,14 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
         let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(format!("notice.keeps[{i}]"), e.to_string()))?;
         keeps.insert(claim);
     }
-    let notice = Notice { keeps, url: raw.notice.url, version: raw.notice.version };
+    let picture = match raw.notice.picture.as_deref() {
+        None | Some("proxy") => PictureMode::Proxy,
+        Some("link") => PictureMode::Link,
+        Some(other) => {
+            return Err(invalid("notice.picture", format!("\"{other}\" is not a picture mode (proxy, link)")))
+        }
+    };
+    let notice = Notice { keeps, url: raw.notice.url, version: raw.notice.version, picture };
 
     let keys = keys::validate(raw.keys, &store, env)?;
     let lifetimes = lifetimes::validate(raw.lifetimes)?;

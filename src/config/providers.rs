@@ -1,7 +1,8 @@
 //! `[providers.ID]`: the upstream providers, their kinds and the rules the
 //! filter applies to what they send.
 
-use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, ServerConfig};
+use super::pictures::{GITHUB_PICTURE_HOSTS, GOOGLE_PICTURE_HOSTS};
+use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, PictureHosts, ServerConfig};
 use crate::policy::{filter::FilterRules, ProfileClaim};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -37,6 +38,8 @@ pub(super) struct RawProvider {
     /// Profile field → upstream claim name, where they differ.
     #[serde(default)]
     map: BTreeMap<String, String>,
+    /// Where claimgate may fetch this provider's pictures (defaults per kind).
+    picture_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug)]
@@ -80,6 +83,8 @@ pub struct ProviderConfig {
     pub display_name: String,
     pub kind: ProviderKind,
     pub rules: FilterRules,
+    /// Where this provider's pictures may be fetched (`[notice] picture = "proxy"`).
+    pub picture_hosts: PictureHosts,
 }
 
 pub(super) fn validate(
@@ -176,6 +181,11 @@ pub(super) fn validate(
         if let Some((i, d)) = p.hosted_domains.iter().enumerate().find(|(_, d)| d.is_empty() || d.contains('@')) {
             return Err(invalid(key(&format!("hosted_domains[{i}]")), format!("\"{d}\" is not a domain")));
         }
+        let picture_hosts = match &p.picture_hosts {
+            Some(entries) => PictureHosts::parse(entries)
+                .map_err(|(i, reason)| invalid(key(&format!("picture_hosts[{i}]")), reason))?,
+            None => default_picture_hosts(&kind, server),
+        };
         let rules = FilterRules {
             keeps: notice.keeps.clone(),
             allow_unverified_email: p.allow_unverified_email,
@@ -186,10 +196,28 @@ pub(super) fn validate(
             email_verified_unknown: matches!(flavor, Some(OidcFlavor::Microsoft { .. })) && !p.assume_email_verified,
             sources,
         };
-        providers.insert(id.clone(), ProviderConfig { id, display_name, kind, rules });
+        providers.insert(id.clone(), ProviderConfig { id, display_name, kind, rules, picture_hosts });
     }
 
     Ok(providers)
+}
+
+/// Where a provider kind serves its pictures: Google's and GitHub's avatar
+/// hosts; for GitHub Enterprise, its own host; for the dev provider,
+/// claimgate itself (loopback). Other providers: none until configured.
+fn default_picture_hosts(kind: &ProviderKind, server: &ServerConfig) -> PictureHosts {
+    // The host (and port, where not the default) of one of claimgate's URLs.
+    let own = |url: &Url| {
+        let host = url.host_str().map(|h| url.port().map_or_else(|| h.to_owned(), |p| format!("{h}:{p}")));
+        PictureHosts::known(&host.into_iter().collect::<Vec<_>>())
+    };
+    match kind {
+        ProviderKind::Oidc { flavor: OidcFlavor::Google, .. } => PictureHosts::known(GOOGLE_PICTURE_HOSTS),
+        ProviderKind::Github { web_url, .. } if web_url == GITHUB_WEB_URL => PictureHosts::known(GITHUB_PICTURE_HOSTS),
+        ProviderKind::Github { web_url, .. } => Url::parse(web_url).map(|u| own(&u)).unwrap_or_default(),
+        ProviderKind::Dev => own(&server.public_url),
+        ProviderKind::Oidc { .. } => PictureHosts::default(),
+    }
 }
 
 /// A provider's `client_id` and `client_secret` (file or environment).
@@ -228,6 +256,18 @@ impl super::Config {
     /// them and `serve` logs them. Each names its key.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        let proxied =
+            self.notice.picture == super::PictureMode::Proxy && self.notice.keeps.contains(&ProfileClaim::Picture);
+        // Microsoft's `picture` is no URL (Graph serves photos to a token): nothing to list.
+        let microsoft = |p: &&super::ProviderConfig| {
+            matches!(p.kind, ProviderKind::Oidc { flavor: OidcFlavor::Microsoft { .. }, .. })
+        };
+        for p in self.providers.values().filter(|p| proxied && p.picture_hosts.is_empty() && !microsoft(p)) {
+            out.push(format!(
+                "providers.{}.picture_hosts: empty, so this provider's users have no picture (notice.picture = \"proxy\"); list the hosts its pictures come from",
+                p.id
+            ));
+        }
         for p in self.providers.values() {
             let ProviderKind::Oidc { flavor, .. } = &p.kind else { continue };
             let r = &p.rules;

@@ -264,3 +264,29 @@ fn backchannel_logout_registration_is_checked() {
         assert!(e.starts_with(&format!("clients.main-app.{key}:")), "{lines}: {e}");
     }
 }
+
+#[test]
+fn picture_mode_and_hosts() {
+    let c = Config::parse(BASE, no_env).unwrap();
+    assert_eq!(c.notice.picture, PictureMode::Proxy, "the proxy is the default");
+    assert_eq!(c.providers["google"].picture_hosts.names(), ["lh3.googleusercontent.com"], "Google's default");
+    let link = BASE.replace("[notice]", "[notice]\npicture = \"link\"");
+    assert_eq!(Config::parse(&link, no_env).unwrap().notice.picture, PictureMode::Link);
+    let e = err(&BASE.replace("[notice]", "[notice]\npicture = \"inline\""));
+    assert!(e.starts_with("notice.picture:") && e.contains("proxy, link"), "{e}");
+
+    let with =
+        |lines: &str| BASE.replace("client_secret = \"from-file\"", &format!("client_secret = \"from-file\"\n{lines}"));
+    let e = err(&with("picture_hosts = [\"cdn.example\", \"https://cdn.example/\"]"));
+    assert!(e.starts_with("providers.google.picture_hosts[1]:") && e.contains("host"), "{e}");
+    let generic = BASE.replace("https://accounts.google.com", "https://id.example.com");
+    let c = Config::parse(&generic, no_env).unwrap();
+    assert!(c.providers["google"].picture_hosts.is_empty(), "no default for a generic provider");
+    let w = c.warnings();
+    assert!(w.len() == 1 && w[0].starts_with("providers.google.picture_hosts:"), "{w:?}");
+    let listed = generic
+        .replace("client_secret = \"from-file\"", "client_secret = \"from-file\"\npicture_hosts = [\"cdn.example\"]");
+    assert!(Config::parse(&listed, no_env).unwrap().warnings().is_empty());
+    let dev = BASE.replace("kind = \"oidc\"", "kind = \"dev\"");
+    assert_eq!(Config::parse(&dev, no_env).unwrap().providers["google"].picture_hosts.names(), ["127.0.0.1:8080"]);
+}

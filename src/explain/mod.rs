@@ -5,7 +5,7 @@
 //! (`format` = `claimgate-disclosure/1`, documented in docs/PRIVACY.md);
 //! it contains no secret.
 
-use crate::config::{ClientKind, Config, ProviderConfig, ProviderKind};
+use crate::config::{ClientKind, Config, PictureMode, ProviderConfig, ProviderKind};
 use crate::policy::disclosure::{released, Scopes};
 use crate::policy::{values, ProfileClaim};
 use crate::upstream::catalog;
@@ -31,6 +31,15 @@ pub struct NoticeView {
     pub url: Option<String>,
     pub version: Option<String>,
     pub rule: &'static str,
+    /// How apps receive the picture (`notice.picture`).
+    pub picture: PictureView,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PictureView {
+    /// `proxy` or `link`.
+    pub mode: &'static str,
+    pub rule: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -40,6 +49,9 @@ pub struct ProviderView {
     pub issuer: Option<String>,
     pub claims: Vec<ClaimFate>,
     pub upstream_tokens: &'static str,
+    /// Where the picture proxy may fetch this provider's pictures (proxy mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub picture_hosts: Option<Vec<String>>,
 }
 
 /// What happens to one upstream claim.
@@ -151,10 +163,19 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
             String::new()
         };
         return if config.notice.keeps.contains(&field) {
+            let proxied = field == ProfileClaim::Picture && config.notice.picture == PictureMode::Proxy;
+            let proxy_rule = if proxied {
+                format!("; notice.picture = \"proxy\": fetched from providers.{}.picture_hosts, re-encoded; apps receive claimgate's own URL, never this one", p.id)
+            } else {
+                String::new()
+            };
             fate(
                 "kept",
                 Some(field.as_str()),
-                format!("{source_rule}notice.keeps contains \"{field}\"; value rule: {}", values::rule(field)),
+                format!(
+                    "{source_rule}notice.keeps contains \"{field}\"; value rule: {}{proxy_rule}",
+                    values::rule(field)
+                ),
                 recipients(config, field),
             )
         } else {
@@ -170,6 +191,14 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
         );
     }
     fate("dropped", None, "not a profile field claimgate keeps (only name, email, picture can be)".into(), vec![])
+}
+
+fn picture_view(mode: PictureMode) -> PictureView {
+    let rule = match mode {
+        PictureMode::Proxy => "each app receives {public_url}/picture/{handle}, a different URL per app; claimgate fetches the provider's picture at login (only from the provider's picture_hosts, at most 1 MiB, within 3 s), re-encodes it as a PNG of at most 256x256 without metadata, stores it sealed for the session's lifetime and erases it with the user; a picture that cannot be fetched is not released",
+        PictureMode::Link => "apps receive the provider's picture URL as it is (it identifies the account, the same for every app)",
+    };
+    PictureView { mode: mode.as_str(), rule }
 }
 
 pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocument {
@@ -202,6 +231,7 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
                 claims,
                 upstream_tokens:
                     "access, refresh and ID tokens are verified and dropped in the callback; never stored or logged",
+                picture_hosts: (config.notice.picture == PictureMode::Proxy).then(|| p.picture_hosts.names()),
             }
         })
         .collect();
@@ -253,6 +283,7 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
             url: config.notice.url.clone(),
             version: config.notice.version.clone(),
             rule: "notice.keeps bounds every client's claims and every provider's map; config beyond it does not start",
+            picture: picture_view(config.notice.picture),
         },
         providers,
         clients,
@@ -260,139 +291,4 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const CONFIG: &str = r#"
-[server]
-listen = "127.0.0.1:8080"
-public_url = "http://127.0.0.1:8080"
-[notice]
-keeps = ["name", "email"]
-version = "v7"
-[providers.google]
-kind = "oidc"
-issuer = "https://accounts.google.com"
-client_id = "cid"
-client_secret = "SECRET-VALUE"
-[clients.a]
-client_secret = "CLIENT-SECRET"
-redirect_uris = ["https://a.example/cb"]
-claims = ["name", "email"]
-[clients.b]
-redirect_uris = ["https://b.example/cb"]
-claims = ["name"]
-"#;
-
-    fn doc() -> DisclosureDocument {
-        document(&Config::parse(CONFIG, |_| None).unwrap(), None)
-    }
-
-    fn claim<'a>(d: &'a DisclosureDocument, name: &str) -> &'a ClaimFate {
-        d.providers[0].claims.iter().find(|c| c.claim == name).unwrap()
-    }
-
-    #[test]
-    fn every_google_claim_has_a_fate_and_a_rule() {
-        let d = doc();
-        for c in catalog::GOOGLE_CLAIMS {
-            assert!(!claim(&d, c).rule.is_empty());
-        }
-        assert_eq!(claim(&d, "email").action, "kept");
-        assert_eq!(claim(&d, "email").into, Some("email"));
-        assert_eq!(claim(&d, "picture").action, "dropped", "not in this notice");
-        assert_eq!(claim(&d, "sub").action, "hashed");
-        assert_eq!(claim(&d, "given_name").action, "dropped");
-        assert_eq!(claim(&d, "hd").action, "dropped");
-        assert_eq!(claim(&d, "nonce").action, "verified");
-        assert_eq!(claim(&d, "*").action, "dropped");
-        let name_to: Vec<&str> = claim(&d, "name").received_by.iter().map(|r| r.client.as_str()).collect();
-        assert_eq!(name_to, ["a", "b"]);
-        assert_eq!(claim(&d, "email").received_by.len(), 1);
-    }
-
-    #[test]
-    fn json_has_no_secret_and_a_stable_format() {
-        let json = serde_json::to_string(&doc()).unwrap();
-        assert!(json.contains("\"format\":\"claimgate-disclosure/1\""));
-        assert!(!json.contains("SECRET-VALUE") && !json.contains("CLIENT-SECRET"));
-    }
-
-    #[test]
-    fn one_client_only() {
-        let d = document(&Config::parse(CONFIG, |_| None).unwrap(), Some("b"));
-        assert_eq!(d.clients.len(), 1);
-        assert!(claim(&d, "email").received_by.is_empty());
-        let t = text(&d);
-        assert!(t.contains("never receives email") && t.contains("not in clients.b.claims"), "{t}");
-    }
-
-    /// The report and the filter agree, claim by claim, for every provider
-    /// kind: what the report calls kept is what the filter keeps.
-    #[test]
-    fn the_report_says_what_the_filter_does_for_every_provider_kind() {
-        use crate::policy::{filter, Pseudonymizer, UpstreamClaims, UpstreamIdentity};
-        use serde_json::{json, Value};
-        let providers = r#"
-[providers.google]
-kind = "oidc"
-issuer = "https://accounts.google.com"
-client_id = "c"
-client_secret = "s"
-[providers.oidc]
-kind = "oidc"
-issuer = "https://idp.example"
-client_id = "c"
-client_secret = "s"
-map = { name = "preferred_username" }
-[providers.microsoft]
-kind = "oidc"
-issuer = "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"
-client_id = "c"
-client_secret = "s"
-allow_unverified_email = true
-[providers.github]
-kind = "github"
-client_id = "c"
-client_secret = "s"
-[providers.dev]
-kind = "dev"
-[clients.a]
-client_secret = "s"
-redirect_uris = ["https://a.example/cb"]
-claims = ["name", "email", "picture"]
-"#;
-        let text = format!(
-            "[server]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"http://127.0.0.1:8080\"\n[notice]\nkeeps = [\"name\", \"email\", \"picture\"]\n{providers}"
-        );
-        let config = Config::parse(&text, |_| None).unwrap();
-        let doc = document(&config, None);
-        let pseudonymizer = Pseudonymizer::new(b"k");
-        for view in &doc.providers {
-            let p = &config.providers[&view.id];
-            for fate in view.claims.iter().filter(|f| f.claim != "*") {
-                // A value the value rules accept, for whatever the claim feeds.
-                let value = match p.rules.field_of(&fate.claim) {
-                    Some(ProfileClaim::Picture) => json!("https://img.example/p.png"),
-                    Some(ProfileClaim::Email) if fate.claim == "email_verified" => json!(true),
-                    Some(ProfileClaim::Email) => json!("jane@example.com"),
-                    _ => json!("value"),
-                };
-                let mut claims = serde_json::Map::new();
-                claims.insert("email".into(), json!("jane@example.com"));
-                claims.insert("email_verified".into(), Value::Bool(true));
-                claims.insert(fate.claim.clone(), value);
-                let identity = UpstreamIdentity {
-                    issuer: "https://idp.example".into(),
-                    subject: "subject".into(),
-                    auth_time: None,
-                    claims: UpstreamClaims::new(claims),
-                };
-                let out = filter(identity, &p.rules, &pseudonymizer).unwrap();
-                let reported_kept = fate.action == "kept" || (fate.action == "checked" && fate.into.is_some());
-                let filter_kept = out.kept.contains(&fate.claim);
-                assert_eq!(reported_kept, filter_kept, "{} {}: report says {}", view.id, fate.claim, fate.action);
-            }
-        }
-    }
-}
+mod tests;

@@ -13,6 +13,7 @@ pub fn text(doc: &DisclosureDocument) -> String {
     if let Some(u) = &doc.notice.url {
         let _ = writeln!(out, "notice.url: {u}");
     }
+    let _ = writeln!(out, "notice.picture: {}: {}", doc.notice.picture.mode, doc.notice.picture.rule);
     for p in &doc.providers {
         let issuer = p.issuer.as_deref().map(|i| format!(", issuer {i}")).unwrap_or_default();
         let _ = writeln!(out, "\nprovider {} ({}{issuer})", p.id, p.kind);
@@ -27,6 +28,10 @@ pub fn text(doc: &DisclosureDocument) -> String {
             let _ = writeln!(out, "  {:<22} {:<28} {:<34} {}", c.claim, what, who, c.rule);
         }
         let _ = writeln!(out, "  upstream tokens: {}", p.upstream_tokens);
+        if let Some(hosts) = &p.picture_hosts {
+            let hosts = if hosts.is_empty() { "none: no picture from this provider".into() } else { hosts.join(", ") };
+            let _ = writeln!(out, "  picture hosts: {hosts}");
+        }
     }
     for c in &doc.clients {
         let _ = writeln!(out, "\nclient {} \"{}\" ({})", c.id, c.name, c.kind);

@@ -9,11 +9,12 @@
 
 use super::errors::PageError;
 use super::flow::{app_url, issue_code};
-use super::{binding, session, AppState};
+use super::{binding, picture, session, AppState};
 use crate::pages;
 use crate::policy::disclosure::{released, Scopes};
-use crate::policy::filter;
+use crate::policy::{filter, ProfileClaim};
 use crate::store::records::{random_handle, Session};
+use crate::upstream::dev::DevProvider;
 use crate::upstream::CallbackParams;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -91,7 +92,7 @@ pub async fn callback(
     let now = state.now();
     let auth_time = identity.auth_time.filter(|t| *t > 0).map_or(now, |t| t.min(now));
     let rules = &state.config.providers[&provider_id].rules;
-    let outcome = match filter(identity, rules, &state.keys.pseudonymizer) {
+    let mut outcome = match filter(identity, rules, &state.keys.pseudonymizer) {
         Ok(o) => o,
         Err(e) => {
             failed(e.reason());
@@ -99,6 +100,15 @@ pub async fn callback(
             return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back)));
         }
     };
+    let had_picture = outcome.profile.picture.is_some();
+    let provider_config = &state.config.providers[&provider_id];
+    let picture = picture::settle(&state, provider_config, &outcome.user_key, &mut outcome.profile).await;
+    if had_picture && outcome.profile.picture.is_none() {
+        // Refused by the proxy: not kept after all.
+        let source = rules.source(ProfileClaim::Picture).to_owned();
+        outcome.kept.retain(|c| *c != source);
+        outcome.dropped.push(source);
+    }
     let invalid: Vec<&str> = outcome.invalid.iter().map(|r| r.reason()).collect();
     for refusal in &outcome.invalid {
         state
@@ -110,7 +120,7 @@ pub async fn callback(
     tracing::info!(
         target: "claimgate::audit",
         provider = %provider_id, client = %client,
-        received = ?received, kept = ?outcome.kept, dropped = ?outcome.dropped, invalid = ?invalid,
+        received = ?received, kept = ?outcome.kept, dropped = ?outcome.dropped, invalid = ?invalid, picture,
         notice_version = notice_version(&state),
         outcome = "success", "login"
     );
@@ -184,7 +194,18 @@ pub async fn dev_authorize(
     let id = path.into_inner();
     match state.config.providers.get(&id).map(|p| &p.kind) {
         Some(crate::config::ProviderKind::Dev) => {
-            pages::dev_login(&id, &query.state, &crate::upstream::dev::DevProvider::sample_claims())
+            let picture = DevProvider::picture_url(&state.issuer, &id);
+            pages::dev_login(&id, &query.state, &DevProvider::sample_claims(&picture))
+        }
+        _ => pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such page.", None),
+    }
+}
+
+/// `GET /dev/{provider}/picture.png`: the dev provider's sample picture.
+pub async fn dev_picture(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    match state.config.providers.get(path.as_str()).map(|p| &p.kind) {
+        Some(crate::config::ProviderKind::Dev) => {
+            HttpResponse::Ok().content_type("image/png").body(DevProvider::sample_picture())
         }
         _ => pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such page.", None),
     }

@@ -1,7 +1,7 @@
 //! Errors as values, written to HTTP in one place: OAuth 2.0 / OIDC error
 //! codes ([`OAuthError`]) for the token endpoint ([`TokenError`]) and
-//! protected resources ([`BearerError`]), and the HTML error pages a
-//! browser sees ([`PageError`]). Handlers say `?`; a store failure becomes
+//! protected resources ([`BearerError`]), the HTML error pages a
+//! browser sees ([`PageError`]), and a bare 503 ([`Unavailable`]). Handlers say `?`; a store failure becomes
 //! a fast 503 (logged once, here) without a block in every handler.
 
 use super::binding;
@@ -225,6 +225,24 @@ impl ResponseError for PageError {
             PageError::Expired(m) => pages::error(StatusCode::BAD_REQUEST, "This sign-in has expired", m, None),
             PageError::OtherBrowser => binding::other_browser_page(),
         }
+    }
+}
+
+/// A store failure where the caller is a proxy (`/auth`) or an `<img>`
+/// (`/picture`): a bare 503, so that a proxy shows its own error page and
+/// never gets a sign-in redirect that would loop.
+#[derive(Debug, thiserror::Error)]
+#[error("store failed: {0}")]
+pub struct Unavailable(#[from] StoreError);
+
+impl ResponseError for Unavailable {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        tracing::error!(error = %self.0, "store failed");
+        HttpResponse::ServiceUnavailable().insert_header((header::CACHE_CONTROL, "no-store")).finish()
     }
 }
 

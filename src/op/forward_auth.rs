@@ -11,14 +11,13 @@
 //!   (an opaque id only) and returns to `rd`.
 
 use super::binding::{self, BrowserBinding};
-use super::errors::PageError;
+use super::errors::{PageError, Unavailable};
 use super::flow::{begin, Begin};
 use super::{session, AppState};
 use crate::config::{ClientConfig, ForwardAuth};
 use crate::pages;
 use crate::policy::disclosure::{release, released, Scopes};
 use crate::store::records::{random_handle, AuthorizationRequest, ForwardReturn, ForwardSession};
-use crate::store::StoreError;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -89,7 +88,7 @@ pub async fn check(
     req: HttpRequest,
     state: web::Data<AppState>,
     q: web::Query<AuthQuery>,
-) -> Result<HttpResponse, ProxyError> {
+) -> Result<HttpResponse, Unavailable> {
     let Some((client, fa)) = forward_client(&state, q.client.as_deref()) else {
         return Ok(HttpResponse::BadRequest().body("unknown forward-auth client"));
     };
@@ -222,7 +221,9 @@ pub async fn callback(
         session: grant.session.clone(),
         subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &sso.user_key),
         provider: sso.provider.clone(),
-        profile: sso.profile.clone(),
+        // Whole (the provider policy is checked on it), with the picture as
+        // this client receives it.
+        profile: super::picture::for_client(&state, client, &sso, sso.profile.clone()).await?,
         expires_at: sso.expires_at,
     };
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
@@ -252,21 +253,4 @@ pub async fn callback(
         .finish();
     let _ = response.add_cookie(&cookie);
     Ok(response)
-}
-
-/// A store failure at `/auth`: the proxy gets a bare 503 (its own error
-/// page shows), never a sign-in redirect that would loop.
-#[derive(Debug, thiserror::Error)]
-#[error("store failed at forward-auth: {0}")]
-pub struct ProxyError(#[from] StoreError);
-
-impl actix_web::ResponseError for ProxyError {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::SERVICE_UNAVAILABLE
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        tracing::error!(error = %self.0, "store failed at forward-auth");
-        HttpResponse::ServiceUnavailable().insert_header((header::CACHE_CONTROL, "no-store")).finish()
-    }
 }

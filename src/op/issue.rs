@@ -47,12 +47,13 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
     let scopes = Scopes::parse(g.scope);
     let claims = released(&client.claims, &scopes);
     let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
+    let released_profile = super::picture::for_client(state, client, &session, session.profile.only(&claims)).await?;
     let access = AccessGrant {
         client_id: client.id.clone(),
         session: g.session_id.to_owned(),
         scope: g.scope.to_owned(),
         subject: subject.clone(),
-        released: session.profile.only(&claims),
+        released: released_profile.clone(),
         iat: state.now(),
         exp: state.now() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
     };
@@ -82,7 +83,7 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
             tracing::error!(client = %client.id, alg = %client.id_token_alg, "no signing key for the client's algorithm");
             return Err(TokenError::server_error());
         };
-        let values = release_granted(&session.profile, &claims);
+        let values = release_granted(&released_profile, &claims);
         let content = IdTokenContent {
             issuer: &state.issuer,
             client_id: &client.id,

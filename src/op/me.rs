@@ -4,6 +4,7 @@
 use super::errors::PageError;
 use super::{session, AppState};
 use crate::pages;
+use crate::policy::Picture;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -29,7 +30,10 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     Ok(pages::me(&pages::MeView {
         name: s.profile.name.as_deref(),
         email: s.profile.email_address(),
-        picture: s.profile.picture.as_deref(),
+        picture: s.profile.picture.as_ref().map(|p| match p {
+            Picture::Proxied => pages::OwnPicture::Proxied,
+            Picture::Link(url) => pages::OwnPicture::Link(url),
+        }),
         provider: &s.provider,
         signed_in: when(s.auth_time),
         ends_by: when(s.expires_at),

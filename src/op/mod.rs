@@ -12,6 +12,7 @@ pub mod introspect;
 pub mod issue;
 pub mod logout;
 pub mod me;
+pub mod picture;
 mod refresh;
 pub mod revoke;
 pub mod session;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub providers: BTreeMap<String, Arc<dyn UpstreamProvider>>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The picture proxy (`[notice] picture = "proxy"`).
+    pub pictures: crate::pictures::Pictures,
 }
 
 impl AppState {

@@ -11,7 +11,7 @@ use maud::html as markup;
 pub struct MeView<'a> {
     pub name: Option<&'a str>,
     pub email: Option<&'a str>,
-    pub picture: Option<&'a str>,
+    pub picture: Option<OwnPicture<'a>>,
     pub provider: &'a str,
     pub signed_in: String,
     pub ends_by: String,
@@ -20,6 +20,15 @@ pub struct MeView<'a> {
     pub notice_url: Option<&'a str>,
     pub notice_version: Option<&'a str>,
     pub csrf: &'a str,
+}
+
+/// The user's picture on `/me`.
+pub enum OwnPicture<'a> {
+    /// Served by claimgate at `/me/picture`.
+    Proxied,
+    /// The provider's URL (`[notice] picture = "link"`): shown as text, not
+    /// loaded, so that this page tells the provider nothing.
+    Link(&'a str),
 }
 
 pub fn me(v: &MeView) -> HttpResponse {
@@ -31,7 +40,17 @@ pub fn me(v: &MeView) -> HttpResponse {
         ul {
             (field("Name", v.name))
             (field("Email address", v.email))
-            (field("Profile picture", v.picture))
+            li {
+                "Profile picture: "
+                @match v.picture {
+                    Some(OwnPicture::Proxied) => {
+                        br;
+                        img src="/me/picture" alt="Your profile picture, as claimgate keeps it" style="max-width:96px;max-height:96px";
+                    }
+                    Some(OwnPicture::Link(url)) => (url),
+                    None => "not stored",
+                }
+            }
         }
         p {
             "Nothing else from your " (v.provider) " account is kept. Signed in " (v.signed_in)

@@ -6,7 +6,7 @@
 mod account;
 mod sign_in;
 
-pub use account::{confirm_sign_out, deleted, me, not_signed_in, signed_out, MeView};
+pub use account::{confirm_sign_out, deleted, me, not_signed_in, signed_out, MeView, OwnPicture};
 pub use sign_in::{dev_login, notice, plain_list, Notice};
 
 use actix_web::http::{header, StatusCode};
@@ -41,7 +41,7 @@ fn html(status: StatusCode, page: Markup) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; form-action 'self' http: https:; frame-ancestors 'none'"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self' http: https:; frame-ancestors 'none'"))
         .insert_header(("X-Frame-Options", "DENY"))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .body(page.into_string())

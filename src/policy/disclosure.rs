@@ -80,7 +80,9 @@ pub fn release_granted<'a>(profile: &'a Profile, granted: &BTreeSet<ProfileClaim
             .as_ref()
             .filter(|_| may(ProfileClaim::Email))
             .map(|e| ReleasedEmail { address: &e.address, verified: e.verified }),
-        picture: profile.picture.as_deref().filter(|_| may(ProfileClaim::Picture)),
+        // A proxied picture is released only as one client's URL (see
+        // `pictures::for_client`), never as itself.
+        picture: profile.picture.as_ref().and_then(|p| p.link()).filter(|_| may(ProfileClaim::Picture)),
     }
 }
 
@@ -127,7 +129,7 @@ mod tests {
         let p = Profile {
             name: Some("N".into()),
             email: Some(Email { address: "e@x.org".into(), verified: true }),
-            picture: Some("https://p".into()),
+            picture: Some(crate::policy::Picture::Link("https://p".into())),
         };
         let all: BTreeSet<_> = ProfileClaim::ALL.into_iter().collect();
         let r = release(&p, &all, &Scopes::parse("openid email"));

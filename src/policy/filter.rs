@@ -8,7 +8,7 @@
 //! audit log). Everything else is dropped when this function returns.
 
 use super::values::{self, ValueRefusal};
-use super::{Email, Profile, ProfileClaim, Pseudonymizer, UserKey};
+use super::{Email, Picture, Profile, ProfileClaim, Pseudonymizer, UserKey};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -233,7 +233,8 @@ pub fn filter(
         checked(claims.str(rules.source(ProfileClaim::Name)).filter(|_| keeps(ProfileClaim::Name)).map(values::name));
     let picture = checked(
         claims.str(rules.source(ProfileClaim::Picture)).filter(|_| keeps(ProfileClaim::Picture)).map(values::picture),
-    );
+    )
+    .map(Picture::Link);
     let profile = Profile {
         name,
         email: email.filter(|_| keeps(ProfileClaim::Email)).map(|address| Email { address, verified: email_verified }),

@@ -10,5 +10,5 @@ pub mod values;
 
 pub use claims::{ProfileClaim, UnknownClaim};
 pub use filter::{filter, FilterError, FilterOutcome, UpstreamClaims, UpstreamIdentity};
-pub use profile::{Email, Profile};
+pub use profile::{Email, Picture, Profile};
 pub use pseudonym::{Pseudonymizer, UserKey};

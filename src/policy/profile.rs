@@ -10,8 +10,35 @@ use serde::{Deserialize, Serialize};
 pub struct Profile {
     pub name: Option<String>,
     pub email: Option<Email>,
-    pub picture: Option<String>,
+    pub picture: Option<Picture>,
 }
+
+/// The profile picture, as claimgate holds it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Picture {
+    /// A URL an app may receive as it is: the provider's (`[notice] picture
+    /// = "link"`), or, in what one client receives, claimgate's own
+    /// `/picture/{handle}` for that client.
+    Link(String),
+    /// claimgate fetched, re-encoded and stored the image; each app receives
+    /// its own `/picture/{handle}` URL for it, never the provider's.
+    Proxied,
+}
+
+impl Picture {
+    /// The URL an app may receive as it is; `None` for a proxied picture,
+    /// which must first become one client's URL (`pictures::for_client`).
+    pub fn link(&self) -> Option<&str> {
+        match self {
+            Picture::Link(url) => Some(url),
+            Picture::Proxied => None,
+        }
+    }
+}
+
+/// How a proxied picture is written in the stored shape: not a URL, so no
+/// link (always http or https, `values::picture`) can be mistaken for it.
+const PROXIED: &str = "claimgate:proxied";
 
 /// An email address and whether the upstream verified it (OIDC Core §5.1
 /// `email`, `email_verified`): the flag exists only with an address.
@@ -48,6 +75,15 @@ impl Profile {
     }
 }
 
+impl std::fmt::Debug for Picture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Picture::Link(_) => "Picture::Link(..)",
+            Picture::Proxied => "Picture::Proxied",
+        })
+    }
+}
+
 impl std::fmt::Debug for Email {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Email {{ verified: {} }}", self.verified)
@@ -64,7 +100,8 @@ impl std::fmt::Debug for Profile {
 
 /// The sealed session record's shape of a profile (unchanged since the first
 /// release, so live sessions survive an upgrade): the address and its flag
-/// side by side. Only `Profile`'s serde goes through it.
+/// side by side, a proxied picture as [`PROXIED`]. Only `Profile`'s serde
+/// goes through it.
 #[derive(Serialize, Deserialize)]
 struct StoredProfile {
     name: Option<String>,
@@ -77,7 +114,8 @@ struct StoredProfile {
 impl From<StoredProfile> for Profile {
     fn from(s: StoredProfile) -> Self {
         let verified = s.email_verified;
-        Profile { name: s.name, email: s.email.map(|address| Email { address, verified }), picture: s.picture }
+        let picture = s.picture.map(|p| if p == PROXIED { Picture::Proxied } else { Picture::Link(p) });
+        Profile { name: s.name, email: s.email.map(|address| Email { address, verified }), picture }
     }
 }
 
@@ -87,7 +125,11 @@ impl From<Profile> for StoredProfile {
             Some(Email { address, verified }) => (Some(address), verified),
             None => (None, false),
         };
-        StoredProfile { name: p.name, email, email_verified, picture: p.picture }
+        let picture = p.picture.map(|p| match p {
+            Picture::Link(url) => url,
+            Picture::Proxied => PROXIED.to_owned(),
+        });
+        StoredProfile { name: p.name, email, email_verified, picture }
     }
 }
 
@@ -101,6 +143,17 @@ mod tests {
         let p: Profile = serde_json::from_str(stored).unwrap();
         assert_eq!(p.email, Some(Email { address: "e@x.org".into(), verified: true }));
         assert_eq!(serde_json::to_string(&p).unwrap(), stored);
+    }
+
+    #[test]
+    fn pictures_keep_their_kind() {
+        for picture in [Picture::Proxied, Picture::Link("https://lh3.googleusercontent.com/a/x".into())] {
+            let p = Profile { picture: Some(picture.clone()), ..Profile::default() };
+            let back: Profile = serde_json::from_str(&serde_json::to_string(&p).unwrap()).unwrap();
+            assert_eq!(back.picture, Some(picture));
+        }
+        let stored = r#"{"name":null,"email":null,"email_verified":false,"picture":"claimgate:proxied"}"#;
+        assert_eq!(serde_json::from_str::<Profile>(stored).unwrap().picture, Some(Picture::Proxied));
     }
 
     #[test]

@@ -85,6 +85,14 @@ impl Pseudonymizer {
         self.mac("claimgate/pairwise-sub/v1", &[client_id, user.as_str()])
     }
 
+    /// The handle of one client's URL for one user's proxied picture
+    /// (`/picture/{handle}`): per client like `sub`, so that two apps
+    /// comparing picture URLs learn nothing; nothing in it comes from the
+    /// provider's URL.
+    pub fn picture_handle(&self, client_id: &str, user: &UserKey) -> String {
+        self.mac("claimgate/picture/v1", &[client_id, user.as_str()])
+    }
+
     /// The `sid` one client sees for one SSO session (OpenID Connect
     /// Back-Channel Logout 1.0 §2.1), per client like `sub`: a shared `sid`
     /// would let two apps link their users.

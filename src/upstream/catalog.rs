@@ -118,7 +118,7 @@ pub fn claims_of(p: &ProviderConfig) -> Vec<String> {
         }
         ProviderKind::Oidc { .. } => OIDC_CLAIMS.iter().map(|c| c.to_string()).collect(),
         ProviderKind::Github { .. } => GITHUB_CLAIMS.iter().map(|c| c.to_string()).collect(),
-        ProviderKind::Dev => crate::upstream::dev::DevProvider::sample_claims().keys().cloned().collect(),
+        ProviderKind::Dev => crate::upstream::dev::DevProvider::sample_claims("").keys().cloned().collect(),
     };
     let mut all = base;
     for source in p.rules.sources.values() {

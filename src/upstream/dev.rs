@@ -28,14 +28,39 @@ impl DevProvider {
         })
     }
 
-    /// The sample user's claims, as a Google-like provider would send them.
-    pub fn sample_claims() -> serde_json::Map<String, serde_json::Value> {
+    /// Where the dev provider serves the sample user's picture: claimgate
+    /// itself, on loopback, so that the picture proxy works offline.
+    pub fn picture_url(public_url: &str, id: &str) -> String {
+        format!("{}/dev/{id}/picture.png", public_url.trim_end_matches('/'))
+    }
+
+    /// The sample user's picture: a small PNG drawn here (a blue disc).
+    pub fn sample_picture() -> Vec<u8> {
+        use image::{ImageBuffer, ImageFormat, Rgb};
+        let disc = ImageBuffer::from_fn(96, 96, |x, y| {
+            let (dx, dy) = (i64::from(x) - 48, i64::from(y) - 48);
+            if dx * dx + dy * dy < 40 * 40 {
+                Rgb([0x2b_u8, 0x6c, 0xb0])
+            } else {
+                Rgb([0xe8, 0xee, 0xf4])
+            }
+        });
+        let mut png = Vec::new();
+        // Encoding a valid in-memory image into a Vec does not fail; an
+        // empty body would only mean no picture for the sample user.
+        let _ = disc.write_to(&mut std::io::Cursor::new(&mut png), ImageFormat::Png);
+        png
+    }
+
+    /// The sample user's claims, as a Google-like provider would send them,
+    /// with the picture at `picture_url`.
+    pub fn sample_claims(picture_url: &str) -> serde_json::Map<String, serde_json::Value> {
         serde_json::from_value(json!({
             "sub": "dev-user-0001",
             "name": "Sam Sample",
             "email": "sam.sample@example.com",
             "email_verified": true,
-            "picture": "https://example.com/sam.png",
+            "picture": picture_url,
             "given_name": "Sam",
             "family_name": "Sample",
             "locale": "en-GB",
@@ -74,7 +99,7 @@ impl UpstreamProvider for DevProvider {
         if params.into_code(&pending.state)? != "dev-approved" {
             return Err(UpstreamError::MissingCode);
         }
-        let claims = Self::sample_claims();
+        let claims = Self::sample_claims(&format!("{}/picture.png", self.issuer));
         let subject = claims["sub"].as_str().unwrap_or_default().to_owned();
         Ok(UpstreamIdentity {
             issuer: self.issuer.clone(),

@@ -6,7 +6,7 @@
 //!
 //! Indexes make logout and erasure one operation each:
 //! - `idx:user:{user key}` → every record key of that user (sessions, codes,
-//!   access tokens, forward-auth records); a session's own index shares its
+//!   access tokens, forward-auth records, the proxied picture and its links); a session's own index shares its
 //!   digest and is found from the session's key;
 //! - `idx:session:{hash}` → the access tokens issued under one session;
 //! - `idx:email:{keyed hash of the address}` → the user keys that signed in
@@ -21,10 +21,12 @@ mod backchannel;
 mod codec;
 mod erasure;
 mod kinds;
+mod pictures;
 mod refresh;
 
 pub use backchannel::{session_ref, Delivery, DeliveryRef, RETRY_WINDOW};
 pub use codec::{decode, encode};
+pub use pictures::{PictureLink, StoredPicture};
 
 pub use kinds::{
     AccessGrant, AuthCode, AuthorizationRequest, BindingDigest, Disclosure, ForwardReturn, ForwardSession,

@@ -1,0 +1,143 @@
+//! The picture proxy in the OP (see `crate::pictures`): a login's picture
+//! fetched and kept as `Proxied`, the URL each client receives instead of
+//! the provider's, and `GET /picture/{handle}` and `GET /me/picture`.
+
+use super::errors::Unavailable;
+use super::{session, AppState};
+use crate::config::{ClientConfig, PictureMode, ProviderConfig};
+use crate::policy::{Picture, Profile, ProfileClaim, UserKey};
+use crate::store::records::{PictureLink, Session, StoredPicture};
+use crate::store::StoreError;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// At login, in proxy mode: fetch the provider's picture, store it
+/// re-encoded for as long as a session can last, and keep only the fact
+/// that it is proxied. The provider's URL goes no further; when the fetch
+/// fails the profile has no picture. Returns the outcome, for the audit
+/// log and `claimgate_pictures_total`.
+pub(super) async fn settle(
+    state: &AppState,
+    provider: &ProviderConfig,
+    user: &UserKey,
+    profile: &mut Profile,
+) -> &'static str {
+    if state.config.notice.picture == PictureMode::Link {
+        return "linked";
+    }
+    let outcome = match profile.picture.take() {
+        Some(Picture::Link(url)) => match state.pictures.fetch(&provider.picture_hosts, &url).await {
+            Ok(picture) => {
+                match state.records.put_picture(user, &picture, state.config.lifetimes.session_absolute).await {
+                    Ok(()) => {
+                        profile.picture = Some(Picture::Proxied);
+                        "proxied"
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "store failed while keeping a picture");
+                        "store_failed"
+                    }
+                }
+            }
+            Err(refusal) => refusal.reason(),
+        },
+        // The provider sends no picture (any more): the old one is not served.
+        _ => match state.records.delete_picture(user).await {
+            Ok(()) => "none",
+            Err(e) => {
+                tracing::error!(error = %e, "store failed while deleting a picture");
+                "store_failed"
+            }
+        },
+    };
+    state.metrics.pictures.with_label_values(&[&provider.id, outcome]).inc();
+    outcome
+}
+
+/// `profile` (the session's, or the part of it a token releases) as
+/// `client` receives it: a proxied picture becomes the client's own
+/// `/picture/{handle}` URL, whose link is stored for the rest of the
+/// session; a provider URL is released only in link mode (one kept before
+/// the proxy was turned on is not).
+pub(super) async fn for_client(
+    state: &AppState,
+    client: &ClientConfig,
+    session: &Session,
+    mut profile: Profile,
+) -> Result<Profile, StoreError> {
+    let receives_pictures = client.claims.contains(&ProfileClaim::Picture);
+    profile.picture = match profile.picture.take().filter(|_| receives_pictures) {
+        Some(Picture::Proxied) => {
+            let handle = state.keys.pseudonymizer.picture_handle(&client.id, &session.user_key);
+            let link = PictureLink { client_id: client.id.clone(), user_key: session.user_key.clone() };
+            state.records.put_picture_link(&handle, &link, session::until_end(state, session)).await?;
+            Some(Picture::Link(state.pictures.url(&handle)))
+        }
+        Some(Picture::Link(url)) if state.config.notice.picture == PictureMode::Link => Some(Picture::Link(url)),
+        _ => None,
+    };
+    Ok(profile)
+}
+
+/// `GET /picture/{handle}`: one client's URL for one user's picture. Not
+/// found when the handle is unknown, the user was erased or signed in
+/// again without a picture, or the client no longer receives pictures.
+pub async fn picture(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Unavailable> {
+    let handle = path.into_inner();
+    // Handles are HMAC-SHA256 in base64url: anything else is not looked up.
+    if handle.len() != 43 || !handle.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Ok(not_found());
+    }
+    let Some(link) = state.records.get_picture_link(&handle).await? else { return Ok(not_found()) };
+    if !state.client(&link.client_id).is_some_and(|c| c.claims.contains(&ProfileClaim::Picture)) {
+        return Ok(not_found());
+    }
+    match state.records.get_picture(&link.user_key).await? {
+        // Any site may show it in an <img> (the app's pages).
+        Some(p) => Ok(image(&req, &p, "cross-origin")),
+        None => Ok(not_found()),
+    }
+}
+
+/// `GET /me/picture`: the signed-in user's own picture, for `/me`.
+pub async fn own_picture(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Unavailable> {
+    let Some((_, s)) = session::current(&state, &req).await? else { return Ok(not_found()) };
+    if s.profile.picture != Some(Picture::Proxied) {
+        return Ok(not_found());
+    }
+    match state.records.get_picture(&s.user_key).await? {
+        Some(p) => Ok(image(&req, &p, "same-origin")),
+        None => Ok(not_found()),
+    }
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().insert_header((header::CACHE_CONTROL, "no-store")).finish()
+}
+
+/// The image with headers that let it be nothing but an image: exact type,
+/// no sniffing, no active content, no cookies; cached privately and
+/// revalidated (so that erasure takes effect) by its ETag.
+fn image(req: &HttpRequest, p: &StoredPicture, resource_policy: &'static str) -> HttpResponse {
+    let unchanged =
+        req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == p.etag || tag.trim() == "*")
+        });
+    let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response
+        .insert_header((header::ETAG, p.etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'"))
+        .insert_header(("Cross-Origin-Resource-Policy", resource_policy))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"));
+    if unchanged {
+        response.finish()
+    } else {
+        response.content_type("image/png").body(p.png.clone())
+    }
+}
