@@ -8,7 +8,9 @@ use claimgate::op::forward_auth;
 use claimgate::op::issue::{sign_id_token, IdTokenContent};
 use claimgate::policy::disclosure::{Released, ReleasedEmail};
 use claimgate::policy::filter::{filter, FilterRules};
-use claimgate::policy::{Email, Profile, ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity, UserKey};
+use claimgate::policy::{
+    Email, Picture, Profile, ProfileClaim, Pseudonymizer, UpstreamClaims, UpstreamIdentity, UserKey,
+};
 use claimgate::signing::{SigningAlg, SigningKey};
 use claimgate::startup::Application;
 use claimgate::store::memory::MemoryStore;
@@ -129,7 +131,7 @@ fn sample_session() -> Session {
         profile: Profile {
             name: Some("Jane Smith".into()),
             email: Some(Email { address: "jsmith@example.com".into(), verified: true }),
-            picture: Some("https://lh3.googleusercontent.com/a/ACg8ocK0123456789=s96-c".into()),
+            picture: Some(Picture::Link("https://lh3.googleusercontent.com/a/ACg8ocK0123456789=s96-c".into())),
         },
         provider: "google".into(),
         auth_time: 1_700_000_000,

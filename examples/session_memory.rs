@@ -5,7 +5,7 @@
 
 use claimgate::clock::SystemClock;
 use claimgate::keys::Keys;
-use claimgate::policy::{Email, Profile, ProfileClaim};
+use claimgate::policy::{Email, Picture, Profile, ProfileClaim};
 use claimgate::store::memory::MemoryStore;
 use claimgate::store::records::{random_handle, Disclosure, Records, Session};
 use std::sync::Arc;
@@ -31,7 +31,8 @@ async fn main() {
             profile: Profile {
                 name: Some(format!("User Number {i}")),
                 email: Some(Email { address: email.clone(), verified: true }),
-                picture: Some(format!("https://lh3.googleusercontent.com/a/ACg8ocK{i:010}=s96-c")),
+                // `picture = "link"`: the provider's URL, larger than a proxied picture's marker.
+                picture: Some(Picture::Link(format!("https://lh3.googleusercontent.com/a/ACg8ocK{i:010}=s96-c"))),
             },
             provider: "google".into(),
             auth_time: 1_700_000_000,

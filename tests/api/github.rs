@@ -19,6 +19,8 @@ enum Quirk {
 }
 
 struct Fake {
+    /// Where the fake serves (GitHub Enterprise: avatars on its own host).
+    base: String,
     marker: String,
     quirk: Mutex<Quirk>,
     challenges: Mutex<HashMap<String, String>>,
@@ -28,6 +30,7 @@ async fn spawn_fake() -> (String, Arc<Fake>) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let fake = Arc::new(Fake {
+        base: base.clone(),
         marker: format!("GHMARK{}", &claimgate::store::records::random_handle()[..10].replace(['-', '_'], "y")),
         quirk: Mutex::new(Quirk::None),
         challenges: Mutex::new(HashMap::new()),
@@ -40,6 +43,7 @@ async fn spawn_fake() -> (String, Arc<Fake>) {
             .route("/login/oauth/access_token", web::post().to(token))
             .route("/user", web::get().to(user))
             .route("/user/emails", web::get().to(emails))
+            .route("/avatars/u/{id}", web::get().to(avatar))
     })
     .workers(1)
     .listen(listener)
@@ -47,6 +51,10 @@ async fn spawn_fake() -> (String, Arc<Fake>) {
     .run();
     tokio::spawn(server);
     (base, fake)
+}
+
+async fn avatar() -> HttpResponse {
+    HttpResponse::Ok().content_type("image/jpeg").body(crate::pictures_upstream::jpeg(40, 40))
 }
 
 async fn authorize(f: web::Data<Fake>, q: web::Query<HashMap<String, String>>) -> HttpResponse {
@@ -95,7 +103,7 @@ async fn user(req: HttpRequest, f: web::Data<Fake>) -> HttpResponse {
     let name = if *f.quirk.lock().unwrap() == Quirk::NoName { json!(null) } else { json!("The Octocat") };
     HttpResponse::Ok().json(json!({
         "login": "octocat", "id": 583231, "node_id": format!("MDQ6{m}"), "name": name,
-        "avatar_url": "https://avatars.githubusercontent.com/u/583231?v=4",
+        "avatar_url": format!("{}/avatars/u/583231?v=4", f.base),
         "html_url": "https://github.com/octocat", "company": format!("@{m}"), "blog": format!("https://{m}.example"),
         "location": format!("{m} City"), "email": null, "hireable": null, "bio": format!("bio {m}"),
         "twitter_username": null, "public_repos": 8, "followers": 1, "following": 9, "created_at": "2011-01-25T18:44:36Z"
@@ -141,7 +149,13 @@ async fn github_sign_in_gives_the_same_minimal_claims() {
     assert_eq!(id["name"], "The Octocat");
     assert_eq!(id["email"], "octocat@github.example");
     assert_eq!(id["email_verified"], true);
-    assert_eq!(id["picture"], "https://avatars.githubusercontent.com/u/583231?v=4");
+    // Proxied: GitHub Enterprise's avatars come from its own host (the
+    // default picture_hosts), and the app gets claimgate's URL.
+    let picture = id["picture"].as_str().unwrap();
+    assert!(picture.starts_with(&format!("{}/picture/", app.public_url)), "{picture}");
+    assert!(!picture.contains("583231"), "nothing of GitHub's avatar URL (the account id) reaches the app");
+    let image = reqwest::get(picture).await.unwrap();
+    assert_eq!((image.status().as_u16(), image.headers()["content-type"].to_str().unwrap()), (200, "image/png"));
     assert_ne!(id["sub"], "583231");
     let info = app.userinfo(tokens["access_token"].as_str().unwrap()).await.json();
     let mut keys: Vec<&String> = info.as_object().unwrap().keys().collect();

@@ -112,6 +112,10 @@ pub struct IdpState {
     /// Behave like Microsoft's `common` endpoint: a template issuer in
     /// discovery, tenant-specific `iss` and a `tid` claim in tokens.
     pub tenant_mode: Mutex<bool>,
+    /// What `/pictures/{name}` answers (see `crate::pictures_upstream`).
+    pub pictures: Mutex<HashMap<String, crate::pictures_upstream::Answer>>,
+    /// The headers of every picture request, by name.
+    pub picture_requests: Mutex<Vec<(String, HashMap<String, String>)>>,
 }
 
 pub struct TestIdp {
@@ -123,6 +127,7 @@ impl TestIdp {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let marker = format!("MARK{}", &claimgate::store::records::random_handle()[..12].replace(['-', '_'], "x"));
+        let marker_for_pictures = marker.clone();
         let state = Arc::new(IdpState {
             issuer: format!("http://127.0.0.1:{port}"),
             marker,
@@ -136,6 +141,8 @@ impl TestIdp {
             overrides: Mutex::new(serde_json::Map::new()),
             logins: Mutex::new(0),
             tenant_mode: Mutex::new(false),
+            pictures: Mutex::new(crate::pictures_upstream::defaults(&marker_for_pictures)),
+            picture_requests: Mutex::new(Vec::new()),
         });
         let data = web::Data::from(state.clone());
         let server = HttpServer::new(move || {
@@ -147,6 +154,7 @@ impl TestIdp {
                 .route("/authorize", web::get().to(authorize))
                 .route("/token", web::post().to(token))
                 .route("/userinfo", web::get().to(userinfo))
+                .route("/pictures/{name}", web::get().to(crate::pictures_upstream::serve))
         })
         .workers(1)
         .listen(listener)
@@ -289,7 +297,7 @@ fn claims(s: &IdpState, nonce: Option<String>, access_token: &str) -> serde_json
         "sub": format!("sub-{m}"), "hd": format!("{m}.example.com"),
         "email": "jane.doe@example.com", "email_verified": true,
         "at_hash": at_hash(access_token), "nonce": nonce,
-        "name": "Jane Doe", "picture": "https://lh3.googleusercontent.com/a/jane",
+        "name": "Jane Doe", "picture": format!("{}/pictures/jane.png", s.issuer),
         "given_name": format!("Given{m}"), "family_name": format!("Family{m}"), "locale": format!("locale-{m}"),
         "phone_number": format!("+1555{m}"), "birthdate": format!("1990-{m}"),
         "address": {"formatted": format!("1 {m} Street")}, "groups": [format!("admins-{m}"), format!("staff-{m}")],

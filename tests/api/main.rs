@@ -18,6 +18,8 @@ mod login_binding;
 mod microsoft;
 mod oidc_client;
 mod operations;
+mod pictures;
+mod pictures_upstream;
 mod properties;
 mod redis_store;
 mod refresh;

@@ -105,6 +105,8 @@ pub struct TestApp {
 }
 
 pub fn config_text(public_url: &str, idp_issuer: &str) -> String {
+    let idp_host =
+        url::Url::parse(idp_issuer).map(|u| format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())).unwrap();
     format!(
         r#"
 # STORE
@@ -122,6 +124,7 @@ kind = "oidc"
 issuer = "{idp_issuer}"
 client_id = "{IDP_CLIENT_ID}"
 client_secret = "{IDP_CLIENT_SECRET}"
+picture_hosts = ["{idp_host}"]
 [clients.app-a]
 client_secret = "secret-a"
 redirect_uris = ["http://127.0.0.1:9/cb-a"]

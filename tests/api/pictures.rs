@@ -1,0 +1,234 @@
+//! The picture proxy (`[notice] picture = "proxy"`, the default): apps
+//! receive claimgate's own URL, one per app, for a re-encoded copy; the
+//! provider's URL reaches no app, and a hostile picture costs nothing but
+//! the picture.
+
+use crate::helpers::*;
+use crate::pictures_upstream::{bomb, png_with_text, Answer};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// app-b receives the picture too (name and picture).
+fn both_apps_receive_pictures(config: String) -> String {
+    config.replace("claims = [\"name\"]\n", "claims = [\"name\", \"picture\"]\n")
+}
+
+/// A login for `client`; `fresh` signs in upstream again (`prompt=login`)
+/// rather than answering from the session.
+async fn login(app: &TestApp, client: &Client, fresh: bool) -> Value {
+    let (verifier, challenge) = pkce_pair();
+    let mut extra = vec![("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")];
+    if fresh {
+        extra.push(("prompt", "login"));
+    }
+    let end = app.login(client, "openid profile email", &extra).await;
+    let r = app.redeem(client, &end.code(), &[("code_verifier", &verifier)]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+async fn picture_of(app: &TestApp, client: &Client) -> Option<String> {
+    let tokens = login(app, client, true).await;
+    let id = app.verify_id_token(tokens["id_token"].as_str().unwrap(), client.id).await;
+    let info = app.userinfo(tokens["access_token"].as_str().unwrap()).await.json();
+    assert_eq!(id.get("picture"), info.get("picture"), "the ID token and userinfo agree");
+    id.get("picture").and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A request as an app's page makes it: no cookie of claimgate's.
+async fn fetch(url: &str) -> reqwest::Response {
+    reqwest::Client::new().get(url).send().await.unwrap()
+}
+
+fn refusals(app: &TestApp, reason: &str) -> u64 {
+    app.state.metrics.pictures.with_label_values(&["idp", reason]).get()
+}
+
+#[tokio::test]
+async fn two_apps_get_unrelated_urls_for_one_reencoded_picture() {
+    let app = spawn_app_with(both_apps_receive_pictures).await;
+    let a = picture_of(&app, &APP_A).await.expect("app-a receives a picture");
+    // app-b from the same SSO session, without a new upstream login.
+    let tokens = login(&app, &APP_B, false).await;
+    let b = app.verify_id_token(tokens["id_token"].as_str().unwrap(), APP_B.id).await["picture"]
+        .as_str()
+        .expect("app-b receives a picture")
+        .to_owned();
+    let base = format!("{}/picture/", app.public_url);
+    assert!(a.starts_with(&base) && b.starts_with(&base), "{a} {b}");
+    assert_ne!(a, b, "one URL per app");
+    let (ha, hb) = (&a[base.len()..], &b[base.len()..]);
+    assert!(ha.len() == 43 && hb.len() == 43);
+    let tokens = login(&app, &APP_A, false).await;
+    let again = app.verify_id_token(tokens["id_token"].as_str().unwrap(), APP_A.id).await;
+    assert_eq!(again["picture"], a.as_str(), "stable for one app");
+
+    // The provider's URL (and host) reached no app: not in any response
+    // the browser or an app's back end received from claimgate.
+    let provider_url = format!("{}/pictures/jane.png", app.idp.issuer());
+    let seen = app.seen.lock().unwrap().join("\n");
+    assert!(!seen.contains(&provider_url) && !seen.contains("/pictures/"), "the provider's URL leaked");
+
+    let (ra, rb) = (fetch(&a).await, fetch(&b).await);
+    for r in [&ra, &rb] {
+        assert_eq!(r.status(), 200);
+        let h = r.headers();
+        assert_eq!(h["content-type"], "image/png");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["content-security-policy"], "default-src 'none'");
+        assert_eq!(h["cross-origin-resource-policy"], "cross-origin");
+        assert!(h["cache-control"].to_str().unwrap().starts_with("private"));
+        assert!(h.get("set-cookie").is_none(), "no cookies");
+    }
+    let etag = ra.headers()["etag"].to_str().unwrap().to_owned();
+    let (body_a, body_b) = (ra.bytes().await.unwrap(), rb.bytes().await.unwrap());
+    assert_eq!(body_a, body_b, "both URLs serve one picture");
+
+    // claimgate's own PNG: the provider's text chunk (and its marker) is gone.
+    let source = png_with_text(48, 32, app.idp.marker());
+    assert_ne!(&body_a[..], &source[..], "re-encoded, not passed through");
+    assert!(!contains(&body_a, app.idp.marker().as_bytes()), "metadata passed through");
+    for chunk in [b"tEXt", b"iTXt", b"zTXt", b"eXIf"] {
+        assert!(!contains(&body_a, chunk), "a metadata chunk passed through");
+    }
+    let decoded = image::load_from_memory_with_format(&body_a, image::ImageFormat::Png).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (48, 32));
+
+    // Revalidation answers 304 without the body.
+    let again = reqwest::Client::new().get(&a).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+
+    // claimgate fetched it once per login, with no cookie and no credentials.
+    let requests = app.idp.picture_requests();
+    assert_eq!(requests.len(), 1, "fetched at login, not through the app's browser");
+    for (_, headers) in &requests {
+        assert!(!headers.contains_key("cookie") && !headers.contains_key("authorization"), "{headers:?}");
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn hostile_pictures_are_refused_without_hurting_the_login() {
+    let app = spawn_app().await;
+    let idp = app.idp.issuer().to_owned();
+    let unlisted = idp.replace("127.0.0.1", "localhost");
+    let cases: Vec<(&str, String, Option<Answer>)> = vec![
+        ("host_not_allowed", "https://tracker.example/jane.png".into(), None),
+        ("host_not_allowed", format!("{unlisted}/pictures/jane.png"), None),
+        (
+            "redirect_not_allowed",
+            format!("{idp}/pictures/away"),
+            Some(Answer::redirect(&format!("{unlisted}/pictures/jane.png"))),
+        ),
+        ("too_many_redirects", format!("{idp}/pictures/loop"), Some(Answer::redirect(&format!("{idp}/pictures/loop")))),
+        ("too_large", format!("{idp}/pictures/huge"), Some(Answer::ok("image/png", vec![0; 2 * 1024 * 1024]))),
+        ("not_an_image", format!("{idp}/pictures/page"), Some(Answer::ok("text/html", b"<html>hi</html>".to_vec()))),
+        ("not_an_image", format!("{idp}/pictures/svg"), Some(Answer::ok("image/svg+xml", b"<svg/>".to_vec()))),
+        ("not_an_image", format!("{idp}/pictures/liar"), Some(Answer::ok("image/png", b"<html>hi</html>".to_vec()))),
+        ("too_many_pixels", format!("{idp}/pictures/bomb"), Some(Answer::ok("image/png", bomb(8000)))),
+        ("status", format!("{idp}/pictures/missing"), None),
+    ];
+    for (reason, url, answer) in cases {
+        if let Some(answer) = answer {
+            app.idp.set_picture(url.rsplit('/').next().unwrap(), answer);
+        }
+        app.idp.set_claim("picture", json!(url));
+        let before = refusals(&app, reason);
+        let tokens = login(&app, &APP_A, true).await;
+        let id = app.verify_id_token(tokens["id_token"].as_str().unwrap(), APP_A.id).await;
+        assert_eq!(id["name"], "Jane Doe", "{reason}: the login goes on");
+        assert!(id.get("picture").is_none(), "{reason}: no picture rather than the provider's URL: {id}");
+        assert_eq!(refusals(&app, reason), before + 1, "{reason} ({url})");
+    }
+    // The same server under a name not listed: never asked.
+    assert!(app.idp.picture_requests().iter().all(|(name, _)| name != "jane.png"), "a request left the list");
+    let seen = app.seen.lock().unwrap().join("\n");
+    assert!(!seen.contains("tracker.example") && !seen.contains("/pictures/"), "no provider URL reached an app");
+}
+
+#[tokio::test]
+async fn a_slow_picture_host_delays_the_login_by_a_bounded_time() {
+    let app = spawn_app().await;
+    let slow = Answer { delay: Some(Duration::from_secs(8)), ..Answer::ok("image/png", png_with_text(8, 8, "x")) };
+    app.idp.set_picture("slow.png", slow);
+    app.idp.set_claim("picture", json!(format!("{}/pictures/slow.png", app.idp.issuer())));
+    let started = std::time::Instant::now();
+    let tokens = app.full_login(&APP_A, "openid profile email").await;
+    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+    let id = app.verify_id_token(tokens["id_token"].as_str().unwrap(), APP_A.id).await;
+    assert!(id.get("picture").is_none());
+    assert_eq!(refusals(&app, "timed_out"), 1);
+}
+
+#[tokio::test]
+async fn erasure_and_a_login_without_a_picture_end_the_url() {
+    let app = spawn_app().await;
+    let url = picture_of(&app, &APP_A).await.unwrap();
+    assert_eq!(fetch(&url).await.status(), 200);
+
+    // The provider stops sending a picture: the old one is not served.
+    app.idp.set_claim("picture", Value::Null);
+    assert_eq!(picture_of(&app, &APP_A).await, None);
+    assert_eq!(fetch(&url).await.status(), 404);
+
+    // A picture again, then erasure from /me.
+    app.idp.set_claim("picture", json!(format!("{}/pictures/jane.png", app.idp.issuer())));
+    assert_eq!(picture_of(&app, &APP_A).await.as_deref(), Some(url.as_str()), "the same URL for the same app");
+    assert_eq!(fetch(&url).await.status(), 200);
+    let me = app.browse("/me").await;
+    assert!(me.body.contains("<img src=\"/me/picture\""), "{}", me.body);
+    let own = app.browse("/me/picture").await;
+    assert_eq!((own.status, own.headers["content-type"].to_str().unwrap()), (200, "image/png"));
+    let csrf = field_value(&me.body, "name=\"csrf\" value=\"").unwrap();
+    assert_eq!(app.browse_post("/me/erase", &[("csrf", &csrf)]).await.status, 200);
+    assert_eq!(fetch(&url).await.status(), 404, "erased with the user");
+    assert_eq!(app.browse("/me/picture").await.status, 404);
+    for bad in ["nope", "../../etc/passwd", &"A".repeat(43)] {
+        assert_eq!(fetch(&format!("{}/picture/{bad}", app.public_url)).await.status(), 404, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn link_mode_passes_the_provider_url_and_fetches_nothing() {
+    let app = spawn_app_with(|c| c.replace("[notice]\n", "[notice]\npicture = \"link\"\n")).await;
+    let url = picture_of(&app, &APP_A).await.unwrap();
+    assert_eq!(url, format!("{}/pictures/jane.png", app.idp.issuer()));
+    assert!(app.idp.picture_requests().is_empty());
+}
+
+#[tokio::test]
+async fn the_disclosure_document_says_how_pictures_are_handled() {
+    let app = spawn_app().await;
+    let doc = app.browse("/.well-known/claimgate-disclosure").await.json();
+    assert_eq!(doc["notice"]["picture"]["mode"], "proxy");
+    let idp = &doc["providers"][0];
+    assert_eq!(idp["picture_hosts"], json!([app.idp.issuer().trim_start_matches("http://")]));
+    let picture = idp["claims"].as_array().unwrap().iter().find(|c| c["claim"] == "picture").unwrap();
+    assert!(picture["rule"].as_str().unwrap().contains("never this one"), "{picture}");
+}
+
+#[tokio::test]
+async fn forward_auth_sends_the_proxied_url_in_its_picture_header() {
+    let app = spawn_app_with(|t| {
+        t.replacen(
+            "[clients.app-a]\n",
+            "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://wiki.example\"]\nclaims = [\"email\", \"picture\"]\n[clients.app-a]\n",
+            1,
+        )
+    })
+    .await;
+    let fa_callback = format!("{}/auth/callback", app.base);
+    let rd: String = url::form_urlencoded::byte_serialize(b"http://wiki.example/x").collect();
+    let LoginEnd::App(params) = app.walk(&format!("/auth/start?client=wiki&rd={rd}"), &fa_callback).await else {
+        panic!("no forward-auth callback")
+    };
+    app.browse(&format!("{fa_callback}?code={}&state={}", params["code"], params["state"])).await;
+    let ok = app.browse("/auth?client=wiki").await;
+    assert_eq!(ok.status, 200);
+    let picture = ok.headers["x-auth-request-picture"].to_str().unwrap();
+    assert!(picture.starts_with(&format!("{}/picture/", app.public_url)), "{picture}");
+    assert_eq!(fetch(picture).await.status(), 200);
+}
