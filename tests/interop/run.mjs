@@ -70,6 +70,7 @@ display_name = "Google (test)"
 issuer = "${upstream.issuer}"
 client_id = "claimgate"
 client_secret = "upstream-secret"
+picture_hosts = ["${new URL(upstream.issuer).host}"]
 [providers.bad]
 kind = "oidc"
 display_name = "Misbehaving"
@@ -137,12 +138,20 @@ async function browserScenarios(store) {
     const name = await page.textContent('#name');
     const email = await page.textContent('#email');
     const picture = await page.getAttribute('#picture', 'src');
-    check(`[${store}] app A shows name, email and picture`, name === 'Jane Doe' && email === 'jane.doe@example.com' && picture === `${upstream.issuer}/jane.svg`, `${name} / ${email} / ${picture}`);
+    check(`[${store}] app A shows name, email and picture`, name === 'Jane Doe' && email === 'jane.doe@example.com' && picture?.startsWith(`${cg}/picture/`), `${name} / ${email} / ${picture}`);
+    // The picture proxy: Chromium loads claimgate's re-encoded copy in app A's page.
+    const loaded = await page.$eval('#picture', (img) => img.complete && img.naturalWidth === 64 && img.naturalHeight === 64);
+    check(`[${store}] Chromium shows the proxied picture in app A's page`, loaded);
     const idClaims = JSON.parse(await page.textContent('#id-claims'));
     const info = JSON.parse(await page.textContent('#userinfo'));
     const extraId = Object.keys(idClaims).filter((k) => !allowedId.has(k));
     const extraInfo = Object.keys(info).filter((k) => !allowedInfo.has(k));
     check(`[${store}] openid-client (client_secret_basic, signature checked) sees only allowed claims`, extraId.length === 0 && extraInfo.length === 0, [...extraId, ...extraInfo].join(','));
+    const served = await fetch(picture);
+    const bytes = Buffer.from(await served.arrayBuffer());
+    check(`[${store}] the picture is claimgate's PNG, not the provider's file or URL`, served.headers.get('content-type') === 'image/png'
+      && !bytes.includes(marker) && !bytes.includes('tEXt') && idClaims.picture === picture && info.picture === picture
+      && !JSON.stringify([idClaims, info]).includes(upstream.issuer), `${served.status} ${idClaims.picture}`);
     const html = await page.content();
     check(`[${store}] no upstream value reaches app A`, !html.includes(marker) && info.sub !== upstream.accountId && !html.includes(upstream.accountId));
     await page.screenshot({ path: path.join(artifacts, `login-${store}.png`), fullPage: true });
@@ -163,6 +172,7 @@ async function browserScenarios(store) {
     const algB = await page.textContent('#id-alg');
     check(`[${store}] openid-client verifies app A's RS256 and app B's EdDSA ID tokens`, algA === 'RS256' && algB === 'EdDSA', `${algA} / ${algB}`);
     check(`[${store}] app B receives a different sub`, subB !== info.sub && subB.length > 20, `${info.sub} vs ${subB}`);
+    check(`[${store}] app B receives its own picture URL`, infoB.picture?.startsWith(`${cg}/picture/`) && infoB.picture !== info.picture, `${infoB.picture}`);
     await page.screenshot({ path: path.join(artifacts, `second-app-${store}.png`), fullPage: true });
 
     // Login CSRF: a callback link made in one browser signs nothing in in another.

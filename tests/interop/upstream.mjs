@@ -2,6 +2,7 @@
 // Google — its claims and ID-token shape, PKCE required — plus extra claims
 // that claimgate must drop. Every value that must not pass carries MARKER.
 import http from 'node:http';
+import zlib from 'node:zlib';
 import Provider from 'oidc-provider';
 import * as jose from 'jose';
 
@@ -44,7 +45,7 @@ export async function startUpstream({ port = 0, marker, redirectUris }) {
           email: 'jane.doe@example.com',
           email_verified: true,
           name: 'Jane Doe',
-          picture: `${issuer}/jane.svg`,
+          picture: `${issuer}/jane.png`,
           given_name: `Given${marker}`,
           family_name: `Family${marker}`,
           locale: `en-${marker}`,
@@ -60,10 +61,10 @@ export async function startUpstream({ port = 0, marker, redirectUris }) {
 
   const callback = provider.callback();
   server.on('request', async (req, res) => {
-    if (req.url === '/jane.svg') {
-      // The profile picture, served here so that the screenshot shows it offline.
-      res.writeHead(200, { 'content-type': 'image/svg+xml' });
-      return res.end('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" rx="32" fill="#1a56db"/><text x="32" y="42" font-size="28" text-anchor="middle" fill="#fff" font-family="sans-serif">JD</text></svg>');
+    if (req.url === '/jane.png') {
+      // The profile picture, served here (claimgate fetches it at login, offline).
+      res.writeHead(200, { 'content-type': 'image/png' });
+      return res.end(pictureWithMetadata(marker));
     }
     const m = /^\/interaction\/([\w-]+)(\/login)?$/.exec(req.url);
     if (!m) return callback(req, res);
@@ -87,4 +88,35 @@ export async function startUpstream({ port = 0, marker, redirectUris }) {
     }
   });
   return { issuer, server, state, accountId };
+}
+
+/** A 64x64 PNG (a blue disc) carrying MARKER in a text chunk, as a camera's
+ * or editor's metadata would: claimgate must serve its own re-encoding. */
+export function pictureWithMetadata(marker) {
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4); length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const size = 64;
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(size, 0); header.writeUInt32BE(size, 4);
+  header[8] = 8; header[9] = 2; // 8-bit RGB
+  const rows = [];
+  for (let y = 0; y < size; y += 1) {
+    const row = Buffer.alloc(1 + size * 3);
+    for (let x = 0; x < size; x += 1) {
+      const inside = (x - 32) ** 2 + (y - 32) ** 2 < 30 ** 2;
+      row.set(inside ? [0x1a, 0x56, 0xdb] : [0xff, 0xff, 0xff], 1 + x * 3);
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('tEXt', Buffer.from(`Comment\0taken by ${marker}`, 'latin1')),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
