@@ -109,7 +109,12 @@ async fn profile_claims_only_in_userinfo_are_fetched_and_filtered() {
 
 #[tokio::test]
 async fn the_dev_provider_signs_in_the_sample_user_and_the_filter_drops_extras() {
-    let app = spawn_app_with(|t| t.replace("kind = \"oidc\"", "kind = \"dev\"")).await;
+    // The dev provider's default picture host: claimgate itself.
+    let app = spawn_app_with(|t| {
+        let t = t.replace("kind = \"oidc\"", "kind = \"dev\"");
+        t.lines().filter(|l| !l.starts_with("picture_hosts")).collect::<Vec<_>>().join("\n")
+    })
+    .await;
     let page = match app.login(&APP_A, "openid profile email", &[]).await {
         LoginEnd::Page(200, body) => body,
         other => panic!("expected the dev sign-in page, got {other:?}"),
@@ -121,6 +126,11 @@ async fn the_dev_provider_signs_in_the_sample_user_and_the_filter_drops_extras()
     let info = app.userinfo(r.json()["access_token"].as_str().unwrap()).await.json();
     assert_eq!(info["name"], "Sam Sample");
     assert!(info.get("phone_number").is_none() && info.get("birthdate").is_none());
+    // The sample picture, served by the dev provider on loopback, proxied.
+    let picture = info["picture"].as_str().unwrap();
+    assert!(picture.starts_with(&format!("{}/picture/", app.public_url)), "{picture}");
+    let image = reqwest::get(picture).await.unwrap();
+    assert_eq!((image.status().as_u16(), image.headers()["content-type"].to_str().unwrap()), (200, "image/png"));
 }
 
 #[tokio::test]
