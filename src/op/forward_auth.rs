@@ -216,6 +216,12 @@ pub async fn callback(
     let Some(ttl) = session::remaining(&state, &sso) else { return expired() };
     let id = random_handle();
     let claims = released(&client.claims, &Scopes::parse(SCOPE));
+    let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
+    session::note_disclosure(&state, &mut sso, &client.id, &names);
+    // The session first, conditionally: one ended meanwhile stays ended.
+    if !session::update(&state, &grant.session, &sso).await? {
+        return expired();
+    }
     let record = ForwardSession {
         client_id: client.id.clone(),
         session: grant.session.clone(),
@@ -226,12 +232,6 @@ pub async fn callback(
         profile: super::picture::for_client(&state, client, &sso, sso.profile.clone()).await?,
         expires_at: sso.expires_at,
     };
-    let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
-    session::note_disclosure(&state, &mut sso, &client.id, &names);
-    // The session first, conditionally: one ended meanwhile stays ended.
-    if !session::update(&state, &grant.session, &sso).await? {
-        return expired();
-    }
     if !state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await? {
         return expired();
     }

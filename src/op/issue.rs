@@ -47,6 +47,14 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
     let scopes = Scopes::parse(g.scope);
     let claims = released(&client.claims, &scopes);
     let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
+    // Remember the release for the user's own view (/me).
+    let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
+    session::note_disclosure(state, &mut session, &client.id, &names);
+    // The session first, conditionally: one ended meanwhile (logout,
+    // erasure) stays ended, and no token is issued under it.
+    if !state.records.update_session(g.session_id, &session, session_left).await? {
+        return Err(session_ended());
+    }
     let released_profile = super::picture::for_client(state, client, &session, session.profile.only(&claims)).await?;
     let access = AccessGrant {
         client_id: client.id.clone(),
@@ -57,14 +65,6 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
         iat: state.now(),
         exp: state.now() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
     };
-    // Remember the release for the user's own view (/me).
-    let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
-    session::note_disclosure(state, &mut session, &client.id, &names);
-    // The session first, conditionally: one ended meanwhile (logout,
-    // erasure) stays ended, and no token is issued under it.
-    if !state.records.update_session(g.session_id, &session, session_left).await? {
-        return Err(session_ended());
-    }
     if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
         return Err(session_ended());
     }
