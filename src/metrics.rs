@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Every store operation `InstrumentedStore` measures (the `op` label).
-pub const STORE_OPS: [&str; 12] = [
+pub const STORE_OPS: [&str; 13] = [
     "put",
+    "put_new",
     "put_capped",
     "take_capped",
     "get",
@@ -233,6 +234,10 @@ impl Store for InstrumentedStore {
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
         let t = Instant::now();
         self.observe("put", t, self.inner.put(key, value, ttl).await)
+    }
+    async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+        let t = Instant::now();
+        self.observe("put_new", t, self.inner.put_new(key, value, ttl).await)
     }
     async fn put_capped(
         &self,

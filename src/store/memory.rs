@@ -284,6 +284,16 @@ impl Store for MemoryStore {
         }
     }
 
+    async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+        let expires_at = self.expiry(ttl)?;
+        let mut table = lock(&self.table);
+        if self.live(&mut table, key).is_some() {
+            return Ok(false);
+        }
+        table.insert(key, Entry { value: Value::Bytes(value.into()), expires_at });
+        Ok(true)
+    }
+
     async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
         let expires_at = self.expiry(ttl)?;
         let mut table = lock(&self.table);

@@ -40,6 +40,10 @@ pub trait Store: Send + Sync + 'static {
         cap: u64,
     ) -> Result<bool, StoreError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Stores `value` under `key` only when no live value is there,
+    /// atomically; returns whether it did. Of concurrent writers of one key,
+    /// exactly one succeeds (single-use markers: DPoP proof `jti`s).
+    async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError>;
     /// Replaces the value at `key` only while it exists, atomically; returns
     /// whether it did. A write that follows a read must use this, so that a
     /// record deleted in between (logout, erasure) stays deleted.

@@ -162,6 +162,21 @@ where
         conn.get(self.key(key)).await.map_err(unavailable)
     }
 
+    async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        // NX: only an absent key is written; the reply is nil otherwise.
+        let reply: Option<String> = redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(value)
+            .arg("PX")
+            .arg(millis(ttl))
+            .arg("NX")
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(reply.is_some())
+    }
+
     async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
         let mut conn = self.conn.clone();
         // XX: only an existing key is written; the reply is nil otherwise.

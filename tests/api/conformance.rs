@@ -10,6 +10,7 @@ pub async fn run_all(store: Arc<dyn Store>, prefix: &str) {
     expiry(&*store, prefix).await;
     take_is_atomic(store.clone(), prefix).await;
     replace_never_resurrects(&*store, prefix).await;
+    put_new_is_single_use(store.clone(), prefix).await;
     sets(&*store, prefix).await;
     index_members_expire_one_by_one(&*store, prefix).await;
     capped_classes(&*store, prefix).await;
@@ -56,6 +57,26 @@ async fn take_is_atomic(s: Arc<dyn Store>, p: &str) {
     }
     assert_eq!(winners, 1, "exactly one concurrent taker wins");
     assert_eq!(s.get(&k).await.unwrap(), None);
+}
+
+async fn put_new_is_single_use(s: Arc<dyn Store>, p: &str) {
+    let k = format!("{p}jti");
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let (s, k) = (s.clone(), k.clone());
+            tokio::spawn(async move { s.put_new(&k, b"seen", Duration::from_millis(400)).await.unwrap() })
+        })
+        .collect();
+    let mut winners = 0;
+    for t in tasks {
+        winners += t.await.unwrap() as usize;
+    }
+    assert_eq!(winners, 1, "exactly one concurrent writer wins");
+    assert!(!s.put_new(&k, b"again", Duration::from_secs(30)).await.unwrap());
+    assert_eq!(s.get(&k).await.unwrap().as_deref(), Some(&b"seen"[..]), "the first value stays");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(s.put_new(&k, b"later", Duration::from_secs(30)).await.unwrap(), "an expired marker frees its key");
+    s.delete(&k).await.unwrap();
 }
 
 async fn replace_never_resurrects(s: &dyn Store, p: &str) {
