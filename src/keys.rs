@@ -16,6 +16,9 @@ pub struct Keys {
     /// Every signing key (all published in `/jwks`); the first of each algorithm signs.
     pub signing: SigningKeys,
     pub pseudonymizer: Pseudonymizer,
+    /// Issues and checks DPoP nonces (from the pairwise secret: every
+    /// instance accepts every other's).
+    pub dpop_nonces: crate::dpop::Nonces,
     /// Seals every stored record (encryption at rest).
     pub sealer: std::sync::Arc<Sealer>,
     /// Names of keys that were generated because config had none.
@@ -97,6 +100,7 @@ impl Keys {
         Ok(Keys {
             signing,
             pseudonymizer: Pseudonymizer::new(&pairwise),
+            dpop_nonces: crate::dpop::Nonces::new(&pairwise),
             sealer: std::sync::Arc::new(sealer),
             generated,
         })

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod backchannel;
 pub mod clock;
 pub mod config;
+pub mod dpop;
 pub mod explain;
 pub mod keys;
 pub mod limits;

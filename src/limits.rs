@@ -39,7 +39,7 @@ impl Class {
         match path {
             "/authorize" | "/authorize/continue" | "/auth/start" | "/auth/callback" => Some(Class::SignIn),
             p if p.starts_with("/callback/") => Some(Class::SignIn),
-            "/token" | "/revoke" | "/introspect" => Some(Class::Token),
+            "/token" | "/revoke" | "/introspect" | "/par" => Some(Class::Token),
             _ => None,
         }
     }
@@ -238,7 +238,7 @@ mod tests {
         for p in ["/authorize", "/authorize/continue", "/auth/start", "/auth/callback", "/callback/google"] {
             assert_eq!(Class::of(p), Some(Class::SignIn), "{p}");
         }
-        for p in ["/token", "/revoke"] {
+        for p in ["/token", "/revoke", "/introspect", "/par"] {
             assert_eq!(Class::of(p), Some(Class::Token), "{p}");
         }
         for p in ["/userinfo", "/auth", "/jwks", "/.well-known/openid-configuration", "/me"] {

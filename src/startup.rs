@@ -357,6 +357,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/userinfo", web::post().to(op::userinfo::userinfo))
         .route("/revoke", web::post().to(op::revoke::revoke))
         .route("/introspect", web::post().to(op::introspect::introspect))
+        .route("/par", web::post().to(op::par::par))
         .route("/logout", web::get().to(op::logout::logout_get))
         .route("/logout", web::post().to(op::logout::logout_post))
         .route("/auth", web::get().to(op::forward_auth::check))

@@ -40,6 +40,13 @@ pub(super) struct RawClient {
     backchannel_logout_uri: Option<String>,
     #[serde(default)]
     backchannel_logout_session_required: bool,
+    /// RFC 9449 §5.2 (`dpop_bound_access_tokens`): every token request
+    /// carries a DPoP proof, and only DPoP-bound tokens are accepted.
+    #[serde(default)]
+    require_dpop: bool,
+    /// RFC 9126 §6: authorization requests only through `/par`.
+    #[serde(default)]
+    require_pushed_authorization_requests: bool,
 }
 
 #[derive(Debug)]
@@ -59,6 +66,10 @@ pub struct ClientConfig {
     pub refresh_tokens: bool,
     /// Where logout tokens are POSTed (Back-Channel Logout 1.0).
     pub backchannel_logout: Option<BackchannelLogout>,
+    /// Tokens only DPoP-bound (RFC 9449 §5.2).
+    pub require_dpop: bool,
+    /// Authorization requests only pushed (RFC 9126 §6).
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// A client's Back-Channel Logout 1.0 registration (§2.2).
@@ -173,8 +184,17 @@ pub(super) fn validate(
                 invalid(key("id_token_signed_response_alg"), format!("\"{name}\" is not one of RS256, ES256, EdDSA"))
             })?,
         };
-        if c.refresh_tokens && forward_auth.is_some() {
-            return Err(invalid(key("refresh_tokens"), "a forward-auth client uses no tokens"));
+        for (k, set) in [
+            ("refresh_tokens", c.refresh_tokens),
+            ("require_dpop", c.require_dpop),
+            ("require_pushed_authorization_requests", c.require_pushed_authorization_requests),
+        ] {
+            if set && forward_auth.is_some() {
+                return Err(invalid(
+                    key(k),
+                    "a forward-auth client uses no tokens: claimgate redeems its codes itself",
+                ));
+            }
         }
         let backchannel_logout = match c.backchannel_logout_uri.as_deref() {
             None if c.backchannel_logout_session_required => {
@@ -217,6 +237,8 @@ pub(super) fn validate(
                 id_token_alg,
                 refresh_tokens: c.refresh_tokens,
                 backchannel_logout,
+                require_dpop: c.require_dpop,
+                require_pushed_authorization_requests: c.require_pushed_authorization_requests,
             },
         );
     }

@@ -26,10 +26,17 @@ pub async fn authorize_post(
 }
 
 async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> Result<HttpResponse, PageError> {
-    let params = parse_params(raw)?;
-    let request = match validate(state, &params)? {
+    let front = parse_params(raw)?;
+    // RFC 9126 §4: a pushed request is used as it was pushed; of the front
+    // channel only client_id (which must match) and request_uri count.
+    let (params, pushed) = match front.get("request_uri") {
+        Some(uri) => (super::par::resolve(state, &front, uri).await?, true),
+        None => (front, false),
+    };
+    let request = match validate(state, &params, pushed) {
         Ok(r) => r,
-        Err(to_app) => return Ok(to_app),
+        Err(Refusal::Unsafe(message)) => return Err(PageError::bad_request(message)),
+        Err(Refusal::ToApp(request, error, description)) => return Ok(app_error(state, &request, error, description)),
     };
     let prompt: BTreeSet<&str> =
         params.get("prompt").map(|p| p.split(' ').filter(|v| !v.is_empty()).collect()).unwrap_or_default();
@@ -120,22 +127,33 @@ pub async fn continue_login(
     Ok(BrowserBinding::of(&state, &req).attach(&state, redirect))
 }
 
-/// RFC 6749 §4.1.1 / OIDC Core §3.1.2.1–2. Client and redirect URI first:
-/// until both are known good, errors are pages (`Err`), never redirects
-/// (§4.1.2.1); after, a refusal is the redirect to the app (`Ok(Err(..))`).
-fn validate(
+/// Why an authorization request is refused.
+pub(super) enum Refusal {
+    /// Before the client and its redirect URI are known good: never sent
+    /// to the redirect URI (RFC 6749 §4.1.2.1).
+    Unsafe(String),
+    /// After: sent back to the app (or, for a pushed request, in the answer).
+    ToApp(Box<AuthorizationRequest>, OAuthError, &'static str),
+}
+
+/// RFC 6749 §4.1.1 / OIDC Core §3.1.2.1–2. Client and redirect URI first;
+/// the same rules for a pushed request (RFC 9126 §2.1), checked when it is
+/// pushed and again when the browser brings it (`pushed`).
+pub(super) fn validate(
     state: &AppState,
     params: &HashMap<String, String>,
-) -> Result<Result<AuthorizationRequest, HttpResponse>, PageError> {
-    let page = PageError::bad_request;
+    pushed: bool,
+) -> Result<AuthorizationRequest, Refusal> {
+    let unsafe_ = |m: &str| Refusal::Unsafe(m.to_owned());
     let client_id =
-        params.get("client_id").ok_or_else(|| page("The application did not say who it is (client_id)."))?;
-    let client = state.client(client_id).ok_or_else(|| page("This application is not registered with claimgate."))?;
+        params.get("client_id").ok_or_else(|| unsafe_("The application did not say who it is (client_id)."))?;
+    let client =
+        state.client(client_id).ok_or_else(|| unsafe_("This application is not registered with claimgate."))?;
     let redirect_uri = params
         .get("redirect_uri")
-        .ok_or_else(|| page("The application did not say where to return (redirect_uri)."))?;
+        .ok_or_else(|| unsafe_("The application did not say where to return (redirect_uri)."))?;
     if !client.redirect_uris.iter().any(|r| r.matches(redirect_uri)) {
-        return Err(page("The return address is not registered for this application."));
+        return Err(unsafe_("The return address is not registered for this application."));
     }
 
     let mut request = AuthorizationRequest {
@@ -146,11 +164,16 @@ fn validate(
         nonce: params.get("nonce").cloned(),
         code_challenge: None,
         max_age: None,
+        dpop_jkt: None,
     };
-    let fail = |request: &AuthorizationRequest, error: OAuthError, description: &str| {
-        Ok(Err(app_error(state, request, error, description)))
+    let fail = |request: &AuthorizationRequest, error: OAuthError, description: &'static str| {
+        Err(Refusal::ToApp(Box::new(request.clone()), error, description))
     };
 
+    // RFC 9126 §6: such a client's requests come only through /par.
+    if client.require_pushed_authorization_requests && !pushed {
+        return fail(&request, OAuthError::InvalidRequest, "this client must push its authorization requests (PAR)");
+    }
     match params.get("response_type").map(String::as_str) {
         Some("code") => {}
         Some(_) => return fail(&request, OAuthError::UnsupportedResponseType, "only response_type=code is supported"),
@@ -161,9 +184,6 @@ fn validate(
     }
     if params.contains_key("request") {
         return fail(&request, OAuthError::RequestNotSupported, "request objects are not supported");
-    }
-    if params.contains_key("request_uri") {
-        return fail(&request, OAuthError::RequestUriNotSupported, "request_uri is not supported");
     }
     let scopes = Scopes::parse(params.get("scope").map(String::as_str).unwrap_or(""));
     if !scopes.contains("openid") {
@@ -177,9 +197,7 @@ fn validate(
     match (params.get("code_challenge"), params.get("code_challenge_method").map(String::as_str)) {
         (Some(challenge), Some("S256")) => {
             // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
-            let valid =
-                challenge.len() == 43 && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !valid {
+            if !is_sha256_base64url(challenge) {
                 return fail(&request, OAuthError::InvalidRequest, "code_challenge is not a S256 challenge");
             }
             request.code_challenge = Some(challenge.clone());
@@ -193,6 +211,13 @@ fn validate(
         }
         (None, None) => {}
     }
+    // RFC 9449 §10: the code will be redeemable only with this DPoP key.
+    if let Some(jkt) = params.get("dpop_jkt") {
+        if !is_sha256_base64url(jkt) {
+            return fail(&request, OAuthError::InvalidRequest, "dpop_jkt is not a SHA-256 JWK thumbprint");
+        }
+        request.dpop_jkt = Some(jkt.clone());
+    }
     // OIDC Core §3.1.2.1: a non-negative integer of seconds.
     if let Some(max_age) = params.get("max_age") {
         match max_age.parse::<u64>() {
@@ -203,5 +228,10 @@ fn validate(
     if request.nonce.as_ref().is_some_and(|n| n.len() > 512) || request.state.as_ref().is_some_and(|s| s.len() > 2048) {
         return fail(&request, OAuthError::InvalidRequest, "state or nonce is too long");
     }
-    Ok(Ok(request))
+    Ok(request)
+}
+
+/// A base64url SHA-256 digest (a PKCE S256 challenge, a JWK thumbprint): 43 characters.
+fn is_sha256_base64url(s: &str) -> bool {
+    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

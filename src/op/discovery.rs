@@ -34,7 +34,18 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "claims_parameter_supported": false,
+        // RFC 9126 §5: PAR; required for every client only if each requires it.
+        "pushed_authorization_request_endpoint": format!("{iss}/par"),
+        "require_pushed_authorization_requests": every_client_requires_par(&state),
+        // RFC 9449 §5.1.
+        "dpop_signing_alg_values_supported": crate::dpop::ALGORITHMS,
     }))
+}
+
+/// Whether every client that uses `/authorize` requires pushed requests.
+fn every_client_requires_par(state: &AppState) -> bool {
+    let mut clients = state.config.clients.values().filter(|c| c.forward_auth().is_none()).peekable();
+    clients.peek().is_some() && clients.all(|c| c.require_pushed_authorization_requests)
 }
 
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {

@@ -28,9 +28,13 @@ pub enum OAuthError {
     LoginRequired,
     ConsentRequired,
     RequestNotSupported,
-    RequestUriNotSupported,
     // RFC 6750 §3.1
     InvalidToken,
+    // RFC 9449 §5, §7.1, §8, §9
+    InvalidDpopProof,
+    UseDpopNonce,
+    // RFC 9126 §2.3, §4
+    InvalidRequestUri,
 }
 
 impl OAuthError {
@@ -48,8 +52,10 @@ impl OAuthError {
             OAuthError::LoginRequired => "login_required",
             OAuthError::ConsentRequired => "consent_required",
             OAuthError::RequestNotSupported => "request_not_supported",
-            OAuthError::RequestUriNotSupported => "request_uri_not_supported",
             OAuthError::InvalidToken => "invalid_token",
+            OAuthError::InvalidDpopProof => "invalid_dpop_proof",
+            OAuthError::UseDpopNonce => "use_dpop_nonce",
+            OAuthError::InvalidRequestUri => "invalid_request_uri",
         }
     }
 
@@ -74,11 +80,18 @@ pub struct TokenError {
     pub description: String,
     /// The client tried HTTP Basic: answer 401 with a Basic challenge.
     pub basic_challenge: bool,
+    /// A fresh `DPoP-Nonce` for the client (RFC 9449 §8): sent with every
+    /// answer to a request that carried a DPoP proof, and with `use_dpop_nonce`.
+    pub dpop_nonce: Option<String>,
 }
 
 impl TokenError {
     pub fn new(error: OAuthError, description: impl Into<String>) -> Self {
-        Self { error, description: description.into(), basic_challenge: false }
+        Self { error, description: description.into(), basic_challenge: false, dpop_nonce: None }
+    }
+    /// With a fresh DPoP nonce for the client's next proof.
+    pub fn with_dpop_nonce(self, nonce: String) -> Self {
+        Self { dpop_nonce: Some(nonce), ..self }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
         Self::new(OAuthError::InvalidRequest, d)
@@ -113,28 +126,57 @@ impl ResponseError for TokenError {
         if self.basic_challenge {
             res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"claimgate\""));
         }
+        if let Some(nonce) = &self.dpop_nonce {
+            res.insert_header(("DPoP-Nonce", nonce.as_str()));
+        }
         res.json(json!({ "error": self.error.code(), "error_description": self.description }))
     }
 }
 
-/// An error of a protected resource (RFC 6750 §3).
+/// How a protected resource's client presented its token: its challenge
+/// names the same scheme (RFC 6750 §3, RFC 9449 §7.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Bearer,
+    DPoP,
+}
+
+/// An error of a protected resource (RFC 6750 §3; RFC 9449 §7.1 for DPoP).
 #[derive(Debug, thiserror::Error)]
 #[error("{description}")]
 pub struct BearerError {
     /// `None` when the request carried no token at all (§3.1: no error code).
     pub error: Option<OAuthError>,
     pub description: &'static str,
+    pub scheme: Scheme,
+    /// A fresh `DPoP-Nonce` (RFC 9449 §9), with `use_dpop_nonce` and with
+    /// every answer to a DPoP request.
+    pub dpop_nonce: Option<String>,
 }
 
 impl BearerError {
+    fn new(error: Option<OAuthError>, description: &'static str) -> Self {
+        Self { error, description, scheme: Scheme::Bearer, dpop_nonce: None }
+    }
     pub fn missing() -> Self {
-        Self { error: None, description: "an access token is required" }
+        Self::new(None, "an access token is required")
     }
     pub fn invalid_token() -> Self {
-        Self { error: Some(OAuthError::InvalidToken), description: "the access token is invalid or has expired" }
+        Self::new(Some(OAuthError::InvalidToken), "the access token is invalid or has expired")
+    }
+    pub fn invalid_token_because(d: &'static str) -> Self {
+        Self::new(Some(OAuthError::InvalidToken), d)
     }
     pub fn invalid_request(d: &'static str) -> Self {
-        Self { error: Some(OAuthError::InvalidRequest), description: d }
+        Self::new(Some(OAuthError::InvalidRequest), d)
+    }
+    /// An error of a DPoP presentation, challenged with the DPoP scheme.
+    pub fn dpop(error: OAuthError, d: &'static str) -> Self {
+        Self { scheme: Scheme::DPoP, ..Self::new(Some(error), d) }
+    }
+    /// With a fresh DPoP nonce for the client's next proof.
+    pub fn with_dpop_nonce(self, nonce: String) -> Self {
+        Self { dpop_nonce: Some(nonce), ..self }
     }
     /// The metrics label of this outcome.
     pub fn label(&self) -> &'static str {
@@ -145,23 +187,30 @@ impl BearerError {
 impl From<StoreError> for BearerError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "store failed");
-        Self {
-            error: Some(OAuthError::TemporarilyUnavailable),
-            description: "the service is temporarily unavailable; try again",
-        }
+        Self::new(Some(OAuthError::TemporarilyUnavailable), "the service is temporarily unavailable; try again")
     }
+}
+
+/// The DPoP challenge's `algs` (RFC 9449 §7.1).
+fn dpop_algs() -> String {
+    format!("algs=\"{}\"", crate::dpop::ALGORITHMS.join(" "))
 }
 
 impl ResponseError for BearerError {
     fn status_code(&self) -> StatusCode {
-        self.error.map_or(StatusCode::UNAUTHORIZED, OAuthError::status)
+        match self.error {
+            None => StatusCode::UNAUTHORIZED,
+            // RFC 9449 §7.1, §9: a resource's DPoP errors are 401 challenges.
+            Some(OAuthError::InvalidDpopProof | OAuthError::UseDpopNonce) => StatusCode::UNAUTHORIZED,
+            Some(e) => e.status(),
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status_code());
-        match self.error {
-            Some(OAuthError::TemporarilyUnavailable) => {}
-            Some(e) => {
+        match (self.error, self.scheme) {
+            (Some(OAuthError::TemporarilyUnavailable), _) => {}
+            (Some(e), Scheme::Bearer) => {
                 let challenge = format!(
                     "Bearer realm=\"claimgate\", error=\"{}\", error_description=\"{}\"",
                     e.code(),
@@ -169,9 +218,19 @@ impl ResponseError for BearerError {
                 );
                 res.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
-            None => {
-                res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"claimgate\""));
+            (Some(e), Scheme::DPoP) => {
+                let challenge =
+                    format!("DPoP {}, error=\"{}\", error_description=\"{}\"", dpop_algs(), e.code(), self.description);
+                res.insert_header((header::WWW_AUTHENTICATE, challenge));
             }
+            // No token: either scheme will do (RFC 9449 §7.1).
+            (None, _) => {
+                res.append_header((header::WWW_AUTHENTICATE, "Bearer realm=\"claimgate\""));
+                res.append_header((header::WWW_AUTHENTICATE, format!("DPoP {}", dpop_algs())));
+            }
+        }
+        if let Some(nonce) = &self.dpop_nonce {
+            res.insert_header(("DPoP-Nonce", nonce.as_str()));
         }
         res.insert_header((header::CACHE_CONTROL, "no-store"));
         match self.error {

@@ -171,6 +171,7 @@ pub async fn start(
         nonce: None,
         code_challenge: None,
         max_age: None,
+        dpop_jkt: None,
     };
     let how = Begin { force_login: false, no_prompt: false, provider: q.provider.as_deref(), binding: &binding };
     begin(&state, &req, request, how).await

@@ -1,7 +1,9 @@
 //! `POST /introspect` (RFC 7662): an app asks whether one of its tokens is
 //! active. Client authentication is required (§2.1); a client learns about
-//! its own tokens only, and nothing of the profile.
+//! its own tokens only, and nothing of the profile. A DPoP-bound token is
+//! reported with its key (RFC 9449 §6.2: `cnf.jkt`, `token_type` DPoP).
 
+use super::dpop;
 use super::errors::TokenError;
 use super::token::authenticated_form;
 use super::AppState;
@@ -19,6 +21,8 @@ pub async fn introspect(
         // §2.1: the endpoint requires authorization; a public client has no credential.
         return Err(TokenError::invalid_client(false));
     }
+    // A proof sent here must be valid, and is then used (RFC 9449 §4.3).
+    let proof = dpop::proof(&state, &req, "/introspect", None).map_err(|e| e.into_token_error(&state))?;
     let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
     let now = state.now();
     // §2.2: inactive covers unknown, expired, revoked and other clients' tokens alike.
@@ -28,13 +32,16 @@ pub async fn introspect(
             "active": true,
             "scope": g.scope,
             "client_id": g.client_id,
-            "token_type": "Bearer",
+            "token_type": if g.jkt.is_some() { "DPoP" } else { "Bearer" },
             "sub": g.subject,
             "iat": g.iat,
             "exp": g.exp,
             "iss": state.issuer,
             "aud": g.client_id,
         });
+        if let Some(jkt) = g.jkt {
+            answer["cnf"] = json!({ "jkt": jkt });
+        }
     } else if let Some(g) = state.records.get_refresh(token).await?.filter(|g| g.client_id == client.id && g.exp > now)
     {
         answer = json!({
@@ -46,10 +53,18 @@ pub async fn introspect(
             "exp": g.exp,
             "iss": state.issuer,
         });
+        if let Some(jkt) = g.jkt {
+            answer["cnf"] = json!({ "jkt": jkt });
+        }
+    }
+    let mut response = HttpResponse::Ok();
+    if let Some(p) = &proof {
+        dpop::spend(&state, p).await.map_err(|e| e.into_token_error(&state))?;
+        response.insert_header(("DPoP-Nonce", dpop::nonce(&state)));
     }
     let active = answer["active"].as_bool().unwrap_or(false);
     tracing::info!(client = %client.id, active, "token introspection");
-    Ok(HttpResponse::Ok()
+    Ok(response
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(answer))

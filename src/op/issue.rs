@@ -5,6 +5,7 @@
 use super::errors::TokenError;
 use super::{session, AppState};
 use crate::config::ClientConfig;
+use crate::dpop::Proof;
 use crate::policy::disclosure::{release_granted, released, Released, Scopes};
 use crate::signing::SigningKey;
 use crate::store::records::{random_handle, session_ref, AccessGrant, RefreshGrant};
@@ -32,6 +33,9 @@ pub(super) struct Grant<'a> {
     pub code: Option<&'a str>,
     /// The refresh-token family continued; `None` starts one.
     pub family: Option<String>,
+    /// The request's DPoP proof (RFC 9449 §5): the access token, and a
+    /// public client's refresh token, are bound to its key.
+    pub dpop: Option<&'a Proof>,
 }
 
 fn session_ended() -> TokenError {
@@ -41,6 +45,10 @@ fn session_ended() -> TokenError {
 pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>) -> Result<HttpResponse, TokenError> {
     let Some(mut session) = state.records.get_session(g.session_id).await? else { return Err(session_ended()) };
     let Some(session_left) = session::remaining(state, &session) else { return Err(session_ended()) };
+    // The request is known good: its proof is now used (RFC 9449 §11.1).
+    if let Some(proof) = g.dpop {
+        super::dpop::spend(state, proof).await.map_err(|e| e.into_token_error(state))?;
+    }
 
     let lifetime = state.config.lifetimes.access_token.min(Duration::from_secs(session_left.as_secs().max(1)));
     let access_token = random_handle();
@@ -64,6 +72,7 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
         released: released_profile.clone(),
         iat: state.now(),
         exp: state.now() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
+        jkt: g.dpop.map(|p| p.jkt.clone()),
     };
     if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
         return Err(session_ended());
@@ -108,10 +117,11 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
     };
 
     let grant_type = if g.code.is_some() { "authorization_code" } else { "refresh_token" };
-    tracing::info!(client = %client.id, claims = ?names, scope = %g.scope, grant_type, refresh = refresh_token.is_some(), outcome = "success", "tokens issued");
+    tracing::info!(client = %client.id, claims = ?names, scope = %g.scope, grant_type, refresh = refresh_token.is_some(), dpop = g.dpop.is_some(), outcome = "success", "tokens issued");
     let mut body = json!({
         "access_token": access_token,
-        "token_type": "Bearer",
+        // RFC 9449 §5: a bound token's type is DPoP.
+        "token_type": if g.dpop.is_some() { "DPoP" } else { "Bearer" },
         "expires_in": lifetime.as_secs(),
         "scope": g.scope,
     });
@@ -121,10 +131,12 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
     if let Some(t) = refresh_token {
         body["refresh_token"] = t.into();
     }
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(body))
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
+    if g.dpop.is_some() {
+        response.insert_header(("DPoP-Nonce", super::dpop::nonce(state)));
+    }
+    Ok(response.json(body))
 }
 
 /// A new refresh token in the grant's family (a new family for a code),
@@ -149,6 +161,9 @@ async fn refresh(
         subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key),
         iat: state.now(),
         exp: session.expires_at,
+        // Confidential clients' refresh tokens are bound by the client's
+        // own authentication instead (RFC 9449 §5).
+        jkt: g.dpop.filter(|_| client.is_public()).map(|p| p.jkt.clone()),
     };
     if !state.records.put_refresh(&token, &record, until_end, &session.user_key).await? {
         return Err(session_ended());

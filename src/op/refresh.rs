@@ -7,6 +7,7 @@ use super::errors::{OAuthError, TokenError};
 use super::issue::{issue, Grant};
 use super::{session, AppState};
 use crate::config::ClientConfig;
+use crate::dpop::Proof;
 use crate::policy::disclosure::Scopes;
 use actix_web::HttpResponse;
 use std::collections::HashMap;
@@ -15,8 +16,17 @@ pub(super) async fn grant(
     state: &AppState,
     client: &ClientConfig,
     params: &HashMap<String, String>,
+    proof: Option<&Proof>,
 ) -> Result<HttpResponse, TokenError> {
     let token = params.get("refresh_token").ok_or_else(|| TokenError::invalid_request("refresh_token is required"))?;
+    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
+    // Checked before the token is consumed, so that someone holding a
+    // stolen one without the key cannot spend it for the client.
+    if client.is_public() {
+        if let Some(bound) = state.records.get_refresh(token).await?.and_then(|g| g.jkt) {
+            super::token::bound_key(state, &bound, proof)?;
+        }
+    }
     // Consumed atomically: of two racing uses, one wins and the other is a reuse.
     let Some(g) = state.records.take_refresh(token).await? else {
         if let Some(family) = state.records.rotated_family(token).await? {
@@ -70,6 +80,7 @@ pub(super) async fn grant(
             auth_time: g.auth_time,
             code: None,
             family: Some(g.family),
+            dpop: proof,
         },
     )
     .await

@@ -1,5 +1,8 @@
-//! `POST /revoke` (RFC 7009): an app revokes one of its access tokens.
+//! `POST /revoke` (RFC 7009): an app revokes one of its tokens. A public
+//! client's DPoP-bound refresh token is revoked only with a proof by its
+//! key (RFC 9449 §5): the key is all that client's authentication is.
 
+use super::dpop;
 use super::errors::TokenError;
 use super::token::authenticated_form;
 use super::AppState;
@@ -12,6 +15,8 @@ pub async fn revoke(
 ) -> Result<HttpResponse, TokenError> {
     let (client, params) = authenticated_form(&state, &req, &body)?;
     let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
+    // A proof sent here must be valid, and is then used (RFC 9449 §4.3).
+    let proof = dpop::proof(&state, &req, "/revoke", None).map_err(|e| e.into_token_error(&state))?;
     // §2.2: unknown, expired and (to avoid an oracle) other clients' tokens
     // all answer 200; only the owner's token is actually revoked.
     if let Some(grant) = state.records.get_access(token).await? {
@@ -25,11 +30,19 @@ pub async fn revoke(
         // §2.1: revoking a refresh token also ends the access tokens of the
         // same grant: its whole family.
         if grant.client_id == client.id {
+            if let Some(bound) = grant.jkt.as_deref().filter(|_| client.is_public()) {
+                super::token::bound_key(&state, bound, proof.as_ref())?;
+            }
             let revoked = state.records.revoke_family(&grant.family).await?;
             tracing::info!(client = %client.id, revoked, outcome = "revoked", "refresh token revocation");
         } else {
             tracing::warn!(client = %client.id, reason = "token_of_another_client", "token revocation refused");
         }
     }
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).finish())
+    let mut response = HttpResponse::Ok();
+    if let Some(p) = &proof {
+        dpop::spend(&state, p).await.map_err(|e| e.into_token_error(&state))?;
+        response.insert_header(("DPoP-Nonce", dpop::nonce(&state)));
+    }
+    Ok(response.insert_header(("Cache-Control", "no-store")).finish())
 }

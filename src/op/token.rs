@@ -1,12 +1,14 @@
 //! `POST /token`: the authorization-code and refresh-token grants. Client
 //! authentication by client_secret_basic or client_secret_post
 //! (constant-time comparison), or none for public clients, which must then
-//! prove PKCE.
+//! prove PKCE. A DPoP proof (RFC 9449 §5) binds the tokens issued to its key.
 
+use super::dpop::{self, DpopError};
 use super::errors::{parse_params, OAuthError, TokenError};
 use super::issue::{issue, Grant};
 use super::AppState;
 use crate::config::{ClientConfig, ClientKind};
+use crate::dpop::Proof;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -32,10 +34,17 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
         return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
     }
     let (client, params) = authenticated_form(state, req, body)?;
+    // RFC 9449 §5: checked before anything is consumed, so that a nonce
+    // challenge does not cost the client its code or refresh token.
+    let proof = dpop::proof(state, req, "/token", None).map_err(|e| e.into_token_error(state))?;
+    if proof.is_none() && client.require_dpop {
+        return Err(DpopError::Required.into_token_error(state));
+    }
+    let proof = proof.as_ref();
 
     match params.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => code_grant(state, client, &params).await,
-        Some("refresh_token") => super::refresh::grant(state, client, &params).await,
+        Some("authorization_code") => code_grant(state, client, &params, proof).await,
+        Some("refresh_token") => super::refresh::grant(state, client, &params, proof).await,
         Some(_) => {
             Err(TokenError::new(OAuthError::UnsupportedGrantType, "supported: authorization_code, refresh_token"))
         }
@@ -48,6 +57,7 @@ async fn code_grant(
     state: &AppState,
     client: &ClientConfig,
     params: &HashMap<String, String>,
+    proof: Option<&Proof>,
 ) -> Result<HttpResponse, TokenError> {
     let code = params.get("code").ok_or_else(|| TokenError::invalid_request("code is required"))?;
     // Consumed atomically: a replayed code finds nothing.
@@ -85,6 +95,10 @@ async fn code_grant(
         }
         (None, None) => {}
     }
+    // RFC 9449 §10: a code bound to a DPoP key is redeemed only with it.
+    if let Some(bound) = &request.dpop_jkt {
+        bound_key(state, bound, proof)?;
+    }
 
     issue(
         state,
@@ -97,9 +111,20 @@ async fn code_grant(
             auth_time: grant.auth_time,
             code: Some(code),
             family: None,
+            dpop: proof,
         },
     )
     .await
+}
+
+/// Refuses unless `proof` is by the key a grant is bound to.
+pub(super) fn bound_key(state: &AppState, bound: &str, proof: Option<&Proof>) -> Result<(), TokenError> {
+    use subtle::ConstantTimeEq;
+    match proof {
+        Some(p) if bool::from(p.jkt.as_bytes().ct_eq(bound.as_bytes())) => Ok(()),
+        Some(_) => Err(DpopError::WrongKey.into_token_error(state)),
+        None => Err(DpopError::Required.into_token_error(state)),
+    }
 }
 
 /// The form of an app back-end's request (`/token`, `/revoke`,

@@ -73,6 +73,7 @@ async fn a_token_written_after_its_session_ended_is_not_kept() {
         released: Profile::default(),
         iat: 0,
         exp: i64::MAX,
+        jkt: None,
     };
     let user = UserKey::from_stored("u".into());
     let kept = app.state.records.put_access(&token, &grant, Duration::from_secs(60), &user).await.unwrap();

@@ -4,9 +4,15 @@ use super::StoreError;
 use serde::{de::DeserializeOwned, Serialize};
 
 /// The encoding of a record inside its seal: a tag byte, then `postcard`
-/// (compact, binary; field order is the format, so a record type changes
-/// only by adding a new tag).
+/// (compact, binary; field order is the format). A record type may gain
+/// fields at its end only, each of a type whose zero bytes read as empty
+/// (`Option`, a number, `bool`, `String`, `Vec`): a record written before
+/// reads them as empty. Any other change needs a new tag.
 const POSTCARD: u8 = 1;
+
+/// How many fields a record type may have gained since a live record of it
+/// was written.
+const ADDED_FIELDS_MAX: usize = 16;
 
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
     let mut out = vec![POSTCARD];
@@ -18,7 +24,17 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 /// records live at an upgrade stay readable until they expire.
 pub fn decode<T: DeserializeOwned>(plain: &[u8]) -> Result<T, StoreError> {
     match plain.split_first() {
-        Some((&POSTCARD, body)) => postcard::from_bytes(body).map_err(|e| StoreError::Corrupt(e.to_string())),
+        Some((&POSTCARD, body)) => match postcard::from_bytes(body) {
+            // Written before fields were added at the end: they read as
+            // empty. (A record cut short cannot reach here: the seal's tag
+            // covers every byte.)
+            Err(postcard::Error::DeserializeUnexpectedEnd) => {
+                let padded = [body, &[0u8; ADDED_FIELDS_MAX]].concat();
+                postcard::take_from_bytes(&padded).map(|(value, _)| value)
+            }
+            decoded => decoded,
+        }
+        .map_err(|e| StoreError::Corrupt(e.to_string())),
         Some((b'{', _)) => serde_json::from_slice(plain).map_err(|e| StoreError::Corrupt(e.to_string())),
         _ => Err(StoreError::Corrupt("unknown record encoding".into())),
     }
@@ -42,5 +58,23 @@ mod tests {
         assert_eq!((again.profile, again.provider, again.expires_at), (old.profile, old.provider, old.expires_at));
         assert!(decode::<Session>(b"\x07junk").is_err());
         assert!(decode::<Session>(b"").is_err());
+    }
+
+    #[test]
+    fn fields_added_at_the_end_read_as_empty_in_older_records() {
+        #[derive(serde::Serialize)]
+        struct Before {
+            client: String,
+            exp: i64,
+        }
+        #[derive(serde::Deserialize, Debug, PartialEq)]
+        struct After {
+            client: String,
+            exp: i64,
+            jkt: Option<String>,
+            count: u32,
+        }
+        let old = encode(&Before { client: "app".into(), exp: 7 }).unwrap();
+        assert_eq!(decode::<After>(&old).unwrap(), After { client: "app".into(), exp: 7, jkt: None, count: 0 });
     }
 }

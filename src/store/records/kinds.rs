@@ -55,6 +55,10 @@ pub struct AuthorizationRequest {
     /// OIDC Core §3.1.2.1 `max_age`: the oldest sign-in (seconds) this request accepts.
     #[serde(default)]
     pub max_age: Option<u64>,
+    /// The DPoP key the code is bound to (RFC 9449 §10: `dpop_jkt`, or the
+    /// proof sent with the pushed request): only a proof by that key redeems it.
+    #[serde(default)]
+    pub dpop_jkt: Option<String>,
 }
 
 /// A validated authorization request waiting on the notice page for the
@@ -161,6 +165,10 @@ pub struct AccessGrant {
     /// Issued and expires (unix seconds), for introspection (RFC 7662 §2.2).
     pub iat: i64,
     pub exp: i64,
+    /// The DPoP key the token is bound to (RFC 9449 §6: `cnf.jkt`): only
+    /// presented as `DPoP` with a proof by that key. `None`: a bearer token.
+    #[serde(default)]
+    pub jkt: Option<String>,
 }
 
 /// A refresh token's grant (RFC 6749 §6). Indexed under its session and
@@ -181,6 +189,10 @@ pub struct RefreshGrant {
     pub iat: i64,
     /// The session's absolute end: the token never outlives it.
     pub exp: i64,
+    /// A public client's refresh token is bound to its DPoP key (RFC 9449
+    /// §5): only a proof by that key refreshes it.
+    #[serde(default)]
+    pub jkt: Option<String>,
 }
 
 /// A refresh token already rotated, kept while its session lives so that

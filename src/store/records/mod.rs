@@ -22,11 +22,13 @@ mod codec;
 mod erasure;
 mod kinds;
 mod pictures;
+mod pushed;
 mod refresh;
 
 pub use backchannel::{session_ref, Delivery, DeliveryRef, RETRY_WINDOW};
 pub use codec::{decode, encode};
 pub use pictures::{PictureLink, StoredPicture};
+pub use pushed::PushedRequest;
 
 pub use kinds::{
     AccessGrant, AuthCode, AuthorizationRequest, BindingDigest, Disclosure, ForwardReturn, ForwardSession,
@@ -77,7 +79,8 @@ fn email_index(email_key: &str) -> String {
 }
 
 /// The capped class of records anyone can create before signing in:
-/// notice tickets, pending upstream logins, forward-auth returns.
+/// notice tickets, pending upstream logins, forward-auth returns, pushed
+/// authorization requests.
 const PRE_LOGIN: &str = "pre-login";
 
 #[derive(Clone)]
@@ -122,16 +125,17 @@ impl Records {
         let plain = self.sealer.open(key, &bytes)?;
         match decode(&plain) {
             Ok(value) => Ok(Some(value)),
-            // A record an earlier version wrote in a shape this one no longer
-            // uses (a token, say): treated as gone, it ends within its lifetime.
-            Err(_) if plain.first() == Some(&b'{') => {
+            // The seal proved these bytes are claimgate's own: a record an
+            // earlier version wrote in a shape this one no longer reads (a
+            // sign-in in progress across an upgrade, say) is treated as
+            // gone; it ends within its lifetime.
+            Err(_) => {
                 tracing::debug!(
                     kind = key.split(':').next().unwrap_or_default(),
                     "record of an earlier version ignored"
                 );
                 Ok(None)
             }
-            Err(e) => Err(e),
         }
     }
 

@@ -1,0 +1,127 @@
+//! DPoP at claimgate's endpoints (RFC 9449): reading a request's proof,
+//! checking it against the endpoint and claimgate's nonce, and spending its
+//! `jti` once the request is otherwise known good (so that nothing
+//! unauthenticated is stored). The endpoints turn a [`DpopError`] into the
+//! answer their RFC names: 400 JSON at the token, PAR, revocation and
+//! introspection endpoints (§5, §8), a 401 `DPoP` challenge at userinfo (§7.1, §9).
+
+use super::errors::{BearerError, OAuthError, TokenError};
+use super::AppState;
+use crate::dpop::{self, Expected, Proof, ProofError, MAX_AGE_SECS, MAX_SKEW_SECS};
+use crate::store::StoreError;
+use actix_web::HttpRequest;
+use std::time::Duration;
+
+/// Why a request's DPoP proof was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DpopError {
+    #[error("{0}")]
+    Invalid(ProofError),
+    #[error("more than one DPoP header")]
+    Several,
+    #[error("a DPoP proof is required")]
+    Required,
+    #[error("the DPoP proof's key is not the one the grant is bound to")]
+    WrongKey,
+    #[error("the DPoP proof was already used")]
+    Replayed,
+    /// §8, §9: the proof lacks claimgate's current nonce.
+    #[error("a DPoP nonce from the server is required")]
+    UseNonce,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl DpopError {
+    /// A stable reason code for logs.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            DpopError::Invalid(e) => e.reason(),
+            DpopError::Several => "several_proofs",
+            DpopError::Required => "proof_required",
+            DpopError::WrongKey => "wrong_key",
+            DpopError::Replayed => "jti_replayed",
+            DpopError::UseNonce => "nonce_required",
+            DpopError::Store(_) => "store",
+        }
+    }
+
+    fn description(&self) -> &'static str {
+        match self {
+            DpopError::Invalid(e) => e.description(),
+            DpopError::Several => "send one DPoP proof",
+            DpopError::Required => "a DPoP proof is required",
+            DpopError::WrongKey => "the DPoP proof's key is not the one the grant is bound to",
+            DpopError::Replayed => "the DPoP proof was already used",
+            DpopError::UseNonce => "use the DPoP-Nonce the server sent",
+            DpopError::Store(_) => "the service is temporarily unavailable; try again",
+        }
+    }
+
+    fn code(&self) -> OAuthError {
+        match self {
+            DpopError::UseNonce => OAuthError::UseDpopNonce,
+            _ => OAuthError::InvalidDpopProof,
+        }
+    }
+
+    /// The token-endpoint answer (RFC 9449 §5, §8), with a fresh nonce.
+    pub fn into_token_error(self, state: &AppState) -> TokenError {
+        tracing::warn!(reason = self.reason(), "DPoP proof refused");
+        match self {
+            DpopError::Store(e) => e.into(),
+            e => TokenError::new(e.code(), e.description()).with_dpop_nonce(nonce(state)),
+        }
+    }
+
+    /// The protected-resource answer (RFC 9449 §7.1, §9), with a fresh nonce.
+    pub fn into_bearer_error(self, state: &AppState) -> BearerError {
+        tracing::warn!(reason = self.reason(), "DPoP proof refused");
+        match self {
+            DpopError::Store(e) => e.into(),
+            e => BearerError::dpop(e.code(), e.description()).with_dpop_nonce(nonce(state)),
+        }
+    }
+}
+
+/// The nonce a client's next proof must carry (`DPoP-Nonce`).
+pub fn nonce(state: &AppState) -> String {
+    state.keys.dpop_nonces.current(state.now())
+}
+
+/// The request's DPoP proof for the endpoint at `path`, checked (RFC 9449
+/// §4.3) but not yet spent; `None` when the request has none. At a
+/// protected resource, `access_token` is the token it presents (`ath`).
+pub fn proof(
+    state: &AppState,
+    req: &HttpRequest,
+    path: &str,
+    access_token: Option<&str>,
+) -> Result<Option<Proof>, DpopError> {
+    let mut headers = req.headers().get_all("dpop");
+    let Some(value) = headers.next() else { return Ok(None) };
+    // §4.3 point 1: exactly one.
+    if headers.next().is_some() {
+        return Err(DpopError::Several);
+    }
+    let value = value.to_str().map_err(|_| DpopError::Invalid(ProofError::Malformed))?;
+    let url = format!("{}{path}", state.issuer);
+    let expected = Expected { method: req.method().as_str(), url: &url, now: state.now(), access_token };
+    let proof = dpop::validate(value, &expected).map_err(DpopError::Invalid)?;
+    // §4.3 point 10: claimgate always asks for its own nonce (§8, §9), which
+    // bounds how long a proof made in advance can be used.
+    match &proof.nonce {
+        Some(n) if state.keys.dpop_nonces.accepts(n, state.now()) => Ok(Some(proof)),
+        _ => Err(DpopError::UseNonce),
+    }
+}
+
+/// Marks the proof used (§11.1); a second use is refused. Called once the
+/// request is otherwise known good.
+pub async fn spend(state: &AppState, proof: &Proof) -> Result<(), DpopError> {
+    let lifetime = Duration::from_secs((MAX_AGE_SECS + MAX_SKEW_SECS) as u64);
+    match state.records.spend_dpop_proof(&proof.jkt, &proof.jti, lifetime).await? {
+        true => Ok(()),
+        false => Err(DpopError::Replayed),
+    }
+}

@@ -1,0 +1,36 @@
+//! Records of sender-constrained and pushed requests: the `jti`s of DPoP
+//! proofs already used (RFC 9449 §11.1), and pushed authorization requests
+//! waiting for the browser (RFC 9126).
+
+use super::{key, Records};
+use crate::store::StoreError;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A pushed authorization request: its parameters as the client pushed
+/// them (validated then, and again at `/authorize`), with `client_id` the
+/// authenticated client's and `dpop_jkt` its DPoP key's, if any.
+pub type PushedRequest = BTreeMap<String, String>;
+
+impl Records {
+    /// Marks a DPoP proof used; false when it already was (a replay). The
+    /// marker lives as long as the proof could be accepted. Per key
+    /// thumbprint, so that two clients' `jti`s never collide.
+    pub async fn spend_dpop_proof(&self, jkt: &str, jti: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let k = key("dpop-jti", &format!("{jkt}.{jti}"));
+        self.store.put_new(&k, &self.seal(&k, &())?, ttl).await
+    }
+
+    /// Stores a pushed authorization request under its `request_uri`
+    /// handle, within `limits.max_pending` (anyone with a public client's
+    /// id can push one).
+    pub async fn put_pushed(&self, handle: &str, r: &PushedRequest, ttl: Duration) -> Result<(), StoreError> {
+        self.put_pre_login(&key("par", handle), r, ttl).await
+    }
+
+    /// Single use (RFC 9126 §4): a second `/authorize` with the same
+    /// `request_uri` finds nothing.
+    pub async fn take_pushed(&self, handle: &str) -> Result<Option<PushedRequest>, StoreError> {
+        self.take_pre_login(&key("par", handle)).await
+    }
+}
