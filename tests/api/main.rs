@@ -5,6 +5,7 @@ mod cluster;
 mod conformance;
 mod deploy;
 mod downstream_hostile;
+mod dpop;
 mod forward_auth;
 mod github;
 mod helpers;

@@ -19,11 +19,13 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 mod browser;
+mod dpop;
 mod html;
 mod logs;
 mod oauth;
 mod store;
 
+pub use dpop::{ath, DpopKey, ProofClaims};
 pub use html::{contains_encoded, field_value, is_notice};
 use logs::capture_logs;
 pub use logs::logs;
