@@ -19,6 +19,7 @@ mod login_binding;
 mod microsoft;
 mod oidc_client;
 mod operations;
+mod par;
 mod pictures;
 mod pictures_upstream;
 mod properties;

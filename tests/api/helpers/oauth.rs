@@ -28,6 +28,15 @@ impl TestApp {
         self.record(req.send().await.unwrap()).await
     }
 
+    /// The app's back end POSTs `form` to `path`, with HTTP Basic where given.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)], basic: Option<(&str, &str)>) -> Resp {
+        let mut req = self.backend.post(format!("{}{path}", self.base)).form(form);
+        if let Some((id, secret)) = basic {
+            req = req.basic_auth(id, Some(secret));
+        }
+        self.record(req.send().await.unwrap()).await
+    }
+
     /// The app's backend refreshes (RFC 6749 §6) with `client_secret_basic`.
     pub async fn refresh(&self, client: &Client, refresh_token: &str, extra: &[(&str, &str)]) -> Resp {
         let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token)];
