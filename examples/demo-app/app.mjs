@@ -3,8 +3,12 @@
 // certified Relying Party library), with ID-token signature checks on, and
 // shows exactly what it received.
 //
-//   node app.mjs    # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD, ID_TOKEN_ALG, REFRESH
+//   node app.mjs    # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD, ID_TOKEN_ALG, REFRESH, DPOP, PAR
 //   ISSUER=http://127.0.0.1:8080 CLIENT_ID=demo CLIENT_SECRET=demo-secret PORT=8081 node app.mjs
+//
+// With DPOP=1 its tokens are bound to a key it holds (RFC 9449: every token
+// and userinfo request carries a proof); with PAR=1 it pushes its
+// authorization requests (RFC 9126) and the browser carries a request_uri.
 //
 // Routes: /  (status)  /login  /callback  /logout  /refresh (with REFRESH=1)
 //         POST /backchannel-logout (OpenID Connect Back-Channel Logout 1.0;
@@ -16,7 +20,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256', refresh = false }) {
+export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256', refresh = false, dpop = false, par = false, exposeTokens = false }) {
   const auth = authMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret) : client.ClientSecretBasic(clientSecret);
   // The algorithm claimgate signs this app's ID tokens with (its client's
   // id_token_signed_response_alg); openid-client refuses any other.
@@ -26,6 +30,8 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
   });
   // Verify the ID token's signature against claimgate's JWKS.
   client.enableNonRepudiationChecks(config);
+  // One DPoP key for this app instance; openid-client answers nonce challenges itself.
+  const DPoP = dpop ? client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) : undefined;
   const sessions = new Map(); // demo session id -> { pending, result }
   const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri));
   const logouts = []; // { sid, sub, jti, ended } of every logout token received, for the demo's own page
@@ -51,7 +57,7 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
         const nonce = client.randomNonce();
         const id = crypto.randomUUID();
         sessions.set(id, { pending: { verifier, state, nonce } });
-        const target = client.buildAuthorizationUrl(config, {
+        const parameters = {
           redirect_uri: `${base}/callback`,
           // offline_access: a refresh token (the client needs refresh_tokens = true).
           scope: refresh ? 'openid profile email offline_access' : 'openid profile email',
@@ -59,7 +65,10 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
           code_challenge_method: 'S256',
           state,
           nonce,
-        });
+        };
+        const target = par
+          ? await client.buildAuthorizationUrlWithPAR(config, parameters, { DPoP })
+          : client.buildAuthorizationUrl(config, parameters);
         res.writeHead(302, { location: target.href, 'set-cookie': `${cookie}=${id}; HttpOnly; Path=/; SameSite=Lax` });
         return res.end();
       }
@@ -70,11 +79,11 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
           pkceCodeVerifier: session.pending.verifier,
           expectedState: session.pending.state,
           expectedNonce: session.pending.nonce,
-        });
+        }, undefined, { DPoP });
         const idClaims = tokens.claims();
-        const userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
+        const userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub, { DPoP });
         session.pending = undefined;
-        session.result = { idClaims, userinfo, idToken: tokens.id_token, refreshToken: tokens.refresh_token };
+        session.result = { idClaims, userinfo, idToken: tokens.id_token, refreshToken: tokens.refresh_token, tokenType: tokens.token_type, accessToken: tokens.access_token };
         res.writeHead(302, { location: '/' });
         return res.end();
       }
@@ -82,9 +91,11 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
         // RFC 6749 §6: a new access token (and a new refresh token: keep only the newest).
         const r = session?.result;
         if (!r?.refreshToken) return page(400, '<h1>No refresh token</h1>');
-        const tokens = await client.refreshTokenGrant(config, r.refreshToken);
+        const tokens = await client.refreshTokenGrant(config, r.refreshToken, undefined, { DPoP });
         const idClaims = tokens.claims();
-        r.userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub);
+        r.userinfo = await client.fetchUserInfo(config, tokens.access_token, idClaims.sub, { DPoP });
+        r.tokenType = tokens.token_type;
+        r.accessToken = tokens.access_token;
         r.refreshed = { sameSub: idClaims.sub === r.idClaims.sub, rotated: tokens.refresh_token !== r.refreshToken };
         r.refreshToken = tokens.refresh_token;
         res.writeHead(302, { location: '/' });
@@ -119,6 +130,11 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
         }
         return res.end();
       }
+      if (url.pathname === '/access-token' && exposeTokens) {
+        // Tests only (exposeTokens): what a thief who stole the access token would hold.
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end(session?.result?.accessToken ?? '');
+      }
       if (url.pathname === '/backchannel-log') {
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(JSON.stringify(logouts));
@@ -139,6 +155,7 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
 ${u.picture ? `<img id="picture" src="${esc(u.picture)}" alt="profile picture" width="64" height="64">` : ''}
 <dl><dt>Name</dt><dd id="name">${esc(u.name ?? '')}</dd><dt>Email</dt><dd id="email">${esc(u.email ?? '')}</dd>
 <dt>Subject</dt><dd id="sub">${esc(u.sub)}</dd>
+<dt>Access token type</dt><dd id="token-type">${esc(r.tokenType ?? '')}</dd>
 <dt>ID token signed with</dt><dd id="id-alg">${esc(JSON.parse(Buffer.from(r.idToken.split('.')[0], 'base64url')).alg)}</dd></dl>
 ${r.refreshToken ? `<p><a id="refresh" href="/refresh">Refresh the tokens</a></p>` : ''}
 ${r.refreshed ? `<p id="refreshed">Refreshed: same subject ${r.refreshed.sameSub ? 'yes' : 'no'}, refresh token rotated ${r.refreshed.rotated ? 'yes' : 'no'}.</p>` : ''}
@@ -165,6 +182,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     title: process.env.TITLE ?? 'Demo app',
     idTokenAlg: process.env.ID_TOKEN_ALG ?? 'RS256',
     refresh: process.env.REFRESH === '1',
+    dpop: process.env.DPOP === '1',
+    par: process.env.PAR === '1',
   });
   console.log(`demo app on ${url} — open ${url}/login`);
 }

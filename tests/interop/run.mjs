@@ -37,7 +37,7 @@ const freePort = () => new Promise((ok) => {
 
 const cgPort = await freePort();
 const cg = `http://127.0.0.1:${cgPort}`;
-const [portA, portB] = [await freePort(), await freePort()];
+const [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
 const upstream = await startUpstream({ marker, redirectUris: [`${cg}/callback/upstream`] });
 const bad = await startBadUpstream({ marker });
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -94,6 +94,16 @@ post_logout_redirect_uris = ["http://127.0.0.1:${portB}/"]
 id_token_signed_response_alg = "EdDSA"
 claims = ["name", "email", "picture"]
 providers = ["upstream"]
+[clients.demo-c]
+name = "Demo app C"
+client_secret = "secret-c"
+redirect_uris = ["http://127.0.0.1:${portC}/callback"]
+post_logout_redirect_uris = ["http://127.0.0.1:${portC}/"]
+claims = ["name", "email", "picture"]
+providers = ["upstream"]
+refresh_tokens = true
+require_dpop = true
+require_pushed_authorization_requests = true
 [clients.probe]
 client_secret = "probe-secret"
 redirect_uris = ["http://127.0.0.1:9/cb"]
@@ -174,6 +184,25 @@ async function browserScenarios(store) {
     check(`[${store}] app B receives a different sub`, subB !== info.sub && subB.length > 20, `${info.sub} vs ${subB}`);
     check(`[${store}] app B receives its own picture URL`, infoB.picture?.startsWith(`${cg}/picture/`) && infoB.picture !== info.picture, `${infoB.picture}`);
     await page.screenshot({ path: path.join(artifacts, `second-app-${store}.png`), fullPage: true });
+
+    // A third app pushes its request (PAR) and binds its tokens to its key
+    // (DPoP), through openid-client; claimgate requires both of it.
+    await page.goto(`http://127.0.0.1:${portC}/login`);
+    const noticeC = await page.textContent('main');
+    check(`[${store}] app C's pushed request reaches the notice page`, noticeC.includes('Demo app C asks you to sign in') && page.url().includes('request_uri='), page.url());
+    await page.click('button:has-text("Continue")');
+    await page.waitForSelector('#status');
+    const typeC = await page.textContent('#token-type');
+    const infoC = JSON.parse(await page.textContent('#userinfo'));
+    check(`[${store}] openid-client signs in with PAR and DPoP and reads userinfo with a DPoP proof`, (await page.textContent('#status')) === 'Signed in.' && typeC === 'DPoP' && infoC.email === 'jane.doe@example.com', `${typeC} ${JSON.stringify(infoC)}`);
+    const stolen = await (await fetch(`http://127.0.0.1:${portC}/access-token`, { headers: { cookie: (await page.context().cookies()).filter((c) => c.name.startsWith('demo_sid_demo_c')).map((c) => `${c.name}=${c.value}`).join('; ') } })).text();
+    const asBearer = await fetch(`${cg}/userinfo`, { headers: { authorization: `Bearer ${stolen}` } });
+    check(`[${store}] app C's access token, stolen, is refused as a bearer token`, stolen.length > 20 && asBearer.status === 401 && (asBearer.headers.get('www-authenticate') ?? '').startsWith('DPoP '), `${asBearer.status} ${asBearer.headers.get('www-authenticate')}`);
+    const front = await fetch(`${cg}/authorize?client_id=demo-c&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(`http://127.0.0.1:${portC}/callback`)}`, { redirect: 'manual' });
+    check(`[${store}] app C's requests through the front channel are refused`, (front.headers.get('location') ?? '').includes('error=invalid_request'), front.headers.get('location'));
+    await page.click('#refresh');
+    await page.waitForSelector('#refreshed');
+    check(`[${store}] openid-client refreshes app C's tokens with DPoP`, (await page.textContent('#token-type')) === 'DPoP' && (await page.textContent('#refreshed')).includes('rotated yes'));
 
     // Login CSRF: a callback link made in one browser signs nothing in in another.
     const attackerContext = await browser.newContext();
@@ -274,10 +303,12 @@ try {
     claimgate = await startClaimgate(store);
     const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A', refresh: true });
     const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B', idTokenAlg: 'EdDSA' });
+    const demoC = await startDemoApp({ issuer: cg, clientId: 'demo-c', clientSecret: 'secret-c', port: portC, title: 'Demo app C', refresh: true, dpop: true, par: true, exposeTokens: true });
     await browserScenarios(store);
     if (store === 'memory') await misbehavingUpstream();
     demoA.server.close();
     demoB.server.close();
+    demoC.server.close();
     claimgate.kill();
     await new Promise((ok) => claimgate.once('exit', ok));
     claimgate = undefined;
