@@ -65,9 +65,17 @@ impl DpopError {
         }
     }
 
+    fn log(&self) {
+        match self {
+            // The normal first exchange of every DPoP client (§8).
+            DpopError::UseNonce => tracing::debug!(reason = self.reason(), "DPoP nonce challenge"),
+            _ => tracing::warn!(reason = self.reason(), "DPoP proof refused"),
+        }
+    }
+
     /// The token-endpoint answer (RFC 9449 §5, §8), with a fresh nonce.
     pub fn into_token_error(self, state: &AppState) -> TokenError {
-        tracing::warn!(reason = self.reason(), "DPoP proof refused");
+        self.log();
         match self {
             DpopError::Store(e) => e.into(),
             e => TokenError::new(e.code(), e.description()).with_dpop_nonce(nonce(state)),
@@ -76,7 +84,7 @@ impl DpopError {
 
     /// The protected-resource answer (RFC 9449 §7.1, §9), with a fresh nonce.
     pub fn into_bearer_error(self, state: &AppState) -> BearerError {
-        tracing::warn!(reason = self.reason(), "DPoP proof refused");
+        self.log();
         match self {
             DpopError::Store(e) => e.into(),
             e => BearerError::dpop(e.code(), e.description()).with_dpop_nonce(nonce(state)),
