@@ -186,8 +186,8 @@ async function browserScenarios(store) {
     await page.screenshot({ path: path.join(artifacts, `second-app-${store}.png`), fullPage: true });
 
     // A third app pushes its request (PAR) and binds its tokens to its key
-    // (openid-client reports token_type in lower case)
     // (DPoP), through openid-client; claimgate requires both of it.
+    // openid-client reports token_type in lower case.
     await page.goto(`http://127.0.0.1:${portC}/login`);
     const noticeC = await page.textContent('main');
     check(`[${store}] app C's pushed request reaches the notice page`, noticeC.includes('Demo app C asks you to sign in') && page.url().includes('request_uri='), page.url());
