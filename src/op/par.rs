@@ -28,8 +28,10 @@ pub async fn par(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes)
     if params.contains_key("request_uri") {
         return Err(TokenError::invalid_request("request_uri is not allowed in a pushed request"));
     }
-    // Authenticated as this client: the request is this client's.
+    // Authenticated as this client: the request is this client's. Its
+    // secret (client_secret_post) authenticated this call and is not kept.
     params.insert("client_id".into(), client.id.clone());
+    params.remove("client_secret");
     // RFC 9449 §10.1: a DPoP proof binds the code to its key, as dpop_jkt
     // would; both must then name the same key.
     let proof = dpop::proof(&state, &req, "/par", None).map_err(|e| e.into_token_error(&state))?;

@@ -112,6 +112,11 @@ async fn a_client_that_requires_par_cannot_use_the_front_channel() {
 async fn the_par_endpoint_refuses_what_authorize_would() {
     let app = spawn_app().await;
     let base = [("response_type", "code"), ("redirect_uri", APP_A.redirect_uri), ("scope", "openid")];
+    let by_post = [&base[..], &[("client_id", "app-a"), ("client_secret", "secret-a")]].concat();
+    let pushed = request_uri(&app.post_form("/par", &by_post, None).await);
+    let kept = app.state.records.take_pushed(&pushed[URN.len()..]).await.unwrap().expect("the pushed request");
+    assert_eq!(kept.get("client_id").map(String::as_str), Some("app-a"));
+    assert!(!kept.contains_key("client_secret"), "the secret authenticated the push and is not kept: {kept:?}");
     let unauthenticated = app.post_form("/par", &base, None).await;
     assert_eq!((unauthenticated.status, unauthenticated.json()["error"].as_str()), (401, Some("invalid_client")));
     let wrong_secret = app.post_form("/par", &base, Some(("app-a", "nope"))).await;
