@@ -13,24 +13,34 @@ use actix_web::HttpRequest;
 use std::time::Duration;
 
 /// Why a request's DPoP proof was refused.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum DpopError {
-    #[error("{0}")]
     Invalid(ProofError),
-    #[error("more than one DPoP header")]
     Several,
-    #[error("a DPoP proof is required")]
     Required,
-    #[error("the DPoP proof's key is not the one the grant is bound to")]
     WrongKey,
-    #[error("the DPoP proof was already used")]
     Replayed,
     /// §8, §9: the proof lacks claimgate's current nonce.
-    #[error("a DPoP nonce from the server is required")]
     UseNonce,
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
 }
+
+impl From<StoreError> for DpopError {
+    fn from(e: StoreError) -> Self {
+        DpopError::Store(e)
+    }
+}
+
+impl std::fmt::Display for DpopError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DpopError::Store(e) => e.fmt(f),
+            other => f.write_str(other.description()),
+        }
+    }
+}
+
+impl std::error::Error for DpopError {}
 
 impl DpopError {
     /// A stable reason code for logs.
