@@ -84,16 +84,17 @@ fn backoff(attempts: u32) -> i64 {
 }
 
 /// One HTTP client for every delivery: no redirects (§2.5 names one URI),
-/// no cookies, a bounded time.
-fn http() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .build()
-            .unwrap_or_default()
-    })
+/// no cookies, a bounded time. `None` if it could not be built (its TLS
+/// backend failed): deliveries then fail and are retried, never sent by a
+/// client without those bounds.
+fn http() -> Option<&'static reqwest::Client> {
+    static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            let built = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(TIMEOUT).build();
+            built.map_err(|e| tracing::error!(error = %e, "back-channel HTTP client could not be built")).ok()
+        })
+        .as_ref()
 }
 
 /// Queues a logout for every app that received tokens in the session (only
@@ -183,7 +184,8 @@ async fn post(state: &Notifier<'_>, d: &Delivery, now: i64) -> Result<(), &'stat
     let claims =
         LogoutClaims { issuer: state.issuer, client_id: &client.id, sub: &d.sub, sid: &d.sid, jti: &d.jti, now };
     let token = logout_token(key, &claims).map_err(|_| "signing_failed")?;
-    let response = http().post(uri).form(&[("logout_token", token)]).send().await.map_err(|_| "unreachable")?;
+    let http = http().ok_or("no_http_client")?;
+    let response = http.post(uri).form(&[("logout_token", token)]).send().await.map_err(|_| "unreachable")?;
     match response.status().as_u16() {
         200 | 204 => Ok(()),
         _ => Err("refused"),
