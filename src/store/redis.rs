@@ -111,6 +111,39 @@ impl<C> RedisStore<C> {
     }
 }
 
+/// When a conditional `SET` writes.
+#[derive(Clone, Copy)]
+enum Condition {
+    /// `NX`: only where no key is.
+    Absent,
+    /// `XX`: only over an existing key.
+    Present,
+}
+
+impl<C> RedisStore<C>
+where
+    C: ConnectionLike + Clone + Send + Sync + 'static,
+{
+    /// `SET … PX ttl NX|XX`, atomically; whether it wrote (the reply is
+    /// nil when the condition did not hold).
+    async fn set_if(&self, key: &str, value: &[u8], ttl: Duration, condition: Condition) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        let reply: Option<String> = redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(value)
+            .arg("PX")
+            .arg(millis(ttl))
+            .arg(match condition {
+                Condition::Absent => "NX",
+                Condition::Present => "XX",
+            })
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(reply.is_some())
+    }
+}
+
 fn millis(ttl: Duration) -> u64 {
     (ttl.as_millis() as u64).max(1)
 }
@@ -163,33 +196,11 @@ where
     }
 
     async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        // NX: only an absent key is written; the reply is nil otherwise.
-        let reply: Option<String> = redis::cmd("SET")
-            .arg(self.key(key))
-            .arg(value)
-            .arg("PX")
-            .arg(millis(ttl))
-            .arg("NX")
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(reply.is_some())
+        self.set_if(key, value, ttl, Condition::Absent).await
     }
 
     async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
-        // XX: only an existing key is written; the reply is nil otherwise.
-        let reply: Option<String> = redis::cmd("SET")
-            .arg(self.key(key))
-            .arg(value)
-            .arg("PX")
-            .arg(millis(ttl))
-            .arg("XX")
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
-        Ok(reply.is_some())
+        self.set_if(key, value, ttl, Condition::Present).await
     }
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
