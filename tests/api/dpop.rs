@@ -12,13 +12,7 @@ async fn dpop_login(app: &TestApp, key: &DpopKey, client: &Client, extra: &[(&st
     let mut params = vec![("code_challenge", challenge.as_str()), ("code_challenge_method", "S256")];
     params.extend_from_slice(extra);
     let code = app.login(client, "openid profile email offline_access", &params).await.code();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", client.redirect_uri),
-        ("code_verifier", verifier.as_str()),
-        ("client_id", client.id),
-    ];
+    let form = [&code_form(client, &code, &verifier)[..], &[("client_id", client.id)]].concat();
     let basic = client.secret.map(|s| (client.id, s));
     let token_url = format!("{}/token", app.public_url);
     // §8: no nonce yet: refused with one, and the code is still good.
@@ -202,12 +196,7 @@ async fn the_token_endpoint_checks_the_proof_before_spending_the_code() {
     let (verifier, challenge) = pkce_pair();
     let code =
         app.login(&APP_A, "openid", &[("code_challenge", &challenge), ("code_challenge_method", "S256")]).await.code();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", APP_A.redirect_uri),
-        ("code_verifier", verifier.as_str()),
-    ];
+    let form = code_form(&APP_A, &code, &verifier);
     let basic = Some(("app-a", "secret-a"));
     let nonce = app.dpop_nonce(&key).await;
     let url = format!("{}/token", app.public_url);
@@ -230,12 +219,7 @@ async fn a_code_bound_with_dpop_jkt_needs_that_key() {
     let (verifier, challenge) = pkce_pair();
     let params = [("code_challenge", challenge.as_str()), ("code_challenge_method", "S256"), ("dpop_jkt", &jkt)];
     let code = app.login(&APP_A, "openid", &params).await.code();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", APP_A.redirect_uri),
-        ("code_verifier", verifier.as_str()),
-    ];
+    let form = code_form(&APP_A, &code, &verifier);
     let nonce = app.dpop_nonce(&other).await;
     let url = format!("{}/token", app.public_url);
     let r = app
@@ -250,17 +234,7 @@ async fn a_code_bound_with_dpop_jkt_needs_that_key() {
 
     // Without any proof: refused too.
     let code = app.login(&APP_A, "openid", &params).await.code();
-    let r = app
-        .token_raw(
-            &[
-                ("grant_type", "authorization_code"),
-                ("code", &code),
-                ("redirect_uri", APP_A.redirect_uri),
-                ("code_verifier", &verifier),
-            ],
-            Some(("app-a", "secret-a")),
-        )
-        .await;
+    let r = app.token_raw(&code_form(&APP_A, &code, &verifier), Some(("app-a", "secret-a"))).await;
     assert_eq!(r.json()["error"], "invalid_dpop_proof");
 
     // A malformed dpop_jkt goes back to the app.
@@ -344,12 +318,7 @@ async fn require_dpop_refuses_token_requests_without_a_proof_and_bearer_tokens()
         .login(&APP_A, "openid", &[("code_challenge", &challenge), ("code_challenge_method", "S256")])
         .await
         .code();
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", APP_A.redirect_uri),
-        ("code_verifier", verifier.as_str()),
-    ];
+    let form = code_form(&APP_A, &code, &verifier);
     let r = strict.token_raw(&form, Some(("app-a", "secret-a"))).await;
     assert_eq!((r.status, r.json()["error"].as_str()), (400, Some("invalid_dpop_proof")), "{}", r.body);
     let key = DpopKey::new();

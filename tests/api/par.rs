@@ -94,12 +94,8 @@ async fn a_client_that_requires_par_cannot_use_the_front_channel() {
         other => panic!("expected an error at the app, got {other:?}"),
     }
     let (r, verifier) = push(&app, &[]).await;
-    let LoginEnd::App(params) =
-        app.walk(&authorize_with(&app, "app-a", &request_uri(&r), ""), APP_A.redirect_uri).await
-    else {
-        panic!("no code")
-    };
-    assert_eq!(app.redeem(&APP_A, &params["code"], &[("code_verifier", &verifier)]).await.status, 200);
+    let code = app.walk(&authorize_with(&app, "app-a", &request_uri(&r), ""), APP_A.redirect_uri).await.code();
+    assert_eq!(app.redeem(&APP_A, &code, &[("code_verifier", &verifier)]).await.status, 200);
     let d = app.browse("/.well-known/openid-configuration").await.json();
     assert_eq!(d["pushed_authorization_request_endpoint"], format!("{}/par", app.public_url));
     assert_eq!(
@@ -150,12 +146,9 @@ async fn the_par_endpoint_refuses_what_authorize_would() {
         ("code_challenge_method", "S256"),
     ];
     let r = app.post_form("/par", &public, None).await;
-    let LoginEnd::App(params) =
-        app.walk(&authorize_with(&app, "public-app", &request_uri(&r), ""), PUBLIC_APP.redirect_uri).await
-    else {
-        panic!("no code")
-    };
-    assert_eq!(app.redeem(&PUBLIC_APP, &params["code"], &[("code_verifier", &verifier)]).await.status, 200);
+    let code =
+        app.walk(&authorize_with(&app, "public-app", &request_uri(&r), ""), PUBLIC_APP.redirect_uri).await.code();
+    assert_eq!(app.redeem(&PUBLIC_APP, &code, &[("code_verifier", &verifier)]).await.status, 200);
 }
 
 #[tokio::test]
@@ -193,13 +186,9 @@ async fn a_proof_at_par_binds_the_code_to_its_key() {
             &key.proof(&DpopKey::claims("POST", &par_url, Some(&nonce))),
         )
         .await;
-    let LoginEnd::App(params) =
-        app.walk(&authorize_with(&app, "app-a", &request_uri(&r), ""), APP_A.redirect_uri).await
-    else {
-        panic!("no code")
-    };
+    let code = app.walk(&authorize_with(&app, "app-a", &request_uri(&r), ""), APP_A.redirect_uri).await.code();
     // Without a proof by that key the code is refused...
-    let plain = app.redeem(&APP_A, &params["code"], &[("code_verifier", &verifier)]).await;
+    let plain = app.redeem(&APP_A, &code, &[("code_verifier", &verifier)]).await;
     assert_eq!(plain.json()["error"], "invalid_dpop_proof");
     // ...and a second code, redeemed with the key, works.
     let r = app
@@ -210,18 +199,9 @@ async fn a_proof_at_par_binds_the_code_to_its_key() {
             &key.proof(&DpopKey::claims("POST", &par_url, Some(&nonce))),
         )
         .await;
-    let LoginEnd::App(params) =
-        app.walk(&authorize_with(&app, "app-a", &request_uri(&r), ""), APP_A.redirect_uri).await
-    else {
-        panic!("no code")
-    };
+    let code = app.walk(&authorize_with(&app, "app-a", &request_uri(&r), ""), APP_A.redirect_uri).await.code();
     let token_url = format!("{}/token", app.public_url);
-    let redeem = [
-        ("grant_type", "authorization_code"),
-        ("code", params["code"].as_str()),
-        ("redirect_uri", APP_A.redirect_uri),
-        ("code_verifier", verifier.as_str()),
-    ];
+    let redeem = code_form(&APP_A, &code, &verifier);
     let ok = app
         .post_dpop(
             "/token",

@@ -29,7 +29,7 @@ pub use dpop::{ath, DpopKey, ProofClaims};
 pub use html::{contains_encoded, field_value, is_notice};
 use logs::capture_logs;
 pub use logs::logs;
-pub use oauth::verify_with_jwks;
+pub use oauth::{code_form, verify_with_jwks};
 pub use store::TestStore;
 
 pub struct Client {

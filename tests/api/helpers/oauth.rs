@@ -2,6 +2,17 @@
 //! token verification against claimgate's JWKS, and a full login.
 
 use super::{pkce_pair, Client, Resp, TestApp};
+
+/// The form of an authorization-code token request with PKCE (RFC 6749
+/// §4.1.3, RFC 7636 §4.5), without client authentication.
+pub fn code_form<'a>(client: &Client, code: &'a str, verifier: &'a str) -> [(&'static str, &'a str); 4] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", client.redirect_uri),
+        ("code_verifier", verifier),
+    ]
+}
 use serde_json::Value;
 
 impl TestApp {
