@@ -94,7 +94,9 @@ impl Application {
             tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
         }
         let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?);
-        let providers = build_providers(&config, &clock, &metrics).await?;
+        // One upstream HTTP client (and connection pool) for providers and pictures.
+        let http = http_client()?;
+        let providers = build_providers(&config, &clock, &metrics, &http).await?;
         let issuer = config.server.issuer();
         let store: Arc<dyn Store> = Arc::new(InstrumentedStore::new(store, metrics.clone()));
         let records = Records::new(store, keys.sealer.clone(), config.lifetimes.session_absolute)
@@ -109,7 +111,7 @@ impl Application {
         let shutdown = config.server.shutdown_timeout.as_secs();
         let edge = web::Data::new(crate::limits::EdgeLimits::new(&config.limits, metrics.clone()));
         forget_idle_addresses(&edge);
-        let pictures = crate::pictures::Pictures::new(http_client()?, &issuer);
+        let pictures = crate::pictures::Pictures::new(http, &issuer);
         let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics, pictures });
         crate::backchannel::spawn_worker(&state);
         state.metrics.start_series(&state.config);
@@ -305,15 +307,15 @@ async fn build_providers(
     config: &Config,
     clock: &Arc<dyn Clock>,
     metrics: &Metrics,
+    http: &UpstreamHttp,
 ) -> Result<BTreeMap<String, Arc<dyn UpstreamProvider>>, StartupError> {
-    let http = http_client()?;
     let public_url = config.server.issuer();
     let mut providers: BTreeMap<String, Arc<dyn UpstreamProvider>> = BTreeMap::new();
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
             ProviderKind::Oidc { issuer, flavor, client_id, client_secret } => {
                 let oidc = (issuer.as_str(), *flavor, client_id.as_str(), client_secret);
-                Arc::new(discover_with_retries(config, id, p, oidc, &http, clock, metrics).await?)
+                Arc::new(discover_with_retries(config, id, p, oidc, http, clock, metrics).await?)
             }
             ProviderKind::Github { client_id, client_secret, web_url, api_url } => Arc::new(
                 GithubProvider::new(
