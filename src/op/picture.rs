@@ -56,9 +56,11 @@ pub(super) async fn settle(
 
 /// `profile` (the session's, or the part of it a token releases) as
 /// `client` receives it: a proxied picture becomes the client's own
-/// `/picture/{handle}` URL, whose link is stored for the rest of the
-/// session; a provider URL is released only in link mode (one kept before
-/// the proxy was turned on is not).
+/// `/picture/{handle}` URL; a provider URL is released only in link mode
+/// (one kept before the proxy was turned on is not). The link is one per
+/// client and user, shared by all the user's sessions, so it lives as long
+/// as the picture (the longest a session can last, from now): a write from
+/// an older session never shortens it under a newer one.
 pub(super) async fn for_client(
     state: &AppState,
     client: &ClientConfig,
@@ -70,7 +72,7 @@ pub(super) async fn for_client(
         Some(Picture::Proxied) => {
             let handle = state.keys.pseudonymizer.picture_handle(&client.id, &session.user_key);
             let link = PictureLink { client_id: client.id.clone(), user_key: session.user_key.clone() };
-            state.records.put_picture_link(&handle, &link, session::until_end(state, session)).await?;
+            state.records.put_picture_link(&handle, &link, state.config.lifetimes.session_absolute).await?;
             Some(Picture::Link(state.pictures.url(&handle)))
         }
         Some(Picture::Link(url)) if state.config.notice.picture == PictureMode::Link => Some(Picture::Link(url)),

@@ -232,3 +232,54 @@ async fn forward_auth_sends_the_proxied_url_in_its_picture_header() {
     assert!(picture.starts_with(&format!("{}/picture/", app.public_url)), "{picture}");
     assert_eq!(fetch(picture).await.status(), 200);
 }
+
+/// A login for app-a with offline access in `browser`, upstream again.
+async fn offline_login_in(app: &TestApp, browser: reqwest::Client) -> Value {
+    let (verifier, challenge) = pkce_pair();
+    let params = [("code_challenge", challenge.as_str()), ("code_challenge_method", "S256"), ("prompt", "login")];
+    let url = app.authorize_url(&APP_A, "openid profile offline_access", &params);
+    let code = app.walk_in(&browser, &url, APP_A.redirect_uri).await.code();
+    app.redeem(&APP_A, &code, &[("code_verifier", &verifier)]).await.json()
+}
+
+async fn refreshed(app: &TestApp, tokens: &Value) -> Value {
+    let r = app.refresh(&APP_A, tokens["refresh_token"].as_str().unwrap(), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+async fn picture_in(app: &TestApp, tokens: &Value) -> Value {
+    app.verify_id_token(tokens["id_token"].as_str().unwrap(), "app-a").await["picture"].clone()
+}
+
+/// One user, two sessions (two browsers): a refresh in the older session
+/// must not shorten the picture URL that the newer session's tokens carry.
+#[tokio::test]
+async fn the_picture_url_lives_as_long_as_the_users_newest_session() {
+    use claimgate::clock::ManualClock;
+    let clock = std::sync::Arc::new(ManualClock::new(chrono::Utc::now()));
+    let offline = |c: String| {
+        c.replacen("client_secret = \"secret-a\"\n", "client_secret = \"secret-a\"\nrefresh_tokens = true\n", 1)
+    };
+    let app = spawn(Options { clock: clock.clone(), edit: Some(Box::new(offline)), ..Options::default() }).await;
+    let hours = |h| clock.advance(chrono::Duration::hours(h));
+    // Session A at 0 h (kept alive within its 8 h idle time), session B at 14 h.
+    let mut a = offline_login_in(&app, app.other_browser()).await;
+    hours(7);
+    a = refreshed(&app, &a).await;
+    hours(7);
+    a = refreshed(&app, &a).await;
+    let mut b = offline_login_in(&app, app.other_browser()).await;
+    let url = picture_in(&app, &b).await.as_str().unwrap().to_owned();
+    hours(7);
+    b = refreshed(&app, &b).await;
+    // A refresh in session A (which ends at 24 h) comes last.
+    a = refreshed(&app, &a).await;
+    assert_eq!(picture_in(&app, &a).await, url.as_str(), "one URL per app and user");
+    hours(4);
+    // 25 h: session A is over; session B's tokens, and the URL they carry, are not.
+    assert_eq!(fetch(&url).await.status(), 200, "session B's picture URL still answers");
+    assert_eq!(app.refresh(&APP_A, a["refresh_token"].as_str().unwrap(), &[]).await.status, 400);
+    b = refreshed(&app, &b).await;
+    assert_eq!(picture_in(&app, &b).await, url.as_str());
+}
