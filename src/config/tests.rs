@@ -157,6 +157,18 @@ fn forward_auth_needs_exact_origins_and_known_providers() {
     let with_secret = fa(r#"["https://wiki.example.com"]"#)
         .replace("mode = \"forward-auth\"", "mode = \"forward-auth\"\nclient_secret = \"s\"");
     assert!(err(&with_secret).starts_with("clients.wiki.client_secret:"), "{}", err(&with_secret));
+    // Keys for clients that use /token and /authorize name themselves on a forward-auth client.
+    for key in ["refresh_tokens", "require_dpop", "require_pushed_authorization_requests"] {
+        let set = fa(r#"["https://wiki.example.com"]"#)
+            .replace("mode = \"forward-auth\"", &format!("mode = \"forward-auth\"\n{key} = true"));
+        assert!(err(&set).starts_with(&format!("clients.wiki.{key}:")), "{}", err(&set));
+    }
+    let main =
+        |line: &str| BASE.replace("claims = [\"name\", \"email\"]", &format!("claims = [\"name\", \"email\"]\n{line}"));
+    let c = Config::parse(&main("require_dpop = true\nrequire_pushed_authorization_requests = true"), no_env).unwrap();
+    assert!(c.clients["main-app"].require_dpop && c.clients["main-app"].require_pushed_authorization_requests);
+    let e = err(&main("require_dpop = \"yes\""));
+    assert!(e.contains("require_dpop") && e.contains("boolean"), "{e}");
     for bad in [r#"["https://*.example.com"]"#, r#"["https://wiki.example.com/path"]"#, r#"[".example.com"]"#, "[]"] {
         let e = err(&fa(bad));
         assert!(e.starts_with("clients.wiki.return_origins"), "{bad}: {e}");
