@@ -142,6 +142,7 @@ fn sample_session() -> Session {
             at: 1_700_000_000,
         }],
         consents: [("main-app".to_owned(), ProfileClaim::ALL.into_iter().collect())].into(),
+        last_active: Some(1_700_000_000),
     }
 }
 

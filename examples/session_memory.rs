@@ -43,6 +43,7 @@ async fn main() {
                 at: 1_700_000_000,
             }],
             consents: [("main-app".to_owned(), ProfileClaim::ALL.into_iter().collect())].into(),
+            last_active: Some(1_700_000_000),
         };
         let email_key = keys.pseudonymizer.email_key(&email);
         records.open_session(&random_handle(), &session, Duration::from_secs(86_400), Some(&email_key)).await.unwrap();

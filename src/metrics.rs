@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Every store operation `InstrumentedStore` measures (the `op` label).
-pub const STORE_OPS: [&str; 13] = [
+pub const STORE_OPS: [&str; 14] = [
     "put",
+    "swap",
     "put_new",
     "put_capped",
     "take_capped",
@@ -42,6 +43,10 @@ pub struct Metrics {
     pub backchannel: IntCounterVec,
     /// Rotated refresh tokens presented again (each revokes its family), by client.
     pub refresh_reuse: IntCounterVec,
+    /// Refresh tokens presented by a client that does not own them, or
+    /// without the key they are bound to (nothing is done to them), by
+    /// the presenting client.
+    pub refresh_misplaced: IntCounterVec,
     /// 1 when the store answers and every provider is loaded (set at each scrape).
     pub ready: IntGauge,
     /// Request latency by route pattern and status class.
@@ -67,6 +72,9 @@ impl Metrics {
             }
             if client.refresh_tokens {
                 self.refresh_reuse.with_label_values(&[&client.id]);
+            }
+            if client.forward_auth().is_none() {
+                self.refresh_misplaced.with_label_values(&[&client.id]);
             }
         }
         let proxied = config.notice.picture == crate::config::PictureMode::Proxy
@@ -124,6 +132,12 @@ impl Metrics {
                 &registry,
                 "refresh_token_reuse_total",
                 "Rotated refresh tokens presented again; each revokes its family",
+                &["client"],
+            )?,
+            refresh_misplaced: counter(
+                &registry,
+                "refresh_token_misplaced_total",
+                "Refresh tokens presented by a client that does not own them, or without their key; refused, nothing revoked",
                 &["client"],
             )?,
             ready,
@@ -265,6 +279,10 @@ impl Store for InstrumentedStore {
     async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
         let t = Instant::now();
         self.observe("replace", t, self.inner.replace(key, value, ttl).await)
+    }
+    async fn swap(&self, key: &str, value: &[u8], ttl: Duration) -> Result<Option<Vec<u8>>, StoreError> {
+        let t = Instant::now();
+        self.observe("swap", t, self.inner.swap(key, value, ttl).await)
     }
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let t = Instant::now();

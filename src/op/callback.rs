@@ -135,6 +135,7 @@ pub async fn callback(
         expires_at: now + state.config.lifetimes.session_absolute.as_secs() as i64,
         disclosures: Vec::new(),
         consents: Default::default(),
+        last_active: Some(now),
     };
     // The user saw the notice for these claims before going upstream.
     record.record_consent(&client, &released(&client_config.claims, &Scopes::parse(&pending.request.scope)));

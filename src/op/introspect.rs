@@ -6,7 +6,9 @@
 use super::dpop;
 use super::errors::TokenError;
 use super::token::authenticated_form;
-use super::AppState;
+use super::{session, AppState};
+use crate::config::ClientConfig;
+use crate::store::records::RefreshGrant;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -42,8 +44,7 @@ pub async fn introspect(
         if let Some(jkt) = g.jkt {
             answer["cnf"] = json!({ "jkt": jkt });
         }
-    } else if let Some(g) = state.records.get_refresh(token).await?.filter(|g| g.client_id == client.id && g.exp > now)
-    {
+    } else if let Some(g) = usable_refresh(&state, client, token).await? {
         answer = json!({
             "active": true,
             "scope": g.scope,
@@ -68,4 +69,22 @@ pub async fn introspect(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(answer))
+}
+
+/// The client's refresh token, if a refresh with it would succeed now
+/// (RFC 7662 §2.2: active means usable): live (not rotated), its session
+/// live (not idled out), the client's provider rules still met.
+async fn usable_refresh(
+    state: &AppState,
+    client: &ClientConfig,
+    token: &str,
+) -> Result<Option<RefreshGrant>, TokenError> {
+    let Some(g) = state.records.get_refresh(token).await? else { return Ok(None) };
+    if g.client_id != client.id || g.rotated || g.exp <= state.now() {
+        return Ok(None);
+    }
+    let Some(session) = state.records.get_session(&g.session).await? else { return Ok(None) };
+    let usable = session::remaining(state, &session).is_some()
+        && session::admits(state, client, &session.provider, &session.profile);
+    Ok(usable.then_some(g))
 }

@@ -33,8 +33,9 @@ pub(super) struct Grant<'a> {
     pub code: Option<&'a str>,
     /// The refresh-token family continued; `None` starts one.
     pub family: Option<String>,
-    /// The request's DPoP proof (RFC 9449 §5): the access token, and a
-    /// public client's refresh token, are bound to its key.
+    /// The request's DPoP proof (RFC 9449 §5), already spent by the grant:
+    /// the access token, and a public client's refresh token, are bound to
+    /// its key.
     pub dpop: Option<&'a Proof>,
 }
 
@@ -45,10 +46,6 @@ fn session_ended() -> TokenError {
 pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>) -> Result<HttpResponse, TokenError> {
     let Some(mut session) = state.records.get_session(g.session_id).await? else { return Err(session_ended()) };
     let Some(session_left) = session::remaining(state, &session) else { return Err(session_ended()) };
-    // The request is known good: its proof is now used (RFC 9449 §11.1).
-    if let Some(proof) = g.dpop {
-        super::dpop::spend(state, proof).await.map_err(|e| e.into_token_error(state))?;
-    }
 
     let lifetime = state.config.lifetimes.access_token.min(Duration::from_secs(session_left.as_secs().max(1)));
     let access_token = random_handle();
@@ -77,14 +74,22 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
     if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
         return Err(session_ended());
     }
-    if let Some(code) = g.code {
-        state.records.note_redeemed_code(code, &access_token, g.session_id, lifetime, &session.user_key).await?;
-    }
     let refresh_token = if client.refresh_tokens && Scopes::parse(g.refresh_scope).contains("offline_access") {
         Some(refresh(state, client, &g, &session, &access_token, lifetime).await?)
     } else {
         None
     };
+    if let Some(code) = g.code {
+        // RFC 6749 §4.1.2: a replay of the code revokes what it gave, the
+        // refresh tokens too, for as long as they can live.
+        let (family, ttl) = match &refresh_token {
+            Some((_, family)) => (Some(family.as_str()), session::until_end(state, &session)),
+            None => (None, lifetime),
+        };
+        let user = &session.user_key;
+        state.records.note_redeemed_code(code, &access_token, family, g.session_id, ttl, user).await?;
+    }
+    let refresh_token = refresh_token.map(|(token, _)| token);
 
     let id_token = if scopes.contains("openid") {
         let Some(signer) = state.keys.signing.signer(client.id_token_alg) else {
@@ -140,7 +145,7 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
 }
 
 /// A new refresh token in the grant's family (a new family for a code),
-/// living no longer than the session's absolute end.
+/// living no longer than the session's absolute end; with its family.
 async fn refresh(
     state: &AppState,
     client: &ClientConfig,
@@ -148,7 +153,7 @@ async fn refresh(
     session: &crate::store::records::Session,
     access_token: &str,
     access_lifetime: Duration,
-) -> Result<String, TokenError> {
+) -> Result<(String, String), TokenError> {
     let family = g.family.clone().unwrap_or_else(random_handle);
     let until_end = session::until_end(state, session);
     let token = random_handle();
@@ -164,6 +169,7 @@ async fn refresh(
         // Confidential clients' refresh tokens are bound by the client's
         // own authentication instead (RFC 9449 §5).
         jkt: g.dpop.filter(|_| client.is_public()).map(|p| p.jkt.clone()),
+        rotated: false,
     };
     if !state.records.put_refresh(&token, &record, until_end, &session.user_key).await? {
         return Err(session_ended());
@@ -174,7 +180,7 @@ async fn refresh(
         state.records.revoke_family(&family).await?;
         return Err(TokenError::invalid_grant("the refresh token's grant was revoked"));
     }
-    Ok(token)
+    Ok((token, family))
 }
 
 /// What an ID token says.

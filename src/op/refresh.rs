@@ -2,15 +2,37 @@
 //! use, and reuse detection that revokes the whole family (RFC 9700 §4.14.2).
 //! The refreshed tokens are built from the stored profile: claimgate holds
 //! no upstream token, so nothing is fetched upstream.
+//!
+//! Nothing is done to a token unless the client that owns it presents it
+//! (with its DPoP key, for a bound one): another party's presentation is
+//! refused, audited and counted, and revokes nothing (as at `/revoke`).
 
+use super::dpop;
 use super::errors::{OAuthError, TokenError};
 use super::issue::{issue, Grant};
 use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::dpop::Proof;
 use crate::policy::disclosure::Scopes;
+use crate::store::records::{RefreshGrant, Rotation};
 use actix_web::HttpResponse;
 use std::collections::HashMap;
+
+fn unknown(client: &ClientConfig) -> TokenError {
+    tracing::warn!(client = %client.id, reason = "unknown_refresh_token", "token refused");
+    TokenError::invalid_grant("the refresh token is invalid, expired or revoked")
+}
+
+fn session_ended() -> TokenError {
+    TokenError::invalid_grant("the sign-in session has ended")
+}
+
+/// A token presented by a client that does not own it, or without the key
+/// it is bound to: refused, and nothing is done to it.
+fn misplaced(state: &AppState, client: &ClientConfig, reason: &'static str) {
+    state.metrics.refresh_misplaced.with_label_values(&[&client.id]).inc();
+    tracing::warn!(target: "claimgate::audit", client = %client.id, reason, outcome = "refused", "token refused");
+}
 
 pub(super) async fn grant(
     state: &AppState,
@@ -19,46 +41,35 @@ pub(super) async fn grant(
     proof: Option<&Proof>,
 ) -> Result<HttpResponse, TokenError> {
     let token = params.get("refresh_token").ok_or_else(|| TokenError::invalid_request("refresh_token is required"))?;
-    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key.
-    // Checked before the token is consumed, so that someone holding a
-    // stolen one without the key cannot spend it for the client.
-    if client.is_public() {
-        if let Some(bound) = state.records.get_refresh(token).await?.and_then(|g| g.jkt) {
-            super::token::bound_key(state, &bound, proof)?;
-        }
-    }
-    // Consumed atomically: of two racing uses, one wins and the other is a reuse.
-    let Some(g) = state.records.take_refresh(token).await? else {
-        if let Some(family) = state.records.rotated_family(token).await? {
-            // A rotated token came back: two parties hold this grant, one of
-            // them not the client. Revoke everything issued from it.
-            let revoked = state.records.revoke_family(&family.family).await?;
-            // The app is told its sign-in ended (Back-Channel Logout 1.0).
-            if let Some(session) = state.records.get_session_by_ref(&family.session_ref).await? {
-                crate::backchannel::session_ended(&state.into(), &family.session_ref, &session, Some(&client.id))
-                    .await?;
-            }
-            state.metrics.refresh_reuse.with_label_values(&[&client.id]).inc();
-            tracing::warn!(target: "claimgate::audit", client = %client.id, revoked, reason = "refresh_token_reuse", outcome = "family_revoked", "token refused");
-            return Err(TokenError::invalid_grant("the refresh token was already used; its grant is revoked"));
-        }
-        tracing::warn!(client = %client.id, reason = "unknown_refresh_token", "token refused");
-        return Err(TokenError::invalid_grant("the refresh token is invalid, expired or revoked"));
-    };
-    if g.client_id != client.id {
-        // RFC 6749 §6: bound to the client it was issued to. Another client
-        // holding it means it leaked: the grant is revoked.
-        state.records.revoke_family(&g.family).await?;
-        tracing::warn!(target: "claimgate::audit", client = %client.id, reason = "refresh_token_of_another_client", outcome = "family_revoked", "token refused");
+    // Read, not used: whoever presents it must first be its owner.
+    let Some(seen) = state.records.get_refresh(token).await? else { return Err(unknown(client)) };
+    // RFC 6749 §6: bound to the client it was issued to.
+    if seen.client_id != client.id {
+        misplaced(state, client, "refresh_token_of_another_client");
         return Err(TokenError::invalid_grant("the refresh token was issued to another client"));
     }
-    let Some(session) = state.records.get_session(&g.session).await? else {
-        return Err(TokenError::invalid_grant("the sign-in session has ended"));
-    };
-    // Remembered while the session lives, so that its reuse is recognised.
-    state.records.note_rotated(token, &g, session::until_end(state, &session), &session.user_key).await?;
-
-    let granted = Scopes::parse(&g.scope);
+    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key,
+    // its only authentication.
+    if let Some(bound) = seen.jkt.as_deref().filter(|_| client.is_public()) {
+        if let Err(e) = super::token::bound_key(state, bound, proof) {
+            misplaced(state, client, "refresh_token_without_its_key");
+            return Err(e);
+        }
+    }
+    if seen.rotated {
+        return Err(reused(state, client, &seen).await?);
+    }
+    // The session and the client's policy as configured now, as for SSO
+    // (`session::serves`): a refresh is a sign-in without the browser.
+    let Some(session) = state.records.get_session(&seen.session).await? else { return Err(session_ended()) };
+    if session::remaining(state, &session).is_none() {
+        return Err(session_ended());
+    }
+    if !session::admits(state, client, &session.provider, &session.profile) {
+        tracing::warn!(target: "claimgate::audit", client = %client.id, provider = %session.provider, reason = "provider_policy", outcome = "refused", "token refused");
+        return Err(TokenError::invalid_grant("the sign-in no longer meets this application's provider rules"));
+    }
+    let granted = Scopes::parse(&seen.scope);
     let scope = match params.get("scope") {
         None => granted.as_string(),
         Some(asked) => {
@@ -68,6 +79,19 @@ pub(super) async fn grant(
             }
             asked.as_string()
         }
+    };
+    // The request is known good but for a replayed proof: its jti is spent
+    // before the token is used, so that a thief replaying the owner's proof
+    // with a stolen token spends nothing (RFC 9449 §11.1).
+    if let Some(p) = proof {
+        dpop::spend(state, p).await.map_err(|e| e.into_token_error(state))?;
+    }
+    // Used and marked rotated in one store operation: of two racing uses,
+    // the loser finds the marker (RFC 9700 §4.14.2).
+    let g = match state.records.rotate_refresh(token, &seen, session::until_end(state, &session)).await? {
+        Rotation::Used(g) => g,
+        Rotation::Reused(g) => return Err(reused(state, client, &g).await?),
+        Rotation::Gone => return Err(unknown(client)),
     };
     issue(
         state,
@@ -84,4 +108,18 @@ pub(super) async fn grant(
         },
     )
     .await
+}
+
+/// The owner presented a rotated token: two parties hold this grant, one
+/// of them not the client. Everything issued from it is revoked, and the
+/// owner is told its sign-in ended (Back-Channel Logout 1.0).
+async fn reused(state: &AppState, client: &ClientConfig, g: &RefreshGrant) -> Result<TokenError, TokenError> {
+    let revoked = state.records.revoke_family(&g.family).await?;
+    if let Some(session) = state.records.get_session(&g.session).await? {
+        let reference = crate::store::records::session_ref(&g.session);
+        crate::backchannel::session_ended(&state.into(), &reference, &session, Some(&g.client_id)).await?;
+    }
+    state.metrics.refresh_reuse.with_label_values(&[&client.id]).inc();
+    tracing::warn!(target: "claimgate::audit", client = %client.id, revoked, reason = "refresh_token_reuse", outcome = "family_revoked", "token refused");
+    Ok(TokenError::invalid_grant("the refresh token was already used; its grant is revoked"))
 }

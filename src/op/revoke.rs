@@ -26,7 +26,7 @@ pub async fn revoke(
         } else {
             tracing::warn!(client = %client.id, reason = "token_of_another_client", "token revocation refused");
         }
-    } else if let Some(grant) = state.records.get_refresh(token).await? {
+    } else if let Some(grant) = state.records.get_refresh(token).await?.filter(|g| !g.rotated) {
         // §2.1: revoking a refresh token also ends the access tokens of the
         // same grant: its whole family.
         if grant.client_id == client.id {

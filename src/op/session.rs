@@ -46,11 +46,17 @@ pub fn session_id(state: &AppState, req: &HttpRequest) -> Option<String> {
     req.cookie(cookie_name(state)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// Time-to-live for a session record now: the idle lifetime, cut at the
-/// session's absolute end. `None` when the session is over.
+/// Time-to-live for a session record now: the idle lifetime from the
+/// user's last activity in the browser, cut at the session's absolute end.
+/// `None` when the session is over. Apps' token requests write the session
+/// with this too, so they never extend it: an unattended browser is signed
+/// out after the idle lifetime however often its apps refresh.
 pub fn remaining(state: &AppState, session: &Session) -> Option<Duration> {
-    let left = session.expires_at - state.now();
-    (left > 0).then(|| state.config.lifetimes.session_idle.min(Duration::from_secs(left as u64)))
+    let now = state.now();
+    let idle = i64::try_from(state.config.lifetimes.session_idle.as_secs()).unwrap_or(i64::MAX);
+    let idle_end = session.last_active.unwrap_or(now).saturating_add(idle);
+    let left = idle_end.min(session.expires_at) - now;
+    (left > 0).then(|| Duration::from_secs(left as u64))
 }
 
 /// Time until the session's absolute end (at least a second): the most a
@@ -59,15 +65,16 @@ pub fn until_end(state: &AppState, session: &Session) -> Duration {
     Duration::from_secs(u64::try_from(session.expires_at - state.now()).unwrap_or(0).max(1))
 }
 
-/// The live session behind the request's cookie, if any. Use extends the
-/// idle lifetime; a session past its absolute end is deleted.
+/// The live session behind the request's cookie, if any. The user's use
+/// extends the idle lifetime; a session past its end is deleted.
 pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(String, Session)>, StoreError> {
     let Some(id) = session_id(state, req) else { return Ok(None) };
-    let Some(session) = state.records.get_session(&id).await? else { return Ok(None) };
+    let Some(mut session) = state.records.get_session(&id).await? else { return Ok(None) };
     if remaining(state, &session).is_none() {
         state.records.end_session(&id).await?;
         return Ok(None);
     }
+    session.last_active = Some(state.now());
     Ok(update(state, &id, &session).await?.then_some((id, session)))
 }
 

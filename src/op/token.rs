@@ -99,6 +99,10 @@ async fn code_grant(
     if let Some(bound) = &request.dpop_jkt {
         bound_key(state, bound, proof)?;
     }
+    // The request is known good: its proof is now used (RFC 9449 §11.1).
+    if let Some(p) = proof {
+        super::dpop::spend(state, p).await.map_err(|e| e.into_token_error(state))?;
+    }
 
     issue(
         state,

@@ -294,6 +294,22 @@ impl Store for MemoryStore {
         Ok(true)
     }
 
+    async fn swap(&self, key: &str, value: &[u8], ttl: Duration) -> Result<Option<Vec<u8>>, StoreError> {
+        let expires_at = self.expiry(ttl)?;
+        let mut table = lock(&self.table);
+        match self.live(&mut table, key) {
+            Some(entry @ Entry { value: Value::Bytes(_), .. }) => {
+                let old = std::mem::replace(entry, Entry { value: Value::Bytes(value.into()), expires_at });
+                match old.value {
+                    Value::Bytes(bytes) => Ok(Some(bytes.into_vec())),
+                    Value::Set(_) => Err(wrong_type(key)),
+                }
+            }
+            Some(_) => Err(wrong_type(key)),
+            None => Ok(None),
+        }
+    }
+
     async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
         let expires_at = self.expiry(ttl)?;
         let mut table = lock(&self.table);

@@ -48,6 +48,11 @@ pub trait Store: Send + Sync + 'static {
     /// whether it did. A write that follows a read must use this, so that a
     /// record deleted in between (logout, erasure) stays deleted.
     async fn replace(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError>;
+    /// Replaces the value at `key` only while it exists and returns the
+    /// value it replaced, atomically: of concurrent swappers of one key,
+    /// exactly one gets the original (refresh-token rotation: the token and
+    /// its "rotated" marker are one record, RFC 9700 §4.14.2).
+    async fn swap(&self, key: &str, value: &[u8], ttl: Duration) -> Result<Option<Vec<u8>>, StoreError>;
     /// Gets and deletes atomically: of concurrent takers, exactly one wins.
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// `take` for a record put with `put_capped`, freeing its place.

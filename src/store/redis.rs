@@ -203,6 +203,21 @@ where
         self.set_if(key, value, ttl, Condition::Present).await
     }
 
+    async fn swap(&self, key: &str, value: &[u8], ttl: Duration) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut conn = self.conn.clone();
+        // One command, one key: atomic on one Redis and on a cluster's slot.
+        redis::cmd("SET")
+            .arg(self.key(key))
+            .arg(value)
+            .arg("PX")
+            .arg(millis(ttl))
+            .arg("XX")
+            .arg("GET")
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let mut conn = self.conn.clone();
         redis::cmd("GETDEL").arg(self.key(key)).query_async(&mut conn).await.map_err(unavailable)

@@ -10,6 +10,7 @@ pub async fn run_all(store: Arc<dyn Store>, prefix: &str) {
     expiry(&*store, prefix).await;
     take_is_atomic(store.clone(), prefix).await;
     replace_never_resurrects(&*store, prefix).await;
+    swap_is_atomic(store.clone(), prefix).await;
     put_new_is_single_use(store.clone(), prefix).await;
     sets(&*store, prefix).await;
     index_members_expire_one_by_one(&*store, prefix).await;
@@ -57,6 +58,32 @@ async fn take_is_atomic(s: Arc<dyn Store>, p: &str) {
     }
     assert_eq!(winners, 1, "exactly one concurrent taker wins");
     assert_eq!(s.get(&k).await.unwrap(), None);
+}
+
+/// Of concurrent swappers, exactly one gets the original value; the others
+/// get what a swapper wrote; a missing key is not created.
+async fn swap_is_atomic(s: Arc<dyn Store>, p: &str) {
+    let k = format!("{p}swap");
+    assert_eq!(s.swap(&k, b"marker", Duration::from_secs(30)).await.unwrap(), None, "nothing to swap");
+    assert_eq!(s.get(&k).await.unwrap(), None, "a missing key is not created");
+    s.put(&k, b"live", Duration::from_secs(30)).await.unwrap();
+    let tasks: Vec<_> = (0..32)
+        .map(|_| {
+            let (s, k) = (s.clone(), k.clone());
+            tokio::spawn(async move { s.swap(&k, b"marker", Duration::from_secs(30)).await.unwrap() })
+        })
+        .collect();
+    let mut originals = 0;
+    for t in tasks {
+        match t.await.unwrap().as_deref() {
+            Some(b"live") => originals += 1,
+            Some(b"marker") => {}
+            other => panic!("swap returned {other:?}"),
+        }
+    }
+    assert_eq!(originals, 1, "exactly one concurrent swapper gets the original");
+    assert_eq!(s.get(&k).await.unwrap().as_deref(), Some(&b"marker"[..]));
+    s.delete(&k).await.unwrap();
 }
 
 async fn put_new_is_single_use(s: Arc<dyn Store>, p: &str) {

@@ -25,6 +25,7 @@ mod pictures_upstream;
 mod properties;
 mod redis_store;
 mod refresh;
+mod refresh_rules;
 mod sessions;
 mod signing;
 mod upstream_hostile;

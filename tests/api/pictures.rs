@@ -248,6 +248,12 @@ async fn refreshed(app: &TestApp, tokens: &Value) -> Value {
     r.json()
 }
 
+/// The user does something in `browser` (their activity, unlike an app's
+/// refresh, keeps the session from idling out).
+async fn active(app: &TestApp, browser: &reqwest::Client) {
+    assert_eq!(app.browse_in(browser, "/me").await.status, 200, "still signed in");
+}
+
 async fn picture_in(app: &TestApp, tokens: &Value) -> Value {
     app.verify_id_token(tokens["id_token"].as_str().unwrap(), "app-a").await["picture"].clone()
 }
@@ -263,17 +269,23 @@ async fn the_picture_url_lives_as_long_as_the_users_newest_session() {
     };
     let app = spawn(Options { clock: clock.clone(), edit: Some(Box::new(offline)), ..Options::default() }).await;
     let hours = |h| clock.advance(chrono::Duration::hours(h));
-    // Session A at 0 h (kept alive within its 8 h idle time), session B at 14 h.
-    let mut a = offline_login_in(&app, app.other_browser()).await;
+    // Session A at 0 h (its user active within each 8 h idle time: apps'
+    // refreshes do not count), session B at 14 h.
+    let (browser_a, browser_b) = (app.other_browser(), app.other_browser());
+    let mut a = offline_login_in(&app, browser_a.clone()).await;
     hours(7);
+    active(&app, &browser_a).await;
     a = refreshed(&app, &a).await;
     hours(7);
+    active(&app, &browser_a).await;
     a = refreshed(&app, &a).await;
-    let mut b = offline_login_in(&app, app.other_browser()).await;
+    let mut b = offline_login_in(&app, browser_b.clone()).await;
     let url = picture_in(&app, &b).await.as_str().unwrap().to_owned();
     hours(7);
+    active(&app, &browser_b).await;
     b = refreshed(&app, &b).await;
     // A refresh in session A (which ends at 24 h) comes last.
+    active(&app, &browser_a).await;
     a = refreshed(&app, &a).await;
     assert_eq!(picture_in(&app, &a).await, url.as_str(), "one URL per app and user");
     hours(4);

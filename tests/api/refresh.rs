@@ -87,23 +87,6 @@ async fn reuse_revokes_the_family(store: Option<TestStore>) {
 }
 
 #[tokio::test]
-async fn a_refresh_token_presented_by_another_client_revokes_its_family() {
-    let app = spawn_app_with(|t| {
-        offline_a(t).replacen(
-            "client_secret = \"secret-b\"\n",
-            "client_secret = \"secret-b\"\nrefresh_tokens = true\n",
-            1,
-        )
-    })
-    .await;
-    let first = app.full_login(&APP_A, OFFLINE).await;
-    let stolen = app.refresh(&APP_B, s(&first, "refresh_token"), &[]).await;
-    assert_eq!(stolen.json()["error"], "invalid_grant");
-    assert_eq!(app.refresh(&APP_A, s(&first, "refresh_token"), &[]).await.json()["error"], "invalid_grant");
-    assert_eq!(app.userinfo(s(&first, "access_token")).await.status, 401);
-}
-
-#[tokio::test]
 async fn no_refresh_after_logout_erasure_or_the_end_of_the_session() {
     // Logout.
     let app = spawn_app_with(offline_a).await;

@@ -67,6 +67,11 @@ impl Records {
         Ok(leased.then_some(d))
     }
 
+    /// A queued delivery as it stands, without leasing it.
+    pub async fn peek_delivery(&self, r: &DeliveryRef) -> Result<Option<Delivery>, StoreError> {
+        self.get(&r.0).await
+    }
+
     /// Writes a delivery back (its next attempt), while it is still queued.
     pub async fn reschedule_delivery(&self, r: &DeliveryRef, d: &Delivery) -> Result<(), StoreError> {
         self.replace(&r.0, d, RETRY_WINDOW).await.map(|_| ())

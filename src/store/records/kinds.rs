@@ -98,6 +98,12 @@ pub struct Session {
     /// A request that would release more shows the notice again.
     #[serde(default)]
     pub consents: BTreeMap<String, BTreeSet<ProfileClaim>>,
+    /// The user's last activity in the browser (unix seconds): the idle
+    /// lifetime counts from it. Apps' token requests are not the user's
+    /// activity and leave it alone. `None` in a session written before it
+    /// existed (its idle time counts from its next write).
+    #[serde(default)]
+    pub last_active: Option<i64>,
 }
 
 impl Session {
@@ -175,7 +181,7 @@ pub struct AccessGrant {
 /// user (logout and erasure delete it) and under its family: every refresh
 /// and access token descended from one authorization, all revoked at once
 /// when a rotated refresh token comes back (RFC 9700 §4.14.2).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefreshGrant {
     pub client_id: String,
     pub session: String,
@@ -193,15 +199,13 @@ pub struct RefreshGrant {
     /// §5): only a proof by that key refreshes it.
     #[serde(default)]
     pub jkt: Option<String>,
-}
-
-/// A refresh token already rotated, kept while its session lives so that
-/// its reuse is recognised. Holds its family and session, nothing else.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct RotatedRefresh {
-    pub family: String,
-    /// The session's reference (see `session_ref`), to tell the app.
-    pub session_ref: String,
+    /// Already used: the token has been rotated, and this record is kept
+    /// while its session lives so that a reuse is recognised (RFC 9700
+    /// §4.14.2). Rotating turns the live record into this marker in one
+    /// store operation ([`super::Records::rotate_refresh`]), so that of two
+    /// racing uses the loser always finds it.
+    #[serde(default)]
+    pub rotated: bool,
 }
 
 /// A redeemed authorization code, kept while the tokens issued from it
@@ -210,4 +214,7 @@ pub struct RotatedRefresh {
 #[derive(Debug, Serialize, Deserialize)]
 pub(super) struct RedeemedCode {
     pub(super) access_keys: Vec<String>,
+    /// The refresh-token family started with the code, if any.
+    #[serde(default)]
+    pub(super) family: Option<String>,
 }

@@ -29,6 +29,7 @@ pub use backchannel::{session_ref, Delivery, DeliveryRef, RETRY_WINDOW};
 pub use codec::{decode, encode};
 pub use pictures::{PictureLink, StoredPicture};
 pub use pushed::PushedRequest;
+pub use refresh::Rotation;
 
 pub use kinds::{
     AccessGrant, AuthCode, AuthorizationRequest, BindingDigest, Disclosure, ForwardReturn, ForwardSession,
@@ -258,17 +259,20 @@ impl Records {
         self.take(&key("code", code)).await
     }
 
-    /// Remembers which access token a code was redeemed for, while that
-    /// token lives (and only within its session, so logout and erasure end it).
+    /// Remembers which tokens a code was redeemed for (its access token and
+    /// refresh-token family), while they live (and only within its session,
+    /// so logout and erasure end it).
     pub async fn note_redeemed_code(
         &self,
         code: &str,
         access_token: &str,
+        family: Option<&str>,
         session: &str,
         ttl: Duration,
         user: &UserKey,
     ) -> Result<(), StoreError> {
-        let redeemed = RedeemedCode { access_keys: vec![key("access", access_token)] };
+        let redeemed =
+            RedeemedCode { access_keys: vec![key("access", access_token)], family: family.map(str::to_owned) };
         self.put_in_session("code-used", code, &redeemed, session, ttl, user).await
     }
 
@@ -280,6 +284,9 @@ impl Records {
         };
         for access in &redeemed.access_keys {
             self.store.delete(access).await?;
+        }
+        if let Some(family) = &redeemed.family {
+            self.revoke_family(family).await?;
         }
         Ok(true)
     }

@@ -1,11 +1,15 @@
 //! Refresh tokens: rotation on every use, and families that a reused
 //! (already rotated) token revokes at once (RFC 6749 §6, RFC 9700 §4.14.2).
 //!
-//! `idx:family:{family}` → every refresh and access token of one family,
-//! and the markers of its rotated refresh tokens; it lives as long as the
-//! session behind it.
+//! A refresh token's record is the token while it is live and, once used,
+//! the marker of its rotation (`RefreshGrant::rotated`): one key, turned
+//! from one into the other by one atomic store operation.
+//!
+//! `idx:family:{family}` → every refresh and access token of one family;
+//! it lives as long as the session behind it and is indexed under the
+//! user, so that erasure removes it.
 
-use super::kinds::{RefreshGrant, RotatedRefresh};
+use super::kinds::RefreshGrant;
 use super::{key, Records};
 use crate::policy::UserKey;
 use crate::store::StoreError;
@@ -19,6 +23,21 @@ fn revoked_key(family: &str) -> String {
     key("revoked-family", family)
 }
 
+/// How long a revoked family's tombstone lives: long enough for a refresh
+/// racing the revocation (store calls bounded to a second each) to see it,
+/// short enough that erasure does not have to find it.
+const TOMBSTONE: Duration = Duration::from_secs(120);
+
+/// What [`Records::rotate_refresh`] found.
+pub enum Rotation {
+    /// The token was live: this caller used it, and it is now rotated.
+    Used(RefreshGrant),
+    /// Already rotated: a reuse.
+    Reused(RefreshGrant),
+    /// Unknown, expired or revoked.
+    Gone,
+}
+
 impl Records {
     /// Stores a refresh token in its family. False when the session ended
     /// meanwhile (nothing is stored).
@@ -29,7 +48,9 @@ impl Records {
         ttl: Duration,
         user: &UserKey,
     ) -> Result<bool, StoreError> {
-        self.store.set_add(&family_index(&g.family), &key("refresh", token), ttl).await?;
+        let idx = family_index(&g.family);
+        self.index(user, &idx, ttl).await?;
+        self.store.set_add(&idx, &key("refresh", token), ttl).await?;
         self.put_in_live_session("refresh", token, g, &g.session, ttl, user).await
     }
 
@@ -38,32 +59,29 @@ impl Records {
         self.store.set_add(&family_index(family), &key("access", access_token), ttl).await
     }
 
+    /// A refresh token's record, live or rotated, without using it.
     pub async fn get_refresh(&self, token: &str) -> Result<Option<RefreshGrant>, StoreError> {
         self.get(&key("refresh", token)).await
     }
 
-    /// Single use, atomically: of two racing refreshes, one wins; the other
-    /// finds the token rotated (see [`Self::rotated_family`]).
-    pub async fn take_refresh(&self, token: &str) -> Result<Option<RefreshGrant>, StoreError> {
-        self.take(&key("refresh", token)).await
-    }
-
-    /// Remembers that `token` was rotated, while its session lives.
-    pub async fn note_rotated(
+    /// Uses a refresh token: turns its record into the rotation marker
+    /// `seen` (the record as read before, marked rotated) for `ttl`, and
+    /// says what was there, in one store operation. Of two racing uses one
+    /// gets [`Rotation::Used`], the other [`Rotation::Reused`].
+    pub async fn rotate_refresh(
         &self,
         token: &str,
-        g: &RefreshGrant,
+        seen: &RefreshGrant,
         ttl: Duration,
-        user: &UserKey,
-    ) -> Result<(), StoreError> {
-        let marker = RotatedRefresh { family: g.family.clone(), session_ref: super::digest(&g.session) };
-        self.store.set_add(&family_index(&g.family), &key("rotated", token), ttl).await?;
-        self.put_in_session("rotated", token, &marker, &g.session, ttl, user).await
-    }
-
-    /// The family (and session) of a refresh token already rotated, if it was.
-    pub async fn rotated_family(&self, token: &str) -> Result<Option<RotatedRefresh>, StoreError> {
-        self.get::<RotatedRefresh>(&key("rotated", token)).await
+    ) -> Result<Rotation, StoreError> {
+        let k = key("refresh", token);
+        let marker = RefreshGrant { rotated: true, ..seen.clone() };
+        let before = self.store.swap(&k, &self.seal(&k, &marker)?, ttl).await?;
+        Ok(match self.open::<RefreshGrant>(&k, before)? {
+            Some(g) if g.rotated => Rotation::Reused(g),
+            Some(g) => Rotation::Used(g),
+            None => Rotation::Gone,
+        })
     }
 
     /// Whether the family was revoked (a reuse or a revocation).
@@ -71,12 +89,12 @@ impl Records {
         Ok(self.store.get(&revoked_key(family)).await?.is_some())
     }
 
-    /// Deletes every token of a family (its refresh token, its access
-    /// tokens, its rotation markers). Returns how many records it named.
+    /// Deletes every token of a family (its refresh tokens, live and
+    /// rotated, and its access tokens). Returns how many records it named.
     pub async fn revoke_family(&self, family: &str) -> Result<usize, StoreError> {
         // First a tombstone, so that a refresh racing this one undoes itself
         // (`family_revoked`). It holds nothing but the family's existence.
-        self.store.put(&revoked_key(family), b"1", self.index_ttl).await?;
+        self.store.put(&revoked_key(family), b"1", TOMBSTONE).await?;
         let idx = family_index(family);
         let members = self.store.set_members(&idx).await?;
         for member in &members {
