@@ -3,7 +3,8 @@
 //! every app that received tokens in it and registered a
 //! `backchannel_logout_uri`. Deliveries are queued in the store (any
 //! instance of a shared store retries them, at least once each), attempted
-//! off the user's request, retried with backoff for up to an hour, counted
+//! off the user's request, retried with backoff (at most 5 minutes apart)
+//! for an hour from the logout ([`RETRY_WINDOW`]), counted
 //! in metrics and written to the audit log (client id and outcome only).
 
 pub mod token;
@@ -12,14 +13,15 @@ use crate::config::{ClientConfig, Config};
 use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::op::AppState;
-use crate::store::records::{random_handle, Delivery, DeliveryRef, Records, Session};
+use crate::store::records::{random_handle, Delivery, DeliveryRef, Records, Session, RETRY_WINDOW};
 use crate::store::StoreError;
 use std::sync::OnceLock;
 use std::time::Duration;
 use token::{logout_token, LogoutClaims};
 
-/// Attempts per delivery before it counts as failed.
-pub const MAX_ATTEMPTS: u32 = 6;
+/// The longest wait between two attempts: an app that comes back is told
+/// within five minutes.
+const MAX_BACKOFF_SECS: i64 = 300;
 /// How long an instance holds a delivery while attempting it.
 const LEASE: Duration = Duration::from_secs(30);
 /// How long one attempt may take.
@@ -78,9 +80,15 @@ impl Notifier<'_> {
     }
 }
 
-/// Seconds before attempt `n + 1`: 2, 4, 8, 16, 32 (two minutes in all).
+/// Seconds before attempt `n + 1`: 2, 4, 8, … 256, then every 5 minutes,
+/// until [`RETRY_WINDOW`] from the logout is over (about 17 attempts).
 fn backoff(attempts: u32) -> i64 {
-    1 << attempts.min(10)
+    (1i64 << attempts.min(10)).min(MAX_BACKOFF_SECS)
+}
+
+/// When a delivery queued at `queued_at` is given up.
+fn deadline(queued_at: i64) -> i64 {
+    queued_at.saturating_add(i64::try_from(RETRY_WINDOW.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// One HTTP client for every delivery: no redirects (§2.5 names one URI),
@@ -119,6 +127,7 @@ pub async fn session_ended(
             jti: random_handle(),
             attempts: 0,
             next_at: state.now(),
+            queued_at: state.now(),
         };
         queued.push((config.id.clone(), state.records.queue_delivery(&delivery).await?));
     }
@@ -158,9 +167,11 @@ pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(St
     let Some(mut d) = state.records.lease_delivery(r, now, LEASE).await? else { return Ok(None) };
     let result = post(state, &d, now).await;
     d.attempts += 1;
+    // A delivery queued before `queued_at` existed counts from now.
+    let queued_at = if d.queued_at == 0 { now } else { d.queued_at };
     let outcome = match result {
         Ok(()) => Outcome::Delivered,
-        Err(_) if d.attempts >= MAX_ATTEMPTS => Outcome::Failed,
+        Err(_) if now + backoff(d.attempts) > deadline(queued_at) => Outcome::Failed,
         Err(_) => Outcome::Retrying,
     };
     match outcome {

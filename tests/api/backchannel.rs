@@ -5,6 +5,7 @@
 
 use crate::helpers::*;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use claimgate::clock::Clock;
 use jsonwebtoken::jwk::JwkSet;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -152,6 +153,66 @@ async fn a_refused_delivery_is_retried() {
     );
 }
 
+/// An app down for longer than a few minutes (a redeploy) still gets its
+/// logout: deliveries are retried, at most 5 minutes apart, until the
+/// documented hour is over, and only then given up. Manual clock.
+#[tokio::test]
+async fn a_delivery_is_retried_for_the_whole_retry_window() {
+    let rx = receiver(12).await;
+    let clock = Arc::new(claimgate::clock::ManualClock::new(chrono::Utc::now()));
+    let app =
+        spawn(Options { clock: clock.clone(), edit: Some(Box::new(with_backchannel(&rx.uri))), ..Options::default() })
+            .await;
+    let a = app.full_login(&APP_A, "openid").await;
+    let bye = format!("/logout?id_token_hint={}&post_logout_redirect_uri=http://127.0.0.1:9/bye-a", s(&a, "id_token"));
+    app.browse(&bye).await;
+    let notifier = claimgate::backchannel::Notifier::from(&**app.state);
+    let started = clock.now();
+    for _ in 0..65 {
+        claimgate::backchannel::run_due(&notifier).await.unwrap();
+        if !rx.received(1, Duration::ZERO).await.is_empty() {
+            break;
+        }
+        clock.advance(chrono::Duration::seconds(60));
+    }
+    let m = &app.state.metrics.backchannel;
+    let counts: Vec<u64> = ["retrying", "failed", "delivered"].map(|o| m.with_label_values(&["app-a", o]).get()).into();
+    assert_eq!(rx.received(1, Duration::ZERO).await.len(), 1, "delivered after 12 refusals: {counts:?}");
+    let waited = clock.now() - started;
+    assert!(waited > chrono::Duration::minutes(20), "the receiver was down for {waited}");
+    let m = &app.state.metrics.backchannel;
+    assert_eq!(
+        (m.with_label_values(&["app-a", "failed"]).get(), m.with_label_values(&["app-a", "delivered"]).get()),
+        (0, 1)
+    );
+
+    // A receiver that never comes back: given up once the hour is over, not before.
+    let down = receiver(usize::MAX).await;
+    let clock = Arc::new(claimgate::clock::ManualClock::new(chrono::Utc::now()));
+    let app = spawn(Options {
+        clock: clock.clone(),
+        edit: Some(Box::new(with_backchannel(&down.uri))),
+        ..Options::default()
+    })
+    .await;
+    let a = app.full_login(&APP_A, "openid").await;
+    let bye = format!("/logout?id_token_hint={}&post_logout_redirect_uri=http://127.0.0.1:9/bye-a", s(&a, "id_token"));
+    app.browse(&bye).await;
+    let notifier = claimgate::backchannel::Notifier::from(&**app.state);
+    let failed = || app.state.metrics.backchannel.with_label_values(&["app-a", "failed"]).get();
+    let started = clock.now();
+    while failed() == 0 && clock.now() - started < chrono::Duration::hours(2) {
+        claimgate::backchannel::run_due(&notifier).await.unwrap();
+        clock.advance(chrono::Duration::seconds(60));
+    }
+    let gave_up_after = clock.now() - started;
+    assert!(
+        gave_up_after > chrono::Duration::minutes(55) && gave_up_after <= chrono::Duration::minutes(62),
+        "given up after {gave_up_after}"
+    );
+    assert!(app.state.records.queued_deliveries().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn erasure_tells_the_apps_and_the_page_says_so() {
     let rx = receiver(0).await;
@@ -193,6 +254,7 @@ async fn another_instance_delivers_what_a_stopped_one_queued() {
         jti: claimgate::store::records::random_handle(),
         attempts: 0,
         next_at: chrono::Utc::now().timestamp(),
+        queued_at: chrono::Utc::now().timestamp(),
     };
     stopped.queue_delivery(&delivery).await.unwrap();
     let tokens = rx.received(1, Duration::from_secs(5)).await;

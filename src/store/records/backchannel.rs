@@ -11,8 +11,13 @@ use std::time::Duration;
 
 const QUEUE: &str = "idx:backchannel";
 
-/// How long a delivery is retried before it counts as failed.
+/// How long a delivery is retried before it counts as failed, from the
+/// logout that queued it.
 pub const RETRY_WINDOW: Duration = Duration::from_secs(3600);
+
+/// How long a queued delivery and its queue entry live: the window, and
+/// time for its last attempt (which may begin at the window's end).
+const QUEUED_TTL: Duration = Duration::from_secs(3600 + 600);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Delivery {
@@ -24,6 +29,10 @@ pub struct Delivery {
     pub attempts: u32,
     /// Unix seconds; a delivery is due from then (or leased until then).
     pub next_at: i64,
+    /// When the logout was queued (unix seconds): retried until
+    /// [`RETRY_WINDOW`] from then. 0 in a delivery queued before it existed.
+    #[serde(default)]
+    pub queued_at: i64,
 }
 
 /// A queued delivery's store key.
@@ -38,8 +47,8 @@ pub fn session_ref(session_handle: &str) -> String {
 impl Records {
     pub async fn queue_delivery(&self, d: &Delivery) -> Result<DeliveryRef, StoreError> {
         let k = key("backchannel", &d.jti);
-        self.put(&k, d, RETRY_WINDOW).await?;
-        self.store.set_add(QUEUE, &k, RETRY_WINDOW).await?;
+        self.put(&k, d, QUEUED_TTL).await?;
+        self.store.set_add(QUEUE, &k, QUEUED_TTL).await?;
         Ok(DeliveryRef(k))
     }
 
@@ -63,7 +72,7 @@ impl Records {
             return Ok(None);
         }
         d.next_at = now + i64::try_from(lease.as_secs()).unwrap_or(60);
-        let leased = self.replace(&r.0, &d, RETRY_WINDOW).await?;
+        let leased = self.replace(&r.0, &d, QUEUED_TTL).await?;
         Ok(leased.then_some(d))
     }
 
@@ -74,7 +83,7 @@ impl Records {
 
     /// Writes a delivery back (its next attempt), while it is still queued.
     pub async fn reschedule_delivery(&self, r: &DeliveryRef, d: &Delivery) -> Result<(), StoreError> {
-        self.replace(&r.0, d, RETRY_WINDOW).await.map(|_| ())
+        self.replace(&r.0, d, QUEUED_TTL).await.map(|_| ())
     }
 
     /// Removes a delivery (done, or given up).
