@@ -215,7 +215,7 @@ pub(super) fn validate(
                 Some(BackchannelLogout { uri, session_required: c.backchannel_logout_session_required })
             }
         };
-        let secret = secret(c.client_secret, &env_name("CLIENT", &id, "client_secret"), env);
+        let secret = secret(c.client_secret, &key("client_secret"), &env_name("CLIENT", &id, "client_secret"), env)?;
         let kind = match (forward_auth, secret) {
             (Some(_), Some(_)) => {
                 return Err(invalid(key("client_secret"), "a forward-auth client has no secret: it never calls /token"))

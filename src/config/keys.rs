@@ -45,7 +45,7 @@ pub(super) fn validate(
     };
     let keys = KeysConfig {
         signing_keys,
-        pairwise_secret: secret(raw.pairwise_secret, "CLAIMGATE_PAIRWISE_SECRET", env),
+        pairwise_secret: secret(raw.pairwise_secret, "keys.pairwise_secret", "CLAIMGATE_PAIRWISE_SECRET", env)?,
         storage_keys,
     };
     if store.is_shared() {
@@ -68,7 +68,7 @@ pub(super) fn validate(
 /// `CLAIMGATE_SIGNING_KEY`), `signing_key_file`, `signing_keys` and
 /// `signing_key_files`.
 fn signing_keys(raw: &RawKeys, env: &impl Fn(&str) -> Option<String>) -> Result<Vec<SigningKeySource>, ConfigError> {
-    let single = secret(raw.signing_key.clone(), "CLAIMGATE_SIGNING_KEY", env);
+    let single = secret(raw.signing_key.clone(), "keys.signing_key", "CLAIMGATE_SIGNING_KEY", env)?;
     let given: Vec<&str> = [
         ("keys.signing_key", single.is_some()),
         ("keys.signing_key_file", raw.signing_key_file.is_some()),

@@ -127,8 +127,23 @@ pub fn env_name(section: &str, id: &str, key: &str) -> String {
     format!("CLAIMGATE_{section}_{id}_{}", key.to_ascii_uppercase())
 }
 
-fn secret(file_value: Option<String>, env_var: &str, env: &impl Fn(&str) -> Option<String>) -> Option<SecretString> {
-    env(env_var).filter(|v| !v.is_empty()).or(file_value).map(SecretString::from)
+/// A secret from the environment's `env_var` (an empty variable counts as
+/// unset) or else the file's `key`. A blank secret is refused: a client
+/// whose secret is "" would be one anyone authenticates as.
+fn secret(
+    file_value: Option<String>,
+    key: &str,
+    env_var: &str,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<SecretString>, ConfigError> {
+    let (value, from) = match env(env_var).filter(|v| !v.is_empty()) {
+        Some(v) => (Some(v), env_var),
+        None => (file_value, key),
+    };
+    match value {
+        Some(v) if v.trim().is_empty() => Err(invalid(from, "is empty or blank: set a real secret, or remove the key")),
+        v => Ok(v.map(SecretString::from)),
+    }
 }
 
 fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {

@@ -231,7 +231,7 @@ fn credentials(
     };
     let client_id = p.client_id.clone().ok_or_else(|| required("client_id", String::new()))?;
     let var = env_name("PROVIDER", id, "client_secret");
-    let client_secret = secret(p.client_secret.clone(), &var, env)
+    let client_secret = secret(p.client_secret.clone(), &format!("providers.{id}.client_secret"), &var, env)?
         .ok_or_else(|| required("client_secret", format!(" (or set {var})")))?;
     Ok((client_id, client_secret))
 }

@@ -302,3 +302,23 @@ fn picture_mode_and_hosts() {
     let dev = BASE.replace("kind = \"oidc\"", "kind = \"dev\"");
     assert_eq!(Config::parse(&dev, no_env).unwrap().providers["google"].picture_hosts.names(), ["127.0.0.1:8080"]);
 }
+
+/// An empty or blank client secret would make a "confidential" client that
+/// anyone authenticates as by sending it, without PKCE (review point 11).
+#[test]
+fn an_empty_or_blank_client_secret_is_refused_by_name() {
+    for blank in ["", " ", "\t  "] {
+        let text = BASE.replace("client_secret = \"s\"", &format!("client_secret = {blank:?}"));
+        let e = err(&text);
+        assert!(e.starts_with("clients.main-app.client_secret:") && e.contains("empty"), "{blank:?}: {e}");
+    }
+    // From the environment too: a blank value there is refused, not ignored.
+    let text = BASE.replace("client_secret = \"s\"\n", "");
+    let e = Config::parse(&text, |k| (k == "CLAIMGATE_CLIENT_MAIN_APP_CLIENT_SECRET").then(|| "  ".into()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("CLAIMGATE_CLIENT_MAIN_APP_CLIENT_SECRET") && e.contains("empty"), "{e}");
+    // An upstream provider's secret likewise.
+    let e = err(&BASE.replace("client_secret = \"from-file\"", "client_secret = \"\""));
+    assert!(e.starts_with("providers.google.client_secret:") && e.contains("empty"), "{e}");
+}
