@@ -4,13 +4,14 @@
 use super::binding::{self, BrowserBinding};
 use super::errors::{parse_params, OAuthError, PageError};
 use super::flow::{app_error, begin, issue_code, Begin};
+use super::par::Resolved;
 use super::{session, AppState};
 use crate::policy::disclosure::{released, Scopes};
-use crate::store::records::{AuthorizationRequest, PendingLogin};
+use crate::store::records::{AuthorizationRequest, PendingLogin, Prompt};
 use crate::upstream::StartOptions;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 pub async fn authorize_get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
     authorize(&req, &state, req.query_string()).await
@@ -29,31 +30,34 @@ async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> Result<Htt
     let front = parse_params(raw)?;
     // RFC 9126 §4: a pushed request is used as it was pushed; of the front
     // channel only client_id (which must match) and request_uri count.
-    let (params, pushed) = match front.get("request_uri") {
-        Some(uri) => (super::par::resolve(state, &front, uri).await?, true),
-        None => (front, false),
+    let (request, prompt, provider) = match front.get("request_uri") {
+        Some(uri) => match super::par::resolve(state, &front, uri).await? {
+            Resolved::Pushed(p) => (p.request, p.prompt, p.provider),
+            Resolved::NotSupported(request) => {
+                let description = "request_uri is supported for pushed authorization requests (/par) only";
+                return Ok(app_error(state, &request, OAuthError::RequestUriNotSupported, description));
+            }
+        },
+        None => {
+            let request = match validate(state, &front, false) {
+                Ok(r) => r,
+                Err(Refusal::Unsafe(message)) => return Err(PageError::bad_request(message)),
+                Err(Refusal::ToApp(request, error, description)) => {
+                    return Ok(app_error(state, &request, error, description))
+                }
+            };
+            let prompt = match Prompt::parse(front.get("prompt").map(String::as_str)) {
+                Ok(p) => p,
+                Err(description) => return Ok(app_error(state, &request, OAuthError::InvalidRequest, description)),
+            };
+            (request, prompt, front.get("provider").cloned())
+        }
     };
-    let request = match validate(state, &params, pushed) {
-        Ok(r) => r,
-        Err(Refusal::Unsafe(message)) => return Err(PageError::bad_request(message)),
-        Err(Refusal::ToApp(request, error, description)) => return Ok(app_error(state, &request, error, description)),
-    };
-    let prompt: BTreeSet<&str> =
-        params.get("prompt").map(|p| p.split(' ').filter(|v| !v.is_empty()).collect()).unwrap_or_default();
-    // OIDC Core §3.1.2.1: `none` with any other value is an error.
-    if prompt.contains("none") && prompt.len() > 1 {
-        return Ok(app_error(
-            state,
-            &request,
-            OAuthError::InvalidRequest,
-            "prompt=none cannot be combined with other values",
-        ));
-    }
     let how = Begin {
         // OIDC Core §3.1.2.1 (errata): max_age=0 is prompt=login.
-        force_login: prompt.contains("login") || request.max_age == Some(0),
-        no_prompt: prompt.contains("none"),
-        provider: params.get("provider").map(String::as_str),
+        force_login: prompt.login || request.max_age == Some(0),
+        no_prompt: prompt.none,
+        provider: provider.as_deref(),
         binding: &BrowserBinding::of(state, req),
     };
     begin(state, req, request, how).await

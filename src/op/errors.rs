@@ -28,6 +28,7 @@ pub enum OAuthError {
     LoginRequired,
     ConsentRequired,
     RequestNotSupported,
+    RequestUriNotSupported,
     // RFC 6750 §3.1
     InvalidToken,
     // RFC 9449 §5, §7.1, §8, §9
@@ -52,6 +53,7 @@ impl OAuthError {
             OAuthError::LoginRequired => "login_required",
             OAuthError::ConsentRequired => "consent_required",
             OAuthError::RequestNotSupported => "request_not_supported",
+            OAuthError::RequestUriNotSupported => "request_uri_not_supported",
             OAuthError::InvalidToken => "invalid_token",
             OAuthError::InvalidDpopProof => "invalid_dpop_proof",
             OAuthError::UseDpopNonce => "use_dpop_nonce",

@@ -9,7 +9,7 @@ use super::dpop::{self, DpopError};
 use super::errors::{OAuthError, PageError, TokenError};
 use super::token::authenticated_form;
 use super::AppState;
-use crate::store::records::random_handle;
+use crate::store::records::{random_handle, AuthorizationRequest, Prompt, PushedRequest};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -42,16 +42,21 @@ pub async fn par(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes)
         };
     }
     // §2.1: the same rules as at /authorize; errors as at the token endpoint (§2.3).
-    if let Err(refusal) = validate(&state, &params, true) {
-        let (error, description) = match refusal {
-            Refusal::Unsafe(message) => (OAuthError::InvalidRequest, message),
-            Refusal::ToApp(_, error, description) => (error, description.to_owned()),
-        };
+    let refused = |error: OAuthError, description: String| {
         tracing::warn!(client = %client.id, error = error.code(), "pushed authorization request refused");
-        return Err(TokenError::new(error, description));
-    }
+        TokenError::new(error, description)
+    };
+    let request = validate(&state, &params, true).map_err(|refusal| match refusal {
+        Refusal::Unsafe(message) => refused(OAuthError::InvalidRequest, message),
+        Refusal::ToApp(_, error, description) => refused(error, description.to_owned()),
+    })?;
+    let prompt = Prompt::parse(params.get("prompt").map(String::as_str))
+        .map_err(|description| refused(OAuthError::InvalidRequest, description.to_owned()))?;
+    // Only what /authorize acts on is kept, each bounded (the pre-login
+    // memory bound of docs/SECURITY.md); every other pushed field is dropped.
+    let provider = params.get("provider").filter(|p| client.providers.contains(p)).cloned();
     let handle = random_handle();
-    state.records.put_pushed(&handle, &params.into_iter().collect(), LIFETIME).await?;
+    state.records.put_pushed(&handle, &PushedRequest { request, prompt, provider }, LIFETIME).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::CACHE_CONTROL, "no-store"));
     if let Some(p) = &proof {
@@ -62,29 +67,55 @@ pub async fn par(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes)
     Ok(response.json(json!({ "request_uri": format!("{URN}{handle}"), "expires_in": LIFETIME.as_secs() })))
 }
 
+/// What a `request_uri` at `/authorize` names.
+pub(super) enum Resolved {
+    /// One of claimgate's pushed requests, now used.
+    Pushed(PushedRequest),
+    /// Not one of claimgate's URNs (a request object by reference, OIDC
+    /// Core §6.2): answered at the app, whose request this validated, as
+    /// `request_uri_not_supported`.
+    NotSupported(Box<AuthorizationRequest>),
+}
+
 /// At `/authorize`: the pushed request `request_uri` names, consumed (§4:
-/// single use), if it is the `client_id`'s. Refusals are pages: until the
-/// request is found, its redirect URI is unknown.
+/// single use), if it is the `client_id`'s. Refusals of claimgate's own
+/// URNs are pages: until the request is found, its redirect URI is unknown.
 pub(super) async fn resolve(
     state: &AppState,
     front: &HashMap<String, String>,
     request_uri: &str,
-) -> Result<HashMap<String, String>, PageError> {
+) -> Result<Resolved, PageError> {
     let invalid = || {
         PageError::bad_request(
             "The sign-in request has expired or was already used (invalid_request_uri). Please start again from the application.",
         )
     };
-    let handle = request_uri.strip_prefix(URN).ok_or_else(invalid)?;
+    let Some(handle) = request_uri.strip_prefix(URN) else {
+        // Sent back only where the front channel names a registered
+        // redirect URI of its client (RFC 6749 §4.1.2.1).
+        return match validate(state, front, true) {
+            Ok(request) => Ok(Resolved::NotSupported(Box::new(request))),
+            Err(Refusal::ToApp(request, ..)) => Ok(Resolved::NotSupported(request)),
+            Err(Refusal::Unsafe(message)) => Err(PageError::bad_request(message)),
+        };
+    };
     let client_id = front.get("client_id").ok_or_else(invalid)?;
     let Some(pushed) = state.records.take_pushed(handle).await? else {
         tracing::warn!(client = %client_id, reason = "unknown_request_uri", code = OAuthError::InvalidRequestUri.code(), "authorization refused");
         return Err(invalid());
     };
     // §4: the request_uri is bound to the client that pushed it.
-    if pushed.get("client_id") != Some(client_id) {
+    if pushed.request.client_id != *client_id {
         tracing::warn!(client = %client_id, reason = "request_uri_of_another_client", code = OAuthError::InvalidRequestUri.code(), "authorization refused");
         return Err(invalid());
     }
-    Ok(pushed.into_iter().collect())
+    // Validated when pushed, up to 60 s ago; the client and its redirect
+    // URI must still be registered (a restart with another config).
+    let registered = state
+        .client(client_id)
+        .is_some_and(|c| c.redirect_uris.iter().any(|r| r.matches(&pushed.request.redirect_uri)));
+    if !registered {
+        return Err(PageError::bad_request("The return address is not registered for this application."));
+    }
+    Ok(Resolved::Pushed(pushed))
 }

@@ -111,8 +111,8 @@ async fn the_par_endpoint_refuses_what_authorize_would() {
     let by_post = [&base[..], &[("client_id", "app-a"), ("client_secret", "secret-a")]].concat();
     let pushed = request_uri(&app.post_form("/par", &by_post, None).await);
     let kept = app.state.records.take_pushed(&pushed[URN.len()..]).await.unwrap().expect("the pushed request");
-    assert_eq!(kept.get("client_id").map(String::as_str), Some("app-a"));
-    assert!(!kept.contains_key("client_secret"), "the secret authenticated the push and is not kept: {kept:?}");
+    assert_eq!(kept.request.client_id, "app-a");
+    assert!(!format!("{kept:?}").contains("secret-a"), "the secret authenticated the push and is not kept: {kept:?}");
     let unauthenticated = app.post_form("/par", &base, None).await;
     assert_eq!((unauthenticated.status, unauthenticated.json()["error"].as_str()), (401, Some("invalid_client")));
     let wrong_secret = app.post_form("/par", &base, Some(("app-a", "nope"))).await;
@@ -211,4 +211,87 @@ async fn a_proof_at_par_binds_the_code_to_its_key() {
         )
         .await;
     assert_eq!((ok.status, ok.json()["token_type"].as_str()), (200, Some("DPoP")), "{}", ok.body);
+}
+
+/// Review point 14 (OIDC Core §6.2, the OIDF module
+/// oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported):
+/// a `request_uri` that is not one of claimgate's pushed-request URNs, with
+/// a registered redirect URI, goes back to the app as
+/// `request_uri_not_supported`. Without a registered redirect URI, and for
+/// an unknown or expired URN of claimgate's own, a page as before.
+#[tokio::test]
+async fn a_foreign_request_uri_is_answered_at_the_app_as_not_supported() {
+    let app = spawn_app().await;
+    let front = format!(
+        "&redirect_uri={}&response_type=code&scope=openid&state=s14",
+        url::form_urlencoded::byte_serialize(APP_A.redirect_uri.as_bytes()).collect::<String>()
+    );
+    let r = app.browse(&authorize_with(&app, "app-a", "https://app.example/request.jwt", &front)).await;
+    assert_eq!(r.status, 302, "{}", r.body);
+    let location = url::Url::parse(&r.location().unwrap()).unwrap();
+    assert!(location.as_str().starts_with(APP_A.redirect_uri), "{location}");
+    let params: std::collections::HashMap<String, String> = location.query_pairs().into_owned().collect();
+    assert_eq!(params.get("error").map(String::as_str), Some("request_uri_not_supported"), "{params:?}");
+    assert_eq!(params.get("state").map(String::as_str), Some("s14"));
+    assert_eq!(params.get("iss"), Some(&app.public_url), "RFC 9207");
+
+    // No redirect URI, or an unregistered one: nothing is redirected.
+    let bare = app.browse(&authorize_with(&app, "app-a", "https://app.example/request.jwt", "")).await;
+    assert_eq!(bare.status, 400);
+    let evil = app
+        .browse(&authorize_with(
+            &app,
+            "app-a",
+            "https://app.example/request.jwt",
+            "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb",
+        ))
+        .await;
+    assert_eq!(evil.status, 400);
+    // claimgate's own URN, unknown: the page naming invalid_request_uri.
+    let forged = app.browse(&authorize_with(&app, "app-a", &format!("{URN}forged"), &front)).await;
+    assert!(forged.status == 400 && forged.body.contains("invalid_request_uri"), "{}", forged.body);
+    let discovery = app.browse("/.well-known/openid-configuration").await.json();
+    assert_eq!(discovery["request_uri_parameter_supported"], false);
+}
+
+/// Review point 10: a pushed request is stored as the validated
+/// authorization request only (known parameters, each bounded), so a
+/// pushed record is no larger than any other pre-login record (the memory
+/// bound of docs/SECURITY.md), and pushes count towards `limits.max_pending`.
+#[tokio::test]
+async fn a_pushed_request_stores_only_the_validated_request_within_the_pending_cap() {
+    let app = spawn_app_with(|t| t.replacen("[keys]\n", "[limits]\nmax_pending = 3\n[keys]\n", 1)).await;
+    let junk: Vec<(String, String)> = (0..180).map(|i| (format!("junk{i}"), "x".repeat(60))).collect();
+    let mut extra: Vec<(&str, &str)> = junk.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let long_state = "s".repeat(2000);
+    extra.push(("login_hint", "jane.doe@example.com"));
+    let (r, _) = push_with_state(&app, &long_state, &extra).await;
+    request_uri(&r);
+    let dump = app.store.dump().await;
+    let (_, record) = dump.iter().find(|(k, _)| k.starts_with("par:")).expect("a pushed record");
+    assert!(record.len() <= 3584, "a pushed record of {} bytes", record.len());
+    // Pushed requests are pre-login records: the third fills the cap.
+    request_uri(&push(&app, &[]).await.0);
+    request_uri(&push(&app, &[]).await.0);
+    let full = push(&app, &[]).await.0;
+    assert_eq!(full.status, 503, "{}", full.body);
+    assert!(app.state.metrics.render().contains("claimgate_limited_total{reason=\"pending_full\"} 1"));
+}
+
+/// [`push`] with this `state`.
+async fn push_with_state(app: &TestApp, state: &str, extra: &[(&str, &str)]) -> (Resp, String) {
+    let mut form = vec![("state", state)];
+    form.extend_from_slice(extra);
+    let (verifier, challenge) = pkce_pair();
+    let mut all = vec![
+        ("response_type", "code"),
+        ("client_id", "app-a"),
+        ("redirect_uri", APP_A.redirect_uri),
+        ("scope", "openid profile email"),
+        ("nonce", "pushed-nonce"),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ];
+    all.extend_from_slice(&form);
+    (app.post_form("/par", &all, Some(("app-a", "secret-a"))).await, verifier)
 }

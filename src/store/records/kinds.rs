@@ -61,6 +61,29 @@ pub struct AuthorizationRequest {
     pub dpop_jkt: Option<String>,
 }
 
+/// OIDC Core §3.1.2.1 `prompt`, as far as claimgate acts on it (`consent`
+/// and `select_account` ask for what claimgate does anyway: the notice
+/// shows what is released, and the provider is chosen on it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prompt {
+    /// `login`: sign in upstream even with a live session.
+    pub login: bool,
+    /// `none`: answer without showing anything, or fail.
+    pub none: bool,
+}
+
+impl Prompt {
+    /// Parses the space-separated values; `none` with any other value is an
+    /// error (§3.1.2.1), unknown values are ignored.
+    pub fn parse(value: Option<&str>) -> Result<Prompt, &'static str> {
+        let values: BTreeSet<&str> = value.unwrap_or("").split(' ').filter(|v| !v.is_empty()).collect();
+        if values.contains("none") && values.len() > 1 {
+            return Err("prompt=none cannot be combined with other values");
+        }
+        Ok(Prompt { login: values.contains("login"), none: values.contains("none") })
+    }
+}
+
 /// A validated authorization request waiting on the notice page for the
 /// user's "continue". The ticket is random and single use, and only the
 /// browser it was shown to may use it (`binding`): not a bearer value.

@@ -33,7 +33,7 @@ pub use refresh::Rotation;
 
 pub use kinds::{
     AccessGrant, AuthCode, AuthorizationRequest, BindingDigest, Disclosure, ForwardReturn, ForwardSession,
-    PendingLogin, RefreshGrant, Session, Ticket,
+    PendingLogin, Prompt, RefreshGrant, Session, Ticket,
 };
 
 use super::seal::Sealer;

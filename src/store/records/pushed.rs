@@ -2,15 +2,23 @@
 //! proofs already used (RFC 9449 §11.1), and pushed authorization requests
 //! waiting for the browser (RFC 9126).
 
+use super::kinds::{AuthorizationRequest, Prompt};
 use super::{key, Records};
 use crate::store::StoreError;
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-/// A pushed authorization request: its parameters as the client pushed
-/// them (validated then, and again at `/authorize`), with `client_id` the
-/// authenticated client's and `dpop_jkt` its DPoP key's, if any.
-pub type PushedRequest = BTreeMap<String, String>;
+/// A pushed authorization request as validated at `/par`: the
+/// authorization request (`client_id` the authenticated client's,
+/// `dpop_jkt` its DPoP key's, if any) and the two other parameters
+/// `/authorize` acts on. Every field is bounded, whatever was pushed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PushedRequest {
+    pub request: AuthorizationRequest,
+    pub prompt: Prompt,
+    /// One of the client's providers, preselected by the app.
+    pub provider: Option<String>,
+}
 
 impl Records {
     /// Marks a DPoP proof used; false when it already was (a replay). The
