@@ -74,7 +74,7 @@ pub(super) enum Resolved {
     /// Not one of claimgate's URNs (a request object by reference, OIDC
     /// Core §6.2): answered at the app, whose request this validated, as
     /// `request_uri_not_supported`.
-    NotSupported(Box<AuthorizationRequest>),
+    NotSupported(AuthorizationRequest),
 }
 
 /// At `/authorize`: the pushed request `request_uri` names, consumed (§4:
@@ -94,8 +94,8 @@ pub(super) async fn resolve(
         // Sent back only where the front channel names a registered
         // redirect URI of its client (RFC 6749 §4.1.2.1).
         return match validate(state, front, true) {
-            Ok(request) => Ok(Resolved::NotSupported(Box::new(request))),
-            Err(Refusal::ToApp(request, ..)) => Ok(Resolved::NotSupported(request)),
+            Ok(request) => Ok(Resolved::NotSupported(request)),
+            Err(Refusal::ToApp(request, ..)) => Ok(Resolved::NotSupported(*request)),
             Err(Refusal::Unsafe(message)) => Err(PageError::bad_request(message)),
         };
     };
