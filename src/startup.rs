@@ -53,11 +53,27 @@ pub struct Application {
 /// The one outbound HTTP client: timeouts on every call, no redirects,
 /// response bodies capped (`upstream::http`).
 pub fn http_client() -> Result<UpstreamHttp, StartupError> {
+    upstream_client_builder().build().map(UpstreamHttp::new).map_err(|e| StartupError::Http(e.to_string()))
+}
+
+/// The bounds of every upstream call: no redirects, timeouts, our name.
+fn upstream_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(10))
         .user_agent(concat!("claimgate/", env!("CARGO_PKG_VERSION")))
+}
+
+/// The picture proxy's client: the upstream bounds, and names resolved to
+/// public addresses only (`upstream::public_dns`); the dev provider's own
+/// host (claimgate itself, on loopback) is exempt.
+fn picture_client(config: &Config) -> Result<UpstreamHttp, StartupError> {
+    let own_host = config.server.public_url.host_str().map(str::to_owned);
+    let dev = config.providers.values().any(|p| matches!(p.kind, crate::config::ProviderKind::Dev));
+    let resolver = crate::upstream::public_dns::PublicOnly::new(own_host.filter(|_| dev));
+    upstream_client_builder()
+        .dns_resolver(Arc::new(resolver))
         .build()
         .map(UpstreamHttp::new)
         .map_err(|e| StartupError::Http(e.to_string()))
@@ -94,7 +110,8 @@ impl Application {
             tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
         }
         let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?);
-        // One upstream HTTP client (and connection pool) for providers and pictures.
+        // One upstream HTTP client (and connection pool) for providers; the
+        // picture proxy has its own, whose resolver refuses private addresses.
         let http = http_client()?;
         let providers = build_providers(&config, &clock, &metrics, &http).await?;
         let issuer = config.server.issuer();
@@ -111,7 +128,7 @@ impl Application {
         let shutdown = config.server.shutdown_timeout.as_secs();
         let edge = web::Data::new(crate::limits::EdgeLimits::new(&config.limits, metrics.clone()));
         forget_idle_addresses(&edge);
-        let pictures = crate::pictures::Pictures::new(http, &issuer);
+        let pictures = crate::pictures::Pictures::new(picture_client(&config)?, &issuer);
         let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics, pictures });
         crate::backchannel::spawn_worker(&state);
         state.metrics.start_series(&state.config);

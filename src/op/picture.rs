@@ -39,7 +39,15 @@ pub(super) async fn settle(
                     }
                 }
             }
-            Err(refusal) => refusal.reason(),
+            Err(refusal) => match state.records.delete_picture(user).await {
+                // The previous picture is not served in this one's place:
+                // apps' URLs answer what /me shows (none).
+                Ok(()) => refusal.reason(),
+                Err(e) => {
+                    tracing::error!(error = %e, "store failed while deleting a picture");
+                    "store_failed"
+                }
+            },
         },
         // The provider sends no picture (any more): the old one is not served.
         _ => match state.records.delete_picture(user).await {
@@ -100,7 +108,7 @@ pub async fn picture(
     }
     match state.records.get_picture(&link.user_key).await? {
         // Any site may show it in an <img> (the app's pages).
-        Some(p) => Ok(image(&req, &p, "cross-origin")),
+        Some(p) => Ok(image(&req, &p, &handle, "cross-origin")),
         None => Ok(not_found()),
     }
 }
@@ -112,7 +120,7 @@ pub async fn own_picture(req: HttpRequest, state: web::Data<AppState>) -> Result
         return Ok(not_found());
     }
     match state.records.get_picture(&s.user_key).await? {
-        Some(p) => Ok(image(&req, &p, "same-origin")),
+        Some(p) => Ok(image(&req, &p, "me", "same-origin")),
         None => Ok(not_found()),
     }
 }
@@ -121,17 +129,29 @@ fn not_found() -> HttpResponse {
     HttpResponse::NotFound().insert_header((header::CACHE_CONTROL, "no-store")).finish()
 }
 
+/// The ETag of the picture at one URL (`url_id`: the handle, or "me"):
+/// the bytes' validator combined with the URL, so that two apps' URLs for
+/// one picture do not share a value that would link the user.
+fn url_etag(p: &StoredPicture, url_id: &str) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new().chain_update(p.etag.as_bytes()).chain_update(b"\0").chain_update(url_id).finalize();
+    format!("\"{}\"", URL_SAFE_NO_PAD.encode(digest.get(..16).unwrap_or_default()))
+}
+
 /// The image with headers that let it be nothing but an image: exact type,
 /// no sniffing, no active content, no cookies; cached privately and
-/// revalidated (so that erasure takes effect) by its ETag.
-fn image(req: &HttpRequest, p: &StoredPicture, resource_policy: &'static str) -> HttpResponse {
-    let unchanged =
-        req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| {
-            v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == p.etag || tag.trim() == "*")
-        });
+/// revalidated (so that erasure takes effect) by its ETag, one per URL.
+fn image(req: &HttpRequest, p: &StoredPicture, url_id: &str, resource_policy: &'static str) -> HttpResponse {
+    let etag = url_etag(p, url_id);
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim().trim_start_matches("W/") == etag || tag.trim() == "*"));
     let mut response = if unchanged { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response
-        .insert_header((header::ETAG, p.etag.as_str()))
+        .insert_header((header::ETAG, etag.as_str()))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "default-src 'none'"))

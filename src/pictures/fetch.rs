@@ -27,6 +27,7 @@ pub(super) async fn download(http: &UpstreamHttp, hosts: &PictureHosts, url: &st
         let fetched =
             http.get(url.clone(), None, &[("accept", &IMAGE_TYPES.join(", "))]).await.map_err(|e| match e {
                 UpstreamError::ResponseTooLarge => Refusal::TooLarge,
+                UpstreamError::NonPublicAddress => Refusal::PrivateAddress,
                 _ => Refusal::Unreachable,
             })?;
         if fetched.status.is_redirection() {

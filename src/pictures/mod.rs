@@ -24,6 +24,10 @@ use tokio::sync::Semaphore;
 /// picture (never the provider's URL), and the login goes on.
 pub const FETCH_BOUND: Duration = Duration::from_secs(3);
 
+/// The largest picture claimgate stores and serves (a PNG it encoded): a
+/// picture that would be larger at [`MAX_SIDE`] is kept at half that side.
+pub const MAX_STORED_BYTES: usize = 96 * 1024;
+
 /// How many pictures are decoded at once: each decode may hold up to
 /// `reencode::MAX_DECODE_ALLOC` bytes.
 const DECODES_AT_ONCE: usize = 2;
@@ -40,6 +44,8 @@ pub enum Refusal {
     TooManyRedirects,
     #[error("the picture's host could not be reached")]
     Unreachable,
+    #[error("the picture's host name resolves to a loopback, private, link-local or unique-local address")]
+    PrivateAddress,
     #[error("the picture's host answered with an error")]
     Status,
     #[error("the picture is larger than claimgate fetches")]
@@ -55,11 +61,12 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 10] = [
+    pub const ALL: [Refusal; 11] = [
         Refusal::HostNotAllowed,
         Refusal::RedirectNotAllowed,
         Refusal::TooManyRedirects,
         Refusal::Unreachable,
+        Refusal::PrivateAddress,
         Refusal::Status,
         Refusal::TooLarge,
         Refusal::NotAnImage,
@@ -74,6 +81,7 @@ impl Refusal {
             Refusal::RedirectNotAllowed => "redirect_not_allowed",
             Refusal::TooManyRedirects => "too_many_redirects",
             Refusal::Unreachable => "unreachable",
+            Refusal::PrivateAddress => "private_address",
             Refusal::Status => "status",
             Refusal::TooLarge => "too_large",
             Refusal::NotAnImage => "not_an_image",

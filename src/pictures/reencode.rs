@@ -2,9 +2,9 @@
 //! PNG from its pixels: no byte of the original (metadata, comments, EXIF,
 //! colour profiles, trailing data) survives.
 
-use super::Refusal;
+use super::{Refusal, MAX_STORED_BYTES};
 use image::codecs::png::PngEncoder;
-use image::{ImageEncoder, ImageError, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageEncoder, ImageError, ImageFormat, ImageReader, Limits};
 use std::io::Cursor;
 
 /// The largest side of a picture claimgate serves.
@@ -16,7 +16,9 @@ const MAX_SOURCE_SIDE: u32 = 4096;
 const MAX_DECODE_ALLOC: u64 = 64 * 1024 * 1024;
 
 /// The image in `bytes` (PNG, JPEG, GIF or WebP; the first frame of an
-/// animation), scaled to fit [`MAX_SIDE`], as an RGBA PNG.
+/// animation), scaled to fit [`MAX_SIDE`], as an RGBA PNG of at most
+/// [`MAX_STORED_BYTES`]: one that would be larger (a detailed photo) is
+/// scaled to half that side, which always fits.
 pub fn reencode(bytes: &[u8]) -> Result<Vec<u8>, Refusal> {
     let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| Refusal::NotAnImage)?;
     if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)) {
@@ -31,9 +33,29 @@ pub fn reencode(bytes: &[u8]) -> Result<Vec<u8>, Refusal> {
         ImageError::Limits(_) => Refusal::TooManyPixels,
         _ => Refusal::Undecodable,
     })?;
-    let image =
-        if image.width() > MAX_SIDE || image.height() > MAX_SIDE { image.thumbnail(MAX_SIDE, MAX_SIDE) } else { image };
-    let rgba = image.into_rgba8();
+    let png = encode_within(&image, MAX_SIDE)?;
+    if png.len() <= MAX_STORED_BYTES {
+        return Ok(png);
+    }
+    // 128×128 RGBA is 64 KiB of pixels: within the cap even uncompressed.
+    let png = encode_within(&image, MAX_SIDE / 2)?;
+    if png.len() <= MAX_STORED_BYTES {
+        Ok(png)
+    } else {
+        Err(Refusal::TooLarge)
+    }
+}
+
+/// `image` scaled to fit `side` (never up), as an RGBA PNG.
+fn encode_within(image: &DynamicImage, side: u32) -> Result<Vec<u8>, Refusal> {
+    let scaled;
+    let image = if image.width() > side || image.height() > side {
+        scaled = image.thumbnail(side, side);
+        &scaled
+    } else {
+        image
+    };
+    let rgba = image.to_rgba8();
     let mut png = Vec::new();
     PngEncoder::new(&mut png)
         .write_image(rgba.as_raw(), rgba.width(), rgba.height(), image::ExtendedColorType::Rgba8)

@@ -61,7 +61,10 @@ impl UpstreamHttp {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let response = request.send().await.map_err(|_| UpstreamError::Unreachable)?;
+        let response = request.send().await.map_err(|e| match super::public_dns::is_non_public(&e) {
+            true => UpstreamError::NonPublicAddress,
+            false => UpstreamError::Unreachable,
+        })?;
         let (status, headers) = (response.status(), response.headers().clone());
         let body = read_capped(response).await.map_err(|e| match e {
             ReadError::TooLarge(_) => UpstreamError::ResponseTooLarge,

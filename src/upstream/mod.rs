@@ -7,6 +7,7 @@ pub mod dev;
 pub mod github;
 pub mod http;
 pub mod oidc;
+pub mod public_dns;
 
 use crate::policy::UpstreamIdentity;
 use async_trait::async_trait;
@@ -102,6 +103,9 @@ pub enum UpstreamError {
     InvalidUserinfo(&'static str),
     #[error("the provider could not be reached")]
     Unreachable,
+    /// A client with [`public_dns::PublicOnly`] refused the host's addresses.
+    #[error("the host's name resolves to a non-public address")]
+    NonPublicAddress,
 }
 
 impl UpstreamError {
@@ -126,6 +130,7 @@ impl UpstreamError {
             UpstreamError::InvalidIdToken(r) => r,
             UpstreamError::InvalidUserinfo(r) => r,
             UpstreamError::Unreachable => "upstream_unreachable",
+            UpstreamError::NonPublicAddress => "upstream_non_public_address",
         }
     }
 }

@@ -295,3 +295,86 @@ async fn the_picture_url_lives_as_long_as_the_users_newest_session() {
     b = refreshed(&app, &b).await;
     assert_eq!(picture_in(&app, &b).await, url.as_str());
 }
+
+/// An RGB PNG of random pixels: it does not compress, so its re-encoded
+/// copy is as large as a picture of its size can be.
+fn noise_png(side: u32) -> Vec<u8> {
+    use rand::RngCore;
+    let mut pixels = vec![0u8; (side * side * 3) as usize];
+    rand::thread_rng().fill_bytes(&mut pixels);
+    let img = image::RgbImage::from_raw(side, side, pixels).unwrap();
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}
+
+/// Review point 12: a later refused fetch does not leave the previous
+/// picture served while /me says none is stored: apps' URLs and /me agree.
+#[tokio::test]
+async fn a_refused_picture_at_a_later_login_is_not_served_in_its_place() {
+    let app = spawn_app().await;
+    let url = picture_of(&app, &APP_A).await.unwrap();
+    assert_eq!(fetch(&url).await.status(), 200);
+    app.idp.set_claim("picture", json!(format!("{}/pictures/missing", app.idp.issuer())));
+    assert_eq!(picture_of(&app, &APP_A).await, None, "refused: no picture for the app");
+    let me = app.browse("/me").await;
+    assert!(!me.body.contains("<img src=\"/me/picture\""), "/me shows no picture");
+    assert_eq!(fetch(&url).await.status(), 404, "and no app's URL serves the old one");
+}
+
+/// Review point 12: the stored picture has a size cap: a picture that
+/// would not fit re-encoded at 256 px is kept smaller.
+#[tokio::test]
+async fn the_stored_picture_is_capped_in_size() {
+    let app = spawn_app().await;
+    let source = noise_png(400);
+    assert!(source.len() < 1024 * 1024, "within the fetch cap: {}", source.len());
+    app.idp.set_picture("noise.png", Answer::ok("image/png", source));
+    app.idp.set_claim("picture", json!(format!("{}/pictures/noise.png", app.idp.issuer())));
+    let url = picture_of(&app, &APP_A).await.expect("a picture");
+    let body = fetch(&url).await.bytes().await.unwrap();
+    assert!(body.len() <= claimgate::pictures::MAX_STORED_BYTES, "{} bytes served", body.len());
+    let decoded = image::load_from_memory_with_format(&body, image::ImageFormat::Png).unwrap();
+    assert!(decoded.width() <= 256 && decoded.width() >= 64, "{}", decoded.width());
+}
+
+/// Review point 12: a listed host *name* that resolves to a loopback,
+/// private, link-local or unique-local address is refused (DNS rebinding);
+/// the same server listed as an IP literal is fetched (the other tests).
+#[tokio::test]
+async fn a_picture_host_name_resolving_to_a_private_address_is_refused() {
+    let app = spawn_app_with(|t| {
+        let port = t.split("picture_hosts = [\"127.0.0.1:").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        t.replace(
+            &format!("picture_hosts = [\"127.0.0.1:{port}\"]"),
+            &format!("picture_hosts = [\"localhost:{port}\"]"),
+        )
+    })
+    .await;
+    let by_name = app.idp.issuer().replace("127.0.0.1", "localhost");
+    app.idp.set_claim("picture", json!(format!("{by_name}/pictures/jane.png")));
+    assert_eq!(picture_of(&app, &APP_A).await, None);
+    assert_eq!(refusals(&app, "private_address"), 1);
+    assert!(app.idp.picture_requests().is_empty(), "never connected");
+}
+
+/// Review point 12: each app's URL has its own ETag: one value across apps
+/// would let colluding apps link a user.
+#[tokio::test]
+async fn each_apps_picture_url_has_its_own_etag() {
+    let app = spawn_app_with(both_apps_receive_pictures).await;
+    let a = picture_of(&app, &APP_A).await.unwrap();
+    let tokens = login(&app, &APP_B, false).await;
+    let b = app.verify_id_token(tokens["id_token"].as_str().unwrap(), APP_B.id).await["picture"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (ra, rb) = (fetch(&a).await, fetch(&b).await);
+    let (ea, eb) =
+        (ra.headers()["etag"].to_str().unwrap().to_owned(), rb.headers()["etag"].to_str().unwrap().to_owned());
+    assert_ne!(ea, eb, "one ETag per app");
+    let again = reqwest::Client::new().get(&a).header("if-none-match", &ea).send().await.unwrap();
+    assert_eq!(again.status(), 304, "revalidation still works");
+    let crossed = reqwest::Client::new().get(&b).header("if-none-match", &ea).send().await.unwrap();
+    assert_eq!(crossed.status(), 200, "another app's ETag does not match");
+}
