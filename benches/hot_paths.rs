@@ -206,6 +206,7 @@ fn auth_handler(c: &mut Criterion) {
             provider: "google".into(),
             profile: session.profile.clone(),
             expires_at: session.expires_at,
+            released: Some(ProfileClaim::ALL.into_iter().collect()),
         };
         assert!(state.records.put_forward_session(&fid, &record, day, &session.user_key).await.unwrap());
         let svc = actix_web::test::init_service(

@@ -31,6 +31,9 @@ pub(super) struct RawClient {
     #[serde(default)]
     post_logout_redirect_uris: Vec<String>,
     claims: Vec<String>,
+    /// Claims the user may decline on the notice (a subset of `claims`).
+    #[serde(default)]
+    optional_claims: Vec<String>,
     /// OpenID Connect Dynamic Client Registration 1.0 §2 metadata name.
     id_token_signed_response_alg: Option<String>,
     /// Issue refresh tokens when the app asks for `offline_access`.
@@ -58,6 +61,9 @@ pub struct ClientConfig {
     /// Where RP-initiated logout may send the user back to (exact match).
     pub post_logout_redirect_uris: Vec<PostLogoutUri>,
     pub claims: BTreeSet<ProfileClaim>,
+    /// The claims of `claims` the user may decline: checkboxes on the
+    /// notice, unticked unless the user ticked them for this app before.
+    pub optional_claims: BTreeSet<ProfileClaim>,
     /// Upstream providers offered to this client's users.
     pub providers: Vec<String>,
     /// How this client's ID tokens are signed (default RS256, OIDC Core §3.1.3.7).
@@ -173,6 +179,15 @@ pub(super) fn validate(
             }
             claims.insert(claim);
         }
+        let mut optional_claims = BTreeSet::new();
+        for (i, name) in c.optional_claims.iter().enumerate() {
+            let k = key(&format!("optional_claims[{i}]"));
+            let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
+            if !claims.contains(&claim) {
+                return Err(invalid(&k, format!("\"{claim}\" is not in this client's claims")));
+            }
+            optional_claims.insert(claim);
+        }
         let post_logout_redirect_uris =
             registered(&c.post_logout_redirect_uris, &key("post_logout_redirect_uris"), RegisteredUri::post_logout)?;
         let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
@@ -233,6 +248,7 @@ pub(super) fn validate(
                 redirect_uris,
                 post_logout_redirect_uris,
                 claims,
+                optional_claims,
                 providers: client_providers,
                 id_token_alg,
                 refresh_tokens: c.refresh_tokens,

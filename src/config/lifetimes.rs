@@ -12,6 +12,7 @@ pub(super) struct RawLifetimes {
     access_token_secs: Option<u64>,
     session_idle_secs: Option<u64>,
     session_absolute_secs: Option<u64>,
+    consent_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +22,10 @@ pub struct Lifetimes {
     pub access_token: Duration,
     pub session_idle: Duration,
     pub session_absolute: Duration,
+    /// How long a user's consent for an app is remembered (across
+    /// sessions); `None` (`consent_secs = 0`): until the session that gave
+    /// it ends.
+    pub consent: Option<Duration>,
 }
 
 impl Default for Lifetimes {
@@ -31,6 +36,7 @@ impl Default for Lifetimes {
             access_token: Duration::from_secs(600),
             session_idle: Duration::from_secs(8 * 3600),
             session_absolute: Duration::from_secs(24 * 3600),
+            consent: Some(Duration::from_secs(180 * 24 * 3600)),
         }
     }
 }
@@ -50,6 +56,11 @@ pub(super) fn validate(raw: RawLifetimes) -> Result<Lifetimes, ConfigError> {
         access_token: secs(raw.access_token_secs, d.access_token, "access_token_secs")?,
         session_idle: secs(raw.session_idle_secs, d.session_idle, "session_idle_secs")?,
         session_absolute: secs(raw.session_absolute_secs, d.session_absolute, "session_absolute_secs")?,
+        consent: match raw.consent_secs {
+            Some(0) => None,
+            Some(s) => Some(Duration::from_secs(s)),
+            None => d.consent,
+        },
     };
 
     Ok(lifetimes)

@@ -76,6 +76,9 @@ struct RawNotice {
     keeps: Vec<String>,
     url: Option<String>,
     version: Option<String>,
+    revised: Option<String>,
+    controller: Option<String>,
+    contact: Option<String>,
     picture: Option<String>,
 }
 
@@ -97,7 +100,15 @@ pub struct Config {
 pub struct Notice {
     pub keeps: BTreeSet<ProfileClaim>,
     pub url: Option<String>,
+    /// Operators change it for material changes (the notice's section 11):
+    /// a consent given under another version counts as none.
     pub version: Option<String>,
+    /// When the notice was last revised (`YYYY-MM-DD`), shown with the version.
+    pub revised: Option<String>,
+    /// Who is responsible for the processing, and how to reach them (in
+    /// consent receipts and `/me/export`).
+    pub controller: Option<String>,
+    pub contact: Option<String>,
     /// How apps receive the picture (`"proxy"`, the default, or `"link"`).
     pub picture: PictureMode,
 }
@@ -162,7 +173,20 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
             return Err(invalid("notice.picture", format!("\"{other}\" is not a picture mode (proxy, link)")))
         }
     };
-    let notice = Notice { keeps, url: raw.notice.url, version: raw.notice.version, picture };
+    if let Some(revised) = &raw.notice.revised {
+        if chrono::NaiveDate::parse_from_str(revised, "%Y-%m-%d").is_err() {
+            return Err(invalid("notice.revised", format!("\"{revised}\" is not a date (YYYY-MM-DD)")));
+        }
+    }
+    let notice = Notice {
+        keeps,
+        url: raw.notice.url,
+        version: raw.notice.version,
+        revised: raw.notice.revised,
+        controller: raw.notice.controller,
+        contact: raw.notice.contact,
+        picture,
+    };
 
     let keys = keys::validate(raw.keys, &store, env)?;
     let lifetimes = lifetimes::validate(raw.lifetimes)?;

@@ -30,9 +30,20 @@ pub struct NoticeView {
     pub keeps: Vec<&'static str>,
     pub url: Option<String>,
     pub version: Option<String>,
+    /// `notice.revised` (YYYY-MM-DD).
+    pub revised: Option<String>,
     pub rule: &'static str,
     /// How apps receive the picture (`notice.picture`).
     pub picture: PictureView,
+    /// How consent governs every release, and how long it is remembered.
+    pub consent: ConsentView,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConsentView {
+    /// `lifetimes.consent_secs`; 0: until the session that gave it ends.
+    pub lifetime_secs: u64,
+    pub rule: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -91,6 +102,9 @@ pub struct ClientClaim {
     pub claim: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<&'static str>,
+    /// The user may decline it on the notice (`clients.ID.optional_claims`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
     pub rule: String,
 }
 
@@ -243,10 +257,20 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
         .map(|c| {
             let receives = released(&c.claims, &all_scopes)
                 .into_iter()
-                .map(|f| ClientClaim {
-                    claim: f.as_str(),
-                    scope: Some(f.scope()),
-                    rule: format!("clients.{}.claims", c.id),
+                .map(|f| {
+                    let optional = c.optional_claims.contains(&f);
+                    ClientClaim {
+                        claim: f.as_str(),
+                        scope: Some(f.scope()),
+                        optional,
+                        rule: match optional {
+                            true => format!(
+                                "clients.{}.claims, optional (clients.{}.optional_claims): only if the user ticks it on the notice",
+                                c.id, c.id
+                            ),
+                            false => format!("clients.{}.claims, once the user has seen the notice", c.id),
+                        },
+                    }
                 })
                 .collect();
             let never_receives = ProfileClaim::ALL
@@ -255,6 +279,7 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
                 .map(|f| ClientClaim {
                     claim: f.as_str(),
                     scope: None,
+                    optional: false,
                     rule: if config.notice.keeps.contains(&f) {
                         format!("not in clients.{}.claims", c.id)
                     } else {
@@ -282,8 +307,13 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
             keeps: config.notice.keeps.iter().map(|c| c.as_str()).collect(),
             url: config.notice.url.clone(),
             version: config.notice.version.clone(),
+            revised: config.notice.revised.clone(),
             rule: "notice.keeps bounds every client's claims and every provider's map; config beyond it does not start",
             picture: picture_view(config.notice.picture),
+            consent: ConsentView {
+                lifetime_secs: config.lifetimes.consent.map_or(0, |d| d.as_secs()),
+                rule: "an app receives its configured claims ∩ what the user consented to for it ∩ what the request asks (scopes, claims parameter), on every path (ID token, userinfo, refresh, forward-auth, picture); consent is remembered per user and app for lifetimes.consent_secs (0: until the session ends), counts as none under another notice.version, and is withdrawn on /me",
+            },
         },
         providers,
         clients,

@@ -13,7 +13,15 @@ pub fn text(doc: &DisclosureDocument) -> String {
     if let Some(u) = &doc.notice.url {
         let _ = writeln!(out, "notice.url: {u}");
     }
+    if let Some(r) = &doc.notice.revised {
+        let _ = writeln!(out, "notice.revised: {r}");
+    }
     let _ = writeln!(out, "notice.picture: {}: {}", doc.notice.picture.mode, doc.notice.picture.rule);
+    let _ = writeln!(
+        out,
+        "consent (lifetimes.consent_secs = {}): {}",
+        doc.notice.consent.lifetime_secs, doc.notice.consent.rule
+    );
     for p in &doc.providers {
         let issuer = p.issuer.as_deref().map(|i| format!(", issuer {i}")).unwrap_or_default();
         let _ = writeln!(out, "\nprovider {} ({}{issuer})", p.id, p.kind);
@@ -37,7 +45,14 @@ pub fn text(doc: &DisclosureDocument) -> String {
         let _ = writeln!(out, "\nclient {} \"{}\" ({})", c.id, c.name, c.kind);
         let _ = writeln!(out, "  sub: {}", c.subject);
         for r in &c.receives {
-            let _ = writeln!(out, "  receives {} with scope \"{}\"  [{}]", r.claim, r.scope.unwrap_or(""), r.rule);
+            let optional = if r.optional { " (optional)" } else { "" };
+            let _ = writeln!(
+                out,
+                "  receives {}{optional} with scope \"{}\"  [{}]",
+                r.claim,
+                r.scope.unwrap_or(""),
+                r.rule
+            );
         }
         for r in &c.never_receives {
             let _ = writeln!(out, "  never receives {}  [{}]", r.claim, r.rule);

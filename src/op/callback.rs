@@ -8,10 +8,9 @@
 //! reason. Never a value, token, code, cookie or email.
 
 use super::errors::PageError;
-use super::flow::{app_url, issue_code};
+use super::flow::{app_url, consent_then_code, Seen};
 use super::{binding, picture, session, AppState};
 use crate::pages;
-use crate::policy::disclosure::{released, Scopes};
 use crate::policy::{filter, ProfileClaim};
 use crate::store::records::{random_handle, Session};
 use crate::upstream::dev::DevProvider;
@@ -61,9 +60,9 @@ pub async fn callback(
         tracing::warn!(target: "claimgate::audit", provider = %provider_id, notice_version = notice_version(&state), client = %client, outcome = "failure", reason = "browser_mismatch", "login");
         return Err(PageError::OtherBrowser);
     }
-    let Some(client_config) = state.client(&client) else {
+    if state.client(&client).is_none() {
         return expired();
-    };
+    }
 
     let started = std::time::Instant::now();
     let finished = provider.finish(pending.upstream, params).await;
@@ -126,8 +125,7 @@ pub async fn callback(
     );
     state.metrics.logins_completed.with_label_values(&[&provider_id, &client]).inc();
 
-    let user_key = outcome.user_key.clone();
-    let mut record = Session {
+    let record = Session {
         user_key: outcome.user_key,
         profile: outcome.profile,
         provider: provider_id.clone(),
@@ -137,11 +135,12 @@ pub async fn callback(
         consents: Default::default(),
         last_active: Some(now),
     };
-    // The user saw the notice for these claims before going upstream.
-    record.record_consent(&client, &released(&client_config.claims, &Scopes::parse(&pending.request.scope)));
-    Ok(match open_session(&state, &req, record).await {
+    Ok(match open_session(&state, &req, &record).await {
         Ok(id) => {
-            let mut response = issue_code(&state, pending.request, &id, auth_time, &user_key).await;
+            // The user saw the notice before going upstream: its required
+            // claims are agreed to; optional ones are asked now if undecided.
+            let seen = Seen::Notice;
+            let mut response = consent_then_code(&state, pending.request, &id, &record, seen, pending.binding).await?;
             if let Err(e) = response.add_cookie(&session::session_cookie(&state, &id)) {
                 tracing::error!(error = %e, "could not set the session cookie");
             }
@@ -169,15 +168,15 @@ fn notice_version(state: &AppState) -> &str {
 async fn open_session(
     state: &AppState,
     req: &HttpRequest,
-    record: Session,
+    record: &Session,
 ) -> Result<String, crate::store::StoreError> {
     if let Some(old) = session::session_id(state, req) {
         state.records.end_session(&old).await?;
     }
     let email_key = record.profile.email_address().map(|e| state.keys.pseudonymizer.email_key(e));
     let id = random_handle();
-    let ttl = session::remaining(state, &record).unwrap_or(state.config.lifetimes.session_idle);
-    state.records.open_session(&id, &record, ttl, email_key.as_deref()).await?;
+    let ttl = session::remaining(state, record).unwrap_or(state.config.lifetimes.session_idle);
+    state.records.open_session(&id, record, ttl, email_key.as_deref()).await?;
     Ok(id)
 }
 

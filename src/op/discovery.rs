@@ -33,7 +33,7 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         "backchannel_logout_session_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
-        "claims_parameter_supported": false,
+        "claims_parameter_supported": true,
         // RFC 9126 §5: PAR; required for every client only if each requires it.
         "pushed_authorization_request_endpoint": format!("{iss}/par"),
         "require_pushed_authorization_requests": every_client_requires_par(&state),

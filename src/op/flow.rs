@@ -5,12 +5,12 @@
 
 use super::binding::BrowserBinding;
 use super::errors::{OAuthError, PageError};
-use super::{session, AppState};
+use super::{consent, session, AppState};
 use crate::config::ClientConfig;
 use crate::pages;
-use crate::policy::disclosure::{released, Scopes};
+use crate::policy::disclosure::Decision;
 use crate::policy::ProfileClaim;
-use crate::store::records::{random_handle, AuthCode, AuthorizationRequest, Ticket};
+use crate::store::records::{random_handle, AuthCode, AuthorizationRequest, BindingDigest, Consent, Session, Ticket};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use std::collections::BTreeSet;
@@ -56,6 +56,9 @@ pub struct Begin<'a> {
     pub force_login: bool,
     /// `prompt=none`: answer without showing anything, or fail.
     pub no_prompt: bool,
+    /// `prompt=consent`: show the notice's choices to a known user even
+    /// where the remembered consent covers the request.
+    pub ask_consent: bool,
     /// The provider the app preselected (`provider=ID`).
     pub provider: Option<&'a str>,
     /// The browser this sign-in is bound to (its cookie is set on the answer).
@@ -66,9 +69,10 @@ pub struct Begin<'a> {
 /// notice page (which leads upstream). Shared by `/authorize` and forward-auth sign-in.
 ///
 /// The session answers only where it serves this client (an allowed
-/// provider whose rules it passes, young enough for `max_age`) and the user
-/// already agreed to release these claims to it; otherwise the notice is
-/// shown, or `prompt=none` fails (OIDC Core §3.1.2.6).
+/// provider whose rules it passes, young enough for `max_age`) and the
+/// user's remembered consent for this app covers the request; otherwise the
+/// notice is shown (with the optional claims as checkboxes, the user being
+/// known), or `prompt=none` fails (OIDC Core §3.1.2.6).
 pub async fn begin(
     state: &AppState,
     req: &HttpRequest,
@@ -89,54 +93,134 @@ pub async fn begin(
             session::current(state, req).await?.filter(|(_, s)| session::serves(state, client, s, request.max_age))
         }
     };
-    let claims = released(&client.claims, &Scopes::parse(&request.scope));
-    if let Some((id, s)) = &session {
-        if s.has_consent(&client.id, &claims) {
-            tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
-            let response = issue_code(state, request, id, s.auth_time, &s.user_key).await;
-            return Ok(how.binding.attach(state, response));
+    if let Some((id, s)) = session {
+        if how.no_prompt {
+            let prev = consent::current(state, &s.user_key, &client.id, &id).await?;
+            if !covered(client, &request, prev.as_ref()) {
+                let why = "the user must see the notice for these claims first";
+                return Ok(app_error(state, &request, OAuthError::ConsentRequired, why));
+            }
         }
+        if how.ask_consent {
+            let known = consent::decision(consent::current(state, &s.user_key, &client.id, &id).await?.as_ref());
+            let ticket = Ticket { request, force_login: false, binding: how.binding.digest(), choices_shown: true };
+            let page = notice(state, client, ticket, &[], Some(&known)).await?;
+            return Ok(how.binding.attach(state, page));
+        }
+        let response = consent_then_code(state, request, &id, &s, Seen::Nothing, how.binding.digest()).await?;
+        return Ok(how.binding.attach(state, response));
     }
     if how.no_prompt {
-        let (error, why) = match session {
-            Some(_) => (OAuthError::ConsentRequired, "the user must see the notice for these claims first"),
-            None => (OAuthError::LoginRequired, "the user must sign in"),
-        };
-        return Ok(app_error(state, &request, error, why));
+        return Ok(app_error(state, &request, OAuthError::LoginRequired, "the user must sign in"));
     }
-
-    let handle = random_handle();
-    let ticket = Ticket { request, force_login: how.force_login, binding: how.binding.digest() };
-    state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await?;
-    let providers: Vec<(&str, &str)> = match (&session, how.provider) {
-        (Some(_), _) => Vec::new(),
-        (None, Some(p)) => state.providers.get(p).map(|up| vec![(p, up.display_name())]).unwrap_or_default(),
-        (None, None) => {
+    let providers: Vec<(&str, &str)> = match how.provider {
+        Some(p) => state.providers.get(p).map(|up| vec![(p, up.display_name())]).unwrap_or_default(),
+        None => {
             client.providers.iter().filter_map(|p| state.providers.get(p)).map(|p| (p.id(), p.display_name())).collect()
         }
     };
-    Ok(how.binding.attach(state, notice_page(state, client, &claims, &handle, &providers)))
+    let ticket = Ticket { request, force_login: how.force_login, binding: how.binding.digest(), choices_shown: false };
+    let page = notice(state, client, ticket, &providers, None).await?;
+    Ok(how.binding.attach(state, page))
+}
+
+/// What the user saw of the notice for this request before the sign-in
+/// could go on.
+pub enum Seen {
+    /// Nothing: an SSO answer.
+    Nothing,
+    /// The notice without choices (before the upstream sign-in, when the
+    /// user was not known): its required claims are agreed to.
+    Notice,
+    /// The notice with the optional claims as checkboxes: these were ticked.
+    Choices(BTreeSet<ProfileClaim>),
+}
+
+/// Whether the user's remembered consent answers `request` without asking.
+fn covered(client: &ClientConfig, request: &AuthorizationRequest, prev: Option<&Consent>) -> bool {
+    let asked = consent::asked(client, request);
+    prev.is_some() && consent::decision(prev).covers(&asked.all(), &client.optional_claims, &asked.essential)
+}
+
+/// Once the user is known (an SSO answer, the notice's continue within a
+/// session, the upstream callback): the user's consent for this app is
+/// brought up to date with what they just saw, and the code is issued when
+/// it covers the request; else the notice asks, within the session, about
+/// the optional claims not decided yet (preticked where the user ticked
+/// them before).
+pub async fn consent_then_code(
+    state: &AppState,
+    request: AuthorizationRequest,
+    session_id: &str,
+    session: &Session,
+    seen: Seen,
+    binding: BindingDigest,
+) -> Result<HttpResponse, PageError> {
+    let Some(client) = state.client(&request.client_id) else {
+        return Err(PageError::bad_request("This application is no longer registered."));
+    };
+    let prev = consent::current(state, &session.user_key, &client.id, session_id).await?;
+    let asked = consent::asked(client, &request).all();
+    let before = consent::decision(prev.as_ref());
+    let after = match &seen {
+        Seen::Nothing => before.clone(),
+        Seen::Notice => before.clone().after_notice(&asked, &client.optional_claims, None),
+        Seen::Choices(ticked) => before.clone().after_notice(&asked, &client.optional_claims, Some(ticked)),
+    };
+    let consent = match (&seen, prev) {
+        (Seen::Nothing, prev) => prev,
+        (_, Some(prev)) if after == before => Some(prev),
+        _ => Some(consent::record(state, session_id, session, client, after).await?),
+    };
+    // A choice just made is the answer, essential claims declined included.
+    if matches!(seen, Seen::Choices(_)) || covered(client, &request, consent.as_ref()) {
+        tracing::info!(client = %request.client_id, provider = %session.provider, outcome = "consented", "authorization");
+        return Ok(issue_code(state, request, session_id, session.auth_time, &session.user_key).await);
+    }
+    let ticket = Ticket { request, force_login: false, binding, choices_shown: true };
+    notice(state, client, ticket, &[], Some(&consent::decision(consent.as_ref()))).await
 }
 
 /// The notice: which app asks, what it will receive, what claimgate keeps —
 /// taken from the policy. One form; one button per provider (or "Continue"
-/// within a session).
-fn notice_page(
+/// within a session). With `known` (the user's decision so far), the
+/// optional claims are checkboxes, ticked where the user gave them before.
+async fn notice(
     state: &AppState,
     client: &ClientConfig,
-    receives: &BTreeSet<ProfileClaim>,
-    ticket: &str,
+    ticket: Ticket,
     providers: &[(&str, &str)],
-) -> HttpResponse {
+    known: Option<&Decision>,
+) -> Result<HttpResponse, PageError> {
+    let asked = consent::asked(client, &ticket.request);
+    let all = asked.all();
+    let required: Vec<ProfileClaim> = all.iter().copied().filter(|c| !client.optional_claims.contains(c)).collect();
+    let optional: Vec<pages::Choice> = all
+        .iter()
+        .copied()
+        .filter(|c| client.optional_claims.contains(c))
+        .map(|claim| pages::Choice {
+            claim,
+            ticked: known.is_some_and(|d| d.given.contains(&claim)),
+            essential: asked.essential.contains(&claim),
+        })
+        .collect();
+    let handle = random_handle();
+    let choices_shown = ticket.choices_shown;
+    state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await?;
     let keeps: Vec<ProfileClaim> = state.config.notice.keeps.iter().copied().collect();
-    pages::notice(&pages::Notice {
+    Ok(pages::notice(&pages::Notice {
         app: &client.name,
-        receives: &receives.iter().copied().collect::<Vec<_>>(),
+        receives: &required,
+        optional: &optional,
+        choices_shown,
         keeps: &keeps,
         notice_url: state.config.notice.url.as_deref(),
-        ticket,
+        notice_version: state.config.notice.version.as_deref(),
+        notice_revised: state.config.notice.revised.as_deref(),
+        ticket: &handle,
         providers,
-    })
+    }))
 }
 
 /// Issues a one-time code for the session and sends the user back to the app.

@@ -13,15 +13,17 @@
 use super::binding::{self, BrowserBinding};
 use super::errors::{PageError, Unavailable};
 use super::flow::{begin, Begin};
-use super::{session, AppState};
+use super::{consent, session, AppState};
 use crate::config::{ClientConfig, ForwardAuth};
 use crate::pages;
-use crate::policy::disclosure::{release, released, Scopes};
+use crate::policy::disclosure::{release_granted, Asked};
+use crate::policy::ProfileClaim;
 use crate::store::records::{random_handle, AuthorizationRequest, ForwardReturn, ForwardSession};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use std::collections::BTreeSet;
 use url::Url;
 
 const SCOPE: &str = "openid profile email";
@@ -112,17 +114,22 @@ pub async fn check(
     };
     // One store read: the record holds what /auth answers; ending the
     // session deletes it. The client's provider policy is checked as it is now.
-    let fwd = match state.records.get_forward_session(&id).await? {
-        Some(f)
+    let (fwd, consented) = match state.records.get_forward_session(&id).await? {
+        Some(mut f)
             if f.client_id == client.id
                 && f.expires_at > state.now()
                 && session::admits(&state, client, &f.provider, &f.profile) =>
         {
-            f
+            // A cookie from before consent governed forward-auth: sign in again.
+            let Some(consented) = f.released.take() else { return Ok(denied()) };
+            (f, consented)
         }
         _ => return Ok(denied()),
     };
-    let values = release(&fwd.profile, &client.claims, &Scopes::parse(SCOPE));
+    // What the user consented to when the cookie was set, within what the
+    // client's config allows now: a widened config releases nothing new.
+    let granted: BTreeSet<ProfileClaim> = consented.intersection(&client.claims).copied().collect();
+    let values = release_granted(&fwd.profile, &granted);
     let mut ok = HttpResponse::Ok();
     ok.insert_header((header::CACHE_CONTROL, "no-store"));
     ok.insert_header((fa.header_sub.as_str(), fwd.subject.as_str()));
@@ -172,8 +179,15 @@ pub async fn start(
         code_challenge: None,
         max_age: None,
         dpop_jkt: None,
+        claims: None,
     };
-    let how = Begin { force_login: false, no_prompt: false, provider: q.provider.as_deref(), binding: &binding };
+    let how = Begin {
+        force_login: false,
+        no_prompt: false,
+        ask_consent: false,
+        provider: q.provider.as_deref(),
+        binding: &binding,
+    };
     begin(&state, &req, request, how).await
 }
 
@@ -216,22 +230,29 @@ pub async fn callback(
     let Some(mut sso) = state.records.get_session(&grant.session).await? else { return expired() };
     let Some(ttl) = session::remaining(&state, &sso) else { return expired() };
     let id = random_handle();
-    let claims = released(&client.claims, &Scopes::parse(SCOPE));
+    // The one release rule (policy::disclosure): asked ∩ configured ∩ consented.
+    let (asked, consented) = consent::releasable(&state, client, (&sso.user_key, &grant.session), SCOPE, None).await?;
+    let claims = Asked::release(&asked.all(), &client.claims, &consented.given);
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
     session::note_disclosure(&state, &mut sso, &client.id, &names);
     // The session first, conditionally: one ended meanwhile stays ended.
     if !session::update(&state, &grant.session, &sso).await? {
         return expired();
     }
+    // Whole (the provider policy is checked on it), but a picture link is
+    // made only for a consented picture.
+    let mut profile = sso.profile.clone();
+    if !claims.contains(&ProfileClaim::Picture) {
+        profile.picture = None;
+    }
     let record = ForwardSession {
         client_id: client.id.clone(),
         session: grant.session.clone(),
         subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &sso.user_key),
         provider: sso.provider.clone(),
-        // Whole (the provider policy is checked on it), with the picture as
-        // this client receives it.
-        profile: super::picture::for_client(&state, client, &sso, sso.profile.clone()).await?,
+        profile: super::picture::for_client(&state, client, &sso, profile).await?,
         expires_at: sso.expires_at,
+        released: Some(claims.clone()),
     };
     if !state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await? {
         return expired();

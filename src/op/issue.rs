@@ -2,11 +2,13 @@
 //! grants: the access token (its grant carries what /userinfo answers), a
 //! refresh token for offline access, and the ID token.
 
+use super::consent;
 use super::errors::TokenError;
 use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::dpop::Proof;
-use crate::policy::disclosure::{release_granted, released, Released, Scopes};
+use crate::policy::disclosure::{release_granted, Asked, ClaimsRequest, Released, Scopes};
+use crate::policy::ProfileClaim;
 use crate::signing::SigningKey;
 use crate::store::records::{random_handle, session_ref, AccessGrant, RefreshGrant};
 use actix_web::http::header;
@@ -17,6 +19,7 @@ use openidconnect::{
     Nonce, StandardClaims, SubjectIdentifier,
 };
 use serde_json::json;
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// What is being issued.
@@ -33,6 +36,8 @@ pub(super) struct Grant<'a> {
     pub code: Option<&'a str>,
     /// The refresh-token family continued; `None` starts one.
     pub family: Option<String>,
+    /// The authorization's `claims` parameter (OIDC Core §5.5).
+    pub claims: Option<&'a ClaimsRequest>,
     /// The request's DPoP proof (RFC 9449 §5), already spent by the grant:
     /// the access token, and a public client's refresh token, are bound to
     /// its key.
@@ -50,23 +55,30 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
     let lifetime = state.config.lifetimes.access_token.min(Duration::from_secs(session_left.as_secs().max(1)));
     let access_token = random_handle();
     let scopes = Scopes::parse(g.scope);
-    let claims = released(&client.claims, &scopes);
+    // The one release rule: asked ∩ configured now ∩ what the user consented
+    // to for this client (policy::disclosure), per target.
+    let (asked, consented) =
+        consent::releasable(state, client, (&session.user_key, g.session_id), g.scope, g.claims).await?;
+    let id_token_claims = Asked::release(&asked.id_token, &client.claims, &consented.given);
+    let claims = Asked::release(&asked.userinfo, &client.claims, &consented.given);
     let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
     // Remember the release for the user's own view (/me).
-    let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
+    let released_any: BTreeSet<ProfileClaim> = claims.union(&id_token_claims).copied().collect();
+    let names: Vec<&str> = released_any.iter().map(|c| c.as_str()).collect();
     session::note_disclosure(state, &mut session, &client.id, &names);
     // The session first, conditionally: one ended meanwhile (logout,
     // erasure) stays ended, and no token is issued under it.
     if !state.records.update_session(g.session_id, &session, session_left).await? {
         return Err(session_ended());
     }
-    let released_profile = super::picture::for_client(state, client, &session, session.profile.only(&claims)).await?;
+    let released_profile =
+        super::picture::for_client(state, client, &session, session.profile.only(&released_any)).await?;
     let access = AccessGrant {
         client_id: client.id.clone(),
         session: g.session_id.to_owned(),
         scope: g.scope.to_owned(),
         subject: subject.clone(),
-        released: released_profile.clone(),
+        released: released_profile.only(&claims),
         iat: state.now(),
         exp: state.now() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
         jkt: g.dpop.map(|p| p.jkt.clone()),
@@ -97,7 +109,7 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
             tracing::error!(client = %client.id, alg = %client.id_token_alg, "no signing key for the client's algorithm");
             return Err(TokenError::server_error());
         };
-        let values = release_granted(&released_profile, &claims);
+        let values = release_granted(&released_profile, &id_token_claims);
         let content = IdTokenContent {
             issuer: &state.issuer,
             client_id: &client.id,
@@ -170,6 +182,7 @@ async fn refresh(
         // own authentication instead (RFC 9449 §5).
         jkt: g.dpop.filter(|_| client.is_public()).map(|p| p.jkt.clone()),
         rotated: false,
+        claims: g.claims.cloned(),
     };
     if !state.records.put_refresh(&token, &record, until_end, &session.user_key).await? {
         return Err(session_ended());

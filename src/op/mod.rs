@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod binding;
 pub mod callback;
+pub mod consent;
 pub mod discovery;
 pub mod dpop;
 pub mod errors;

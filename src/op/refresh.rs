@@ -103,7 +103,8 @@ pub(super) async fn grant(
             nonce: None,
             auth_time: g.auth_time,
             code: None,
-            family: Some(g.family),
+            family: Some(g.family.clone()),
+            claims: g.claims.as_ref(),
             dpop: proof,
         },
     )

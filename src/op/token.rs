@@ -115,6 +115,7 @@ async fn code_grant(
             auth_time: grant.auth_time,
             code: Some(code),
             family: None,
+            claims: request.claims.as_ref(),
             dpop: proof,
         },
     )

@@ -5,7 +5,7 @@
 use super::dpop::{self, DpopError};
 use super::errors::{BearerError, OAuthError, Scheme};
 use super::AppState;
-use crate::policy::disclosure::{release, Scopes};
+use crate::policy::disclosure::release_granted;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -52,8 +52,9 @@ async fn answer(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Bea
         }
         (Scheme::Bearer, None) => {}
     }
-    // Within what the client's config allows now.
-    let mut body = release(&grant.released, &client.claims, &Scopes::parse(&grant.scope)).to_json();
+    // What the token was issued with (consented, asked), within what the
+    // client's config allows now.
+    let mut body = release_granted(&grant.released, &client.claims).to_json();
     body.insert("sub".into(), grant.subject.into());
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, "no-store"));

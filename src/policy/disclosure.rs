@@ -1,7 +1,16 @@
-//! What each client receives: the intersection of the client's configured
-//! claims (themselves bounded by the notice) and the scopes it asked for.
+//! What each client receives — the one release rule, used by every path
+//! that hands out profile values (ID token, userinfo, refresh, forward-auth
+//! headers, the picture link):
+//!
+//! **released = the client's configured claims (bounded by the notice)
+//! ∩ what the user consented to for that client ∩ what the request asks
+//! (its scopes, and its `claims` parameter).**
+//!
+//! A claim the user did not consent to is never released, whatever the
+//! config says now; a request can never widen past configured ∩ consented.
 
 use super::{Profile, ProfileClaim};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 
@@ -43,9 +52,140 @@ impl Scopes {
     }
 }
 
-/// The claims a client receives under these scopes.
+/// The claims a client receives under these scopes (before consent: what
+/// the notice says the app asks for).
 pub fn released(client_claims: &BTreeSet<ProfileClaim>, scopes: &Scopes) -> BTreeSet<ProfileClaim> {
     client_claims.iter().copied().filter(|c| scopes.contains(c.scope())).collect()
+}
+
+/// OIDC Core §5.5, the `claims` request parameter, as far as claimgate's
+/// claims go: which were asked for the ID token and for userinfo, and
+/// which of them as essential. Other claims and members are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimsRequest {
+    pub id_token: BTreeSet<ProfileClaim>,
+    pub userinfo: BTreeSet<ProfileClaim>,
+    pub essential: BTreeSet<ProfileClaim>,
+}
+
+impl ClaimsRequest {
+    /// Parses the parameter's JSON; an error is the `invalid_request` description.
+    pub fn parse(json: &str) -> Result<ClaimsRequest, &'static str> {
+        let value: Value = serde_json::from_str(json).map_err(|_| "claims is not a JSON object")?;
+        let object = value.as_object().ok_or("claims is not a JSON object")?;
+        let mut out = ClaimsRequest::default();
+        for (member, target) in [("id_token", &mut out.id_token), ("userinfo", &mut out.userinfo)] {
+            let Some(requested) = object.get(member) else { continue };
+            let requested = requested.as_object().ok_or("claims members must be JSON objects")?;
+            for (name, how) in requested {
+                // §5.5.1: null, or an object (essential, value, values).
+                if !(how.is_null() || how.is_object()) {
+                    return Err("each requested claim must be null or a JSON object");
+                }
+                let claim = match name.as_str() {
+                    "name" => ProfileClaim::Name,
+                    "email" | "email_verified" => ProfileClaim::Email,
+                    "picture" => ProfileClaim::Picture,
+                    _ => continue,
+                };
+                target.insert(claim);
+                if how.get("essential").and_then(Value::as_bool) == Some(true) {
+                    out.essential.insert(claim);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What one authorization asks of a client's claims: by scope and by the
+/// `claims` parameter (OIDC Core §5.4, §5.5: the union), for the ID token
+/// and for userinfo, each within the client's configured claims.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Asked {
+    pub id_token: BTreeSet<ProfileClaim>,
+    pub userinfo: BTreeSet<ProfileClaim>,
+    /// Asked as essential: shown on the notice even if declined before.
+    pub essential: BTreeSet<ProfileClaim>,
+}
+
+impl Asked {
+    pub fn of(client_claims: &BTreeSet<ProfileClaim>, scopes: &Scopes, claims: Option<&ClaimsRequest>) -> Asked {
+        let by_scope = released(client_claims, scopes);
+        let within = |extra: Option<&BTreeSet<ProfileClaim>>| -> BTreeSet<ProfileClaim> {
+            by_scope.iter().chain(extra.into_iter().flatten().filter(|c| client_claims.contains(c))).copied().collect()
+        };
+        Asked {
+            id_token: within(claims.map(|c| &c.id_token)),
+            userinfo: within(claims.map(|c| &c.userinfo)),
+            essential: claims.map(|c| c.essential.intersection(client_claims).copied().collect()).unwrap_or_default(),
+        }
+    }
+
+    /// Every claim asked, for either target: what the notice shows.
+    pub fn all(&self) -> BTreeSet<ProfileClaim> {
+        self.id_token.union(&self.userinfo).copied().collect()
+    }
+
+    /// The one release rule, for one target: asked ∩ configured now ∩ consented.
+    pub fn release(
+        target: &BTreeSet<ProfileClaim>,
+        client_claims: &BTreeSet<ProfileClaim>,
+        consented: &BTreeSet<ProfileClaim>,
+    ) -> BTreeSet<ProfileClaim> {
+        target.iter().copied().filter(|c| client_claims.contains(c) && consented.contains(c)).collect()
+    }
+}
+
+/// A user's decision for one app: what they agreed to release, and which
+/// optional claims they declined.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub given: BTreeSet<ProfileClaim>,
+    pub declined: BTreeSet<ProfileClaim>,
+}
+
+impl Decision {
+    /// Whether this decision answers a request without asking the user:
+    /// every required claim asked was given, every optional one asked was
+    /// decided, every essential one given (OIDC Core §5.5.1: asked for on
+    /// the notice even if declined before).
+    pub fn covers(
+        &self,
+        asked: &BTreeSet<ProfileClaim>,
+        optional: &BTreeSet<ProfileClaim>,
+        essential: &BTreeSet<ProfileClaim>,
+    ) -> bool {
+        asked.iter().all(|c| {
+            self.given.contains(c) || (optional.contains(c) && self.declined.contains(c) && !essential.contains(c))
+        })
+    }
+
+    /// The decision after the user saw the notice for `asked`: required
+    /// claims are given by continuing; optional claims change only where
+    /// the page offered the choice (`ticked`: the boxes ticked).
+    pub fn after_notice(
+        mut self,
+        asked: &BTreeSet<ProfileClaim>,
+        optional: &BTreeSet<ProfileClaim>,
+        ticked: Option<&BTreeSet<ProfileClaim>>,
+    ) -> Decision {
+        for &claim in asked {
+            let give = match (optional.contains(&claim), ticked) {
+                (false, _) => true,
+                (true, Some(ticked)) => ticked.contains(&claim),
+                (true, None) => continue,
+            };
+            if give {
+                self.given.insert(claim);
+                self.declined.remove(&claim);
+            } else {
+                self.given.remove(&claim);
+                self.declined.insert(claim);
+            }
+        }
+        self
+    }
 }
 
 /// A released email address, with the provider's verification (OIDC Core
@@ -108,6 +248,46 @@ impl Released<'_> {
 mod tests {
     use super::*;
     use crate::policy::Email;
+    use ProfileClaim::{Email as E, Name as N, Picture as P};
+
+    fn set(c: &[ProfileClaim]) -> BTreeSet<ProfileClaim> {
+        c.iter().copied().collect()
+    }
+
+    #[test]
+    fn consent_and_config_bound_every_release() {
+        let configured = set(&[N, E, P]);
+        let asked = Asked::of(&configured, &Scopes::parse("openid profile email"), None);
+        assert_eq!(asked.all(), set(&[N, E, P]));
+        // Configured now ∩ consented: neither widens the other.
+        assert_eq!(Asked::release(&asked.userinfo, &configured, &set(&[N])), set(&[N]));
+        assert_eq!(Asked::release(&asked.userinfo, &set(&[N]), &set(&[N, E, P])), set(&[N]));
+        // The claims parameter asks beyond the scopes, never beyond the config.
+        let c = ClaimsRequest::parse(
+            r#"{"userinfo":{"email":{"essential":true},"phone_number":null},"id_token":{"picture":null}}"#,
+        )
+        .unwrap();
+        let asked = Asked::of(&set(&[N, E]), &Scopes::parse("openid"), Some(&c));
+        assert_eq!((asked.userinfo, asked.id_token, asked.essential), (set(&[E]), set(&[]), set(&[E])));
+        for bad in ["[]", "{\"userinfo\": 3}", "{\"userinfo\": {\"email\": true}}", "nope"] {
+            assert!(ClaimsRequest::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn decisions_cover_what_was_decided() {
+        let (asked, optional) = (set(&[N, P]), set(&[P]));
+        let first = Decision::default().after_notice(&asked, &optional, None);
+        assert_eq!(first.given, set(&[N]));
+        assert!(!first.covers(&asked, &optional, &set(&[])), "the optional picture is undecided");
+        let declined = first.clone().after_notice(&asked, &optional, Some(&set(&[])));
+        assert!(declined.covers(&asked, &optional, &set(&[])), "declined is decided");
+        assert!(!declined.covers(&asked, &optional, &set(&[P])), "essential: asked again");
+        let ticked = declined.after_notice(&asked, &optional, Some(&set(&[P])));
+        assert_eq!((ticked.given.clone(), ticked.declined.clone()), (set(&[N, P]), set(&[])));
+        // A required claim never asked for is not covered.
+        assert!(!ticked.covers(&set(&[E]), &optional, &set(&[])));
+    }
 
     #[test]
     fn scopes_gate_claims() {

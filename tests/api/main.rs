@@ -3,6 +3,7 @@
 mod backchannel;
 mod cluster;
 mod conformance;
+mod consent;
 mod deploy;
 mod downstream_hostile;
 mod dpop;

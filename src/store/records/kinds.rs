@@ -2,6 +2,7 @@
 //! a code, a session and a token hold (and nothing more).
 
 use super::digest;
+use crate::policy::disclosure::ClaimsRequest;
 use crate::policy::{Profile, ProfileClaim, UserKey};
 use crate::upstream::UpstreamPending;
 use serde::{Deserialize, Serialize};
@@ -59,17 +60,24 @@ pub struct AuthorizationRequest {
     /// proof sent with the pushed request): only a proof by that key redeems it.
     #[serde(default)]
     pub dpop_jkt: Option<String>,
+    /// OIDC Core §5.5: the claims the app asked for by the `claims`
+    /// parameter, beside its scopes.
+    #[serde(default)]
+    pub claims: Option<ClaimsRequest>,
 }
 
-/// OIDC Core §3.1.2.1 `prompt`, as far as claimgate acts on it (`consent`
-/// and `select_account` ask for what claimgate does anyway: the notice
-/// shows what is released, and the provider is chosen on it).
+/// OIDC Core §3.1.2.1 `prompt`, as far as claimgate acts on it
+/// (`select_account` asks for what claimgate does anyway: the provider is
+/// chosen on the notice).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Prompt {
     /// `login`: sign in upstream even with a live session.
     pub login: bool,
     /// `none`: answer without showing anything, or fail.
     pub none: bool,
+    /// `consent`: show the notice with its choices even where the user's
+    /// remembered consent covers the request.
+    pub consent: bool,
 }
 
 impl Prompt {
@@ -80,7 +88,11 @@ impl Prompt {
         if values.contains("none") && values.len() > 1 {
             return Err("prompt=none cannot be combined with other values");
         }
-        Ok(Prompt { login: values.contains("login"), none: values.contains("none") })
+        Ok(Prompt {
+            login: values.contains("login"),
+            none: values.contains("none"),
+            consent: values.contains("consent"),
+        })
     }
 }
 
@@ -94,6 +106,10 @@ pub struct Ticket {
     pub force_login: bool,
     #[serde(default)]
     pub binding: BindingDigest,
+    /// The page offered the optional claims as checkboxes (the user was
+    /// known): an unticked box is then a decision to decline.
+    #[serde(default)]
+    pub choices_shown: bool,
 }
 
 /// A one-time authorization code, bound to the request that produced it.
@@ -117,8 +133,9 @@ pub struct Session {
     /// Apps that received tokens in this session, and when (unix seconds).
     #[serde(default)]
     pub disclosures: Vec<Disclosure>,
-    /// Per client, the claims the user agreed to release on the notice page.
-    /// A request that would release more shows the notice again.
+    /// Unused since consent records (`Records::get_consent`) replaced the
+    /// per-session consents; kept, empty, because a record's fields are
+    /// positional (`codec`).
     #[serde(default)]
     pub consents: BTreeMap<String, BTreeSet<ProfileClaim>>,
     /// The user's last activity in the browser (unix seconds): the idle
@@ -127,18 +144,6 @@ pub struct Session {
     /// existed (its idle time counts from its next write).
     #[serde(default)]
     pub last_active: Option<i64>,
-}
-
-impl Session {
-    /// Whether the user already agreed to release `claims` to `client`.
-    pub fn has_consent(&self, client: &str, claims: &BTreeSet<ProfileClaim>) -> bool {
-        self.consents.get(client).is_some_and(|given| claims.is_subset(given))
-    }
-
-    /// Remembers that the user agreed to release `claims` to `client`.
-    pub fn record_consent(&mut self, client: &str, claims: &BTreeSet<ProfileClaim>) {
-        self.consents.entry(client.to_owned()).or_default().extend(claims.iter().copied());
-    }
 }
 
 /// One release of claims to an app (shown to the user on `/me`).
@@ -177,6 +182,12 @@ pub struct ForwardSession {
     pub profile: Profile,
     /// The session's absolute end (unix seconds).
     pub expires_at: i64,
+    /// What the user consented to release to the client when the cookie
+    /// was set (configured ∩ consented ∩ asked); `/auth` releases no more,
+    /// whatever the config says later. `None`: a record from before
+    /// consent governed forward-auth, answered as signed out.
+    #[serde(default)]
+    pub released: Option<BTreeSet<ProfileClaim>>,
 }
 
 /// An opaque access token's grant, with what `/userinfo` answers sealed
@@ -229,6 +240,10 @@ pub struct RefreshGrant {
     /// racing uses the loser always finds it.
     #[serde(default)]
     pub rotated: bool,
+    /// The authorization's `claims` parameter (OIDC Core §5.5), kept for
+    /// the tokens refreshed from it.
+    #[serde(default)]
+    pub claims: Option<ClaimsRequest>,
 }
 
 /// A redeemed authorization code, kept while the tokens issued from it

@@ -19,6 +19,7 @@
 
 mod backchannel;
 mod codec;
+mod consent;
 mod erasure;
 mod kinds;
 mod pictures;
@@ -27,6 +28,7 @@ mod refresh;
 
 pub use backchannel::{session_ref, Delivery, DeliveryRef, RETRY_WINDOW};
 pub use codec::{decode, encode};
+pub use consent::Consent;
 pub use pictures::{PictureLink, StoredPicture};
 pub use pushed::PushedRequest;
 pub use refresh::Rotation;

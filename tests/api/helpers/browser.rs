@@ -100,7 +100,8 @@ impl TestApp {
         panic!("too many redirects");
     }
 
-    /// The user presses the notice page's (first) button.
+    /// The user presses the notice page's (first) button, leaving its
+    /// checkboxes as they are.
     pub async fn press_continue(&self, notice_body: &str) -> Resp {
         self.press_continue_in(&self.browser, notice_body).await
     }
@@ -111,6 +112,10 @@ impl TestApp {
         let mut form = vec![("ticket", ticket)];
         if let Some(provider) = field_value(notice_body, "name=\"provider\" value=\"") {
             form.push(("provider", provider));
+        }
+        // Ticked boxes go with the form, as a browser sends them.
+        for claim in super::html::ticked_claims(notice_body) {
+            form.push(("claim", claim));
         }
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         self.post_in(browser, "/authorize/continue", &form).await

@@ -40,3 +40,23 @@ pub fn field_value(body: &str, marker: &str) -> Option<String> {
 fn html_unescape(s: &str) -> String {
     s.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&#x27;", "'").replace("&amp;", "&")
 }
+
+/// The values of the notice's ticked `claim` checkboxes.
+pub fn ticked_claims(body: &str) -> Vec<String> {
+    body.split("<input ")
+        .skip(1)
+        .filter_map(|tag| tag.split('>').next())
+        .filter(|tag| tag.contains("type=\"checkbox\"") && tag.contains("name=\"claim\"") && tag.contains(" checked"))
+        .filter_map(|tag| tag.split("value=\"").nth(1)?.split('"').next().map(str::to_owned))
+        .collect()
+}
+
+/// The values of every `claim` checkbox on a notice, ticked or not.
+pub fn offered_claims(body: &str) -> Vec<String> {
+    body.split("<input ")
+        .skip(1)
+        .filter_map(|tag| tag.split('>').next())
+        .filter(|tag| tag.contains("type=\"checkbox\"") && tag.contains("name=\"claim\""))
+        .filter_map(|tag| tag.split("value=\"").nth(1)?.split('"').next().map(str::to_owned))
+        .collect()
+}

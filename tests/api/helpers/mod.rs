@@ -26,7 +26,7 @@ mod oauth;
 mod store;
 
 pub use dpop::{ath, DpopKey, ProofClaims};
-pub use html::{contains_encoded, field_value, is_notice};
+pub use html::{contains_encoded, field_value, is_notice, offered_claims, ticked_claims};
 use logs::capture_logs;
 pub use logs::logs;
 pub use oauth::{code_form, verify_with_jwks};
