@@ -385,7 +385,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/picture/{handle}", web::get().to(op::picture::picture))
         .route("/me", web::get().to(op::me::me))
         .route("/me/picture", web::get().to(op::picture::own_picture))
-        .route("/me/erase", web::post().to(op::me::erase));
+        .route("/me/erase", web::post().to(op::me::erase))
+        .route("/me/export", web::get().to(op::export::export))
+        .route("/me/apps/{client_id}/withdraw", web::post().to(op::me::withdraw));
 }
 
 /// Operations endpoints: on the main listener, or on `server.admin_listen`.

@@ -81,3 +81,18 @@ pub async fn record(
     tracing::info!(target: "claimgate::audit", client = %client.id, given = ?given, declined = ?declined, "consent recorded");
     Ok(consent)
 }
+
+/// Every consent the user holds for this session's view: all remembered
+/// ones, or (per-session consents) those given in this session.
+pub async fn all_of(state: &AppState, user: &UserKey, session_id: &str) -> Result<Vec<Consent>, StoreError> {
+    match scope_of(state, session_id) {
+        None => state.records.consents_of(user).await,
+        Some(session) => {
+            let mut consents = Vec::new();
+            for client in state.config.clients.keys() {
+                consents.extend(state.records.get_consent(user, client, Some(session)).await?);
+            }
+            Ok(consents)
+        }
+    }
+}

@@ -1,10 +1,12 @@
 //! `/me`: the signed-in user's own view — what claimgate stores about them,
-//! which apps received what and when — with sign-out and erasure.
+//! which apps received what and when, what they consented to — with
+//! withdrawal per app or per claim, sign-out and erasure. The download of
+//! all of it is [`super::export`].
 
 use super::errors::PageError;
-use super::{session, AppState};
+use super::{consent, session, AppState};
 use crate::pages;
-use crate::policy::Picture;
+use crate::policy::{Picture, ProfileClaim};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -27,6 +29,24 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         })
         .collect();
     let csrf = state.keys.pseudonymizer.csrf_token(&id);
+    let consents = consent::all_of(&state, &s.user_key, &id).await?;
+    let consents = consents
+        .iter()
+        .filter_map(|c| {
+            let client = state.client(&c.client_id)?;
+            let receives: Vec<ProfileClaim> = c.given.intersection(&client.claims).copied().collect();
+            Some(pages::AppConsent {
+                client_id: &client.id,
+                app: &client.name,
+                optional: receives.iter().copied().filter(|r| client.optional_claims.contains(r)).collect(),
+                receives,
+                declined: c.declined.iter().copied().collect(),
+                given_at: when(c.at),
+                notice_version: c.notice_version.clone(),
+                current: c.notice_version == state.config.notice.version,
+            })
+        })
+        .collect();
     Ok(pages::me(&pages::MeView {
         name: s.profile.name.as_deref(),
         email: s.profile.email_address(),
@@ -38,8 +58,10 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         signed_in: when(s.auth_time),
         ends_by: when(s.expires_at),
         apps,
+        consents,
         notice_url: state.config.notice.url.as_deref(),
         notice_version: state.config.notice.version.as_deref(),
+        notice_revised: state.config.notice.revised.as_deref(),
         csrf: &csrf,
     }))
 }
@@ -89,4 +111,82 @@ pub async fn erase(
     let mut r = pages::deleted(&told);
     let _ = r.add_cookie(&session::removal_cookie(&state));
     Ok(r)
+}
+
+/// The form of `POST /me/apps/{client_id}/withdraw`: one optional claim, or
+/// (without `claim`) the whole app.
+#[derive(serde::Deserialize)]
+pub struct WithdrawForm {
+    csrf: String,
+    claim: Option<String>,
+}
+
+/// `POST /me/apps/{client_id}/withdraw` (GDPR Art. 7(3): as easy as giving
+/// it). Withdrawing the app deletes the consent; withdrawing one optional
+/// claim records it declined. Either way the app's codes, tokens and
+/// forward-auth cookies end (its next sign-in gets less), its picture link
+/// ends, and it is told by back-channel logout.
+pub async fn withdraw(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<WithdrawForm>,
+) -> Result<HttpResponse, PageError> {
+    let refused =
+        |title: &'static str, text: &'static str| Ok(pages::error(StatusCode::BAD_REQUEST, title, text, None));
+    let Some((id, s)) = session::current(&state, &req).await? else {
+        return refused("Not signed in", "There is nothing to withdraw for this browser.");
+    };
+    if !state.keys.pseudonymizer.csrf_matches(&id, &form.csrf) {
+        return Ok(pages::error(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "This form has expired. Please open the page again.",
+            None,
+        ));
+    }
+    let Some(client) = state.client(&path) else {
+        return refused("Unknown app", "This app is not registered with claimgate.");
+    };
+    let scope = consent::scope_of(&state, &id);
+    let Some(given) = state.records.get_consent(&s.user_key, &client.id, scope).await? else {
+        return refused("Nothing to withdraw", "You have not agreed to share anything with this app.");
+    };
+    let withdrawn = match form.claim.as_deref() {
+        None => {
+            state.records.delete_consent(&s.user_key, &client.id, scope).await?;
+            None
+        }
+        Some(name) => {
+            let Some(claim) = name.parse::<ProfileClaim>().ok().filter(|c| client.optional_claims.contains(c)) else {
+                return refused(
+                    "Not an optional claim",
+                    "This app needs it to sign you in: withdraw the whole app instead.",
+                );
+            };
+            let mut decision = consent::decision(Some(&given));
+            decision.given.remove(&claim);
+            decision.declined.insert(claim);
+            consent::record(&state, &id, &s, client, decision).await?;
+            Some(claim)
+        }
+    };
+    let ended = state.records.revoke_client(&s.user_key, &client.id).await?;
+    if withdrawn.is_none_or(|c| c == ProfileClaim::Picture) {
+        let handle = state.keys.pseudonymizer.picture_handle(&client.id, &s.user_key);
+        state.records.delete_picture_link(&handle).await?;
+    }
+    // The app drops its own session, which holds what was withdrawn.
+    let notifier = crate::backchannel::Notifier::from(&**state);
+    for (reference, session) in state.records.sessions_of(&s.user_key).await? {
+        crate::backchannel::session_ended(&notifier, &reference, &session, Some(&client.id)).await?;
+    }
+    tracing::info!(
+        target: "claimgate::audit", client = %client.id, claim = withdrawn.map(|c| c.as_str()).unwrap_or("*"),
+        ended, outcome = "withdrawn", "consent withdrawn"
+    );
+    Ok(HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, "/me"))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .finish())
 }

@@ -8,6 +8,7 @@ pub mod consent;
 pub mod discovery;
 pub mod dpop;
 pub mod errors;
+pub mod export;
 pub mod flow;
 pub mod forward_auth;
 pub mod introspect;

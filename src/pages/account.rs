@@ -1,7 +1,8 @@
 //! The signed-in user's own pages: what is stored (`/me`), sign-out and
 //! erasure.
 
-use super::{html, layout};
+use super::{html, layout, plain_list};
+use crate::policy::ProfileClaim;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use maud::html as markup;
@@ -17,9 +18,27 @@ pub struct MeView<'a> {
     pub ends_by: String,
     /// (app name, claims received or a phrase, when).
     pub apps: Vec<(&'a str, String, String)>,
+    /// What the user consented to, per app.
+    pub consents: Vec<AppConsent<'a>>,
     pub notice_url: Option<&'a str>,
     pub notice_version: Option<&'a str>,
+    pub notice_revised: Option<&'a str>,
     pub csrf: &'a str,
+}
+
+/// One app's consent on `/me`.
+pub struct AppConsent<'a> {
+    pub client_id: &'a str,
+    pub app: &'a str,
+    /// The claims it receives (consented and configured).
+    pub receives: Vec<ProfileClaim>,
+    /// Which of them are optional (each can be withdrawn alone).
+    pub optional: Vec<ProfileClaim>,
+    pub declined: Vec<ProfileClaim>,
+    pub given_at: String,
+    pub notice_version: Option<String>,
+    /// Given under the current notice version (else it counts as none).
+    pub current: bool,
 }
 
 /// The user's picture on `/me`.
@@ -61,12 +80,40 @@ pub fn me(v: &MeView) -> HttpResponse {
             @for (app, claims, at) in &v.apps { li { (app) " received " (claims) " on " (at) } }
             @if v.apps.is_empty() { li { "No app has received anything in this session." } }
         }
+        h2 { "What you agreed to share" }
+        @if v.consents.is_empty() { p { "You have not agreed to share anything with an app." } }
+        @for c in &v.consents {
+            section aria-label=(c.app) {
+                h3 { (c.app) }
+                p {
+                    @if c.receives.is_empty() { "Receives only an identifier that is unique to it." }
+                    @else { "Receives " (plain_list(&c.receives)) "." }
+                    @if !c.declined.is_empty() { " You declined " (plain_list(&c.declined)) "." }
+                    " Agreed on " (c.given_at)
+                    @if let Some(version) = &c.notice_version { " under notice version " (version) }
+                    "."
+                    @if !c.current { " The notice has changed since: you will be asked again." }
+                }
+                @for claim in &c.optional {
+                    form method="post" action=(format!("/me/apps/{}/withdraw", c.client_id)) {
+                        input type="hidden" name="csrf" value=(v.csrf);
+                        input type="hidden" name="claim" value=(claim.as_str());
+                        button type="submit" { "Stop sharing my " (plain_list(&[*claim]).trim_start_matches("your ")) " with " (c.app) }
+                    }
+                }
+                form method="post" action=(format!("/me/apps/{}/withdraw", c.client_id)) {
+                    input type="hidden" name="csrf" value=(v.csrf);
+                    button type="submit" { "Withdraw everything from " (c.app) }
+                }
+            }
+        }
+        p { a href="/me/export" download="claimgate-export.json" { "Download my data (JSON)" } }
         @match (v.notice_url, v.notice_version) {
             (Some(url), version) => p {
                 a href=(url) { "Privacy notice" }
-                @if let Some(version) = version { " (version " (version) ")" }
+                @if let Some(version) = version { " (version " (version) @if let Some(r) = v.notice_revised { ", revised " (r) } ")" }
             },
-            (None, Some(version)) => p { "Privacy notice version " (version) },
+            (None, Some(version)) => p { "Privacy notice version " (version) @if let Some(r) = v.notice_revised { ", revised " (r) } },
             (None, None) => {},
         }
         form method="post" action="/logout" {

@@ -6,7 +6,7 @@
 mod account;
 mod sign_in;
 
-pub use account::{confirm_sign_out, deleted, me, not_signed_in, signed_out, MeView, OwnPicture};
+pub use account::{confirm_sign_out, deleted, me, not_signed_in, signed_out, AppConsent, MeView, OwnPicture};
 pub use sign_in::{dev_login, notice, plain_list, Choice, Notice};
 
 use actix_web::http::{header, StatusCode};

@@ -96,7 +96,12 @@ fn picture_optional(t: String) -> String {
 /// showing checkboxes (after the upstream sign-in when there is no
 /// session); returns that page.
 async fn to_choices(app: &TestApp, browser: &reqwest::Client, extra: &[(&str, &str)]) -> Resp {
-    let mut r = app.browse_in(browser, &app.authorize_url(&APP_A, "openid profile email", extra)).await;
+    to_choices_for(app, browser, "openid profile email", extra).await
+}
+
+/// [`to_choices`] with this scope.
+async fn to_choices_for(app: &TestApp, browser: &reqwest::Client, scope: &str, extra: &[(&str, &str)]) -> Resp {
+    let mut r = app.browse_in(browser, &app.authorize_url(&APP_A, scope, extra)).await;
     for _ in 0..6 {
         if is_notice(&r) && !offered_claims(&r.body).is_empty() {
             return r;
@@ -297,4 +302,135 @@ async fn the_claims_parameter_asks_for_claims_per_target_within_consent() {
     let bad = app.login(&APP_A, "openid", &[("claims", "[1,2]")]).await;
     let LoginEnd::App(p) = bad else { panic!("{bad:?}") };
     assert_eq!(p.get("error").map(String::as_str), Some("invalid_request"));
+}
+
+/// Point 5: /me shows what each app receives, which claims were optional,
+/// when and under which notice version; withdrawing one optional claim or
+/// the whole app ends the app's tokens, cookies and picture link, and
+/// queues its back-channel logout.
+#[tokio::test]
+async fn me_shows_consents_and_withdraws_a_claim_or_an_app() {
+    let app = spawn_app_with(|t| {
+        picture_optional(t).replacen(
+            "client_secret = \"secret-a\"\n",
+            "client_secret = \"secret-a\"\nrefresh_tokens = true\nbackchannel_logout_uri = \"http://127.0.0.1:9/bcl\"\n",
+            1,
+        )
+    })
+    .await;
+    let browser = app.other_browser();
+    let notice = to_choices_for(&app, &browser, "openid profile email offline_access", &[]).await;
+    let tokens = choose(&app, &browser, &notice, &["picture"]).await;
+    let picture = id_claims(&app, &tokens).await["picture"].as_str().unwrap().to_owned();
+    assert_eq!(reqwest::get(&picture).await.unwrap().status(), 200);
+
+    let me = app.browse_in(&browser, "/me").await.body;
+    assert!(me.contains("What you agreed to share") && me.contains("under notice version test-1"), "{me}");
+    assert!(me.contains("Receives your name, email address and profile picture"), "{me}");
+    assert!(
+        me.contains("action=\"/me/apps/app-a/withdraw\"") && me.contains("name=\"claim\" value=\"picture\""),
+        "{me}"
+    );
+    assert!(me.contains("href=\"/me/export\""), "{me}");
+    let csrf = field_value(&me, "name=\"csrf\" value=\"").unwrap();
+
+    // Hostile: no CSRF token, a required claim, an unknown app.
+    let forged = app.post_in(&browser, "/me/apps/app-a/withdraw", &[("claim", "picture")]).await;
+    assert_ne!(forged.status, 303, "a form without its CSRF token does nothing");
+    let bad = app.post_in(&browser, "/me/apps/app-a/withdraw", &[("csrf", &csrf), ("claim", "csrf-wrong")]).await;
+    assert_eq!(bad.status, 400);
+    let required = app.post_in(&browser, "/me/apps/app-a/withdraw", &[("csrf", &csrf), ("claim", "name")]).await;
+    assert_eq!(required.status, 400, "a required claim is withdrawn with the app");
+    assert_eq!(app.userinfo(s(&tokens, "access_token")).await.status, 200, "nothing withdrawn yet");
+
+    // One optional claim.
+    let done = app.post_in(&browser, "/me/apps/app-a/withdraw", &[("csrf", &csrf), ("claim", "picture")]).await;
+    assert_eq!((done.status, done.location().as_deref()), (303, Some("/me")));
+    assert_eq!(app.userinfo(s(&tokens, "access_token")).await.status, 401, "the app's tokens end");
+    assert_eq!(app.refresh(&APP_A, s(&tokens, "refresh_token"), &[]).await.json()["error"], "invalid_grant");
+    assert_eq!(reqwest::get(&picture).await.unwrap().status(), 404, "its picture link ends");
+    let queued = app.state.records.queued_deliveries().await.unwrap();
+    assert_eq!(queued.len(), 1, "the app is told by back-channel logout");
+    let silent = app
+        .walk_in(
+            &browser,
+            &app.authorize_url(&APP_A, "openid profile email", &[("prompt", "none")]),
+            APP_A.redirect_uri,
+        )
+        .await;
+    let t = app.redeem(&APP_A, &silent.code(), &[]).await.json();
+    let id = id_claims(&app, &t).await;
+    assert!(id.get("picture").is_none() && id["name"] == "Jane Doe", "its next sign-in gets less: {id}");
+    let me = app.browse_in(&browser, "/me").await.body;
+    assert!(me.contains("You declined your profile picture"), "{me}");
+
+    // The whole app.
+    let done = app.post_in(&browser, "/me/apps/app-a/withdraw", &[("csrf", &csrf)]).await;
+    assert_eq!(done.status, 303);
+    assert_eq!(app.userinfo(s(&t, "access_token")).await.status, 401);
+    let silent = app
+        .walk_in(
+            &browser,
+            &app.authorize_url(&APP_A, "openid profile email", &[("prompt", "none")]),
+            APP_A.redirect_uri,
+        )
+        .await;
+    let LoginEnd::App(p) = silent else { panic!("{silent:?}") };
+    assert_eq!(p.get("error").map(String::as_str), Some("consent_required"), "asked again");
+    let me = app.browse_in(&browser, "/me").await.body;
+    assert!(me.contains("You have not agreed to share anything with an app."), "{me}");
+}
+
+/// Point 6: the export is one JSON attachment: the profile as stored (the
+/// picture as a data URL), each session, each app with its pairwise `sub`
+/// and what it receives, and each consent as a receipt naming the controller.
+#[tokio::test]
+async fn the_export_holds_profile_sessions_apps_and_consent_receipts() {
+    let app = spawn_app_with(|t| {
+        picture_optional(t).replacen(
+            "version = \"test-1\"\n",
+            "version = \"test-1\"\nrevised = \"2026-12-01\"\ncontroller = \"Imocloud.io\"\ncontact = \"support@imocloud.io\"\nurl = \"https://imocloud.io/privacy\"\n",
+            1,
+        )
+    })
+    .await;
+    let browser = app.other_browser();
+    let notice = to_choices(&app, &browser, &[]).await;
+    let tokens = choose(&app, &browser, &notice, &[]).await;
+    let sub = id_claims(&app, &tokens).await["sub"].as_str().unwrap().to_owned();
+    assert_eq!(app.browse("/me/export").await.status, 200, "another browser: the not-signed-in page");
+    let r = app.browse_in(&browser, "/me/export").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.headers["content-type"], "application/json");
+    assert!(r.headers["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(r.headers["cache-control"], "no-store");
+    let doc = r.json();
+    assert_eq!(doc["format"], "claimgate-export/1");
+    assert_eq!(
+        (doc["profile"]["name"].as_str(), doc["profile"]["email"].as_str()),
+        (Some("Jane Doe"), Some("jane.doe@example.com"))
+    );
+    assert!(doc["profile"]["picture"].as_str().unwrap().starts_with("data:image/png;base64,"), "{}", doc["profile"]);
+    assert_eq!(doc["sessions"][0]["provider"], "idp");
+    let a = doc["apps"].as_array().unwrap().iter().find(|a| a["client_id"] == "app-a").expect("app-a");
+    assert_eq!(a["sub"], sub.as_str(), "the app's pairwise subject");
+    assert_eq!(a["receives"], serde_json::json!(["name", "email"]));
+    let receipt = &a["consent"];
+    assert_eq!(receipt["claims_given"], serde_json::json!(["name", "email"]));
+    assert_eq!(receipt["claims_declined"], serde_json::json!(["picture"]));
+    assert_eq!(
+        (receipt["controller"]["name"].as_str(), receipt["controller"]["contact"].as_str()),
+        (Some("Imocloud.io"), Some("support@imocloud.io"))
+    );
+    assert_eq!(
+        (receipt["notice"]["url"].as_str(), receipt["notice"]["version"].as_str()),
+        (Some("https://imocloud.io/privacy"), Some("test-1"))
+    );
+    assert!(
+        receipt["receipt_id"].as_str().is_some_and(|r| r.len() >= 32)
+            && receipt["consent_time"].is_string()
+            && receipt["expires"].is_string()
+    );
+    let text = r.body;
+    assert!(!text.contains(s(&tokens, "access_token")), "no token in the export");
 }

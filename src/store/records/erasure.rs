@@ -1,5 +1,6 @@
 //! Erasure: everything of a user, or of every user of one email address.
 
+use super::kinds::{AccessGrant, AuthCode, ForwardSession, RefreshGrant};
 use super::{email_index, session_index_of, user_index, Records};
 use crate::policy::UserKey;
 use crate::store::StoreError;
@@ -49,5 +50,33 @@ impl Records {
         }
         self.store.delete(&idx).await?;
         Ok(users.len())
+    }
+
+    /// Ends everything one client holds of a user: its codes, access and
+    /// refresh tokens (with their families) and forward-auth cookies, in
+    /// every session (consent withdrawn). Returns how many records ended.
+    pub async fn revoke_client(&self, user: &UserKey, client: &str) -> Result<usize, StoreError> {
+        let mut ended = 0;
+        for member in self.store.set_members(&user_index(user)).await? {
+            let kind = member.split(':').next().unwrap_or_default();
+            let owner = match kind {
+                "access" => self.get::<AccessGrant>(&member).await?.map(|g| g.client_id),
+                "fa-session" => self.get::<ForwardSession>(&member).await?.map(|f| f.client_id),
+                "code" => self.get::<AuthCode>(&member).await?.map(|c| c.request.client_id),
+                "refresh" => match self.get::<RefreshGrant>(&member).await? {
+                    Some(g) if g.client_id == client => {
+                        ended += self.revoke_family(&g.family).await?;
+                        None
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            if owner.as_deref() == Some(client) {
+                self.store.delete(&member).await?;
+                ended += 1;
+            }
+        }
+        Ok(ended)
     }
 }

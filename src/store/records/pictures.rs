@@ -56,4 +56,9 @@ impl Records {
     pub async fn get_picture_link(&self, handle: &str) -> Result<Option<PictureLink>, StoreError> {
         self.get(&key("picture-link", handle)).await
     }
+
+    /// One client's link to the user's picture ends (consent withdrawn).
+    pub async fn delete_picture_link(&self, handle: &str) -> Result<(), StoreError> {
+        self.store.delete(&key("picture-link", handle)).await
+    }
 }
