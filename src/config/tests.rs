@@ -322,3 +322,26 @@ fn an_empty_or_blank_client_secret_is_refused_by_name() {
     let e = err(&BASE.replace("client_secret = \"from-file\"", "client_secret = \"\""));
     assert!(e.starts_with("providers.google.client_secret:") && e.contains("empty"), "{e}");
 }
+
+/// Issue 23's keys: optional claims within the client's claims, a real
+/// revision date, a consent lifetime where 0 means per session.
+#[test]
+fn consent_keys_are_read_and_refused_by_name() {
+    let c = Config::parse(
+        &BASE
+            .replace("claims = [\"name\", \"email\"]", "claims = [\"name\", \"email\"]\noptional_claims = [\"email\"]"),
+        no_env,
+    )
+    .unwrap();
+    assert_eq!(c.clients["main-app"].optional_claims, [ProfileClaim::Email].into());
+    let e = err(&BASE.replace("claims = [\"name\", \"email\"]", "claims = [\"name\"]\noptional_claims = [\"email\"]"));
+    assert!(e.starts_with("clients.main-app.optional_claims[0]:") && e.contains("not in this client's claims"), "{e}");
+    let e = err(&BASE.replace("keeps = [", "revised = \"1 Dec 2026\"\nkeeps = ["));
+    assert!(e.starts_with("notice.revised:"), "{e}");
+    assert_eq!(
+        Config::parse(BASE, no_env).unwrap().lifetimes.consent,
+        Some(std::time::Duration::from_secs(15_552_000))
+    );
+    let per_session = format!("{BASE}[lifetimes]\nconsent_secs = 0\n");
+    assert_eq!(Config::parse(&per_session, no_env).unwrap().lifetimes.consent, None);
+}

@@ -134,3 +134,21 @@ claims = ["name", "email", "picture"]
         }
     }
 }
+
+/// Issue 23: optional claims and the consent rule and lifetime are shown.
+#[test]
+fn optional_claims_and_the_consent_lifetime_are_reported() {
+    let config = CONFIG
+        .replace("claims = [\"name\", \"email\"]\n", "claims = [\"name\", \"email\"]\noptional_claims = [\"email\"]\n")
+        .replace("version = \"v7\"\n", "version = \"v7\"\nrevised = \"2026-12-01\"\n[lifetimes]\nconsent_secs = 0\n");
+    let d = document(&Config::parse(&config, |_| None).unwrap(), Some("a"));
+    let email = d.clients[0].receives.iter().find(|c| c.claim == "email").unwrap();
+    assert!(email.optional && email.rule.contains("optional_claims"), "{}", email.rule);
+    assert!(!d.clients[0].receives.iter().find(|c| c.claim == "name").unwrap().optional);
+    assert_eq!((d.notice.consent.lifetime_secs, d.notice.revised.as_deref()), (0, Some("2026-12-01")));
+    let t = text(&d);
+    assert!(t.contains("receives email (optional)") && t.contains("consent (lifetimes.consent_secs = 0)"), "{t}");
+    assert!(t.contains("notice.revised: 2026-12-01"), "{t}");
+    let json = serde_json::to_string(&d).unwrap();
+    assert!(json.contains("\"optional\":true") && json.contains("\"lifetime_secs\":0"), "{json}");
+}
