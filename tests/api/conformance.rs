@@ -15,7 +15,46 @@ pub async fn run_all(store: Arc<dyn Store>, prefix: &str) {
     sets(&*store, prefix).await;
     index_members_expire_one_by_one(&*store, prefix).await;
     capped_classes(&*store, prefix).await;
+    consent_records(store.clone()).await;
     store.ping().await.expect("ping");
+}
+
+/// The consent record (issue 23) over the backend: kept per user and app,
+/// or per session, listed for /me, withdrawn, and erased with the user.
+/// Its keys derive from a random user key: no other test's.
+async fn consent_records(s: Arc<dyn Store>) {
+    use base64::Engine;
+    use claimgate::policy::{ProfileClaim, UserKey};
+    use claimgate::store::records::{Consent, Records};
+    let key = format!("k1:{}", base64::engine::general_purpose::STANDARD.encode([9u8; 32]));
+    let sealer = claimgate::store::seal::Sealer::from_config(&[key]).unwrap();
+    let records = Records::new(s, Arc::new(sealer), Duration::from_secs(60));
+    let user = UserKey::from_stored(format!("user-{}", claimgate::store::records::random_handle()));
+    let consent = |client: &str| Consent {
+        client_id: client.into(),
+        given: [ProfileClaim::Name].into(),
+        declined: [ProfileClaim::Picture].into(),
+        at: 1,
+        notice_version: Some("v1".into()),
+        receipt_id: claimgate::store::records::random_handle(),
+        expires_at: i64::MAX,
+    };
+    let ttl = Duration::from_secs(60);
+    records.put_consent(&user, &consent("a"), ttl, None).await.unwrap();
+    records.put_consent(&user, &consent("b"), ttl, Some("session-1")).await.unwrap();
+    assert_eq!(
+        records.get_consent(&user, "a", None).await.unwrap().as_ref().map(|c| &c.declined),
+        Some(&[ProfileClaim::Picture].into())
+    );
+    assert!(records.get_consent(&user, "b", None).await.unwrap().is_none(), "a per-session consent is the session's");
+    assert!(records.get_consent(&user, "b", Some("session-1")).await.unwrap().is_some());
+    let listed: Vec<String> = records.consents_of(&user).await.unwrap().into_iter().map(|c| c.client_id).collect();
+    assert_eq!(listed, ["a", "b"]);
+    records.delete_consent(&user, "a", None).await.unwrap();
+    assert!(records.get_consent(&user, "a", None).await.unwrap().is_none());
+    records.erase_user(&user).await.unwrap();
+    assert!(records.get_consent(&user, "b", Some("session-1")).await.unwrap().is_none(), "erased with the user");
+    assert!(records.consents_of(&user).await.unwrap().is_empty());
 }
 
 async fn put_get_delete(s: &dyn Store, p: &str) {
