@@ -66,6 +66,11 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     }))
 }
 
+/// A `/me` form without its session's CSRF token (an old page, or another site's).
+fn form_expired() -> HttpResponse {
+    pages::error(StatusCode::FORBIDDEN, "Request refused", "This form has expired. Please open the page again.", None)
+}
+
 #[derive(serde::Deserialize)]
 pub struct CsrfForm {
     csrf: String,
@@ -86,12 +91,7 @@ pub async fn erase(
         ));
     };
     if !state.keys.pseudonymizer.csrf_matches(&id, &form.csrf) {
-        return Ok(pages::error(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "This form has expired. Please open the page again.",
-            None,
-        ));
+        return Ok(form_expired());
     }
     // Every session of the user ends: the apps that received tokens in any
     // of them are told (Back-Channel Logout 1.0), and the page says whether
@@ -138,12 +138,7 @@ pub async fn withdraw(
         return refused("Not signed in", "There is nothing to withdraw for this browser.");
     };
     if !state.keys.pseudonymizer.csrf_matches(&id, &form.csrf) {
-        return Ok(pages::error(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "This form has expired. Please open the page again.",
-            None,
-        ));
+        return Ok(form_expired());
     }
     let Some(client) = state.client(&path) else {
         return refused("Unknown app", "This app is not registered with claimgate.");

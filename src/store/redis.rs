@@ -128,19 +128,19 @@ where
     /// nil when the condition did not hold).
     async fn set_if(&self, key: &str, value: &[u8], ttl: Duration, condition: Condition) -> Result<bool, StoreError> {
         let mut conn = self.conn.clone();
-        let reply: Option<String> = redis::cmd("SET")
-            .arg(self.key(key))
-            .arg(value)
-            .arg("PX")
-            .arg(millis(ttl))
-            .arg(match condition {
-                Condition::Absent => "NX",
-                Condition::Present => "XX",
-            })
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable)?;
+        let reply: Option<String> =
+            self.set(key, value, ttl, condition).query_async(&mut conn).await.map_err(unavailable)?;
         Ok(reply.is_some())
+    }
+
+    /// `SET key value PX ttl NX|XX`.
+    fn set(&self, key: &str, value: &[u8], ttl: Duration, condition: Condition) -> redis::Cmd {
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.key(key)).arg(value).arg("PX").arg(millis(ttl)).arg(match condition {
+            Condition::Absent => "NX",
+            Condition::Present => "XX",
+        });
+        cmd
     }
 }
 
@@ -206,16 +206,7 @@ where
     async fn swap(&self, key: &str, value: &[u8], ttl: Duration) -> Result<Option<Vec<u8>>, StoreError> {
         let mut conn = self.conn.clone();
         // One command, one key: atomic on one Redis and on a cluster's slot.
-        redis::cmd("SET")
-            .arg(self.key(key))
-            .arg(value)
-            .arg("PX")
-            .arg(millis(ttl))
-            .arg("XX")
-            .arg("GET")
-            .query_async(&mut conn)
-            .await
-            .map_err(unavailable)
+        self.set(key, value, ttl, Condition::Present).arg("GET").query_async(&mut conn).await.map_err(unavailable)
     }
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {

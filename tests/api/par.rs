@@ -11,20 +11,7 @@ const URN: &str = "urn:ietf:params:oauth:request_uri:";
 
 /// app-a pushes a code request with PKCE; returns (request_uri, verifier).
 async fn push(app: &TestApp, extra: &[(&str, &str)]) -> (Resp, String) {
-    let (verifier, challenge) = pkce_pair();
-    let mut form = vec![
-        ("response_type", "code"),
-        ("client_id", "app-a"),
-        ("redirect_uri", APP_A.redirect_uri),
-        ("scope", "openid profile email"),
-        ("state", "pushed-state"),
-        ("nonce", "pushed-nonce"),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-    ];
-    form.extend_from_slice(extra);
-    let r = app.post_form("/par", &form, Some(("app-a", "secret-a"))).await;
-    (r, verifier)
+    push_with_state(app, "pushed-state", extra).await
 }
 
 fn request_uri(r: &Resp) -> String {
@@ -280,18 +267,17 @@ async fn a_pushed_request_stores_only_the_validated_request_within_the_pending_c
 
 /// [`push`] with this `state`.
 async fn push_with_state(app: &TestApp, state: &str, extra: &[(&str, &str)]) -> (Resp, String) {
-    let mut form = vec![("state", state)];
-    form.extend_from_slice(extra);
     let (verifier, challenge) = pkce_pair();
-    let mut all = vec![
+    let mut form = vec![
         ("response_type", "code"),
         ("client_id", "app-a"),
         ("redirect_uri", APP_A.redirect_uri),
         ("scope", "openid profile email"),
+        ("state", state),
         ("nonce", "pushed-nonce"),
         ("code_challenge", challenge.as_str()),
         ("code_challenge_method", "S256"),
     ];
-    all.extend_from_slice(&form);
-    (app.post_form("/par", &all, Some(("app-a", "secret-a"))).await, verifier)
+    form.extend_from_slice(extra);
+    (app.post_form("/par", &form, Some(("app-a", "secret-a"))).await, verifier)
 }
