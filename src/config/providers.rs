@@ -166,13 +166,23 @@ pub(super) fn validate(
             ProviderKind::Oidc { flavor, .. } => Some(*flavor),
             _ => None,
         };
-        for (k, set) in [
-            ("hosted_domains", !p.hosted_domains.is_empty()),
-            ("allowed_tenants", !p.allowed_tenants.is_empty()),
-            ("assume_email_verified", p.assume_email_verified),
+        // Keys of one provider's quirks mean nothing elsewhere: refused, so
+        // that a reviewer never reads a rule that is not applied. A generic
+        // OpenID Connect provider may send `hd` or `tid` (the filter reads
+        // them from any ID token); Google never sends `tid`, Microsoft never
+        // `hd`, and only Microsoft lacks `email_verified`.
+        let google = flavor == Some(OidcFlavor::Google);
+        let microsoft = matches!(flavor, Some(OidcFlavor::Microsoft { .. }));
+        let generic = flavor == Some(OidcFlavor::Generic);
+        let hd = "Google (it reads the hd claim) and other OpenID Connect providers that send hd";
+        let tid = "Microsoft (it reads the tid claim) and other OpenID Connect providers that send tid";
+        for (k, set, applies, to) in [
+            ("hosted_domains", !p.hosted_domains.is_empty(), google || generic, hd),
+            ("allowed_tenants", !p.allowed_tenants.is_empty(), microsoft || generic, tid),
+            ("assume_email_verified", p.assume_email_verified, microsoft, "Microsoft, which sends no email_verified"),
         ] {
-            if set && flavor.is_none() {
-                return Err(invalid(key(k), "applies to kind = \"oidc\" only (it reads the ID token)"));
+            if set && !applies {
+                return Err(invalid(key(k), format!("applies to {to} only")));
             }
         }
         if let Some((i, t)) = p.allowed_tenants.iter().enumerate().find(|(_, t)| !is_guid(t)) {

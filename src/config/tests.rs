@@ -30,8 +30,14 @@ fn err(text: &str) -> String {
 fn organisation_rules_name_their_key_and_open_doors_are_warned_about() {
     let with =
         |lines: &str| BASE.replace("client_secret = \"from-file\"", &format!("client_secret = \"from-file\"\n{lines}"));
-    let e = err(&with("allowed_tenants = [\"contoso\"]"));
+    let e = err(&with("allowed_tenants = [\"contoso\"]")
+        .replace("https://accounts.google.com", "https://login.microsoftonline.com/common/v2.0"));
     assert!(e.starts_with("providers.google.allowed_tenants[0]:") && e.contains("GUID"), "{e}");
+    let e = err(&with("allowed_tenants = [\"9188040d-6c67-4c5b-b112-36a304b66dad\"]"));
+    assert!(
+        e.starts_with("providers.google.allowed_tenants:") && e.contains("Microsoft"),
+        "meaningless for Google: {e}"
+    );
     let e = err(&with("hosted_domains = [\"jane@example.com\"]"));
     assert!(e.starts_with("providers.google.hosted_domains[0]:"), "{e}");
     let dev = BASE.replace("kind = \"oidc\"", "kind = \"dev\"\nhosted_domains = [\"example.com\"]");

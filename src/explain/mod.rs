@@ -5,7 +5,7 @@
 //! (`format` = `claimgate-disclosure/1`, documented in docs/PRIVACY.md);
 //! it contains no secret.
 
-use crate::config::{ClientKind, Config, PictureMode, ProviderConfig, ProviderKind};
+use crate::config::{ClientKind, Config, OidcFlavor, PictureMode, ProviderConfig, ProviderKind};
 use crate::policy::disclosure::{released, Scopes};
 use crate::policy::{values, ProfileClaim};
 use crate::upstream::catalog;
@@ -63,6 +63,20 @@ pub struct ProviderView {
     /// Where the picture proxy may fetch this provider's pictures (proxy mode only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub picture_hosts: Option<Vec<String>>,
+    /// Every rule that can refuse a sign-in through this provider or change
+    /// what is kept, with the key that decides it and its value.
+    pub rules: Vec<RuleView>,
+}
+
+/// One rule of a provider's sign-ins.
+#[derive(Debug, Serialize)]
+pub struct RuleView {
+    /// The config key that decides it, or where the rule comes from.
+    pub key: String,
+    /// The key's value as configured (defaults included).
+    pub value: String,
+    /// What it does to a sign-in.
+    pub effect: String,
 }
 
 /// What happens to one upstream claim.
@@ -215,6 +229,110 @@ fn picture_view(mode: PictureMode) -> PictureView {
     PictureView { mode: mode.as_str(), rule }
 }
 
+/// Every rule that can refuse a sign-in through `p` or change what is
+/// kept: where `email_verified` comes from and what an unverified address
+/// meets, the domain, Workspace and tenant rules, the value rules. Each
+/// names its key and value, defaults included, so that a reviewer sees a
+/// setting that was left alone as clearly as one that was set.
+fn rules_of(config: &Config, p: &ProviderConfig) -> Vec<RuleView> {
+    let r = &p.rules;
+    let key = |k: &str| format!("providers.{}.{k}", p.id);
+    let rule = |key: String, value: String, effect: String| RuleView { key, value, effect };
+    let list = |items: &[String]| format!("{items:?}");
+    let mut out = Vec::new();
+    // Where "verified" comes from.
+    out.push(match &p.kind {
+        ProviderKind::Oidc { flavor: OidcFlavor::Microsoft { .. }, .. } => rule(
+            key("assume_email_verified"),
+            (!r.email_verified_unknown).to_string(),
+            if r.email_verified_unknown {
+                "Microsoft sends no email_verified, and a tenant can set any address: every address counts as unverified".into()
+            } else {
+                "every address Microsoft sends counts as verified: the tenant that signs the token vouches for it (list the tenants you trust in allowed_tenants)".into()
+            },
+        ),
+        ProviderKind::Oidc { flavor: OidcFlavor::Google, .. } => rule(
+            "email_verified".into(),
+            "the ID token's claim".into(),
+            "Google's email_verified: true only for an address Google verified".into(),
+        ),
+        ProviderKind::Oidc { .. } => rule(
+            "email_verified".into(),
+            "the ID token's (or userinfo's) claim".into(),
+            "the provider's email_verified; an address without email_verified = true counts as unverified".into(),
+        ),
+        ProviderKind::Github { .. } => rule(
+            "email_verified".into(),
+            "GET /user/emails".into(),
+            "the primary address with GitHub's own verified flag".into(),
+        ),
+        ProviderKind::Dev => {
+            rule("email_verified".into(), "the sample user's claim".into(), "true for the sample user".into())
+        }
+    });
+    out.push(rule(
+        key("allow_unverified_email"),
+        r.allow_unverified_email.to_string(),
+        if r.allow_unverified_email {
+            "an unverified address is kept with email_verified = false; it never satisfies a domain rule".into()
+        } else {
+            "a sign-in with an unverified address is refused".into()
+        },
+    ));
+    out.push(rule(
+        key("allowed_email_domains"),
+        list(&r.allowed_email_domains),
+        if r.allowed_email_domains.is_empty() {
+            "no domain rule: any address".into()
+        } else {
+            "a sign-in is refused unless its address is verified and at one of these domains".into()
+        },
+    ));
+    let flavor = match &p.kind {
+        ProviderKind::Oidc { flavor, .. } => Some(*flavor),
+        _ => None,
+    };
+    if matches!(flavor, Some(OidcFlavor::Google | OidcFlavor::Generic)) {
+        out.push(rule(
+            key("hosted_domains"),
+            list(&r.hosted_domains),
+            if r.hosted_domains.is_empty() {
+                "no Workspace rule: any account, consumer or Workspace".into()
+            } else {
+                "the hd claim (the Workspace domain) must be one of these, else the sign-in is refused; consumer accounts have none".into()
+            },
+        ));
+    }
+    if matches!(flavor, Some(OidcFlavor::Microsoft { .. } | OidcFlavor::Generic)) {
+        out.push(rule(
+            key("allowed_tenants"),
+            list(&r.allowed_tenants),
+            if r.allowed_tenants.is_empty() {
+                "no tenant rule: any tenant the issuer admits may sign in".into()
+            } else {
+                "the ID token's tid must be one of these, else the sign-in is refused".into()
+            },
+        ));
+    }
+    if let ProviderKind::Oidc { issuer, flavor: OidcFlavor::Microsoft { multi_tenant: true }, .. } = &p.kind {
+        out.push(rule(
+            key("issuer"),
+            issuer.clone(),
+            "multi-tenant: the ID token's iss must be this issuer's {tenantid} template filled with the token's own tid (a GUID), else refused".into(),
+        ));
+    }
+    for field in ProfileClaim::ALL.into_iter().filter(|f| config.notice.keeps.contains(f)) {
+        let source = r.source(field);
+        let value = if source == field.as_str() {
+            source.to_owned()
+        } else {
+            format!("{source} (providers.{}.map.{field})", p.id)
+        };
+        out.push(rule(format!("value rule: {field}"), value, values::rule(field).into()));
+    }
+    out
+}
+
 pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocument {
     let providers = config
         .providers
@@ -246,6 +364,7 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
                 upstream_tokens:
                     "access, refresh and ID tokens are verified and dropped in the callback; never stored or logged",
                 picture_hosts: (config.notice.picture == PictureMode::Proxy).then(|| p.picture_hosts.names()),
+                rules: rules_of(config, p),
             }
         })
         .collect();

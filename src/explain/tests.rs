@@ -152,3 +152,128 @@ fn optional_claims_and_the_consent_lifetime_are_reported() {
     let json = serde_json::to_string(&d).unwrap();
     assert!(json.contains("\"optional\":true") && json.contains("\"lifetime_secs\":0"), "{json}");
 }
+
+/// One provider `p` of `kind_lines`, with `extra` lines, beside a client.
+fn one_provider(kind_lines: &str, extra: &str) -> Result<Config, String> {
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"http://127.0.0.1:8080\"\n[notice]\nkeeps = [\"name\", \"email\", \"picture\"]\n[providers.p]\n{kind_lines}{extra}\n[clients.a]\nclient_secret = \"s\"\nredirect_uris = [\"https://a.example/cb\"]\nclaims = [\"name\", \"email\"]\n"
+    );
+    Config::parse(&text, |_| None).map_err(|e| e.to_string())
+}
+
+const GOOGLE: &str =
+    "kind = \"oidc\"\nissuer = \"https://accounts.google.com\"\nclient_id = \"c\"\nclient_secret = \"s\"\n";
+const MICROSOFT: &str =
+    "kind = \"oidc\"\nissuer = \"https://login.microsoftonline.com/common/v2.0\"\nclient_id = \"c\"\nclient_secret = \"s\"\n";
+const GENERIC: &str = "kind = \"oidc\"\nissuer = \"https://idp.example\"\nclient_id = \"c\"\nclient_secret = \"s\"\n";
+const GITHUB: &str = "kind = \"github\"\nclient_id = \"c\"\nclient_secret = \"s\"\n";
+const DEV: &str = "kind = \"dev\"\n";
+const TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+/// Issue 33: for every provider kind, each key that changes whether a
+/// sign-in is admitted or what is kept changes the report (text and JSON),
+/// which names the key; a key that means nothing for the kind is refused
+/// by name.
+#[test]
+fn every_key_that_decides_a_sign_in_changes_the_report() {
+    let common =
+        ["allow_unverified_email = true", "allowed_email_domains = [\"example.com\"]", "map = { name = \"nickname\" }"];
+    let tenants = format!("allowed_tenants = [\"{TENANT}\"]");
+    let kinds: [(&str, &str, Vec<&str>); 5] = [
+        ("google", GOOGLE, vec!["hosted_domains = [\"example.com\"]"]),
+        ("microsoft", MICROSOFT, vec![tenants.as_str(), "assume_email_verified = true"]),
+        ("oidc", GENERIC, vec!["hosted_domains = [\"example.com\"]", tenants.as_str()]),
+        ("github", GITHUB, vec![]),
+        ("dev", DEV, vec![]),
+    ];
+    for (kind, lines, specific) in &kinds {
+        let base = one_provider(lines, "").unwrap();
+        let (base_text, base_json) =
+            (text(&document(&base, None)), serde_json::to_string(&document(&base, None)).unwrap());
+        for extra in common.iter().chain(specific) {
+            let changed = one_provider(lines, extra).unwrap_or_else(|e| panic!("{kind} {extra}: {e}"));
+            let d = document(&changed, None);
+            let key = extra.split(' ').next().unwrap();
+            let t = text(&d);
+            assert_ne!(t, base_text, "{kind}: {extra} changes nothing in the text report");
+            assert_ne!(serde_json::to_string(&d).unwrap(), base_json, "{kind}: {extra} changes nothing in the JSON");
+            assert!(t.contains(&format!("providers.p.{key}")), "{kind}: the report names {key}:\n{t}");
+        }
+    }
+    // Keys that mean nothing for a kind are refused, naming the key.
+    let refused = [
+        (GOOGLE, tenants.as_str(), "allowed_tenants"),
+        (GOOGLE, "assume_email_verified = true", "assume_email_verified"),
+        (GENERIC, "assume_email_verified = true", "assume_email_verified"),
+        (MICROSOFT, "hosted_domains = [\"example.com\"]", "hosted_domains"),
+        (GITHUB, "hosted_domains = [\"example.com\"]", "hosted_domains"),
+        (DEV, tenants.as_str(), "allowed_tenants"),
+    ];
+    for (lines, extra, key) in refused {
+        let e = one_provider(lines, extra).err().unwrap_or_else(|| panic!("{extra} accepted for {lines}"));
+        assert!(e.starts_with(&format!("providers.p.{key}")), "{e}");
+    }
+}
+
+/// Issue 33: for a Microsoft provider the report names
+/// `assume_email_verified` with its value and what it means, and the
+/// tenant rule; the email-verification row agrees with what the filter does.
+#[test]
+fn the_microsoft_report_names_the_setting_that_decides_trust_in_addresses() {
+    for (extra, value, meaning) in
+        [("", "false", "unverified"), ("assume_email_verified = true", "true", "counts as verified")]
+    {
+        let c = one_provider(MICROSOFT, extra).unwrap();
+        let t = text(&document(&c, None));
+        assert!(t.contains(&format!("providers.p.assume_email_verified = {value}")), "{t}");
+        assert!(t.contains(meaning), "{t}");
+        assert!(t.contains("providers.p.allowed_tenants = [] ") && t.contains("no tenant rule"), "{t}");
+        assert!(t.contains("providers.p.allow_unverified_email = false"), "{t}");
+    }
+    let pinned = one_provider(MICROSOFT, &format!("allowed_tenants = [\"{TENANT}\"]")).unwrap();
+    let t = text(&document(&pinned, None));
+    assert!(t.contains(TENANT) && t.contains("own tid"), "{t}");
+}
+
+/// The email-verification rows say what the filter does with an address
+/// that is not verified, for every kind and setting.
+#[test]
+fn the_email_verification_rows_agree_with_the_filter() {
+    use crate::policy::{filter, Pseudonymizer, UpstreamClaims, UpstreamIdentity};
+    use serde_json::json;
+    let cases = [
+        (GOOGLE, ""),
+        (GOOGLE, "allow_unverified_email = true"),
+        (MICROSOFT, ""),
+        (MICROSOFT, "assume_email_verified = true"),
+        (MICROSOFT, "allow_unverified_email = true"),
+        (GENERIC, ""),
+        (GITHUB, "allow_unverified_email = true"),
+        (DEV, ""),
+    ];
+    for (lines, extra) in cases {
+        let c = one_provider(lines, extra).unwrap();
+        let p = &c.providers["p"];
+        let d = document(&c, None);
+        let rules = &d.providers[0].rules;
+        let row =
+            rules.iter().find(|r| r.key.ends_with("allow_unverified_email")).expect("an allow_unverified_email row");
+        // An address the provider calls unverified (Microsoft sends nothing).
+        let mut claims = serde_json::Map::new();
+        claims.insert("email".into(), json!("jane@example.com"));
+        if !p.rules.email_verified_unknown {
+            claims.insert("email_verified".into(), json!(false));
+        }
+        let identity = UpstreamIdentity {
+            issuer: "https://idp.example".into(),
+            subject: "subject".into(),
+            auth_time: None,
+            claims: UpstreamClaims::new(claims),
+        };
+        let refused = filter(identity, &p.rules, &Pseudonymizer::new(b"k")).is_err();
+        let trusted = !p.rules.email_verified_unknown && lines == MICROSOFT;
+        if !trusted {
+            assert_eq!(row.effect.contains("refused"), refused, "{lines}{extra}: {}", row.effect);
+        }
+    }
+}

@@ -35,6 +35,10 @@ pub fn text(doc: &DisclosureDocument) -> String {
             let who = if who.is_empty() { "-".into() } else { who.join(", ") };
             let _ = writeln!(out, "  {:<22} {:<28} {:<34} {}", c.claim, what, who, c.rule);
         }
+        let _ = writeln!(out, "  rules:");
+        for r in &p.rules {
+            let _ = writeln!(out, "    {} = {} : {}", r.key, r.value, r.effect);
+        }
         let _ = writeln!(out, "  upstream tokens: {}", p.upstream_tokens);
         if let Some(hosts) = &p.picture_hosts {
             let hosts = if hosts.is_empty() { "none: no picture from this provider".into() } else { hosts.join(", ") };

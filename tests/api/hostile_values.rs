@@ -90,7 +90,14 @@ async fn allowed_tenants_refuse_another_tenant() {
         LoginEnd::Page(403, body) => assert!(body.contains("organisation is not allowed"), "{body}"),
         other => panic!("{other:?}"),
     }
-    tenant_app(crate::idp::TENANT).await.full_login(&APP_A, "openid").await;
+    let pinned = tenant_app(crate::idp::TENANT).await;
+    pinned.full_login(&APP_A, "openid").await;
+    // The running instance's disclosure document shows the tenant rule it enforces.
+    let doc = pinned.browse("/.well-known/claimgate-disclosure").await.json();
+    let rules = doc["providers"][0]["rules"].as_array().expect("the provider's rules");
+    let tenant_rule = rules.iter().find(|r| r["key"] == "providers.idp.allowed_tenants").expect("a tenant rule");
+    assert!(tenant_rule["value"].as_str().unwrap().contains(crate::idp::TENANT), "{tenant_rule}");
+    assert!(tenant_rule["effect"].as_str().unwrap().contains("refused"), "{tenant_rule}");
 }
 
 #[tokio::test]
