@@ -124,8 +124,8 @@ pub async fn continue_login(
             true => Seen::Choices(form.ticked),
             false => Seen::Notice,
         };
-        let response = consent_then_code(&state, request, &id, &s, seen, ticket.binding).await?;
-        return Ok(BrowserBinding::of(&state, &req).attach(&state, response));
+        let step = consent_then_code(&state, request, &id, &s, seen, ticket.binding).await?;
+        return Ok(BrowserBinding::of(&state, &req).attach(&state, step.into_response()));
     }
     let chosen = match form.provider.as_deref() {
         Some(p) => client.providers.iter().find(|c| *c == p),

@@ -140,11 +140,23 @@ pub async fn callback(
             // The user saw the notice before going upstream: its required
             // claims are agreed to; optional ones are asked now if undecided.
             let seen = Seen::Notice;
-            let mut response = consent_then_code(&state, pending.request, &id, &record, seen, pending.binding).await?;
-            if let Err(e) = response.add_cookie(&session::session_cookie(&state, &id)) {
-                tracing::error!(error = %e, "could not set the session cookie");
+            match consent_then_code(&state, pending.request, &id, &record, seen, pending.binding).await {
+                Ok(step) if step.uses_session() => {
+                    let mut response = step.into_response();
+                    if let Err(e) = response.add_cookie(&session::session_cookie(&state, &id)) {
+                        tracing::error!(error = %e, "could not set the session cookie");
+                    }
+                    response
+                }
+                // No code and no question: the session opened for this
+                // sign-in is not kept, and no cookie names it.
+                outcome => {
+                    if let Err(e) = state.records.end_session(&id).await {
+                        tracing::warn!(error = %e, "store failed while ending an unused session; it expires by itself");
+                    }
+                    outcome?.into_response()
+                }
             }
-            response
         }
         Err(e) => {
             tracing::error!(error = %e, "store failed while opening a session");

@@ -107,8 +107,8 @@ pub async fn begin(
             let page = notice(state, client, ticket, &[], Some(&known)).await?;
             return Ok(how.binding.attach(state, page));
         }
-        let response = consent_then_code(state, request, &id, &s, Seen::Nothing, how.binding.digest()).await?;
-        return Ok(how.binding.attach(state, response));
+        let step = consent_then_code(state, request, &id, &s, Seen::Nothing, how.binding.digest()).await?;
+        return Ok(how.binding.attach(state, step.into_response()));
     }
     if how.no_prompt {
         return Ok(app_error(state, &request, OAuthError::LoginRequired, "the user must sign in"));
@@ -155,7 +155,7 @@ pub async fn consent_then_code(
     session: &Session,
     seen: Seen,
     binding: BindingDigest,
-) -> Result<HttpResponse, PageError> {
+) -> Result<Step, PageError> {
     let Some(client) = state.client(&request.client_id) else {
         return Err(PageError::bad_request("This application is no longer registered."));
     };
@@ -178,7 +178,7 @@ pub async fn consent_then_code(
         return Ok(issue_code(state, request, session_id, session.auth_time, &session.user_key).await);
     }
     let ticket = Ticket { request, force_login: false, binding, choices_shown: true };
-    notice(state, client, ticket, &[], Some(&consent::decision(consent.as_ref()))).await
+    Ok(Step::Ask(notice(state, client, ticket, &[], Some(&consent::decision(consent.as_ref()))).await?))
 }
 
 /// The notice: which app asks, what it will receive, what claimgate keeps —
@@ -223,19 +223,47 @@ async fn notice(
     }))
 }
 
-/// Issues a one-time code for the session and sends the user back to the app.
+/// How a step that may issue a code ended; the callback keeps the session
+/// it opened only when the browser needs it.
+pub enum Step {
+    /// Back to the app with a code.
+    Code(HttpResponse),
+    /// The notice asks the user, within the session.
+    Ask(HttpResponse),
+    /// The store could not keep the code (a Redis Cluster slot unserved, say):
+    /// back to the app with `temporarily_unavailable`.
+    Unavailable(HttpResponse),
+}
+
+impl Step {
+    /// Whether the browser goes on with the session (a code, or a question).
+    pub fn uses_session(&self) -> bool {
+        !matches!(self, Step::Unavailable(_))
+    }
+
+    pub fn into_response(self) -> HttpResponse {
+        match self {
+            Step::Code(r) | Step::Ask(r) | Step::Unavailable(r) => r,
+        }
+    }
+}
+
+/// Issues a one-time code for the session and sends the user back to the
+/// app. A store that cannot keep it answers `temporarily_unavailable`
+/// (RFC 6749 §4.1.2.1: a temporary condition), never `server_error`.
 pub async fn issue_code(
     state: &AppState,
     request: AuthorizationRequest,
     session: &str,
     auth_time: i64,
     user: &crate::policy::UserKey,
-) -> HttpResponse {
+) -> Step {
     let code = random_handle();
     let record = AuthCode { request, session: session.to_owned(), auth_time };
     if let Err(e) = state.records.put_code(&code, &record, state.config.lifetimes.code, user).await {
-        tracing::error!(error = %e, "store failed while issuing a code");
-        return app_error(state, &record.request, OAuthError::ServerError, "the code could not be stored");
+        tracing::warn!(error = %e, client = %record.request.client_id, reason = "store_unavailable", "code not issued");
+        let why = "the service is temporarily unavailable; try again";
+        return Step::Unavailable(app_error(state, &record.request, OAuthError::TemporarilyUnavailable, why));
     }
-    redirect_to_app(state, &record.request, &[("code", &code)])
+    Step::Code(redirect_to_app(state, &record.request, &[("code", &code)]))
 }

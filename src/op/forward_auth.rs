@@ -206,8 +206,16 @@ pub async fn callback(
     q: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, PageError> {
     let expired = || Err(PageError::Expired("Please open the page you wanted again."));
-    if q.error.is_some() {
-        return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in failed", "The sign-in did not complete.", None));
+    match q.error.as_deref() {
+        // The store could not keep the code: claimgate's own 503 page.
+        Some("temporarily_unavailable") => {
+            let (title, text) = ("Sign-in is unavailable", "Please try again in a moment.");
+            return Ok(pages::error(StatusCode::SERVICE_UNAVAILABLE, title, text, None));
+        }
+        Some(_) => {
+            return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in failed", "The sign-in did not complete.", None))
+        }
+        None => {}
     }
     let (Some(code), Some(handle)) = (q.code.as_deref(), q.state.as_deref()) else { return expired() };
     let (Some(grant), Some(back)) =

@@ -7,6 +7,7 @@ mod consent;
 mod deploy;
 mod downstream_hostile;
 mod dpop;
+mod failover;
 mod forward_auth;
 mod github;
 mod helpers;

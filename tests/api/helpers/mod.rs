@@ -164,11 +164,14 @@ pub struct Options {
     pub behind: Option<(String, Arc<TestIdp>)>,
     /// Serve over TLS with a certificate made for `localhost` by the test.
     pub tls: bool,
+    /// Wraps the memory store the instance uses (a store that fails on
+    /// demand, say).
+    pub wrap_store: Option<Box<dyn FnOnce(Arc<dyn claimgate::store::Store>) -> Arc<dyn claimgate::store::Store>>>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { edit: None, store: None, clock: Arc::new(SystemClock), behind: None, tls: false }
+        Options { edit: None, store: None, clock: Arc::new(SystemClock), behind: None, tls: false, wrap_store: None }
     }
 }
 
@@ -223,7 +226,14 @@ pub async fn spawn(opts: Options) -> TestApp {
     let config = Config::parse(&text, |_| None).expect("test config");
     let config_text = text.clone();
     let app = match &store {
-        TestStore::Memory(m) => Application::build_with_store(config, listener, opts.clock, m.clone()).await,
+        TestStore::Memory(m) => {
+            let plain: Arc<dyn claimgate::store::Store> = m.clone();
+            let store = match opts.wrap_store {
+                Some(wrap) => wrap(plain),
+                None => plain,
+            };
+            Application::build_with_store(config, listener, opts.clock, store).await
+        }
         TestStore::Redis { .. } => Application::build_with_listener(config, listener, opts.clock).await,
     }
     .expect("app builds");
