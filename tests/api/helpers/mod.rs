@@ -152,6 +152,9 @@ pub async fn spawn_app_with(edit: impl FnOnce(String) -> String + 'static) -> Te
     spawn(Options { edit: Some(Box::new(edit)), ..Options::default() }).await
 }
 
+/// Wraps a test instance's store (see [`Options::wrap_store`]).
+pub type WrapStore = Box<dyn FnOnce(Arc<dyn claimgate::store::Store>) -> Arc<dyn claimgate::store::Store>>;
+
 pub struct Options {
     /// Changes the config text before it is parsed. An edit that changes
     /// nothing fails the test: its anchor text is gone, and the test would
@@ -166,7 +169,7 @@ pub struct Options {
     pub tls: bool,
     /// Wraps the memory store the instance uses (a store that fails on
     /// demand, say).
-    pub wrap_store: Option<Box<dyn FnOnce(Arc<dyn claimgate::store::Store>) -> Arc<dyn claimgate::store::Store>>>,
+    pub wrap_store: Option<WrapStore>,
 }
 
 impl Default for Options {
