@@ -44,7 +44,7 @@ pub(super) struct Grant<'a> {
     pub dpop: Option<&'a Proof>,
 }
 
-fn session_ended() -> TokenError {
+pub(super) fn session_ended() -> TokenError {
     TokenError::invalid_grant("the sign-in session has ended")
 }
 

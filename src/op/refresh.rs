@@ -9,7 +9,7 @@
 
 use super::dpop;
 use super::errors::{OAuthError, TokenError};
-use super::issue::{issue, Grant};
+use super::issue::{issue, session_ended, Grant};
 use super::{session, AppState};
 use crate::config::ClientConfig;
 use crate::dpop::Proof;
@@ -21,10 +21,6 @@ use std::collections::HashMap;
 fn unknown(client: &ClientConfig) -> TokenError {
     tracing::warn!(client = %client.id, reason = "unknown_refresh_token", "token refused");
     TokenError::invalid_grant("the refresh token is invalid, expired or revoked")
-}
-
-fn session_ended() -> TokenError {
-    TokenError::invalid_grant("the sign-in session has ended")
 }
 
 /// A token presented by a client that does not own it, or without the key
