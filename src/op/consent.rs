@@ -35,7 +35,12 @@ pub fn decision(consent: Option<&Consent>) -> Decision {
 
 /// What `request` asks of `client`.
 pub fn asked(client: &ClientConfig, request: &AuthorizationRequest) -> Asked {
-    Asked::of(&client.claims, &Scopes::parse(&request.scope), request.claims.as_ref())
+    asked_for(client, &request.scope, request.claims.as_ref())
+}
+
+/// What an authorization with `scope` and `claims` asks of `client`.
+fn asked_for(client: &ClientConfig, scope: &str, claims: Option<&ClaimsRequest>) -> Asked {
+    Asked::of(&client.claims, &Scopes::parse(scope), claims)
 }
 
 /// What an authorization with `scope` and `claims` may release now, per
@@ -47,7 +52,7 @@ pub async fn releasable(
     scope: &str,
     claims: Option<&ClaimsRequest>,
 ) -> Result<(Asked, Decision), StoreError> {
-    let asked = Asked::of(&client.claims, &Scopes::parse(scope), claims);
+    let asked = asked_for(client, scope, claims);
     let decision = decision(current(state, user, &client.id, session_id).await?.as_ref());
     Ok((asked, decision))
 }

@@ -95,11 +95,15 @@ pub async fn begin(
     };
     if let Some((id, s)) = session {
         if how.no_prompt {
+            // Answered from the remembered consent alone (read once here).
             let prev = consent::current(state, &s.user_key, &client.id, &id).await?;
             if !covered(client, &request, prev.as_ref()) {
                 let why = "the user must see the notice for these claims first";
                 return Ok(app_error(state, &request, OAuthError::ConsentRequired, why));
             }
+            tracing::info!(client = %request.client_id, provider = %s.provider, outcome = "sso_session", "authorization");
+            let step = issue_code(state, request, &id, s.auth_time, &s.user_key).await;
+            return Ok(how.binding.attach(state, step.into_response()));
         }
         if how.ask_consent {
             let known = consent::decision(consent::current(state, &s.user_key, &client.id, &id).await?.as_ref());
