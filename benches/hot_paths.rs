@@ -3,9 +3,9 @@
 
 use claimgate::clock::SystemClock;
 use claimgate::config::Config;
+use claimgate::grants::issue::{sign_id_token, IdTokenContent};
 use claimgate::keys::Keys;
 use claimgate::op::forward_auth;
-use claimgate::op::issue::{sign_id_token, IdTokenContent};
 use claimgate::policy::disclosure::{Released, ReleasedEmail};
 use claimgate::policy::filter::{filter, FilterRules};
 use claimgate::policy::{

@@ -1,7 +1,7 @@
 //! Operations endpoints: `/metrics` (Prometheus), `/healthz` (the process is
 //! up), `/readyz` (the store answers and every provider's discovery loaded).
 
-use crate::op::AppState;
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 

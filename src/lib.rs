@@ -9,12 +9,15 @@
 // instead (unit tests beside the code may unwrap).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice))]
 
+pub mod account;
 pub mod admin;
 pub mod backchannel;
 pub mod clock;
 pub mod config;
 pub mod dpop;
 pub mod explain;
+pub mod grants;
+pub mod journey;
 pub mod keys;
 pub mod limits;
 pub mod metrics;
@@ -23,8 +26,10 @@ pub mod op;
 pub mod pages;
 pub mod pictures;
 pub mod policy;
+pub mod protocol;
 pub mod signing;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod upstream;

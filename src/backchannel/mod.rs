@@ -12,7 +12,7 @@ pub mod token;
 use crate::config::{ClientConfig, Config};
 use crate::keys::Keys;
 use crate::metrics::Metrics;
-use crate::op::AppState;
+use crate::state::AppState;
 use crate::store::records::{random_handle, Delivery, DeliveryRef, Records, Session, RETRY_WINDOW};
 use crate::store::StoreError;
 use std::sync::OnceLock;

@@ -1,7 +1,7 @@
 //! DPoP, Demonstrating Proof of Possession (RFC 9449): validating a proof
 //! (§4.3), the thumbprint a token is bound to (`cnf.jkt`, §6; RFC 7638),
 //! and server-provided nonces (§8, §9). HTTP and the store are the
-//! caller's (`op::dpop`): this module only judges a proof.
+//! caller's (`protocol::dpop`): this module only judges a proof.
 
 mod nonce;
 mod proof;

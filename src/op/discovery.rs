@@ -1,7 +1,7 @@
 //! `/.well-known/openid-configuration` and `/jwks`.
 
-use super::AppState;
 use crate::policy::disclosure::SUPPORTED_SCOPES;
+use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 

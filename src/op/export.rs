@@ -5,10 +5,11 @@
 //! (fields after the Kantara Consent Receipt 1.1 and ISO/IEC TS 27560), so
 //! that the user can re-read what the notice promised when they agreed.
 
-use super::errors::PageError;
-use super::{consent, session, AppState};
+use crate::account::{consent, session};
 use crate::pages;
 use crate::policy::Picture;
+use crate::protocol::errors::PageError;
+use crate::state::AppState;
 use crate::store::records::Consent;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

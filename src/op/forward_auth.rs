@@ -10,14 +10,15 @@
 //! - `GET /auth/callback`: claimgate's own redirect target; sets the cookie
 //!   (an opaque id only) and returns to `rd`.
 
-use super::binding::{self, BrowserBinding};
-use super::errors::{PageError, Unavailable};
-use super::flow::{begin, Begin};
-use super::{consent, session, AppState};
+use crate::account::{consent, session};
 use crate::config::{ClientConfig, ForwardAuth};
+use crate::journey::begin::{begin, Begin};
 use crate::pages;
 use crate::policy::disclosure::{release_granted, Asked};
 use crate::policy::ProfileClaim;
+use crate::protocol::binding::{self, BrowserBinding};
+use crate::protocol::errors::{PageError, Unavailable};
+use crate::state::AppState;
 use crate::store::records::{random_handle, AuthorizationRequest, ForwardReturn, ForwardSession};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -258,7 +259,7 @@ pub async fn callback(
         session: grant.session.clone(),
         subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &sso.user_key),
         provider: sso.provider.clone(),
-        profile: super::picture::for_client(&state, client, &sso, profile).await?,
+        profile: crate::account::picture::for_client(&state, client, &sso, profile).await?,
         expires_at: sso.expires_at,
         released: Some(claims.clone()),
     };

@@ -3,11 +3,12 @@
 //! its own tokens only, and nothing of the profile. A DPoP-bound token is
 //! reported with its key (RFC 9449 §6.2: `cnf.jkt`, `token_type` DPoP).
 
-use super::dpop;
-use super::errors::TokenError;
-use super::token::authenticated_form;
-use super::{session, AppState};
+use crate::account::session;
 use crate::config::ClientConfig;
+use crate::protocol::client_auth::authenticated_form;
+use crate::protocol::dpop;
+use crate::protocol::errors::TokenError;
+use crate::state::AppState;
 use crate::store::records::RefreshGrant;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -4,10 +4,12 @@
 //! the user to confirm with a CSRF-protected form, so a third-party page
 //! cannot sign users out.
 
-use super::errors::{parse_params, PageError};
-use super::{session, AppState};
+use crate::account::session;
 use crate::pages;
+use crate::protocol::cookies;
+use crate::protocol::errors::{parse_params, PageError};
 use crate::signing::SigningAlg;
+use crate::state::AppState;
 use crate::store::records::session_ref;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -109,7 +111,7 @@ fn done(state: &AppState, back: Option<String>) -> HttpResponse {
         Some(url) => HttpResponse::Found().insert_header((header::LOCATION, url)).finish(),
         None => pages::signed_out(),
     };
-    let _ = response.add_cookie(&session::removal_cookie(state));
+    let _ = response.add_cookie(&cookies::removal_cookie(state));
     response
 }
 

@@ -3,10 +3,12 @@
 //! withdrawal per app or per claim, sign-out and erasure. The download of
 //! all of it is [`super::export`].
 
-use super::errors::PageError;
-use super::{consent, session, AppState};
+use crate::account::{consent, session};
 use crate::pages;
 use crate::policy::{Picture, ProfileClaim};
+use crate::protocol::cookies;
+use crate::protocol::errors::PageError;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -109,7 +111,7 @@ pub async fn erase(
         })
         .collect();
     let mut r = pages::deleted(&told);
-    let _ = r.add_cookie(&session::removal_cookie(&state));
+    let _ = r.add_cookie(&cookies::removal_cookie(&state));
     Ok(r)
 }
 

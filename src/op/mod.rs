@@ -1,56 +1,18 @@
-//! claimgate as OpenID Provider to its apps: discovery, keys, authorize,
-//! the upstream callback, token, userinfo, and the SSO session cookie.
+//! claimgate as OpenID Provider to its apps: one thin file per endpoint.
+//! The sign-in they share is `crate::journey`; tokens are made in
+//! `crate::grants`; what every endpoint reads and answers alike is in
+//! `crate::protocol`.
 
 pub mod authorize;
-pub mod binding;
 pub mod callback;
-pub mod consent;
 pub mod discovery;
-pub mod dpop;
-pub mod errors;
 pub mod export;
-pub mod flow;
 pub mod forward_auth;
 pub mod introspect;
-pub mod issue;
 pub mod logout;
 pub mod me;
 pub mod par;
 pub mod picture;
-mod refresh;
 pub mod revoke;
-pub mod session;
 pub mod token;
 pub mod userinfo;
-
-use crate::clock::Clock;
-use crate::config::{ClientConfig, Config};
-use crate::keys::Keys;
-use crate::store::records::Records;
-use crate::upstream::UpstreamProvider;
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
-/// Everything the handlers share. Built once by [`crate::startup`].
-pub struct AppState {
-    pub config: Config,
-    /// `public_url` without trailing slash: `iss` of every token.
-    pub issuer: String,
-    pub keys: Keys,
-    pub records: Records,
-    pub providers: BTreeMap<String, Arc<dyn UpstreamProvider>>,
-    pub clock: Arc<dyn Clock>,
-    pub metrics: Arc<crate::metrics::Metrics>,
-    /// The picture proxy (`[notice] picture = "proxy"`).
-    pub pictures: crate::pictures::Pictures,
-}
-
-impl AppState {
-    pub fn client(&self, id: &str) -> Option<&ClientConfig> {
-        self.config.clients.get(id)
-    }
-
-    pub fn now(&self) -> i64 {
-        self.clock.now().timestamp()
-    }
-}

@@ -2,10 +2,10 @@
 //! client's DPoP-bound refresh token is revoked only with a proof by its
 //! key (RFC 9449 §5): the key is all that client's authentication is.
 
-use super::dpop;
-use super::errors::TokenError;
-use super::token::authenticated_form;
-use super::AppState;
+use crate::protocol::client_auth::authenticated_form;
+use crate::protocol::dpop;
+use crate::protocol::errors::TokenError;
+use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub async fn revoke(
@@ -31,7 +31,7 @@ pub async fn revoke(
         // same grant: its whole family.
         if grant.client_id == client.id {
             if let Some(bound) = grant.jkt.as_deref().filter(|_| client.is_public()) {
-                super::token::bound_key(&state, bound, proof.as_ref())?;
+                crate::protocol::dpop::bound_key(&state, bound, proof.as_ref())?;
             }
             let revoked = state.records.revoke_family(&grant.family).await?;
             tracing::info!(client = %client.id, revoked, outcome = "revoked", "refresh token revocation");

@@ -2,10 +2,10 @@
 //! A DPoP-bound token is accepted only as `DPoP` with a proof by its key
 //! (RFC 9449 §7.1); a bearer token only where the client does not require DPoP.
 
-use super::dpop::{self, DpopError};
-use super::errors::{BearerError, OAuthError, Scheme};
-use super::AppState;
 use crate::policy::disclosure::release_granted;
+use crate::protocol::dpop::{self, DpopError};
+use crate::protocol::errors::{BearerError, OAuthError, Scheme};
+use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 

@@ -63,7 +63,7 @@ async fn the_leak_test_fails_when_a_leak_is_introduced() {
     let marker = app.idp.marker().to_owned();
     assert!(!contains_encoded(&logs(), &marker));
     let leaked = URL_SAFE_NO_PAD.encode(format!("{{\"family_name\":\"Family{marker}\"}}"));
-    tracing::trace!(target: "claimgate::op::callback", blob = %leaked, "a deliberate leak");
+    tracing::trace!(target: "claimgate::journey::callback", blob = %leaked, "a deliberate leak");
     assert!(contains_encoded(&logs(), &marker), "the checker must see the leak");
     // And in a response body or a stored value alike.
     assert!(contains_encoded(&format!("{}{leaked}", app.seen.lock().unwrap().join("")), &marker));

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The SHA-256 of the browser-binding cookie that began a login (see
-/// `op::binding`): pre-login records hold this, never the cookie itself.
+/// `protocol::binding`): pre-login records hold this, never the cookie itself.
 /// The default (a record written before bindings existed) matches no browser.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BindingDigest(String);

@@ -4,8 +4,8 @@
 //! browser sees ([`PageError`]), and a bare 503 ([`Unavailable`]). Handlers say `?`; a store failure becomes
 //! a fast 503 (logged once, here) without a block in every handler.
 
-use super::binding;
 use crate::pages;
+use crate::protocol::binding;
 use crate::store::StoreError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};

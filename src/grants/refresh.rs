@@ -7,13 +7,14 @@
 //! (with its DPoP key, for a bound one): another party's presentation is
 //! refused, audited and counted, and revokes nothing (as at `/revoke`).
 
-use super::dpop;
-use super::errors::{OAuthError, TokenError};
 use super::issue::{issue, session_ended, Grant};
-use super::{session, AppState};
+use crate::account::session;
 use crate::config::ClientConfig;
 use crate::dpop::Proof;
 use crate::policy::disclosure::Scopes;
+use crate::protocol::dpop;
+use crate::protocol::errors::{OAuthError, TokenError};
+use crate::state::AppState;
 use crate::store::records::{RefreshGrant, Rotation};
 use actix_web::HttpResponse;
 use std::collections::HashMap;
@@ -30,7 +31,7 @@ fn misplaced(state: &AppState, client: &ClientConfig, reason: &'static str) {
     tracing::warn!(target: "claimgate::audit", client = %client.id, reason, outcome = "refused", "token refused");
 }
 
-pub(super) async fn grant(
+pub async fn grant(
     state: &AppState,
     client: &ClientConfig,
     params: &HashMap<String, String>,
@@ -47,7 +48,7 @@ pub(super) async fn grant(
     // RFC 9449 §5: a public client's refresh token is bound to its DPoP key,
     // its only authentication.
     if let Some(bound) = seen.jkt.as_deref().filter(|_| client.is_public()) {
-        if let Err(e) = super::token::bound_key(state, bound, proof) {
+        if let Err(e) = crate::protocol::dpop::bound_key(state, bound, proof) {
             misplaced(state, client, "refresh_token_without_its_key");
             return Err(e);
         }

@@ -3,10 +3,11 @@
 //! under another `notice.version` counts as none (the notice's section 11:
 //! material changes are asked again).
 
-use super::{session, AppState};
+use crate::account::session;
 use crate::config::ClientConfig;
 use crate::policy::disclosure::{Asked, ClaimsRequest, Decision, Scopes};
 use crate::policy::UserKey;
+use crate::state::AppState;
 use crate::store::records::{random_handle, AuthorizationRequest, Consent, Session};
 use crate::store::StoreError;
 

@@ -2,14 +2,15 @@
 //! grants: the access token (its grant carries what /userinfo answers), a
 //! refresh token for offline access, and the ID token.
 
-use super::consent;
-use super::errors::TokenError;
-use super::{session, AppState};
+use crate::account::consent;
+use crate::account::session;
 use crate::config::ClientConfig;
 use crate::dpop::Proof;
 use crate::policy::disclosure::{release_granted, Asked, ClaimsRequest, Released, Scopes};
 use crate::policy::ProfileClaim;
+use crate::protocol::errors::TokenError;
 use crate::signing::SigningKey;
+use crate::state::AppState;
 use crate::store::records::{random_handle, session_ref, AccessGrant, RefreshGrant};
 use actix_web::http::header;
 use actix_web::HttpResponse;
@@ -23,7 +24,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// What is being issued.
-pub(super) struct Grant<'a> {
+pub struct Grant<'a> {
     pub session_id: &'a str,
     /// The scope of the access token and ID token.
     pub scope: &'a str,
@@ -44,11 +45,11 @@ pub(super) struct Grant<'a> {
     pub dpop: Option<&'a Proof>,
 }
 
-pub(super) fn session_ended() -> TokenError {
+pub fn session_ended() -> TokenError {
     TokenError::invalid_grant("the sign-in session has ended")
 }
 
-pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>) -> Result<HttpResponse, TokenError> {
+pub async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>) -> Result<HttpResponse, TokenError> {
     let Some(mut session) = state.records.get_session(g.session_id).await? else { return Err(session_ended()) };
     let Some(session_left) = session::remaining(state, &session) else { return Err(session_ended()) };
 
@@ -72,7 +73,7 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
         return Err(session_ended());
     }
     let released_profile =
-        super::picture::for_client(state, client, &session, session.profile.only(&released_any)).await?;
+        crate::account::picture::for_client(state, client, &session, session.profile.only(&released_any)).await?;
     let access = AccessGrant {
         client_id: client.id.clone(),
         session: g.session_id.to_owned(),
@@ -151,7 +152,7 @@ pub(super) async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>)
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
     if g.dpop.is_some() {
-        response.insert_header(("DPoP-Nonce", super::dpop::nonce(state)));
+        response.insert_header(("DPoP-Nonce", crate::protocol::dpop::nonce(state)));
     }
     Ok(response.json(body))
 }

@@ -11,8 +11,9 @@
 //! nothing in a victim's browser. One cookie serves every sign-in a browser
 //! runs at once (several tabs), so a new one is made only when none is there.
 
-use super::{session, AppState};
 use crate::pages;
+use crate::protocol::cookies;
+use crate::state::AppState;
 use crate::store::records::{random_handle, BindingDigest};
 use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
@@ -45,7 +46,7 @@ impl BrowserBinding {
     /// HttpOnly, SameSite=Lax (it must come back on the provider's top-level
     /// redirect to the callback), for as long as a pending sign-in lives.
     pub fn cookie(&self, state: &AppState) -> Cookie<'static> {
-        session::own_cookie(state, cookie_name(state), &self.value, state.config.lifetimes.pending_login)
+        cookies::own_cookie(state, cookie_name(state), &self.value, state.config.lifetimes.pending_login)
     }
 
     /// `response`, setting (or renewing) the binding cookie.

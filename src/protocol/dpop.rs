@@ -5,12 +5,13 @@
 //! answer their RFC names: 400 JSON at the token, PAR, revocation and
 //! introspection endpoints (§5, §8), a 401 `DPoP` challenge at userinfo (§7.1, §9).
 
-use super::errors::{BearerError, OAuthError, TokenError};
-use super::AppState;
 use crate::dpop::{self, Expected, Proof, ProofError, MAX_AGE_SECS, MAX_SKEW_SECS};
+use crate::protocol::errors::{BearerError, OAuthError, TokenError};
+use crate::state::AppState;
 use crate::store::StoreError;
 use actix_web::HttpRequest;
 use std::time::Duration;
+use subtle::ConstantTimeEq;
 
 /// Why a request's DPoP proof was refused.
 #[derive(Debug)]
@@ -141,5 +142,14 @@ pub async fn spend(state: &AppState, proof: &Proof) -> Result<(), DpopError> {
     match state.records.spend_dpop_proof(&proof.jkt, &proof.jti, lifetime).await? {
         true => Ok(()),
         false => Err(DpopError::Replayed),
+    }
+}
+
+/// Refuses unless `proof` is by the key a grant is bound to.
+pub fn bound_key(state: &AppState, bound: &str, proof: Option<&Proof>) -> Result<(), TokenError> {
+    match proof {
+        Some(p) if bool::from(p.jkt.as_bytes().ct_eq(bound.as_bytes())) => Ok(()),
+        Some(_) => Err(DpopError::WrongKey.into_token_error(state)),
+        None => Err(DpopError::Required.into_token_error(state)),
     }
 }

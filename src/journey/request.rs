@@ -1,0 +1,226 @@
+//! The app's authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1),
+//! validated the same way whether it comes through the front channel or was
+//! pushed (RFC 9126 §2.1), and a pushed request found again from its
+//! `request_uri` (§4).
+
+use super::finish::app_error;
+use crate::policy::disclosure::{ClaimsRequest, Scopes};
+use crate::protocol::errors::{OAuthError, PageError};
+use crate::state::AppState;
+use crate::store::records::{AuthorizationRequest, Prompt, PushedRequest};
+use actix_web::HttpResponse;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// What `/authorize` was asked, once validated or found again.
+pub enum Incoming {
+    /// A request to go on with.
+    Request(PushedRequest),
+    /// Refused, and answered at the app (its redirect URI is registered).
+    Refused(HttpResponse),
+}
+
+/// The request the front channel carries: a pushed one named by its
+/// `request_uri` (RFC 9126 §4: used as it was pushed; of the front channel
+/// only client_id, which must match, and request_uri count), or its own
+/// parameters, validated. Refusals before the redirect URI is known good
+/// are pages, never redirects (RFC 6749 §4.1.2.1).
+pub async fn from_front_channel(state: &AppState, front: &HashMap<String, String>) -> Result<Incoming, PageError> {
+    if let Some(uri) = front.get("request_uri") {
+        return Ok(match resolve(state, front, uri).await? {
+            Resolved::Pushed(p) => Incoming::Request(p),
+            Resolved::NotSupported(request) => {
+                let description = "request_uri is supported for pushed authorization requests (/par) only";
+                Incoming::Refused(app_error(state, &request, OAuthError::RequestUriNotSupported, description))
+            }
+        });
+    }
+    let request = match validate(state, front, false) {
+        Ok(r) => r,
+        Err(Refusal::Unsafe(message)) => return Err(PageError::bad_request(message)),
+        Err(Refusal::ToApp(request, error, description)) => {
+            return Ok(Incoming::Refused(app_error(state, &request, error, description)))
+        }
+    };
+    Ok(match Prompt::parse(front.get("prompt").map(String::as_str)) {
+        Ok(prompt) => Incoming::Request(PushedRequest { request, prompt, provider: front.get("provider").cloned() }),
+        Err(description) => Incoming::Refused(app_error(state, &request, OAuthError::InvalidRequest, description)),
+    })
+}
+
+/// RFC 9126 §2.2: the `request_uri` prefix.
+pub const URN: &str = "urn:ietf:params:oauth:request_uri:";
+/// How long a pushed request waits for the browser (RFC 9126 §2.2: short;
+/// the app redirects at once).
+pub const PAR_LIFETIME: Duration = Duration::from_secs(60);
+
+/// Why an authorization request is refused.
+pub enum Refusal {
+    /// Before the client and its redirect URI are known good: never sent
+    /// to the redirect URI (RFC 6749 §4.1.2.1).
+    Unsafe(String),
+    /// After: sent back to the app (or, for a pushed request, in the answer).
+    ToApp(Box<AuthorizationRequest>, OAuthError, &'static str),
+}
+
+/// RFC 6749 §4.1.1 / OIDC Core §3.1.2.1–2. Client and redirect URI first;
+/// the same rules for a pushed request (RFC 9126 §2.1), checked when it is
+/// pushed and again when the browser brings it (`pushed`).
+pub fn validate(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    pushed: bool,
+) -> Result<AuthorizationRequest, Refusal> {
+    let unsafe_ = |m: &str| Refusal::Unsafe(m.to_owned());
+    let client_id =
+        params.get("client_id").ok_or_else(|| unsafe_("The application did not say who it is (client_id)."))?;
+    let client =
+        state.client(client_id).ok_or_else(|| unsafe_("This application is not registered with claimgate."))?;
+    let redirect_uri = params
+        .get("redirect_uri")
+        .ok_or_else(|| unsafe_("The application did not say where to return (redirect_uri)."))?;
+    if !client.redirect_uris.iter().any(|r| r.matches(redirect_uri)) {
+        return Err(unsafe_("The return address is not registered for this application."));
+    }
+
+    let mut request = AuthorizationRequest {
+        client_id: client_id.clone(),
+        redirect_uri: redirect_uri.clone(),
+        scope: String::new(),
+        state: params.get("state").cloned(),
+        nonce: params.get("nonce").cloned(),
+        code_challenge: None,
+        max_age: None,
+        dpop_jkt: None,
+        claims: None,
+    };
+    let fail = |request: &AuthorizationRequest, error: OAuthError, description: &'static str| {
+        Err(Refusal::ToApp(Box::new(request.clone()), error, description))
+    };
+
+    // RFC 9126 §6: such a client's requests come only through /par.
+    if client.require_pushed_authorization_requests && !pushed {
+        return fail(&request, OAuthError::InvalidRequest, "this client must push its authorization requests (PAR)");
+    }
+    match params.get("response_type").map(String::as_str) {
+        Some("code") => {}
+        Some(_) => return fail(&request, OAuthError::UnsupportedResponseType, "only response_type=code is supported"),
+        None => return fail(&request, OAuthError::InvalidRequest, "response_type is required"),
+    }
+    if params.get("response_mode").is_some_and(|m| m != "query") {
+        return fail(&request, OAuthError::InvalidRequest, "only response_mode=query is supported");
+    }
+    if params.contains_key("request") {
+        return fail(&request, OAuthError::RequestNotSupported, "request objects are not supported");
+    }
+    let scopes = Scopes::parse(params.get("scope").map(String::as_str).unwrap_or(""));
+    if !scopes.contains("openid") {
+        return fail(&request, OAuthError::InvalidScope, "the openid scope is required");
+    }
+    // OIDC Core §11: offline access only for clients configured for it;
+    // for the others the scope is not granted (RFC 6749 §3.3).
+    let scopes = if client.refresh_tokens { scopes } else { scopes.without("offline_access") };
+    request.scope = scopes.as_string();
+
+    match (params.get("code_challenge"), params.get("code_challenge_method").map(String::as_str)) {
+        (Some(challenge), Some("S256")) => {
+            // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
+            if !is_sha256_base64url(challenge) {
+                return fail(&request, OAuthError::InvalidRequest, "code_challenge is not a S256 challenge");
+            }
+            request.code_challenge = Some(challenge.clone());
+        }
+        (Some(_), _) => {
+            return fail(&request, OAuthError::InvalidRequest, "code_challenge_method must be S256");
+        }
+        (None, Some(_)) => return fail(&request, OAuthError::InvalidRequest, "code_challenge is missing"),
+        (None, None) if client.is_public() => {
+            return fail(&request, OAuthError::InvalidRequest, "public clients must use PKCE (S256)");
+        }
+        (None, None) => {}
+    }
+    // RFC 9449 §10: the code will be redeemable only with this DPoP key.
+    if let Some(jkt) = params.get("dpop_jkt") {
+        if !is_sha256_base64url(jkt) {
+            return fail(&request, OAuthError::InvalidRequest, "dpop_jkt is not a SHA-256 JWK thumbprint");
+        }
+        request.dpop_jkt = Some(jkt.clone());
+    }
+    // OIDC Core §5.5: claims asked beside the scopes (never past the
+    // client's configured claims, nor past the user's consent).
+    if let Some(claims) = params.get("claims") {
+        match ClaimsRequest::parse(claims) {
+            Ok(c) => request.claims = Some(c),
+            Err(description) => return fail(&request, OAuthError::InvalidRequest, description),
+        }
+    }
+    // OIDC Core §3.1.2.1: a non-negative integer of seconds.
+    if let Some(max_age) = params.get("max_age") {
+        match max_age.parse::<u64>() {
+            Ok(seconds) => request.max_age = Some(seconds),
+            Err(_) => return fail(&request, OAuthError::InvalidRequest, "max_age must be a number of seconds"),
+        }
+    }
+    if request.nonce.as_ref().is_some_and(|n| n.len() > 512) || request.state.as_ref().is_some_and(|s| s.len() > 2048) {
+        return fail(&request, OAuthError::InvalidRequest, "state or nonce is too long");
+    }
+    Ok(request)
+}
+
+/// A base64url SHA-256 digest (a PKCE S256 challenge, a JWK thumbprint): 43 characters.
+fn is_sha256_base64url(s: &str) -> bool {
+    s.len() == 43 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// What a `request_uri` at `/authorize` names.
+pub enum Resolved {
+    /// One of claimgate's pushed requests, now used.
+    Pushed(PushedRequest),
+    /// Not one of claimgate's URNs (a request object by reference, OIDC
+    /// Core §6.2): answered at the app, whose request this validated, as
+    /// `request_uri_not_supported`.
+    NotSupported(AuthorizationRequest),
+}
+
+/// At `/authorize`: the pushed request `request_uri` names, consumed (§4:
+/// single use), if it is the `client_id`'s. Refusals of claimgate's own
+/// URNs are pages: until the request is found, its redirect URI is unknown.
+pub async fn resolve(
+    state: &AppState,
+    front: &HashMap<String, String>,
+    request_uri: &str,
+) -> Result<Resolved, PageError> {
+    let invalid = || {
+        PageError::bad_request(
+            "The sign-in request has expired or was already used (invalid_request_uri). Please start again from the application.",
+        )
+    };
+    let Some(handle) = request_uri.strip_prefix(URN) else {
+        // Sent back only where the front channel names a registered
+        // redirect URI of its client (RFC 6749 §4.1.2.1).
+        return match validate(state, front, true) {
+            Ok(request) => Ok(Resolved::NotSupported(request)),
+            Err(Refusal::ToApp(request, ..)) => Ok(Resolved::NotSupported(*request)),
+            Err(Refusal::Unsafe(message)) => Err(PageError::bad_request(message)),
+        };
+    };
+    let client_id = front.get("client_id").ok_or_else(invalid)?;
+    let Some(pushed) = state.records.take_pushed(handle).await? else {
+        tracing::warn!(client = %client_id, reason = "unknown_request_uri", code = OAuthError::InvalidRequestUri.code(), "authorization refused");
+        return Err(invalid());
+    };
+    // §4: the request_uri is bound to the client that pushed it.
+    if pushed.request.client_id != *client_id {
+        tracing::warn!(client = %client_id, reason = "request_uri_of_another_client", code = OAuthError::InvalidRequestUri.code(), "authorization refused");
+        return Err(invalid());
+    }
+    // Validated when pushed, up to 60 s ago; the client and its redirect
+    // URI must still be registered (a restart with another config).
+    let registered = state
+        .client(client_id)
+        .is_some_and(|c| c.redirect_uris.iter().any(|r| r.matches(&pushed.request.redirect_uri)));
+    if !registered {
+        return Err(PageError::bad_request("The return address is not registered for this application."));
+    }
+    Ok(Resolved::Pushed(pushed))
+}

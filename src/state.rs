@@ -1,0 +1,33 @@
+//! The application state every handler shares, built once by `crate::startup`.
+
+use crate::clock::Clock;
+use crate::config::{ClientConfig, Config};
+use crate::keys::Keys;
+use crate::store::records::Records;
+use crate::upstream::UpstreamProvider;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Everything the handlers share. Built once by [`crate::startup`].
+pub struct AppState {
+    pub config: Config,
+    /// `public_url` without trailing slash: `iss` of every token.
+    pub issuer: String,
+    pub keys: Keys,
+    pub records: Records,
+    pub providers: BTreeMap<String, Arc<dyn UpstreamProvider>>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// The picture proxy (`[notice] picture = "proxy"`).
+    pub pictures: crate::pictures::Pictures,
+}
+
+impl AppState {
+    pub fn client(&self, id: &str) -> Option<&ClientConfig> {
+        self.config.clients.get(id)
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+}
