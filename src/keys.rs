@@ -39,9 +39,9 @@ impl Keys {
     pub fn load(config: &Config) -> Result<Keys, ConfigError> {
         // Every algorithm a client asks for, and RS256 (OIDC Discovery 1.0 §3).
         let mut needed = BTreeMap::from([(SigningAlg::Rs256, "keys.signing_keys".to_owned())]);
-        for client in config.clients.values().filter(|c| c.forward_auth().is_none()) {
+        for (client, oidc) in config.clients.values().filter_map(|c| Some((c, c.oidc()?))) {
             needed
-                .entry(client.id_token_alg)
+                .entry(oidc.id_token_alg)
                 .or_insert_with(|| format!("clients.{}.id_token_signed_response_alg", client.id));
         }
         Keys::with(&config.keys, needed, config.store.is_shared())

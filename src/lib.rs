@@ -7,7 +7,17 @@
 
 // No panics on request paths: make bad states impossible in the types
 // instead (unit tests beside the code may unwrap).
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice))]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::string_slice,
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::too_many_lines
+    )
+)]
 
 pub mod account;
 pub mod admin;

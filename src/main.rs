@@ -1,6 +1,13 @@
 //! The `claimgate` binary: wires telemetry, configuration and the application.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::string_slice)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::too_many_lines
+)]
 
 use claimgate::config::Config;
 use claimgate::explain;
@@ -86,8 +93,13 @@ enum Part {
     StorageKey,
 }
 
-fn parse_alg(name: &str) -> Result<SigningAlg, String> {
-    SigningAlg::parse(name).ok_or_else(|| format!("\"{name}\" is not one of RS256, ES256, EdDSA"))
+/// `--alg` names no algorithm claimgate signs with.
+#[derive(Debug, thiserror::Error)]
+#[error("\"{0}\" is not one of RS256, ES256, EdDSA")]
+struct UnknownAlg(String);
+
+fn parse_alg(name: &str) -> Result<SigningAlg, UnknownAlg> {
+    SigningAlg::parse(name).ok_or_else(|| UnknownAlg(name.to_owned()))
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -97,97 +109,70 @@ enum Format {
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Check { config } => match Config::load(&config) {
-            Ok(cfg) => {
-                print!("{}", explain::text(&explain::document(&cfg, None)));
-                for warning in cfg.warnings() {
-                    eprintln!("claimgate: warning: {warning}");
-                }
-                println!("\nconfig OK");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("claimgate: invalid config: {e}");
-                ExitCode::FAILURE
-            }
-        },
+    let outcome = match Cli::parse().command {
+        Command::Check { config } => check(&config),
         Command::Policy { command: PolicyCommand::Explain { config, client, format } } => {
-            let cfg = match Config::load(&config) {
-                Ok(cfg) => cfg,
-                Err(e) => {
-                    eprintln!("claimgate: invalid config: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            if let Some(id) = client.as_deref().filter(|id| !cfg.clients.contains_key(*id)) {
-                eprintln!("claimgate: --client: no client \"{id}\" in the config");
-                return ExitCode::FAILURE;
-            }
-            let doc = explain::document(&cfg, client.as_deref());
-            match format {
-                Format::Text => print!("{}", explain::text(&doc)),
-                Format::Json => match serde_json::to_string_pretty(&doc) {
-                    Ok(json) => println!("{json}"),
-                    Err(e) => {
-                        eprintln!("claimgate: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                },
-            }
-            ExitCode::SUCCESS
+            explain_policy(&config, client.as_deref(), format)
         }
-        Command::Keys { command: KeysCommand::Generate { algs, only } } => {
-            let what = match only {
-                None => Generate::Section,
-                Some(Part::SigningKey) => Generate::SigningKey,
-                Some(Part::PairwiseSecret) => Generate::PairwiseSecret,
-                Some(Part::StorageKey) => Generate::StorageKey,
-            };
-            let today = chrono::Utc::now().format("%Y%m%d").to_string();
-            match generate_text(what, &algs, &today) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("claimgate: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        Command::Erase { config, email } => match erase(config, email) {
-            Ok(report) => {
-                println!("{report}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("claimgate: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Serve { config } => {
-            let cfg = match Config::load(&config) {
-                Ok(cfg) => cfg,
-                Err(e) => {
-                    eprintln!("claimgate: invalid config: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
+        Command::Keys { command: KeysCommand::Generate { algs, only } } => keys_generate(&algs, only),
+        Command::Erase { config, email } => erase(config, email).map(|report| println!("{report}")),
+        Command::Serve { config } => load(&config).and_then(|cfg| {
             claimgate::telemetry::init(cfg.server.log_format, &cfg.server.log_level);
             for warning in cfg.warnings() {
                 tracing::warn!("{warning}");
             }
-            match serve(cfg) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    tracing::error!("{e}");
-                    eprintln!("claimgate: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            serve(cfg).inspect_err(|e| tracing::error!("{e}"))
+        }),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("claimgate: {e}");
+            ExitCode::FAILURE
         }
     }
+}
+
+type Outcome = Result<(), Box<dyn std::error::Error>>;
+
+/// The config, or why not (the error names the key).
+fn load(path: &std::path::Path) -> Result<Config, Box<dyn std::error::Error>> {
+    Config::load(path).map_err(|e| format!("invalid config: {e}").into())
+}
+
+fn check(config: &std::path::Path) -> Outcome {
+    let cfg = load(config)?;
+    print!("{}", explain::text(&explain::document(&cfg, None)));
+    for warning in cfg.warnings() {
+        eprintln!("claimgate: warning: {warning}");
+    }
+    println!("\nconfig OK");
+    Ok(())
+}
+
+fn explain_policy(config: &std::path::Path, client: Option<&str>, format: Format) -> Outcome {
+    let cfg = load(config)?;
+    if let Some(id) = client.filter(|id| !cfg.clients.contains_key(*id)) {
+        return Err(format!("--client: no client \"{id}\" in the config").into());
+    }
+    let doc = explain::document(&cfg, client);
+    match format {
+        Format::Text => print!("{}", explain::text(&doc)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&doc)?),
+    }
+    Ok(())
+}
+
+fn keys_generate(algs: &[SigningAlg], only: Option<Part>) -> Outcome {
+    let what = match only {
+        None => Generate::Section,
+        Some(Part::SigningKey) => Generate::SigningKey,
+        Some(Part::PairwiseSecret) => Generate::PairwiseSecret,
+        Some(Part::StorageKey) => Generate::StorageKey,
+    };
+    let today = chrono::Utc::now().format("%Y%m%d").to_string();
+    print!("{}", generate_text(what, algs, &today)?);
+    Ok(())
 }
 
 #[actix_web::main]
@@ -201,7 +186,7 @@ async fn serve(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
 
 #[actix_web::main]
 async fn erase(config: PathBuf, email: String) -> Result<String, Box<dyn std::error::Error>> {
-    use claimgate::backchannel::{self, Notifier, Outcome};
+    use claimgate::backchannel::{Notifier, Outcome};
     let cfg = Config::load(&config)?;
     if !cfg.store.is_shared() {
         return Err("store.kind = \"memory\": the data lives inside the serving process; \
@@ -216,17 +201,11 @@ async fn erase(config: PathBuf, email: String) -> Result<String, Box<dyn std::er
     let issuer = cfg.server.issuer();
     let notifier =
         Notifier { config: &cfg, issuer: &issuer, keys: &keys, records: &records, metrics: &metrics, clock: &clock };
-    // The same keyed hash the login stores: the address itself is never a key.
-    let email_key = keys.pseudonymizer.email_key(&email);
-    let mut queued = Vec::new();
-    for user in records.users_of_email(&email_key).await? {
-        queued.extend(backchannel::user_erased(&notifier, &user).await?);
-    }
-    let erased = records.erase_email(&email_key).await?;
-    let mut report = format!("erased {erased} user(s)");
+    let erased = claimgate::account::erasure::erase_email(&notifier, &email, std::time::Duration::from_secs(5)).await?;
+    let mut report = format!("erased {} user(s)", erased.users);
     // Apps that received tokens are told now; what does not answer within a
     // few seconds stays queued, and the running instances retry it.
-    for (client, outcome) in backchannel::attempt_now(&notifier, &queued, std::time::Duration::from_secs(5)).await {
+    for (client, outcome) in erased.told {
         let what = match outcome {
             Outcome::Delivered => "told",
             _ => "not reachable yet; the running instances keep trying for an hour",

@@ -60,17 +60,43 @@ pub struct Metrics {
     pub pictures: IntCounterVec,
 }
 
+/// The latency histograms: requests, upstream calls, store operations.
+fn histograms(registry: &Registry) -> Result<(HistogramVec, HistogramVec, HistogramVec), prometheus::Error> {
+    let http_seconds = histogram(
+        registry,
+        "http_request_seconds",
+        "Request latency by route pattern and status class",
+        &["route", "status"],
+        vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
+    )?;
+    let upstream_seconds = histogram(
+        registry,
+        "upstream_seconds",
+        "Time spent on upstream calls",
+        &["provider", "step"],
+        vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
+    )?;
+    let store_seconds = histogram(
+        registry,
+        "store_seconds",
+        "Store operation latency",
+        &["op"],
+        vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0],
+    )?;
+    Ok((http_seconds, upstream_seconds, store_seconds))
+}
+
 impl Metrics {
     /// Series that exist from the start, so that alerts and panels on them
     /// work before the first event.
     pub fn start_series(&self, config: &crate::config::Config) {
         for client in config.clients.values() {
-            if client.backchannel_logout.is_some() {
+            if client.oidc().is_some_and(|o| o.backchannel_logout.is_some()) {
                 for outcome in ["delivered", "retrying", "failed"] {
                     self.backchannel.with_label_values(&[&client.id, outcome]);
                 }
             }
-            if client.refresh_tokens {
+            if client.oidc().is_some_and(|o| o.refresh_tokens) {
                 self.refresh_reuse.with_label_values(&[&client.id]);
             }
             if client.forward_auth().is_none() {
@@ -121,82 +147,57 @@ impl Metrics {
                 .namespace("claimgate"),
         )?;
         registry.register(Box::new(ready.clone()))?;
+        let (http_seconds, upstream_seconds, store_seconds) = histograms(&registry)?;
+        let c = |name: &str, help: &str, labels: &[&str]| counter(&registry, name, help, labels);
         let metrics = Metrics {
-            backchannel: counter(
-                &registry,
+            backchannel: c(
                 "backchannel_logout_total",
                 "Back-channel logout delivery attempts by outcome",
                 &["client", "outcome"],
             )?,
-            refresh_reuse: counter(
-                &registry,
+            refresh_reuse: c(
                 "refresh_token_reuse_total",
                 "Rotated refresh tokens presented again; each revokes its family",
                 &["client"],
             )?,
-            refresh_misplaced: counter(
-                &registry,
+            refresh_misplaced: c(
                 "refresh_token_misplaced_total",
                 "Refresh tokens presented by a client that does not own them, or without their key; refused, nothing revoked",
                 &["client"],
             )?,
             ready,
-            pictures: counter(
-                &registry,
+            pictures: c(
                 "pictures_total",
                 "Profile pictures at login (picture = \"proxy\") by outcome",
                 &["provider", "outcome"],
             )?,
-            http_seconds: histogram(
-                &registry,
-                "http_request_seconds",
-                "Request latency by route pattern and status class",
-                &["route", "status"],
-                vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0],
-            )?,
-            logins_started: counter(
-                &registry,
+            http_seconds,
+            logins_started: c(
                 "logins_started_total",
                 "Users sent to an upstream provider",
                 &["provider", "client"],
             )?,
-            logins_completed: counter(
-                &registry,
+            logins_completed: c(
                 "logins_completed_total",
                 "Upstream logins that passed the filter",
                 &["provider", "client"],
             )?,
-            logins_failed: counter(
-                &registry,
+            logins_failed: c(
                 "logins_failed_total",
                 "Upstream logins refused",
                 &["provider", "client", "reason"],
             )?,
-            token_requests: counter(&registry, "token_requests_total", "Token endpoint requests", &["outcome"])?,
-            userinfo_requests: counter(&registry, "userinfo_requests_total", "Userinfo requests", &["outcome"])?,
-            upstream_seconds: histogram(
-                &registry,
-                "upstream_seconds",
-                "Time spent on upstream calls",
-                &["provider", "step"],
-                vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0],
-            )?,
-            store_seconds: histogram(
-                &registry,
-                "store_seconds",
-                "Store operation latency",
-                &["op"],
-                vec![0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0],
-            )?,
-            store_errors: counter(&registry, "store_errors_total", "Failed store operations", &["op"])?,
-            values_refused: counter(
-                &registry,
+            token_requests: c("token_requests_total", "Token endpoint requests", &["outcome"])?,
+            userinfo_requests: c("userinfo_requests_total", "Userinfo requests", &["outcome"])?,
+            upstream_seconds,
+            store_seconds,
+            store_errors: c("store_errors_total", "Failed store operations", &["op"])?,
+            values_refused: c(
                 "profile_values_refused_total",
                 "Upstream profile values outside the value rules, not kept",
                 &["provider", "claim", "reason"],
             )?,
-            limited: counter(
-                &registry,
+            limited: c(
                 "limited_total",
                 "Requests refused by a limit (rate, size, pending sign-ins)",
                 &["reason"],

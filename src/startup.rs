@@ -32,15 +32,15 @@ pub enum StartupError {
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: String, source: std::io::Error },
     #[error("store.kind: {0}")]
-    Store(String),
-    #[error("providers.{id}: {reason}")]
-    Provider { id: String, reason: String },
+    Store(#[source] crate::store::StoreError),
+    #[error("providers.{id}: {source}")]
+    Provider { id: String, source: url::ParseError },
     #[error("server.tls: {0}")]
-    Tls(String),
+    Tls(#[source] rustls::Error),
     #[error("cannot build the HTTP client: {0}")]
-    Http(String),
+    Http(#[source] reqwest::Error),
     #[error("cannot register the metrics: {0}")]
-    Metrics(String),
+    Metrics(#[source] prometheus::Error),
 }
 
 pub struct Application {
@@ -54,7 +54,7 @@ pub struct Application {
 /// The one outbound HTTP client: timeouts on every call, no redirects,
 /// response bodies capped (`upstream::http`).
 pub fn http_client() -> Result<UpstreamHttp, StartupError> {
-    upstream_client_builder().build().map(UpstreamHttp::new).map_err(|e| StartupError::Http(e.to_string()))
+    upstream_client_builder().build().map(UpstreamHttp::new).map_err(StartupError::Http)
 }
 
 /// The bounds of every upstream call: no redirects, timeouts, our name.
@@ -77,7 +77,7 @@ fn picture_client(config: &Config) -> Result<UpstreamHttp, StartupError> {
         .dns_resolver(Arc::new(resolver))
         .build()
         .map(UpstreamHttp::new)
-        .map_err(|e| StartupError::Http(e.to_string()))
+        .map_err(StartupError::Http)
 }
 
 impl Application {
@@ -110,7 +110,7 @@ impl Application {
         for key in &keys.generated {
             tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
         }
-        let metrics = Arc::new(Metrics::new().map_err(|e| StartupError::Metrics(e.to_string()))?);
+        let metrics = Arc::new(Metrics::new().map_err(StartupError::Metrics)?);
         // One upstream HTTP client (and connection pool) for providers; the
         // picture proxy has its own, whose resolver refuses private addresses.
         let http = http_client()?;
@@ -213,7 +213,7 @@ impl Application {
 
 /// The store `[store]` names.
 pub async fn store_from_config(config: &Config, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StartupError> {
-    let failed = |e: crate::store::StoreError| StartupError::Store(e.to_string());
+    let failed = |e: crate::store::StoreError| StartupError::Store(e);
     Ok(match &config.store {
         StoreConfig::Memory => {
             let store = MemoryStore::new(clock);
@@ -231,7 +231,7 @@ fn rustls_config(tls: crate::config::TlsConfig) -> Result<rustls::ServerConfig, 
     rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_no_client_auth().with_single_cert(tls.cert_chain, tls.key))
-        .map_err(|e| StartupError::Tls(e.to_string()))
+        .map_err(StartupError::Tls)
 }
 
 /// One span per request with method and route pattern — never the path or
@@ -346,13 +346,13 @@ async fn build_providers(
                     &public_url,
                     http.clone(),
                 )
-                .map_err(|e| StartupError::Provider { id: id.clone(), reason: e.to_string() })?,
+                .map_err(|e| StartupError::Provider { id: id.clone(), source: e })?,
             ),
             ProviderKind::Dev => {
                 tracing::warn!(provider = %id, "DEV PROVIDER ENABLED: anyone can sign in as a fixed sample user; never use this in production");
                 Arc::new(
                     DevProvider::new(id, &p.display_name, &public_url)
-                        .map_err(|e| StartupError::Provider { id: id.clone(), reason: e.to_string() })?,
+                        .map_err(|e| StartupError::Provider { id: id.clone(), source: e })?,
                 )
             }
         };

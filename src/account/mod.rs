@@ -2,5 +2,6 @@
 //! share: the SSO session, the user's consents, the picture, erasure.
 
 pub mod consent;
+pub mod erasure;
 pub mod picture;
 pub mod session;

@@ -119,7 +119,10 @@ pub async fn session_ended(
     clients.sort_unstable();
     clients.dedup();
     for client in clients.into_iter().filter(|c| only.is_none_or(|o| o == *c)) {
-        let Some(config) = state.client(client).filter(|c| c.backchannel_logout.is_some()) else { continue };
+        let Some(config) = state.client(client).filter(|c| c.oidc().is_some_and(|o| o.backchannel_logout.is_some()))
+        else {
+            continue;
+        };
         let delivery = Delivery {
             client_id: config.id.clone(),
             sub: state.keys.pseudonymizer.pairwise_subject(&config.id, &session.user_key),
@@ -190,8 +193,9 @@ pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(St
 /// §2.5: a form POST of the logout token; §2.8: 200 (or 204) means done.
 async fn post(state: &Notifier<'_>, d: &Delivery, now: i64) -> Result<(), &'static str> {
     let client = state.client(&d.client_id).ok_or("client_removed")?;
-    let uri = client.backchannel_logout.as_ref().ok_or("client_removed")?.uri.as_str();
-    let key = state.keys.signing.signer(client.id_token_alg).ok_or("no_signing_key")?;
+    let oidc = client.oidc().ok_or("client_removed")?;
+    let uri = oidc.backchannel_logout.as_ref().ok_or("client_removed")?.uri.as_str();
+    let key = state.keys.signing.signer(oidc.id_token_alg).ok_or("no_signing_key")?;
     let claims =
         LogoutClaims { issuer: state.issuer, client_id: &client.id, sub: &d.sub, sid: &d.sid, jti: &d.jti, now };
     let token = logout_token(key, &claims).map_err(|_| "signing_failed")?;

@@ -1,7 +1,7 @@
 //! `[clients.ID]`: the applications (OpenID Connect or forward-auth), their
 //! redirect URIs, claims and providers.
 
-use super::uris::{PostLogoutUri, RedirectUri, RegisteredUri};
+use super::uris::{PostLogoutUri, RedirectUri, RegisteredUri, UriRefusal};
 use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, ProviderConfig, ServerConfig};
 use crate::policy::ProfileClaim;
 use crate::signing::SigningAlg;
@@ -52,20 +52,38 @@ pub(super) struct RawClient {
     require_pushed_authorization_requests: bool,
 }
 
+/// A registered application: what every kind shares, and its kind with
+/// the settings only that kind has.
 #[derive(Debug)]
 pub struct ClientConfig {
     pub id: String,
     pub name: String,
-    pub kind: ClientKind,
-    pub redirect_uris: Vec<RedirectUri>,
-    /// Where RP-initiated logout may send the user back to (exact match).
-    pub post_logout_redirect_uris: Vec<PostLogoutUri>,
     pub claims: BTreeSet<ProfileClaim>,
     /// The claims of `claims` the user may decline: checkboxes on the
     /// notice, unticked unless the user ticked them for this app before.
     pub optional_claims: BTreeSet<ProfileClaim>,
     /// Upstream providers offered to this client's users.
     pub providers: Vec<String>,
+    pub kind: ClientKind,
+}
+
+/// What kind of application a client is.
+#[derive(Debug)]
+pub enum ClientKind {
+    /// An OpenID Connect relying party (`mode = "oidc"`, the default).
+    Oidc(OidcClient),
+    /// `mode = "forward-auth"`: protected by a reverse proxy through `/auth`;
+    /// claimgate redeems its codes itself, it never uses `/token`.
+    ForwardAuth(ForwardAuth),
+}
+
+/// An OpenID Connect relying party's own settings.
+#[derive(Debug)]
+pub struct OidcClient {
+    pub auth: ClientAuth,
+    pub redirect_uris: Vec<RedirectUri>,
+    /// Where RP-initiated logout may send the user back to (exact match).
+    pub post_logout_redirect_uris: Vec<PostLogoutUri>,
     /// How this client's ID tokens are signed (default RS256, OIDC Core §3.1.3.7).
     pub id_token_alg: SigningAlg,
     /// Refresh tokens for scope `offline_access` (RFC 6749 §6, OIDC Core §11).
@@ -78,6 +96,15 @@ pub struct ClientConfig {
     pub require_pushed_authorization_requests: bool,
 }
 
+/// How a relying party authenticates, which decides what it must prove.
+#[derive(Debug)]
+pub enum ClientAuth {
+    /// Authenticates at `/token` with its secret (RFC 6749 §2.3.1).
+    Secret(SecretString),
+    /// No secret: must prove PKCE at `/authorize` and `/token` (RFC 9700 §2.1.1).
+    Public,
+}
+
 /// A client's Back-Channel Logout 1.0 registration (§2.2).
 #[derive(Debug, Clone)]
 pub struct BackchannelLogout {
@@ -87,27 +114,47 @@ pub struct BackchannelLogout {
     pub session_required: bool,
 }
 
-/// How a client authenticates, which decides what it may do.
-#[derive(Debug)]
-pub enum ClientKind {
-    /// Authenticates at `/token` with its secret (RFC 6749 §2.3.1).
-    Confidential { secret: SecretString },
-    /// No secret: must prove PKCE at `/authorize` and `/token` (RFC 9700 §2.1.1).
-    Public,
-    /// `mode = "forward-auth"`: protected by a reverse proxy through `/auth`;
-    /// claimgate redeems its codes itself, it never uses `/token`.
-    ForwardAuth(ForwardAuth),
+/// An OpenID Connect client with its own settings at hand; it reads as its
+/// common [`ClientConfig`] too.
+#[derive(Debug, Clone, Copy)]
+pub struct OidcApp<'a> {
+    pub config: &'a ClientConfig,
+    pub oidc: &'a OidcClient,
+}
+
+impl std::ops::Deref for OidcApp<'_> {
+    type Target = ClientConfig;
+    fn deref(&self) -> &ClientConfig {
+        self.config
+    }
+}
+
+impl<'a> OidcApp<'a> {
+    pub fn is_public(&self) -> bool {
+        matches!(self.oidc.auth, ClientAuth::Public)
+    }
 }
 
 impl ClientConfig {
-    pub fn is_public(&self) -> bool {
-        matches!(self.kind, ClientKind::Public)
+    /// This client as an OpenID Connect relying party, if it is one.
+    pub fn as_oidc(&self) -> Option<OidcApp<'_>> {
+        match &self.kind {
+            ClientKind::Oidc(oidc) => Some(OidcApp { config: self, oidc }),
+            ClientKind::ForwardAuth(_) => None,
+        }
+    }
+
+    pub fn oidc(&self) -> Option<&OidcClient> {
+        match &self.kind {
+            ClientKind::Oidc(oidc) => Some(oidc),
+            ClientKind::ForwardAuth(_) => None,
+        }
     }
 
     pub fn forward_auth(&self) -> Option<&ForwardAuth> {
         match &self.kind {
             ClientKind::ForwardAuth(fa) => Some(fa),
-            _ => None,
+            ClientKind::Oidc(_) => None,
         }
     }
 }
@@ -137,138 +184,175 @@ pub(super) fn validate(
 ) -> Result<BTreeMap<String, ClientConfig>, ConfigError> {
     let mut clients = BTreeMap::new();
     for (id, c) in raw {
-        let key = |k: &str| format!("clients.{id}.{k}");
         check_id(&id, &format!("clients.{id}"))?;
-        let forward_auth = match c.mode.as_deref().unwrap_or("oidc") {
-            "oidc" => None,
-            "forward-auth" => Some(forward_auth(&id, &c)?),
+        let (claims, optional_claims) = claims_of(&id, &c, notice)?;
+        let client_providers = providers_of(&id, &c, providers)?;
+        let kind = match c.mode.as_deref().unwrap_or("oidc") {
+            "oidc" => {
+                only_for(&id, &c, false)?;
+                ClientKind::Oidc(oidc(&id, &c, server, env)?)
+            }
+            "forward-auth" => {
+                only_for(&id, &c, true)?;
+                ClientKind::ForwardAuth(forward_auth(&id, &c)?)
+            }
             other => {
-                return Err(invalid(key("mode"), format!("\"{other}\" is not a client mode (oidc, forward-auth)")))
+                let why = format!("\"{other}\" is not a client mode (oidc, forward-auth)");
+                return Err(invalid(format!("clients.{id}.mode"), why));
             }
         };
-        if c.redirect_uris.is_empty() && forward_auth.is_none() {
-            return Err(invalid(key("redirect_uris"), "at least one redirect URI is required"));
-        }
-        let client_providers = match &c.providers {
-            None => providers.keys().cloned().collect(),
-            Some(list) if list.is_empty() => return Err(invalid(key("providers"), "name at least one provider")),
-            Some(list) => {
-                for (i, p) in list.iter().enumerate() {
-                    if !providers.contains_key(p) {
-                        return Err(invalid(
-                            key(&format!("providers[{i}]")),
-                            format!("no provider \"{p}\" is configured"),
-                        ));
-                    }
-                }
-                list.clone()
-            }
-        };
-        let redirect_uris = registered(&c.redirect_uris, &key("redirect_uris"), |u| {
-            RegisteredUri::redirect(u, is_loopback(&server.public_url))
-        })?;
-        let mut claims = BTreeSet::new();
-        for (i, name) in c.claims.iter().enumerate() {
-            let k = key(&format!("claims[{i}]"));
-            let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
-            if !notice.keeps.contains(&claim) {
-                return Err(invalid(
-                    &k,
-                    format!("\"{claim}\" is not in notice.keeps: the privacy notice does not keep it"),
-                ));
-            }
-            claims.insert(claim);
-        }
-        let mut optional_claims = BTreeSet::new();
-        for (i, name) in c.optional_claims.iter().enumerate() {
-            let k = key(&format!("optional_claims[{i}]"));
-            let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
-            if !claims.contains(&claim) {
-                return Err(invalid(&k, format!("\"{claim}\" is not in this client's claims")));
-            }
-            optional_claims.insert(claim);
-        }
-        let post_logout_redirect_uris =
-            registered(&c.post_logout_redirect_uris, &key("post_logout_redirect_uris"), RegisteredUri::post_logout)?;
-        let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
-            None => SigningAlg::Rs256,
-            Some(_) if forward_auth.is_some() => {
-                return Err(invalid(key("id_token_signed_response_alg"), "a forward-auth client receives no ID token"))
-            }
-            Some(name) => SigningAlg::parse(name).ok_or_else(|| {
-                invalid(key("id_token_signed_response_alg"), format!("\"{name}\" is not one of RS256, ES256, EdDSA"))
-            })?,
-        };
-        for (k, set) in [
-            ("refresh_tokens", c.refresh_tokens),
-            ("require_dpop", c.require_dpop),
-            ("require_pushed_authorization_requests", c.require_pushed_authorization_requests),
-        ] {
-            if set && forward_auth.is_some() {
-                return Err(invalid(
-                    key(k),
-                    "a forward-auth client uses no tokens: claimgate redeems its codes itself",
-                ));
-            }
-        }
-        let backchannel_logout = match c.backchannel_logout_uri.as_deref() {
-            None if c.backchannel_logout_session_required => {
-                return Err(invalid(key("backchannel_logout_session_required"), "needs backchannel_logout_uri"))
-            }
-            None => None,
-            Some(_) if forward_auth.is_some() => {
-                return Err(invalid(key("backchannel_logout_uri"), "a forward-auth client receives no ID token"))
-            }
-            Some(uri) => {
-                // §2.2: an absolute URI, no fragment; https except on loopback.
-                let uri = RegisteredUri::redirect(uri, false)
-                    .and_then(|u| match u.url().scheme() {
-                        "http" | "https" => Ok(u),
-                        _ => Err("must be an http(s) URI".to_owned()),
-                    })
-                    .map_err(|e| invalid(key("backchannel_logout_uri"), e))?;
-                Some(BackchannelLogout { uri, session_required: c.backchannel_logout_session_required })
-            }
-        };
-        let secret = secret(c.client_secret, &key("client_secret"), &env_name("CLIENT", &id, "client_secret"), env)?;
-        let kind = match (forward_auth, secret) {
-            (Some(_), Some(_)) => {
-                return Err(invalid(key("client_secret"), "a forward-auth client has no secret: it never calls /token"))
-            }
-            (Some(fa), None) => ClientKind::ForwardAuth(fa),
-            (None, Some(secret)) => ClientKind::Confidential { secret },
-            (None, None) => ClientKind::Public,
-        };
-        clients.insert(
-            id.clone(),
-            ClientConfig {
-                name: c.name.unwrap_or_else(|| id.clone()),
-                id,
-                kind,
-                redirect_uris,
-                post_logout_redirect_uris,
-                claims,
-                optional_claims,
-                providers: client_providers,
-                id_token_alg,
-                refresh_tokens: c.refresh_tokens,
-                backchannel_logout,
-                require_dpop: c.require_dpop,
-                require_pushed_authorization_requests: c.require_pushed_authorization_requests,
-            },
-        );
+        let name = c.name.unwrap_or_else(|| id.clone());
+        let client = ClientConfig { name, id: id.clone(), claims, optional_claims, providers: client_providers, kind };
+        clients.insert(id, client);
     }
-
     Ok(clients)
+}
+
+/// The settings of one mode are refused on a client of the other, each
+/// naming its key: a forward-auth client uses no tokens (claimgate redeems
+/// its codes itself); an OpenID Connect client has no proxy to answer.
+fn only_for(id: &str, c: &RawClient, forward_auth: bool) -> Result<(), ConfigError> {
+    let oidc_only = [
+        ("client_secret", c.client_secret.is_some(), "has no secret: it never calls /token"),
+        ("redirect_uris", !c.redirect_uris.is_empty(), "returns to claimgate's /auth/callback only"),
+        ("post_logout_redirect_uris", !c.post_logout_redirect_uris.is_empty(), "uses no RP-initiated logout"),
+        ("id_token_signed_response_alg", c.id_token_signed_response_alg.is_some(), "receives no ID token"),
+        ("refresh_tokens", c.refresh_tokens, "uses no tokens: claimgate redeems its codes itself"),
+        ("require_dpop", c.require_dpop, "uses no tokens: claimgate redeems its codes itself"),
+        (
+            "require_pushed_authorization_requests",
+            c.require_pushed_authorization_requests,
+            "uses no tokens: claimgate redeems its codes itself",
+        ),
+        ("backchannel_logout_uri", c.backchannel_logout_uri.is_some(), "receives no ID token"),
+        ("backchannel_logout_session_required", c.backchannel_logout_session_required, "receives no ID token"),
+    ];
+    let proxy_only = [
+        ("return_origins", !c.return_origins.is_empty()),
+        ("cookie_domain", c.cookie_domain.is_some()),
+        ("unauthenticated", c.unauthenticated.is_some()),
+        ("headers", !c.headers.is_empty()),
+    ];
+    if forward_auth {
+        if let Some((k, _, why)) = oidc_only.iter().find(|(_, set, _)| *set) {
+            return Err(invalid(format!("clients.{id}.{k}"), format!("a forward-auth client {why}")));
+        }
+    } else if let Some((k, _)) = proxy_only.iter().find(|(_, set)| *set) {
+        let why = "only a forward-auth client (mode = \"forward-auth\") has it";
+        return Err(invalid(format!("clients.{id}.{k}"), why));
+    }
+    Ok(())
+}
+
+/// `claims` (each kept by the notice) and `optional_claims` (each among them).
+fn claims_of(
+    id: &str,
+    c: &RawClient,
+    notice: &Notice,
+) -> Result<(BTreeSet<ProfileClaim>, BTreeSet<ProfileClaim>), ConfigError> {
+    let mut claims = BTreeSet::new();
+    for (i, name) in c.claims.iter().enumerate() {
+        let k = format!("clients.{id}.claims[{i}]");
+        let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
+        if !notice.keeps.contains(&claim) {
+            let why = format!("\"{claim}\" is not in notice.keeps: the privacy notice does not keep it");
+            return Err(invalid(&k, why));
+        }
+        claims.insert(claim);
+    }
+    let mut optional_claims = BTreeSet::new();
+    for (i, name) in c.optional_claims.iter().enumerate() {
+        let k = format!("clients.{id}.optional_claims[{i}]");
+        let claim = name.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
+        if !claims.contains(&claim) {
+            return Err(invalid(&k, format!("\"{claim}\" is not in this client's claims")));
+        }
+        optional_claims.insert(claim);
+    }
+    Ok((claims, optional_claims))
+}
+
+/// `providers`: configured ones only (default: all).
+fn providers_of(
+    id: &str,
+    c: &RawClient,
+    providers: &BTreeMap<String, ProviderConfig>,
+) -> Result<Vec<String>, ConfigError> {
+    match &c.providers {
+        None => Ok(providers.keys().cloned().collect()),
+        Some(list) if list.is_empty() => Err(invalid(format!("clients.{id}.providers"), "name at least one provider")),
+        Some(list) => {
+            if let Some((i, p)) = list.iter().enumerate().find(|(_, p)| !providers.contains_key(*p)) {
+                let why = format!("no provider \"{p}\" is configured");
+                return Err(invalid(format!("clients.{id}.providers[{i}]"), why));
+            }
+            Ok(list.clone())
+        }
+    }
+}
+
+/// An OpenID Connect client's own settings.
+fn oidc(
+    id: &str,
+    c: &RawClient,
+    server: &ServerConfig,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<OidcClient, ConfigError> {
+    let key = |k: &str| format!("clients.{id}.{k}");
+    if c.redirect_uris.is_empty() {
+        return Err(invalid(key("redirect_uris"), "at least one redirect URI is required"));
+    }
+    let redirect_uris = registered(&c.redirect_uris, &key("redirect_uris"), |u| {
+        RegisteredUri::redirect(u, is_loopback(&server.public_url))
+    })?;
+    let post_logout_redirect_uris =
+        registered(&c.post_logout_redirect_uris, &key("post_logout_redirect_uris"), RegisteredUri::post_logout)?;
+    let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
+        None => SigningAlg::Rs256,
+        Some(name) => SigningAlg::parse(name).ok_or_else(|| {
+            invalid(key("id_token_signed_response_alg"), format!("\"{name}\" is not one of RS256, ES256, EdDSA"))
+        })?,
+    };
+    let secret = secret(c.client_secret.clone(), &key("client_secret"), &env_name("CLIENT", id, "client_secret"), env)?;
+    Ok(OidcClient {
+        auth: secret.map_or(ClientAuth::Public, ClientAuth::Secret),
+        redirect_uris,
+        post_logout_redirect_uris,
+        id_token_alg,
+        refresh_tokens: c.refresh_tokens,
+        backchannel_logout: backchannel_logout(id, c)?,
+        require_dpop: c.require_dpop,
+        require_pushed_authorization_requests: c.require_pushed_authorization_requests,
+    })
+}
+
+/// Back-Channel Logout 1.0 §2.2 registration.
+fn backchannel_logout(id: &str, c: &RawClient) -> Result<Option<BackchannelLogout>, ConfigError> {
+    let key = |k: &str| format!("clients.{id}.{k}");
+    match c.backchannel_logout_uri.as_deref() {
+        None if c.backchannel_logout_session_required => {
+            Err(invalid(key("backchannel_logout_session_required"), "needs backchannel_logout_uri"))
+        }
+        None => Ok(None),
+        Some(uri) => {
+            // §2.2: an absolute URI, no fragment; https except on loopback.
+            let uri =
+                RegisteredUri::backchannel(uri).map_err(|e| invalid(key("backchannel_logout_uri"), e.to_string()))?;
+            Ok(Some(BackchannelLogout { uri, session_required: c.backchannel_logout_session_required }))
+        }
+    }
 }
 
 /// Each URI of a list, checked by `check`; an error names the entry.
 fn registered(
     list: &[String],
     key: &str,
-    check: impl Fn(&str) -> Result<RegisteredUri, String>,
+    check: impl Fn(&str) -> Result<RegisteredUri, UriRefusal>,
 ) -> Result<Vec<RegisteredUri>, ConfigError> {
-    list.iter().enumerate().map(|(i, uri)| check(uri).map_err(|e| invalid(format!("{key}[{i}]"), e))).collect()
+    list.iter()
+        .enumerate()
+        .map(|(i, uri)| check(uri).map_err(|e| invalid(format!("{key}[{i}]"), e.to_string())))
+        .collect()
 }
 
 fn forward_auth(id: &str, c: &RawClient) -> Result<ForwardAuth, ConfigError> {

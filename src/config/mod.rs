@@ -12,7 +12,7 @@ mod store;
 mod uris;
 
 pub use crate::net::is_loopback;
-pub use clients::{BackchannelLogout, ClientConfig, ClientKind, ForwardAuth};
+pub use clients::{BackchannelLogout, ClientAuth, ClientConfig, ClientKind, ForwardAuth, OidcApp, OidcClient};
 pub use keys::{KeysConfig, SigningKeySource};
 pub use lifetimes::Lifetimes;
 pub use limits::Limits;

@@ -49,7 +49,7 @@ struct PictureHost {
 
 impl PictureHosts {
     /// Parses `host` or `host:port` entries; the error names the entry's index.
-    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Self, (usize, String)> {
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Self, (usize, NotAHost)> {
         let mut hosts = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             hosts.push(PictureHost::parse(entry.as_ref()).map_err(|reason| (i, reason))?);
@@ -90,9 +90,14 @@ impl PictureHosts {
     }
 }
 
+/// A `picture_hosts` entry that names no host.
+#[derive(Debug, thiserror::Error)]
+#[error("\"{0}\" is not a host name or host:port")]
+pub struct NotAHost(String);
+
 impl PictureHost {
-    fn parse(entry: &str) -> Result<Self, String> {
-        let bad = || format!("\"{entry}\" is not a host name or host:port");
+    fn parse(entry: &str) -> Result<Self, NotAHost> {
+        let bad = || NotAHost(entry.to_owned());
         if entry.is_empty() || entry.contains(['/', '@', '?', '#', '*']) || entry.contains("://") {
             return Err(bad());
         }

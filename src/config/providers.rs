@@ -100,100 +100,18 @@ pub(super) fn validate(
     for (id, p) in raw {
         let key = |k: &str| format!("providers.{id}.{k}");
         check_id(&id, &format!("providers.{id}"))?;
-        let kind = match p.kind.as_str() {
-            "oidc" => {
-                let issuer = p.issuer.clone().ok_or_else(|| invalid(key("issuer"), "required for kind = \"oidc\""))?;
-                let parsed = Url::parse(&issuer).map_err(|e| invalid(key("issuer"), format!("not a URL: {e}")))?;
-                if parsed.scheme() != "https" && !is_loopback(&parsed) {
-                    return Err(invalid(key("issuer"), "must be https (plain http only on a loopback address)"));
-                }
-                let (client_id, client_secret) = credentials(&id, &p, env)?;
-                ProviderKind::Oidc { flavor: OidcFlavor::of(&issuer), issuer, client_id, client_secret }
-            }
-            "dev" => {
-                if !is_loopback(&server.public_url) {
-                    return Err(invalid(
-                        key("kind"),
-                        "the dev provider signs in a fixed sample user; it is allowed only when server.public_url is a loopback address",
-                    ));
-                }
-                ProviderKind::Dev
-            }
-            "github" => {
-                let (client_id, client_secret) = credentials(&id, &p, env)?;
-                let base_url = |k: &str, value: Option<String>, default: &str| -> Result<String, ConfigError> {
-                    let v = value.unwrap_or_else(|| default.to_owned());
-                    let u = Url::parse(&v).map_err(|e| invalid(key(k), format!("not a URL: {e}")))?;
-                    if u.scheme() != "https" && !is_loopback(&u) {
-                        return Err(invalid(key(k), "must be https (plain http only on a loopback address)"));
-                    }
-                    Ok(v)
-                };
-                let web_url = base_url("web_url", p.web_url.clone(), GITHUB_WEB_URL)?;
-                let api_url = base_url("api_url", p.api_url.clone(), GITHUB_API_URL)?;
-                ProviderKind::Github { client_id, client_secret, web_url, api_url }
-            }
-            other => {
-                return Err(invalid(key("kind"), format!("\"{other}\" is not a provider kind (oidc, github, dev)")))
-            }
-        };
-        let display_name = p.display_name.unwrap_or_else(|| match &kind {
+        let kind = kind_of(&id, &p, server, env)?;
+        let display_name = p.display_name.clone().unwrap_or_else(|| match &kind {
             ProviderKind::Oidc { flavor: OidcFlavor::Google, .. } => "Google".into(),
             ProviderKind::Dev => "Sample provider (dev)".into(),
             ProviderKind::Github { .. } => "GitHub".into(),
             _ => id.clone(),
         });
-        let mut sources = BTreeMap::new();
-        if matches!(kind, ProviderKind::Github { .. }) && notice.keeps.contains(&ProfileClaim::Picture) {
-            // GitHub calls the picture `avatar_url`.
-            sources.insert(ProfileClaim::Picture, "avatar_url".to_owned());
-        }
-        for (field, claim) in &p.map {
-            let k = key(&format!("map.{field}"));
-            let field = field.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
-            if !notice.keeps.contains(&field) {
-                return Err(invalid(
-                    &k,
-                    format!("\"{field}\" is not in notice.keeps: the privacy notice does not keep it"),
-                ));
-            }
-            if claim.is_empty() || matches!(claim.as_str(), "sub" | "iss" | "aud" | "email_verified") {
-                return Err(invalid(&k, format!("\"{claim}\" cannot feed a profile field")));
-            }
-            sources.insert(field, claim.clone());
-        }
-        let flavor = match &kind {
-            ProviderKind::Oidc { flavor, .. } => Some(*flavor),
-            _ => None,
-        };
-        // Keys of one provider's quirks mean nothing elsewhere: refused, so
-        // that a reviewer never reads a rule that is not applied. A generic
-        // OpenID Connect provider may send `hd` or `tid` (the filter reads
-        // them from any ID token); Google never sends `tid`, Microsoft never
-        // `hd`, and only Microsoft lacks `email_verified`.
-        let google = flavor == Some(OidcFlavor::Google);
-        let microsoft = matches!(flavor, Some(OidcFlavor::Microsoft { .. }));
-        let generic = flavor == Some(OidcFlavor::Generic);
-        let hd = "Google (it reads the hd claim) and other OpenID Connect providers that send hd";
-        let tid = "Microsoft (it reads the tid claim) and other OpenID Connect providers that send tid";
-        for (k, set, applies, to) in [
-            ("hosted_domains", !p.hosted_domains.is_empty(), google || generic, hd),
-            ("allowed_tenants", !p.allowed_tenants.is_empty(), microsoft || generic, tid),
-            ("assume_email_verified", p.assume_email_verified, microsoft, "Microsoft, which sends no email_verified"),
-        ] {
-            if set && !applies {
-                return Err(invalid(key(k), format!("applies to {to} only")));
-            }
-        }
-        if let Some((i, t)) = p.allowed_tenants.iter().enumerate().find(|(_, t)| !is_guid(t)) {
-            return Err(invalid(key(&format!("allowed_tenants[{i}]")), format!("\"{t}\" is not a tenant id (a GUID)")));
-        }
-        if let Some((i, d)) = p.hosted_domains.iter().enumerate().find(|(_, d)| d.is_empty() || d.contains('@')) {
-            return Err(invalid(key(&format!("hosted_domains[{i}]")), format!("\"{d}\" is not a domain")));
-        }
+        let sources = sources_of(&id, &p, &kind, notice)?;
+        let flavor = quirks_apply(&id, &p, &kind)?;
         let picture_hosts = match &p.picture_hosts {
             Some(entries) => PictureHosts::parse(entries)
-                .map_err(|(i, reason)| invalid(key(&format!("picture_hosts[{i}]")), reason))?,
+                .map_err(|(i, reason)| invalid(key(&format!("picture_hosts[{i}]")), reason.to_string()))?,
             None => default_picture_hosts(&kind, server),
         };
         let rules = FilterRules {
@@ -210,6 +128,116 @@ pub(super) fn validate(
     }
 
     Ok(providers)
+}
+
+/// The provider's kind with its own settings (issuer, credentials, URLs).
+fn kind_of(
+    id: &str,
+    p: &RawProvider,
+    server: &ServerConfig,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<ProviderKind, ConfigError> {
+    let key = |k: &str| format!("providers.{id}.{k}");
+    Ok(match p.kind.as_str() {
+        "oidc" => {
+            let issuer = p.issuer.clone().ok_or_else(|| invalid(key("issuer"), "required for kind = \"oidc\""))?;
+            let parsed = Url::parse(&issuer).map_err(|e| invalid(key("issuer"), format!("not a URL: {e}")))?;
+            if parsed.scheme() != "https" && !is_loopback(&parsed) {
+                return Err(invalid(key("issuer"), "must be https (plain http only on a loopback address)"));
+            }
+            let (client_id, client_secret) = credentials(id, p, env)?;
+            ProviderKind::Oidc { flavor: OidcFlavor::of(&issuer), issuer, client_id, client_secret }
+        }
+        "dev" => {
+            if !is_loopback(&server.public_url) {
+                return Err(invalid(
+                    key("kind"),
+                    "the dev provider signs in a fixed sample user; it is allowed only when server.public_url is a loopback address",
+                ));
+            }
+            ProviderKind::Dev
+        }
+        "github" => {
+            let (client_id, client_secret) = credentials(id, p, env)?;
+            let base_url = |k: &str, value: Option<String>, default: &str| -> Result<String, ConfigError> {
+                let v = value.unwrap_or_else(|| default.to_owned());
+                let u = Url::parse(&v).map_err(|e| invalid(key(k), format!("not a URL: {e}")))?;
+                if u.scheme() != "https" && !is_loopback(&u) {
+                    return Err(invalid(key(k), "must be https (plain http only on a loopback address)"));
+                }
+                Ok(v)
+            };
+            let web_url = base_url("web_url", p.web_url.clone(), GITHUB_WEB_URL)?;
+            let api_url = base_url("api_url", p.api_url.clone(), GITHUB_API_URL)?;
+            ProviderKind::Github { client_id, client_secret, web_url, api_url }
+        }
+        other => return Err(invalid(key("kind"), format!("\"{other}\" is not a provider kind (oidc, github, dev)"))),
+    })
+}
+
+/// Which upstream claim feeds each profile field (`map`), kept by the notice.
+fn sources_of(
+    id: &str,
+    p: &RawProvider,
+    kind: &ProviderKind,
+    notice: &Notice,
+) -> Result<BTreeMap<ProfileClaim, String>, ConfigError> {
+    let key = |k: &str| format!("providers.{id}.{k}");
+    let mut sources = BTreeMap::new();
+    if matches!(kind, ProviderKind::Github { .. }) && notice.keeps.contains(&ProfileClaim::Picture) {
+        // GitHub calls the picture `avatar_url`.
+        sources.insert(ProfileClaim::Picture, "avatar_url".to_owned());
+    }
+    for (field, claim) in &p.map {
+        let k = key(&format!("map.{field}"));
+        let field = field.parse::<ProfileClaim>().map_err(|e| invalid(&k, e.to_string()))?;
+        if !notice.keeps.contains(&field) {
+            return Err(invalid(
+                &k,
+                format!("\"{field}\" is not in notice.keeps: the privacy notice does not keep it"),
+            ));
+        }
+        if claim.is_empty() || matches!(claim.as_str(), "sub" | "iss" | "aud" | "email_verified") {
+            return Err(invalid(&k, format!("\"{claim}\" cannot feed a profile field")));
+        }
+        sources.insert(field, claim.clone());
+    }
+    Ok(sources)
+}
+
+/// The provider's flavor, once its quirk keys are known to apply to it.
+fn quirks_apply(id: &str, p: &RawProvider, kind: &ProviderKind) -> Result<Option<OidcFlavor>, ConfigError> {
+    let key = |k: &str| format!("providers.{id}.{k}");
+    let flavor = match &kind {
+        ProviderKind::Oidc { flavor, .. } => Some(*flavor),
+        _ => None,
+    };
+    // Keys of one provider's quirks mean nothing elsewhere: refused, so
+    // that a reviewer never reads a rule that is not applied. A generic
+    // OpenID Connect provider may send `hd` or `tid` (the filter reads
+    // them from any ID token); Google never sends `tid`, Microsoft never
+    // `hd`, and only Microsoft lacks `email_verified`.
+    let google = flavor == Some(OidcFlavor::Google);
+    let microsoft = matches!(flavor, Some(OidcFlavor::Microsoft { .. }));
+    let generic = flavor == Some(OidcFlavor::Generic);
+    let hd = "Google (it reads the hd claim) and other OpenID Connect providers that send hd";
+    let tid = "Microsoft (it reads the tid claim) and other OpenID Connect providers that send tid";
+    for (k, set, applies, to) in [
+        ("hosted_domains", !p.hosted_domains.is_empty(), google || generic, hd),
+        ("allowed_tenants", !p.allowed_tenants.is_empty(), microsoft || generic, tid),
+        ("assume_email_verified", p.assume_email_verified, microsoft, "Microsoft, which sends no email_verified"),
+    ] {
+        if set && !applies {
+            return Err(invalid(key(k), format!("applies to {to} only")));
+        }
+    }
+    if let Some((i, t)) = p.allowed_tenants.iter().enumerate().find(|(_, t)| !is_guid(t)) {
+        return Err(invalid(key(&format!("allowed_tenants[{i}]")), format!("\"{t}\" is not a tenant id (a GUID)")));
+    }
+    if let Some((i, d)) = p.hosted_domains.iter().enumerate().find(|(_, d)| d.is_empty() || d.contains('@')) {
+        return Err(invalid(key(&format!("hosted_domains[{i}]")), format!("\"{d}\" is not a domain")));
+    }
+    Ok(flavor)
 }
 
 /// Where a provider kind serves its pictures: Google's and GitHub's avatar

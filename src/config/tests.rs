@@ -169,10 +169,30 @@ fn forward_auth_needs_exact_origins_and_known_providers() {
             .replace("mode = \"forward-auth\"", &format!("mode = \"forward-auth\"\n{key} = true"));
         assert!(err(&set).starts_with(&format!("clients.wiki.{key}:")), "{}", err(&set));
     }
+    // Every setting only an OpenID Connect client has, refused on a
+    // forward-auth client (redirect_uris was once accepted and ignored).
+    for line in [
+        r#"redirect_uris = ["https://wiki.example.com/cb"]"#,
+        r#"post_logout_redirect_uris = ["https://wiki.example.com/bye"]"#,
+        r#"id_token_signed_response_alg = "ES256""#,
+        r#"backchannel_logout_uri = "https://wiki.example.com/bcl""#,
+    ] {
+        let key = line.split(' ').next().unwrap();
+        let set = fa(r#"["https://wiki.example.com"]"#)
+            .replace("mode = \"forward-auth\"", &format!("mode = \"forward-auth\"\n{line}"));
+        assert!(err(&set).starts_with(&format!("clients.wiki.{key}:")), "{}", err(&set));
+    }
+    // And the proxy's settings on an OpenID Connect client.
+    let e = err(&BASE.replace(
+        "claims = [\"name\", \"email\"]",
+        "claims = [\"name\", \"email\"]\nreturn_origins = [\"https://a.example.com\"]",
+    ));
+    assert!(e.starts_with("clients.main-app.return_origins:"), "{e}");
     let main =
         |line: &str| BASE.replace("claims = [\"name\", \"email\"]", &format!("claims = [\"name\", \"email\"]\n{line}"));
     let c = Config::parse(&main("require_dpop = true\nrequire_pushed_authorization_requests = true"), no_env).unwrap();
-    assert!(c.clients["main-app"].require_dpop && c.clients["main-app"].require_pushed_authorization_requests);
+    let app = c.clients["main-app"].oidc().unwrap();
+    assert!(app.require_dpop && app.require_pushed_authorization_requests);
     let e = err(&main("require_dpop = \"yes\""));
     assert!(e.contains("require_dpop") && e.contains("boolean"), "{e}");
     for bad in [r#"["https://*.example.com"]"#, r#"["https://wiki.example.com/path"]"#, r#"[".example.com"]"#, "[]"] {
@@ -271,7 +291,7 @@ mod properties {
 fn backchannel_logout_registration_is_checked() {
     let with = |lines: &str| BASE.replace("client_secret = \"s\"", &format!("client_secret = \"s\"\n{lines}"));
     let ok = Config::parse(&with("backchannel_logout_uri = \"https://app.example.com/bcl\""), no_env).unwrap();
-    assert!(ok.clients["main-app"].backchannel_logout.is_some());
+    assert!(ok.clients["main-app"].oidc().unwrap().backchannel_logout.is_some());
     for (lines, key) in [
         ("backchannel_logout_uri = \"http://app.example.com/bcl\"", "backchannel_logout_uri"),
         ("backchannel_logout_uri = \"https://app.example.com/bcl#x\"", "backchannel_logout_uri"),

@@ -13,6 +13,21 @@ pub struct RegisteredUri {
     url: Url,
 }
 
+/// Why a configured URI is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UriRefusal {
+    #[error("\"{0}\" is not an absolute URI: {1}")]
+    NotAbsolute(String, url::ParseError),
+    #[error("must not contain a fragment")]
+    Fragment,
+    #[error("plain http is allowed only for loopback addresses")]
+    PlainHttp,
+    #[error("the {0} scheme is not allowed")]
+    Scheme(String),
+    #[error("must be an http(s) URI without a fragment")]
+    NotHttp,
+}
+
 /// A `redirect_uri` (RFC 6749 §3.1.2).
 pub type RedirectUri = RegisteredUri;
 
@@ -23,31 +38,41 @@ impl RegisteredUri {
     /// A redirect URI: absolute, no fragment (RFC 6749 §3.1.2), no
     /// `javascript:`/`data:`/`file:`, plain http only on loopback (RFC 9700
     /// §2.1) unless claimgate itself runs on loopback.
-    pub(super) fn redirect(text: &str, public_url_is_loopback: bool) -> Result<Self, String> {
+    pub(super) fn redirect(text: &str, public_url_is_loopback: bool) -> Result<Self, UriRefusal> {
         let uri = Self::absolute(text)?;
         let scheme = uri.url.scheme();
         if scheme == "http" && !is_loopback(&uri.url) && !public_url_is_loopback {
-            return Err("plain http is allowed only for loopback addresses".into());
+            return Err(UriRefusal::PlainHttp);
         }
         if matches!(scheme, "javascript" | "data" | "file") {
-            return Err(format!("the {scheme} scheme is not allowed"));
+            return Err(UriRefusal::Scheme(scheme.to_owned()));
         }
         Ok(uri)
     }
 
     /// A post-logout redirect URI: http(s), no fragment.
-    pub(super) fn post_logout(text: &str) -> Result<Self, String> {
+    pub(super) fn post_logout(text: &str) -> Result<Self, UriRefusal> {
         let uri = Self::absolute(text)?;
         if !matches!(uri.url.scheme(), "http" | "https") {
-            return Err("must be an http(s) URI without a fragment".into());
+            return Err(UriRefusal::NotHttp);
         }
         Ok(uri)
     }
 
-    fn absolute(text: &str) -> Result<Self, String> {
-        let url = Url::parse(text).map_err(|e| format!("\"{text}\" is not an absolute URI: {e}"))?;
+    /// A back-channel logout URI (Back-Channel Logout 1.0 §2.2): absolute,
+    /// no fragment, http(s), plain http only on loopback.
+    pub(super) fn backchannel(text: &str) -> Result<Self, UriRefusal> {
+        let uri = Self::redirect(text, false)?;
+        if !matches!(uri.url.scheme(), "http" | "https") {
+            return Err(UriRefusal::NotHttp);
+        }
+        Ok(uri)
+    }
+
+    fn absolute(text: &str) -> Result<Self, UriRefusal> {
+        let url = Url::parse(text).map_err(|e| UriRefusal::NotAbsolute(text.to_owned(), e))?;
         if url.fragment().is_some() {
-            return Err("must not contain a fragment".into());
+            return Err(UriRefusal::Fragment);
         }
         Ok(Self { text: text.to_owned(), url })
     }

@@ -35,9 +35,9 @@ impl Nonces {
     fn mac(&self, window: i64) -> [u8; 16] {
         let mut mac = self.keyed.clone();
         mac.update(&window.to_be_bytes());
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&mac.finalize().into_bytes()[..16]);
-        out
+        let full = mac.finalize().into_bytes();
+        // HMAC-SHA-256 gives 32 bytes; the first 16 are the nonce's tag.
+        full.first_chunk::<16>().copied().unwrap_or_default()
     }
 
     /// The nonce to hand out now (`DPoP-Nonce`).

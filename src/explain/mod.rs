@@ -5,7 +5,9 @@
 //! (`format` = `claimgate-disclosure/1`, documented in docs/PRIVACY.md);
 //! it contains no secret.
 
-use crate::config::{ClientKind, Config, OidcFlavor, PictureMode, ProviderConfig, ProviderKind};
+use crate::config::{
+    ClientAuth, ClientKind, Config, OidcClient, OidcFlavor, PictureMode, ProviderConfig, ProviderKind,
+};
 use crate::policy::disclosure::{released, Scopes};
 use crate::policy::{values, ProfileClaim};
 use crate::upstream::catalog;
@@ -149,39 +151,8 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
             vec![],
         );
     }
-    if claim == "hd" && !rules.hosted_domains.is_empty() {
-        let rule = format!(
-            "providers.{}.hosted_domains: must be one of {:?}, else the sign-in is refused; then dropped",
-            p.id, rules.hosted_domains
-        );
-        return fate("checked", None, rule, vec![]);
-    }
-    if claim == "tid" && !rules.allowed_tenants.is_empty() {
-        let rule = format!(
-            "providers.{}.allowed_tenants: must be one of {:?}, else the sign-in is refused; then dropped",
-            p.id, rules.allowed_tenants
-        );
-        return fate("checked", None, rule, vec![]);
-    }
-    if claim == "email_verified" && rules.email_verified_unknown {
-        let rule = format!(
-            "not sent by this provider: every address is unverified (providers.{}.assume_email_verified = false)",
-            p.id
-        );
-        return fate("dropped", None, rule, vec![]);
-    }
-    if claim == "email_verified" {
-        let gate = if rules.allow_unverified_email { "allowed" } else { "refused" };
-        let kept = config.notice.keeps.contains(&ProfileClaim::Email);
-        return fate(
-            "checked",
-            kept.then_some("email_verified"),
-            format!(
-                "providers.{}.allow_unverified_email = {}: unverified addresses are {gate}; travels with email",
-                p.id, rules.allow_unverified_email
-            ),
-            if kept { recipients(config, ProfileClaim::Email) } else { vec![] },
-        );
+    if let Some(checked) = gate_fate(config, p, claim) {
+        return checked;
     }
     // The filter's own mapping decides what a claim feeds (FilterRules::field_of).
     if let Some(field) = rules.field_of(claim) {
@@ -221,6 +192,49 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
     fate("dropped", None, "not a profile field claimgate keeps (only name, email, picture can be)".into(), vec![])
 }
 
+/// The claims a provider rule reads: `hd`, `tid`, `email_verified`.
+fn gate_fate(config: &Config, p: &ProviderConfig, claim: &str) -> Option<ClaimFate> {
+    let rules = &p.rules;
+    let fate = |action, into, rule: String, received_by| {
+        Some(ClaimFate { claim: claim.to_owned(), action, into, rule, received_by })
+    };
+    if claim == "hd" && !rules.hosted_domains.is_empty() {
+        let rule = format!(
+            "providers.{}.hosted_domains: must be one of {:?}, else the sign-in is refused; then dropped",
+            p.id, rules.hosted_domains
+        );
+        return fate("checked", None, rule, vec![]);
+    }
+    if claim == "tid" && !rules.allowed_tenants.is_empty() {
+        let rule = format!(
+            "providers.{}.allowed_tenants: must be one of {:?}, else the sign-in is refused; then dropped",
+            p.id, rules.allowed_tenants
+        );
+        return fate("checked", None, rule, vec![]);
+    }
+    if claim == "email_verified" && rules.email_verified_unknown {
+        let rule = format!(
+            "not sent by this provider: every address is unverified (providers.{}.assume_email_verified = false)",
+            p.id
+        );
+        return fate("dropped", None, rule, vec![]);
+    }
+    if claim == "email_verified" {
+        let gate = if rules.allow_unverified_email { "allowed" } else { "refused" };
+        let kept = config.notice.keeps.contains(&ProfileClaim::Email);
+        return fate(
+            "checked",
+            kept.then_some("email_verified"),
+            format!(
+                "providers.{}.allow_unverified_email = {}: unverified addresses are {gate}; travels with email",
+                p.id, rules.allow_unverified_email
+            ),
+            if kept { recipients(config, ProfileClaim::Email) } else { vec![] },
+        );
+    }
+    None
+}
+
 fn picture_view(mode: PictureMode) -> PictureView {
     let rule = match mode {
         PictureMode::Proxy => "each app receives {public_url}/picture/{handle}, a different URL per app; claimgate fetches the provider's picture at login (only from the provider's picture_hosts, at most 1 MiB, within 3 s), re-encodes it as a PNG of at most 256x256 without metadata, stores it sealed for the session's lifetime and erases it with the user; a picture that cannot be fetched is not released",
@@ -241,7 +255,44 @@ fn rules_of(config: &Config, p: &ProviderConfig) -> Vec<RuleView> {
     let list = |items: &[String]| format!("{items:?}");
     let mut out = Vec::new();
     // Where "verified" comes from.
-    out.push(match &p.kind {
+    out.push(verified_source(p));
+    out.push(rule(
+        key("allow_unverified_email"),
+        r.allow_unverified_email.to_string(),
+        if r.allow_unverified_email {
+            "an unverified address is kept with email_verified = false; it never satisfies a domain rule".into()
+        } else {
+            "a sign-in with an unverified address is refused".into()
+        },
+    ));
+    out.push(rule(
+        key("allowed_email_domains"),
+        list(&r.allowed_email_domains),
+        if r.allowed_email_domains.is_empty() {
+            "no domain rule: any address".into()
+        } else {
+            "a sign-in is refused unless its address is verified and at one of these domains".into()
+        },
+    ));
+    out.extend(flavor_rules(p));
+    for field in ProfileClaim::ALL.into_iter().filter(|f| config.notice.keeps.contains(f)) {
+        let source = r.source(field);
+        let value = if source == field.as_str() {
+            source.to_owned()
+        } else {
+            format!("{source} (providers.{}.map.{field})", p.id)
+        };
+        out.push(rule(format!("value rule: {field}"), value, values::rule(field).into()));
+    }
+    out
+}
+
+/// Where a provider's "verified" comes from.
+fn verified_source(p: &ProviderConfig) -> RuleView {
+    let r = &p.rules;
+    let key = |k: &str| format!("providers.{}.{k}", p.id);
+    let rule = |key: String, value: String, effect: String| RuleView { key, value, effect };
+    match &p.kind {
         ProviderKind::Oidc { flavor: OidcFlavor::Microsoft { .. }, .. } => rule(
             key("assume_email_verified"),
             (!r.email_verified_unknown).to_string(),
@@ -269,25 +320,17 @@ fn rules_of(config: &Config, p: &ProviderConfig) -> Vec<RuleView> {
         ProviderKind::Dev => {
             rule("email_verified".into(), "the sample user's claim".into(), "true for the sample user".into())
         }
-    });
-    out.push(rule(
-        key("allow_unverified_email"),
-        r.allow_unverified_email.to_string(),
-        if r.allow_unverified_email {
-            "an unverified address is kept with email_verified = false; it never satisfies a domain rule".into()
-        } else {
-            "a sign-in with an unverified address is refused".into()
-        },
-    ));
-    out.push(rule(
-        key("allowed_email_domains"),
-        list(&r.allowed_email_domains),
-        if r.allowed_email_domains.is_empty() {
-            "no domain rule: any address".into()
-        } else {
-            "a sign-in is refused unless its address is verified and at one of these domains".into()
-        },
-    ));
+    }
+}
+
+/// The rules of one provider flavor: Workspace domains, tenants, a
+/// multi-tenant issuer.
+fn flavor_rules(p: &ProviderConfig) -> Vec<RuleView> {
+    let r = &p.rules;
+    let key = |k: &str| format!("providers.{}.{k}", p.id);
+    let rule = |key: String, value: String, effect: String| RuleView { key, value, effect };
+    let list = |items: &[String]| format!("{items:?}");
+    let mut out = Vec::new();
     let flavor = match &p.kind {
         ProviderKind::Oidc { flavor, .. } => Some(*flavor),
         _ => None,
@@ -321,104 +364,95 @@ fn rules_of(config: &Config, p: &ProviderConfig) -> Vec<RuleView> {
             "multi-tenant: the ID token's iss must be this issuer's {tenantid} template filled with the token's own tid (a GUID), else refused".into(),
         ));
     }
-    for field in ProfileClaim::ALL.into_iter().filter(|f| config.notice.keeps.contains(f)) {
-        let source = r.source(field);
-        let value = if source == field.as_str() {
-            source.to_owned()
-        } else {
-            format!("{source} (providers.{}.map.{field})", p.id)
-        };
-        out.push(rule(format!("value rule: {field}"), value, values::rule(field).into()));
-    }
     out
 }
 
-pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocument {
-    let providers = config
-        .providers
-        .values()
-        .map(|p| {
-            let mut claims: Vec<ClaimFate> = catalog::claims_of(p).iter().map(|c| fate(config, p, c)).collect();
-            claims.push(ClaimFate {
-                claim: "*".into(),
-                action: "dropped",
-                into: None,
-                rule: "any other claim: not a profile field claimgate keeps".into(),
-                received_by: vec![],
-            });
-            if let Some(only) = only_client {
-                for c in &mut claims {
-                    c.received_by.retain(|r| r.client == only);
-                }
-            }
-            let (kind, issuer) = match &p.kind {
-                ProviderKind::Oidc { issuer, .. } => ("oidc", Some(issuer.clone())),
-                ProviderKind::Github { web_url, .. } => ("github", Some(web_url.clone())),
-                ProviderKind::Dev => ("dev", None),
-            };
-            ProviderView {
-                id: p.id.clone(),
-                kind,
-                issuer,
-                claims,
-                upstream_tokens:
-                    "access, refresh and ID tokens are verified and dropped in the callback; never stored or logged",
-                picture_hosts: (config.notice.picture == PictureMode::Proxy).then(|| p.picture_hosts.names()),
-                rules: rules_of(config, p),
+fn provider_view(config: &Config, p: &ProviderConfig, only_client: Option<&str>) -> ProviderView {
+    let mut claims: Vec<ClaimFate> = catalog::claims_of(p).iter().map(|c| fate(config, p, c)).collect();
+    claims.push(ClaimFate {
+        claim: "*".into(),
+        action: "dropped",
+        into: None,
+        rule: "any other claim: not a profile field claimgate keeps".into(),
+        received_by: vec![],
+    });
+    if let Some(only) = only_client {
+        for c in &mut claims {
+            c.received_by.retain(|r| r.client == only);
+        }
+    }
+    let (kind, issuer) = match &p.kind {
+        ProviderKind::Oidc { issuer, .. } => ("oidc", Some(issuer.clone())),
+        ProviderKind::Github { web_url, .. } => ("github", Some(web_url.clone())),
+        ProviderKind::Dev => ("dev", None),
+    };
+    ProviderView {
+        id: p.id.clone(),
+        kind,
+        issuer,
+        claims,
+        upstream_tokens:
+            "access, refresh and ID tokens are verified and dropped in the callback; never stored or logged",
+        picture_hosts: (config.notice.picture == PictureMode::Proxy).then(|| p.picture_hosts.names()),
+        rules: rules_of(config, p),
+    }
+}
+
+fn client_view(config: &Config, c: &crate::config::ClientConfig) -> ClientView {
+    let all_scopes = Scopes::parse("openid profile email");
+    let receives = released(&c.claims, &all_scopes)
+        .into_iter()
+        .map(|f| {
+            let optional = c.optional_claims.contains(&f);
+            ClientClaim {
+                claim: f.as_str(),
+                scope: Some(f.scope()),
+                optional,
+                rule: match optional {
+                    true => format!(
+                        "clients.{}.claims, optional (clients.{}.optional_claims): only if the user ticks it on the notice",
+                        c.id, c.id
+                    ),
+                    false => format!("clients.{}.claims, once the user has seen the notice", c.id),
+                },
             }
         })
         .collect();
-    let all_scopes = Scopes::parse("openid profile email");
+    let never_receives = ProfileClaim::ALL
+        .into_iter()
+        .filter(|f| !c.claims.contains(f))
+        .map(|f| ClientClaim {
+            claim: f.as_str(),
+            scope: None,
+            optional: false,
+            rule: if config.notice.keeps.contains(&f) {
+                format!("not in clients.{}.claims", c.id)
+            } else {
+                "not in notice.keeps".into()
+            },
+        })
+        .collect();
+    ClientView {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        kind: match &c.kind {
+            ClientKind::ForwardAuth(_) => "forward-auth (claims as response headers)",
+            ClientKind::Oidc(OidcClient { auth: ClientAuth::Secret(_), .. }) => "confidential",
+            ClientKind::Oidc(OidcClient { auth: ClientAuth::Public, .. }) => "public (PKCE required)",
+        },
+        subject: "pairwise: HMAC(keys.pairwise_secret, client id, user_key), different for every client",
+        receives,
+        never_receives,
+    }
+}
+
+pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocument {
+    let providers = config.providers.values().map(|p| provider_view(config, p, only_client)).collect();
     let clients = config
         .clients
         .values()
         .filter(|c| only_client.is_none_or(|o| o == c.id))
-        .map(|c| {
-            let receives = released(&c.claims, &all_scopes)
-                .into_iter()
-                .map(|f| {
-                    let optional = c.optional_claims.contains(&f);
-                    ClientClaim {
-                        claim: f.as_str(),
-                        scope: Some(f.scope()),
-                        optional,
-                        rule: match optional {
-                            true => format!(
-                                "clients.{}.claims, optional (clients.{}.optional_claims): only if the user ticks it on the notice",
-                                c.id, c.id
-                            ),
-                            false => format!("clients.{}.claims, once the user has seen the notice", c.id),
-                        },
-                    }
-                })
-                .collect();
-            let never_receives = ProfileClaim::ALL
-                .into_iter()
-                .filter(|f| !c.claims.contains(f))
-                .map(|f| ClientClaim {
-                    claim: f.as_str(),
-                    scope: None,
-                    optional: false,
-                    rule: if config.notice.keeps.contains(&f) {
-                        format!("not in clients.{}.claims", c.id)
-                    } else {
-                        "not in notice.keeps".into()
-                    },
-                })
-                .collect();
-            ClientView {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                kind: match &c.kind {
-                    ClientKind::ForwardAuth(_) => "forward-auth (claims as response headers)",
-                    ClientKind::Confidential { .. } => "confidential",
-                    ClientKind::Public => "public (PKCE required)",
-                },
-                subject: "pairwise: HMAC(keys.pairwise_secret, client id, user_key), different for every client",
-                receives,
-                never_receives,
-            }
-        })
+        .map(|c| client_view(config, c))
         .collect();
     DisclosureDocument {
         format: FORMAT,

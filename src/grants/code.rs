@@ -3,9 +3,8 @@
 //! (RFC 7636 §4.6) and DPoP key (RFC 9449 §10) checked.
 
 use super::issue::{issue, Grant};
-use crate::config::ClientConfig;
-use crate::dpop::Proof;
-use crate::protocol::dpop::{bound_key, spend};
+use crate::config::OidcApp;
+use crate::protocol::dpop::Dpop;
 use crate::protocol::errors::TokenError;
 use crate::state::AppState;
 use actix_web::HttpResponse;
@@ -17,9 +16,9 @@ use subtle::ConstantTimeEq;
 /// RFC 6749 §4.1.3: the authorization-code grant.
 pub async fn grant(
     state: &AppState,
-    client: &ClientConfig,
+    client: OidcApp<'_>,
     params: &HashMap<String, String>,
-    proof: Option<&Proof>,
+    dpop: &Dpop,
 ) -> Result<HttpResponse, TokenError> {
     let code = params.get("code").ok_or_else(|| TokenError::invalid_request("code is required"))?;
     // Consumed atomically: a replayed code finds nothing.
@@ -59,12 +58,10 @@ pub async fn grant(
     }
     // RFC 9449 §10: a code bound to a DPoP key is redeemed only with it.
     if let Some(bound) = &request.dpop_jkt {
-        bound_key(state, bound, proof)?;
+        dpop.bound_to(bound)?;
     }
     // The request is known good: its proof is now used (RFC 9449 §11.1).
-    if let Some(p) = proof {
-        spend(state, p).await.map_err(|e| e.into_token_error(state))?;
-    }
+    dpop.spend().await?;
 
     issue(
         state,
@@ -78,7 +75,7 @@ pub async fn grant(
             code: Some(code),
             family: None,
             claims: request.claims.as_ref(),
-            dpop: proof,
+            dpop,
         },
     )
     .await

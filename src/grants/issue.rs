@@ -4,10 +4,10 @@
 
 use crate::account::consent;
 use crate::account::session;
-use crate::config::ClientConfig;
-use crate::dpop::Proof;
+use crate::config::OidcApp;
 use crate::policy::disclosure::{release_granted, Asked, ClaimsRequest, Released, Scopes};
 use crate::policy::ProfileClaim;
+use crate::protocol::dpop::Dpop;
 use crate::protocol::errors::TokenError;
 use crate::signing::SigningKey;
 use crate::state::AppState;
@@ -19,7 +19,6 @@ use openidconnect::{
     AccessToken, Audience, AuthorizationCode, EndUserEmail, EndUserName, EndUserPictureUrl, IssuerUrl, LocalizedClaim,
     Nonce, StandardClaims, SubjectIdentifier,
 };
-use serde_json::json;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -42,27 +41,23 @@ pub struct Grant<'a> {
     /// The request's DPoP proof (RFC 9449 §5), already spent by the grant:
     /// the access token, and a public client's refresh token, are bound to
     /// its key.
-    pub dpop: Option<&'a Proof>,
+    pub dpop: &'a Dpop,
 }
 
 pub fn session_ended() -> TokenError {
     TokenError::invalid_grant("the sign-in session has ended")
 }
 
-pub async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>) -> Result<HttpResponse, TokenError> {
+pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Result<HttpResponse, TokenError> {
     let Some(mut session) = state.records.get_session(g.session_id).await? else { return Err(session_ended()) };
     let Some(session_left) = session::remaining(state, &session) else { return Err(session_ended()) };
-
     let lifetime = state.config.lifetimes.access_token.min(Duration::from_secs(session_left.as_secs().max(1)));
-    let access_token = random_handle();
-    let scopes = Scopes::parse(g.scope);
     // The one release rule: asked ∩ configured now ∩ what the user consented
     // to for this client (policy::disclosure), per target.
     let (asked, consented) =
-        consent::releasable(state, client, (&session.user_key, g.session_id), g.scope, g.claims).await?;
+        consent::releasable(state, &client, (&session.user_key, g.session_id), g.scope, g.claims).await?;
     let id_token_claims = Asked::release(&asked.id_token, &client.claims, &consented.given);
     let claims = Asked::release(&asked.userinfo, &client.claims, &consented.given);
-    let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
     // Remember the release for the user's own view (/me).
     let released_any: BTreeSet<ProfileClaim> = claims.union(&id_token_claims).copied().collect();
     let names: Vec<&str> = released_any.iter().map(|c| c.as_str()).collect();
@@ -73,7 +68,9 @@ pub async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>) -> Res
         return Err(session_ended());
     }
     let released_profile =
-        crate::account::picture::for_client(state, client, &session, session.profile.only(&released_any)).await?;
+        crate::account::picture::for_client(state, &client, &session, session.profile.only(&released_any)).await?;
+    let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
+    let access_token = random_handle();
     let access = AccessGrant {
         client_id: client.id.clone(),
         session: g.session_id.to_owned(),
@@ -82,86 +79,117 @@ pub async fn issue(state: &AppState, client: &ClientConfig, g: Grant<'_>) -> Res
         released: released_profile.only(&claims),
         iat: state.now(),
         exp: state.now() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
-        jkt: g.dpop.map(|p| p.jkt.clone()),
+        jkt: g.dpop.proof().map(|p| p.jkt.clone()),
     };
     if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
         return Err(session_ended());
     }
-    let refresh_token = if client.refresh_tokens && Scopes::parse(g.refresh_scope).contains("offline_access") {
+    let refresh_token = if client.oidc.refresh_tokens && Scopes::parse(g.refresh_scope).contains("offline_access") {
         Some(refresh(state, client, &g, &session, &access_token, lifetime).await?)
     } else {
         None
     };
-    if let Some(code) = g.code {
-        // RFC 6749 §4.1.2: a replay of the code revokes what it gave, the
-        // refresh tokens too, for as long as they can live.
-        let (family, ttl) = match &refresh_token {
-            Some((_, family)) => (Some(family.as_str()), session::until_end(state, &session)),
-            None => (None, lifetime),
-        };
-        let user = &session.user_key;
-        state.records.note_redeemed_code(code, &access_token, family, g.session_id, ttl, user).await?;
-    }
+    note_code(state, &g, &session, &access_token, refresh_token.as_ref(), lifetime).await?;
     let refresh_token = refresh_token.map(|(token, _)| token);
-
-    let id_token = if scopes.contains("openid") {
-        let Some(signer) = state.keys.signing.signer(client.id_token_alg) else {
-            // Keys::load refuses a config without a key for every client's algorithm.
-            tracing::error!(client = %client.id, alg = %client.id_token_alg, "no signing key for the client's algorithm");
-            return Err(TokenError::server_error());
-        };
-        let values = release_granted(&released_profile, &id_token_claims);
-        let content = IdTokenContent {
-            issuer: &state.issuer,
-            client_id: &client.id,
-            subject,
-            claims: &values,
-            nonce: g.nonce,
-            auth_time: g.auth_time,
-            now: state.clock.now(),
-            lifetime,
-            access_token: &access_token,
-            sid: client
-                .backchannel_logout
-                .as_ref()
-                .map(|_| state.keys.pseudonymizer.pairwise_sid(&client.id, &session_ref(g.session_id))),
-        };
-        Some(sign_id_token(signer, &content).map_err(|e| {
-            tracing::error!(error = %e, "ID token signing failed");
-            TokenError::server_error()
-        })?)
-    } else {
-        None
+    let id_token = match Scopes::parse(g.scope).contains("openid") {
+        true => {
+            let values = release_granted(&released_profile, &id_token_claims);
+            Some(id_token(state, client, &g, subject, &values, &access_token, lifetime)?)
+        }
+        false => None,
     };
-
     let grant_type = if g.code.is_some() { "authorization_code" } else { "refresh_token" };
-    tracing::info!(client = %client.id, claims = ?names, scope = %g.scope, grant_type, refresh = refresh_token.is_some(), dpop = g.dpop.is_some(), outcome = "success", "tokens issued");
-    let mut body = json!({
-        "access_token": access_token,
+    tracing::info!(client = %client.id, claims = ?names, scope = %g.scope, grant_type, refresh = refresh_token.is_some(), dpop = g.dpop.proof().is_some(), outcome = "success", "tokens issued");
+    let answer = TokenResponse {
+        access_token,
         // RFC 9449 §5: a bound token's type is DPoP.
-        "token_type": if g.dpop.is_some() { "DPoP" } else { "Bearer" },
-        "expires_in": lifetime.as_secs(),
-        "scope": g.scope,
-    });
-    if let Some(t) = id_token {
-        body["id_token"] = t.into();
-    }
-    if let Some(t) = refresh_token {
-        body["refresh_token"] = t.into();
-    }
+        token_type: if g.dpop.proof().is_some() { "DPoP" } else { "Bearer" },
+        expires_in: lifetime.as_secs(),
+        scope: g.scope,
+        id_token,
+        refresh_token,
+    };
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
-    if g.dpop.is_some() {
-        response.insert_header(("DPoP-Nonce", crate::protocol::dpop::nonce(state)));
-    }
-    Ok(response.json(body))
+    g.dpop.nonce_on(&mut response);
+    Ok(response.json(answer))
+}
+
+/// RFC 6749 §5.1: the token response.
+#[derive(serde::Serialize)]
+struct TokenResponse<'a> {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+    scope: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+}
+
+/// For a code: what it gave, so that a replay revokes it (RFC 6749
+/// §4.1.2), the refresh tokens too, for as long as they can live.
+async fn note_code(
+    state: &AppState,
+    g: &Grant<'_>,
+    session: &crate::store::records::Session,
+    access_token: &str,
+    refresh: Option<&(String, String)>,
+    lifetime: Duration,
+) -> Result<(), TokenError> {
+    let Some(code) = g.code else { return Ok(()) };
+    let (family, ttl) = match refresh {
+        Some((_, family)) => (Some(family.as_str()), session::until_end(state, session)),
+        None => (None, lifetime),
+    };
+    let user = &session.user_key;
+    state.records.note_redeemed_code(code, access_token, family, g.session_id, ttl, user).await?;
+    Ok(())
+}
+
+/// The ID token (OIDC Core §2), signed in the client's algorithm.
+fn id_token(
+    state: &AppState,
+    client: OidcApp<'_>,
+    g: &Grant<'_>,
+    subject: String,
+    values: &Released<'_>,
+    access_token: &str,
+    lifetime: Duration,
+) -> Result<String, TokenError> {
+    let Some(signer) = state.keys.signing.signer(client.oidc.id_token_alg) else {
+        // Keys::load refuses a config without a key for every client's algorithm.
+        tracing::error!(client = %client.id, alg = %client.oidc.id_token_alg, "no signing key for the client's algorithm");
+        return Err(TokenError::server_error());
+    };
+    let content = IdTokenContent {
+        issuer: &state.issuer,
+        client_id: &client.id,
+        subject,
+        claims: values,
+        nonce: g.nonce,
+        auth_time: g.auth_time,
+        now: state.clock.now(),
+        lifetime,
+        access_token,
+        sid: client
+            .oidc
+            .backchannel_logout
+            .as_ref()
+            .map(|_| state.keys.pseudonymizer.pairwise_sid(&client.id, &session_ref(g.session_id))),
+    };
+    sign_id_token(signer, &content).map_err(|e| {
+        tracing::error!(error = %e, "ID token signing failed");
+        TokenError::server_error()
+    })
 }
 
 /// A new refresh token in the grant's family (a new family for a code),
 /// living no longer than the session's absolute end; with its family.
 async fn refresh(
     state: &AppState,
-    client: &ClientConfig,
+    client: OidcApp<'_>,
     g: &Grant<'_>,
     session: &crate::store::records::Session,
     access_token: &str,
@@ -181,7 +209,7 @@ async fn refresh(
         exp: session.expires_at,
         // Confidential clients' refresh tokens are bound by the client's
         // own authentication instead (RFC 9449 §5).
-        jkt: g.dpop.filter(|_| client.is_public()).map(|p| p.jkt.clone()),
+        jkt: g.dpop.proof().filter(|_| client.is_public()).map(|p| p.jkt.clone()),
         rotated: false,
         claims: g.claims.cloned(),
     };

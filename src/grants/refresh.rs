@@ -9,10 +9,10 @@
 
 use super::issue::{issue, session_ended, Grant};
 use crate::account::session;
-use crate::config::ClientConfig;
-use crate::dpop::Proof;
+use crate::config::{ClientConfig, OidcApp};
+
 use crate::policy::disclosure::Scopes;
-use crate::protocol::dpop;
+use crate::protocol::dpop::Dpop;
 use crate::protocol::errors::{OAuthError, TokenError};
 use crate::state::AppState;
 use crate::store::records::{RefreshGrant, Rotation};
@@ -26,20 +26,20 @@ fn unknown(client: &ClientConfig) -> TokenError {
 
 /// A token presented by a client that does not own it, or without the key
 /// it is bound to: refused, and nothing is done to it.
-fn misplaced(state: &AppState, client: &ClientConfig, reason: &'static str) {
+fn misplaced(state: &AppState, client: OidcApp<'_>, reason: &'static str) {
     state.metrics.refresh_misplaced.with_label_values(&[&client.id]).inc();
     tracing::warn!(target: "claimgate::audit", client = %client.id, reason, outcome = "refused", "token refused");
 }
 
 pub async fn grant(
     state: &AppState,
-    client: &ClientConfig,
+    client: OidcApp<'_>,
     params: &HashMap<String, String>,
-    proof: Option<&Proof>,
+    dpop: &Dpop,
 ) -> Result<HttpResponse, TokenError> {
     let token = params.get("refresh_token").ok_or_else(|| TokenError::invalid_request("refresh_token is required"))?;
     // Read, not used: whoever presents it must first be its owner.
-    let Some(seen) = state.records.get_refresh(token).await? else { return Err(unknown(client)) };
+    let Some(seen) = state.records.get_refresh(token).await? else { return Err(unknown(&client)) };
     // RFC 6749 §6: bound to the client it was issued to.
     if seen.client_id != client.id {
         misplaced(state, client, "refresh_token_of_another_client");
@@ -48,7 +48,7 @@ pub async fn grant(
     // RFC 9449 §5: a public client's refresh token is bound to its DPoP key,
     // its only authentication.
     if let Some(bound) = seen.jkt.as_deref().filter(|_| client.is_public()) {
-        if let Err(e) = crate::protocol::dpop::bound_key(state, bound, proof) {
+        if let Err(e) = dpop.bound_to(bound) {
             misplaced(state, client, "refresh_token_without_its_key");
             return Err(e);
         }
@@ -62,7 +62,7 @@ pub async fn grant(
     if session::remaining(state, &session).is_none() {
         return Err(session_ended());
     }
-    if !session::admits(state, client, &session.provider, &session.profile) {
+    if !session::admits(state, &client, &session.provider, &session.profile) {
         tracing::warn!(target: "claimgate::audit", client = %client.id, provider = %session.provider, reason = "provider_policy", outcome = "refused", "token refused");
         return Err(TokenError::invalid_grant("the sign-in no longer meets this application's provider rules"));
     }
@@ -80,15 +80,13 @@ pub async fn grant(
     // The request is known good but for a replayed proof: its jti is spent
     // before the token is used, so that a thief replaying the owner's proof
     // with a stolen token spends nothing (RFC 9449 §11.1).
-    if let Some(p) = proof {
-        dpop::spend(state, p).await.map_err(|e| e.into_token_error(state))?;
-    }
+    dpop.spend().await?;
     // Used and marked rotated in one store operation: of two racing uses,
     // the loser finds the marker (RFC 9700 §4.14.2).
     let g = match state.records.rotate_refresh(token, &seen, session::until_end(state, &session)).await? {
         Rotation::Used(g) => g,
         Rotation::Reused(g) => return Err(reused(state, client, &g).await?),
-        Rotation::Gone => return Err(unknown(client)),
+        Rotation::Gone => return Err(unknown(&client)),
     };
     issue(
         state,
@@ -102,7 +100,7 @@ pub async fn grant(
             code: None,
             family: Some(g.family.clone()),
             claims: g.claims.as_ref(),
-            dpop: proof,
+            dpop,
         },
     )
     .await
@@ -111,7 +109,7 @@ pub async fn grant(
 /// The owner presented a rotated token: two parties hold this grant, one
 /// of them not the client. Everything issued from it is revoked, and the
 /// owner is told its sign-in ended (Back-Channel Logout 1.0).
-async fn reused(state: &AppState, client: &ClientConfig, g: &RefreshGrant) -> Result<TokenError, TokenError> {
+async fn reused(state: &AppState, client: OidcApp<'_>, g: &RefreshGrant) -> Result<TokenError, TokenError> {
     let revoked = state.records.revoke_family(&g.family).await?;
     if let Some(session) = state.records.get_session(&g.session).await? {
         let reference = crate::store::records::session_ref(&g.session);

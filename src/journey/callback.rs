@@ -9,7 +9,7 @@ use super::finish::{app_url, consent_then_code, Seen};
 use crate::account::{picture, session};
 use crate::config::ProviderConfig;
 use crate::pages;
-use crate::policy::{filter, FilterOutcome, ProfileClaim, UpstreamIdentity};
+use crate::policy::{filter, FilterError, FilterOutcome, ProfileClaim, UpstreamIdentity};
 use crate::protocol::binding;
 use crate::protocol::cookies::{session_cookie, session_id};
 use crate::protocol::errors::PageError;
@@ -51,7 +51,7 @@ pub async fn finish_upstream(
     let received: Vec<String> = identity.claims.names().map(str::to_owned).collect();
     let record = match keep(state, config, &request.client_id, identity, &received, &audit).await {
         Ok(record) => record,
-        Err(message) => return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &message, Some(&back))),
+        Err(e) => return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back))),
     };
     Ok(match open_session(state, req, &record).await {
         Ok(id) => finish_in_session(state, request, binding, &id, &record).await?,
@@ -126,15 +126,14 @@ async fn keep(
     identity: UpstreamIdentity,
     received: &[String],
     audit: &LoginAudit<'_>,
-) -> Result<Session, String> {
+) -> Result<Session, FilterError> {
     // OIDC Core §2: when the user authenticated at the provider, where it
     // says (never in the future); else now, when the provider answered.
     let now = state.now();
     let auth_time = identity.auth_time.filter(|t| *t > 0).map_or(now, |t| t.min(now));
-    let mut outcome = filter(identity, &config.rules, &state.keys.pseudonymizer).map_err(|e| {
+    let mut outcome = filter(identity, &config.rules, &state.keys.pseudonymizer).inspect_err(|e| {
         state.metrics.logins_failed.with_label_values(&[&config.id, client, e.reason()]).inc();
         audit.failure_after(e.reason(), received);
-        format!("{e}.")
     })?;
     let picture = settle_picture(state, config, &mut outcome).await;
     let invalid: Vec<&'static str> = outcome.invalid.iter().map(|r| r.reason()).collect();

@@ -4,6 +4,7 @@
 //! `request_uri` (§4).
 
 use super::finish::app_error;
+use crate::config::{ClientConfig, OidcApp};
 use crate::policy::disclosure::{ClaimsRequest, Scopes};
 use crate::protocol::errors::{OAuthError, PageError};
 use crate::state::AppState;
@@ -71,35 +72,12 @@ pub fn validate(
     params: &HashMap<String, String>,
     pushed: bool,
 ) -> Result<AuthorizationRequest, Refusal> {
-    let unsafe_ = |m: &str| Refusal::Unsafe(m.to_owned());
-    let client_id =
-        params.get("client_id").ok_or_else(|| unsafe_("The application did not say who it is (client_id)."))?;
-    let client =
-        state.client(client_id).ok_or_else(|| unsafe_("This application is not registered with claimgate."))?;
-    let redirect_uri = params
-        .get("redirect_uri")
-        .ok_or_else(|| unsafe_("The application did not say where to return (redirect_uri)."))?;
-    if !client.redirect_uris.iter().any(|r| r.matches(redirect_uri)) {
-        return Err(unsafe_("The return address is not registered for this application."));
-    }
-
-    let mut request = AuthorizationRequest {
-        client_id: client_id.clone(),
-        redirect_uri: redirect_uri.clone(),
-        scope: String::new(),
-        state: params.get("state").cloned(),
-        nonce: params.get("nonce").cloned(),
-        code_challenge: None,
-        max_age: None,
-        dpop_jkt: None,
-        claims: None,
-    };
+    let (client, mut request) = client_and_redirect(state, params)?;
     let fail = |request: &AuthorizationRequest, error: OAuthError, description: &'static str| {
         Err(Refusal::ToApp(Box::new(request.clone()), error, description))
     };
-
     // RFC 9126 §6: such a client's requests come only through /par.
-    if client.require_pushed_authorization_requests && !pushed {
+    if client.oidc.require_pushed_authorization_requests && !pushed {
         return fail(&request, OAuthError::InvalidRequest, "this client must push its authorization requests (PAR)");
     }
     match params.get("response_type").map(String::as_str) {
@@ -119,52 +97,93 @@ pub fn validate(
     }
     // OIDC Core §11: offline access only for clients configured for it;
     // for the others the scope is not granted (RFC 6749 §3.3).
-    let scopes = if client.refresh_tokens { scopes } else { scopes.without("offline_access") };
+    let scopes = if client.oidc.refresh_tokens { scopes } else { scopes.without("offline_access") };
     request.scope = scopes.as_string();
+    if let Err(description) = proof_keys(client.is_public(), params, &mut request) {
+        return fail(&request, OAuthError::InvalidRequest, description);
+    }
+    if let Err(description) = the_rest(params, &mut request) {
+        return fail(&request, OAuthError::InvalidRequest, description);
+    }
+    Ok(request)
+}
 
+/// The client and its exact redirect URI: refused before either is known
+/// good, never at the redirect URI (RFC 6749 §4.1.2.1).
+fn client_and_redirect<'a>(
+    state: &'a AppState,
+    params: &HashMap<String, String>,
+) -> Result<(OidcApp<'a>, AuthorizationRequest), Refusal> {
+    let unsafe_ = |m: &str| Refusal::Unsafe(m.to_owned());
+    let client_id =
+        params.get("client_id").ok_or_else(|| unsafe_("The application did not say who it is (client_id)."))?;
+    // A forward-auth client signs in through /auth/start only.
+    let client = state
+        .client(client_id)
+        .and_then(ClientConfig::as_oidc)
+        .ok_or_else(|| unsafe_("This application is not registered with claimgate."))?;
+    let redirect_uri = params
+        .get("redirect_uri")
+        .ok_or_else(|| unsafe_("The application did not say where to return (redirect_uri)."))?;
+    if !client.oidc.redirect_uris.iter().any(|r| r.matches(redirect_uri)) {
+        return Err(unsafe_("The return address is not registered for this application."));
+    }
+    let request = AuthorizationRequest {
+        client_id: client_id.clone(),
+        redirect_uri: redirect_uri.clone(),
+        scope: String::new(),
+        state: params.get("state").cloned(),
+        nonce: params.get("nonce").cloned(),
+        code_challenge: None,
+        max_age: None,
+        dpop_jkt: None,
+        claims: None,
+    };
+    Ok((client, request))
+}
+
+/// PKCE (RFC 7636 §4.2–4.3; public clients must use it) and the DPoP key
+/// the code will be bound to (RFC 9449 §10).
+fn proof_keys(
+    public_client: bool,
+    params: &HashMap<String, String>,
+    request: &mut AuthorizationRequest,
+) -> Result<(), &'static str> {
     match (params.get("code_challenge"), params.get("code_challenge_method").map(String::as_str)) {
-        (Some(challenge), Some("S256")) => {
-            // RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
-            if !is_sha256_base64url(challenge) {
-                return fail(&request, OAuthError::InvalidRequest, "code_challenge is not a S256 challenge");
-            }
-            request.code_challenge = Some(challenge.clone());
+        // BASE64URL(SHA256(verifier)) is 43 characters.
+        (Some(challenge), Some("S256")) if is_sha256_base64url(challenge) => {
+            request.code_challenge = Some(challenge.clone())
         }
-        (Some(_), _) => {
-            return fail(&request, OAuthError::InvalidRequest, "code_challenge_method must be S256");
-        }
-        (None, Some(_)) => return fail(&request, OAuthError::InvalidRequest, "code_challenge is missing"),
-        (None, None) if client.is_public() => {
-            return fail(&request, OAuthError::InvalidRequest, "public clients must use PKCE (S256)");
-        }
+        (Some(_), Some("S256")) => return Err("code_challenge is not a S256 challenge"),
+        (Some(_), _) => return Err("code_challenge_method must be S256"),
+        (None, Some(_)) => return Err("code_challenge is missing"),
+        (None, None) if public_client => return Err("public clients must use PKCE (S256)"),
         (None, None) => {}
     }
-    // RFC 9449 §10: the code will be redeemable only with this DPoP key.
     if let Some(jkt) = params.get("dpop_jkt") {
         if !is_sha256_base64url(jkt) {
-            return fail(&request, OAuthError::InvalidRequest, "dpop_jkt is not a SHA-256 JWK thumbprint");
+            return Err("dpop_jkt is not a SHA-256 JWK thumbprint");
         }
         request.dpop_jkt = Some(jkt.clone());
     }
+    Ok(())
+}
+
+/// The `claims` parameter, `max_age`, and the lengths of `state` and `nonce`.
+fn the_rest(params: &HashMap<String, String>, request: &mut AuthorizationRequest) -> Result<(), &'static str> {
     // OIDC Core §5.5: claims asked beside the scopes (never past the
     // client's configured claims, nor past the user's consent).
     if let Some(claims) = params.get("claims") {
-        match ClaimsRequest::parse(claims) {
-            Ok(c) => request.claims = Some(c),
-            Err(description) => return fail(&request, OAuthError::InvalidRequest, description),
-        }
+        request.claims = Some(ClaimsRequest::parse(claims)?);
     }
     // OIDC Core §3.1.2.1: a non-negative integer of seconds.
     if let Some(max_age) = params.get("max_age") {
-        match max_age.parse::<u64>() {
-            Ok(seconds) => request.max_age = Some(seconds),
-            Err(_) => return fail(&request, OAuthError::InvalidRequest, "max_age must be a number of seconds"),
-        }
+        request.max_age = Some(max_age.parse::<u64>().map_err(|_| "max_age must be a number of seconds")?);
     }
     if request.nonce.as_ref().is_some_and(|n| n.len() > 512) || request.state.as_ref().is_some_and(|s| s.len() > 2048) {
-        return fail(&request, OAuthError::InvalidRequest, "state or nonce is too long");
+        return Err("state or nonce is too long");
     }
-    Ok(request)
+    Ok(())
 }
 
 /// A base64url SHA-256 digest (a PKCE S256 challenge, a JWK thumbprint): 43 characters.
@@ -218,6 +237,7 @@ pub async fn resolve(
     // URI must still be registered (a restart with another config).
     let registered = state
         .client(client_id)
+        .and_then(|c| c.oidc())
         .is_some_and(|c| c.redirect_uris.iter().any(|r| r.matches(&pushed.request.redirect_uri)));
     if !registered {
         return Err(PageError::bad_request("The return address is not registered for this application."));

@@ -44,7 +44,7 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
 
 /// Whether every client that uses `/authorize` requires pushed requests.
 fn every_client_requires_par(state: &AppState) -> bool {
-    let mut clients = state.config.clients.values().filter(|c| c.forward_auth().is_none()).peekable();
+    let mut clients = state.config.clients.values().filter_map(|c| c.oidc()).peekable();
     clients.peek().is_some() && clients.all(|c| c.require_pushed_authorization_requests)
 }
 

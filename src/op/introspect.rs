@@ -6,17 +6,17 @@
 use crate::account::session;
 use crate::config::ClientConfig;
 use crate::protocol::client_auth::authenticated_form;
-use crate::protocol::dpop;
+use crate::protocol::dpop::DpopRequest;
 use crate::protocol::errors::TokenError;
 use crate::state::AppState;
 use crate::store::records::RefreshGrant;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 pub async fn introspect(
     req: HttpRequest,
     state: web::Data<AppState>,
+    dpop: DpopRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, TokenError> {
     let (client, params) = authenticated_form(&state, &req, &body)?;
@@ -25,51 +25,83 @@ pub async fn introspect(
         return Err(TokenError::invalid_client(false));
     }
     // A proof sent here must be valid, and is then used (RFC 9449 §4.3).
-    let proof = dpop::proof(&state, &req, "/introspect", None).map_err(|e| e.into_token_error(&state))?;
+    let dpop = dpop.checked()?;
     let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
     let now = state.now();
     // §2.2: inactive covers unknown, expired, revoked and other clients' tokens alike.
-    let mut answer = json!({ "active": false });
+    let mut answer = Introspection::default();
     if let Some(g) = state.records.get_access(token).await?.filter(|g| g.client_id == client.id && g.exp > now) {
-        answer = json!({
-            "active": true,
-            "scope": g.scope,
-            "client_id": g.client_id,
-            "token_type": if g.jkt.is_some() { "DPoP" } else { "Bearer" },
-            "sub": g.subject,
-            "iat": g.iat,
-            "exp": g.exp,
-            "iss": state.issuer,
-            "aud": g.client_id,
-        });
-        if let Some(jkt) = g.jkt {
-            answer["cnf"] = json!({ "jkt": jkt });
-        }
-    } else if let Some(g) = usable_refresh(&state, client, token).await? {
-        answer = json!({
-            "active": true,
-            "scope": g.scope,
-            "client_id": g.client_id,
-            "sub": g.subject,
-            "iat": g.iat,
-            "exp": g.exp,
-            "iss": state.issuer,
-        });
-        if let Some(jkt) = g.jkt {
-            answer["cnf"] = json!({ "jkt": jkt });
-        }
+        answer = Introspection {
+            active: true,
+            token_type: Some(if g.jkt.is_some() { "DPoP" } else { "Bearer" }),
+            aud: Some(g.client_id.clone()),
+            ..Introspection::of(&state, g.scope, g.client_id, g.subject, (g.iat, g.exp), g.jkt)
+        };
+    } else if let Some(g) = usable_refresh(&state, &client, token).await? {
+        answer = Introspection::of(&state, g.scope, g.client_id, g.subject, (g.iat, g.exp), g.jkt);
     }
     let mut response = HttpResponse::Ok();
-    if let Some(p) = &proof {
-        dpop::spend(&state, p).await.map_err(|e| e.into_token_error(&state))?;
-        response.insert_header(("DPoP-Nonce", dpop::nonce(&state)));
-    }
-    let active = answer["active"].as_bool().unwrap_or(false);
-    tracing::info!(client = %client.id, active, "token introspection");
+    dpop.spend().await?;
+    dpop.nonce_on(&mut response);
+    tracing::info!(client = %client.id, active = answer.active, "token introspection");
     Ok(response
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(answer))
+}
+
+/// RFC 7662 §2.2: the answer; only `active` when inactive.
+#[derive(Default, serde::Serialize)]
+struct Introspection {
+    active: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token_type: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exp: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
+    /// RFC 9449 §6.2: the key a DPoP-bound token is bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cnf: Option<Confirmation>,
+}
+
+#[derive(serde::Serialize)]
+struct Confirmation {
+    jkt: String,
+}
+
+impl Introspection {
+    /// An active token's answer.
+    fn of(
+        state: &AppState,
+        scope: String,
+        client_id: String,
+        sub: String,
+        (iat, exp): (i64, i64),
+        jkt: Option<String>,
+    ) -> Self {
+        Introspection {
+            active: true,
+            scope: Some(scope),
+            client_id: Some(client_id),
+            sub: Some(sub),
+            iat: Some(iat),
+            exp: Some(exp),
+            iss: Some(state.issuer.clone()),
+            cnf: jkt.map(|jkt| Confirmation { jkt }),
+            ..Introspection::default()
+        }
+    }
 }
 
 /// The client's refresh token, if a refresh with it would succeed now

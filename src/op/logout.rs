@@ -76,7 +76,9 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
             let Some(client) = client_id.as_deref().and_then(|c| state.client(c)) else {
                 return Ok(bad("post_logout_redirect_uri needs a client_id or an id_token_hint."));
             };
-            let Some(registered) = client.post_logout_redirect_uris.iter().find(|u| u.matches(uri)) else {
+            let Some(registered) =
+                client.oidc().and_then(|o| o.post_logout_redirect_uris.iter().find(|u| u.matches(uri)))
+            else {
                 return Ok(bad("The return address is not registered for this application."));
             };
             let mut url = registered.url().clone();

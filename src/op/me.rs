@@ -3,7 +3,7 @@
 //! withdrawal per app or per claim, sign-out and erasure. The download of
 //! all of it is [`super::export`].
 
-use crate::account::{consent, session};
+use crate::account::{consent, erasure, session};
 use crate::pages;
 use crate::policy::{Picture, ProfileClaim};
 use crate::protocol::cookies;
@@ -99,11 +99,10 @@ pub async fn erase(
     // of them are told (Back-Channel Logout 1.0), and the page says whether
     // they heard within a few seconds; the rest is retried in the background.
     let notifier = crate::backchannel::Notifier::from(&**state);
-    let queued = crate::backchannel::user_erased(&notifier, &s.user_key).await?;
-    state.records.erase_user(&s.user_key).await?;
+    let erased = erasure::erase(&notifier, &[s.user_key], std::time::Duration::from_secs(3)).await?;
     tracing::info!(outcome = "erased", by = "user", "erasure");
-    let outcomes = crate::backchannel::attempt_now(&notifier, &queued, std::time::Duration::from_secs(3)).await;
-    let told: Vec<(String, bool)> = outcomes
+    let told: Vec<(String, bool)> = erased
+        .told
         .into_iter()
         .map(|(client, o)| {
             let name = state.client(&client).map_or(client.clone(), |c| c.name.clone());

@@ -6,7 +6,7 @@
 
 use crate::journey::request::{validate, Refusal, PAR_LIFETIME, URN};
 use crate::protocol::client_auth::authenticated_form;
-use crate::protocol::dpop::{self, DpopError};
+use crate::protocol::dpop::{DpopError, DpopRequest};
 use crate::protocol::errors::{OAuthError, TokenError};
 use crate::state::AppState;
 use crate::store::records::{random_handle, Prompt, PushedRequest};
@@ -14,7 +14,12 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-pub async fn par(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, TokenError> {
+pub async fn par(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    dpop: DpopRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, TokenError> {
     let (client, mut params) = authenticated_form(&state, &req, &body)?;
     // §2.1: a pushed request cannot itself point at one.
     if params.contains_key("request_uri") {
@@ -26,10 +31,10 @@ pub async fn par(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes)
     params.remove("client_secret");
     // RFC 9449 §10.1: a DPoP proof binds the code to its key, as dpop_jkt
     // would; both must then name the same key.
-    let proof = dpop::proof(&state, &req, "/par", None).map_err(|e| e.into_token_error(&state))?;
-    if let Some(p) = &proof {
+    let dpop = dpop.checked()?;
+    if let Some(p) = dpop.proof() {
         match params.get("dpop_jkt") {
-            Some(jkt) if *jkt != p.jkt => return Err(DpopError::WrongKey.into_token_error(&state)),
+            Some(jkt) if *jkt != p.jkt => return Err(dpop.refuse(DpopError::WrongKey)),
             _ => params.insert("dpop_jkt".into(), p.jkt.clone()),
         };
     }
@@ -51,10 +56,8 @@ pub async fn par(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes)
     state.records.put_pushed(&handle, &PushedRequest { request, prompt, provider }, PAR_LIFETIME).await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::CACHE_CONTROL, "no-store"));
-    if let Some(p) = &proof {
-        dpop::spend(&state, p).await.map_err(|e| e.into_token_error(&state))?;
-        response.insert_header(("DPoP-Nonce", dpop::nonce(&state)));
-    }
-    tracing::info!(client = %client.id, dpop = proof.is_some(), outcome = "pushed", "pushed authorization request");
+    dpop.spend().await?;
+    dpop.nonce_on(&mut response);
+    tracing::info!(client = %client.id, dpop = dpop.proof().is_some(), outcome = "pushed", "pushed authorization request");
     Ok(response.json(json!({ "request_uri": format!("{URN}{handle}"), "expires_in": PAR_LIFETIME.as_secs() })))
 }

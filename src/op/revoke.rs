@@ -3,7 +3,7 @@
 //! key (RFC 9449 §5): the key is all that client's authentication is.
 
 use crate::protocol::client_auth::authenticated_form;
-use crate::protocol::dpop;
+use crate::protocol::dpop::DpopRequest;
 use crate::protocol::errors::TokenError;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,12 +11,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
+    dpop: DpopRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, TokenError> {
     let (client, params) = authenticated_form(&state, &req, &body)?;
     let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
     // A proof sent here must be valid, and is then used (RFC 9449 §4.3).
-    let proof = dpop::proof(&state, &req, "/revoke", None).map_err(|e| e.into_token_error(&state))?;
+    let dpop = dpop.checked()?;
     // §2.2: unknown, expired and (to avoid an oracle) other clients' tokens
     // all answer 200; only the owner's token is actually revoked.
     if let Some(grant) = state.records.get_access(token).await? {
@@ -31,7 +32,7 @@ pub async fn revoke(
         // same grant: its whole family.
         if grant.client_id == client.id {
             if let Some(bound) = grant.jkt.as_deref().filter(|_| client.is_public()) {
-                crate::protocol::dpop::bound_key(&state, bound, proof.as_ref())?;
+                dpop.bound_to(bound)?;
             }
             let revoked = state.records.revoke_family(&grant.family).await?;
             tracing::info!(client = %client.id, revoked, outcome = "revoked", "refresh token revocation");
@@ -40,9 +41,7 @@ pub async fn revoke(
         }
     }
     let mut response = HttpResponse::Ok();
-    if let Some(p) = &proof {
-        dpop::spend(&state, p).await.map_err(|e| e.into_token_error(&state))?;
-        response.insert_header(("DPoP-Nonce", dpop::nonce(&state)));
-    }
+    dpop.spend().await?;
+    dpop.nonce_on(&mut response);
     Ok(response.insert_header(("Cache-Control", "no-store")).finish())
 }

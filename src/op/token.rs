@@ -5,20 +5,30 @@
 
 use crate::grants;
 use crate::protocol::client_auth::authenticated_form;
-use crate::protocol::dpop::{self, DpopError};
+use crate::protocol::dpop::{DpopError, DpopRequest};
 use crate::protocol::errors::{OAuthError, TokenError};
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-pub async fn token(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, TokenError> {
-    let result = grant(&req, &state, &body).await;
+pub async fn token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    dpop: DpopRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, TokenError> {
+    let result = grant(&req, &state, dpop, &body).await;
     let outcome = result.as_ref().map(|_| "success").unwrap_or_else(|e| e.error.code());
     state.metrics.token_requests.with_label_values(&[outcome]).inc();
     result
 }
 
-async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpResponse, TokenError> {
+async fn grant(
+    req: &HttpRequest,
+    state: &AppState,
+    dpop: DpopRequest,
+    body: &[u8],
+) -> Result<HttpResponse, TokenError> {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -30,15 +40,14 @@ async fn grant(req: &HttpRequest, state: &AppState, body: &[u8]) -> Result<HttpR
     let (client, params) = authenticated_form(state, req, body)?;
     // RFC 9449 §5: checked before anything is consumed, so that a nonce
     // challenge does not cost the client its code or refresh token.
-    let proof = dpop::proof(state, req, "/token", None).map_err(|e| e.into_token_error(state))?;
-    if proof.is_none() && client.require_dpop {
-        return Err(DpopError::Required.into_token_error(state));
+    let dpop = dpop.checked()?;
+    if dpop.proof().is_none() && client.oidc.require_dpop {
+        return Err(dpop.refuse(DpopError::Required));
     }
-    let proof = proof.as_ref();
 
     match params.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => grants::code::grant(state, client, &params, proof).await,
-        Some("refresh_token") => grants::refresh::grant(state, client, &params, proof).await,
+        Some("authorization_code") => grants::code::grant(state, client, &params, &dpop).await,
+        Some("refresh_token") => grants::refresh::grant(state, client, &params, &dpop).await,
         Some(_) => {
             Err(TokenError::new(OAuthError::UnsupportedGrantType, "supported: authorization_code, refresh_token"))
         }

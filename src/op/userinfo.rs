@@ -47,7 +47,7 @@ async fn answer(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Bea
             return Err(BearerError::invalid_token_because("the access token is not DPoP-bound: present it as Bearer"))
         }
         // §5.2: such a client's bearer tokens are refused too.
-        (Scheme::Bearer, None) if client.require_dpop => {
+        (Scheme::Bearer, None) if client.oidc().is_some_and(|o| o.require_dpop) => {
             return Err(BearerError::dpop(OAuthError::InvalidToken, "this client's access tokens must be DPoP-bound"))
         }
         (Scheme::Bearer, None) => {}

@@ -1,7 +1,7 @@
 //! Client authentication at the back-channel endpoints (`/token`, `/par`,
 //! `/introspect`, `/revoke`): RFC 6749 §2.3.1.
 
-use crate::config::{ClientConfig, ClientKind};
+use crate::config::{ClientAuth, OidcApp};
 use crate::protocol::errors::{parse_params, TokenError};
 use crate::state::AppState;
 use actix_web::http::header;
@@ -17,7 +17,7 @@ pub fn authenticated_form<'a>(
     state: &'a AppState,
     req: &HttpRequest,
     body: &[u8],
-) -> Result<(&'a ClientConfig, HashMap<String, String>), TokenError> {
+) -> Result<(OidcApp<'a>, HashMap<String, String>), TokenError> {
     let form = std::str::from_utf8(body).map_err(|_| TokenError::invalid_request("the body is not UTF-8"))?;
     let params = parse_params(form)?;
     let client = authenticate(state, req, &params)?;
@@ -30,7 +30,7 @@ fn authenticate<'a>(
     state: &'a AppState,
     req: &HttpRequest,
     params: &HashMap<String, String>,
-) -> Result<&'a ClientConfig, TokenError> {
+) -> Result<OidcApp<'a>, TokenError> {
     let basic = match req.headers().get(header::AUTHORIZATION) {
         Some(value) => {
             let value = value.to_str().map_err(|_| TokenError::invalid_client(true))?;
@@ -65,22 +65,20 @@ fn authenticate<'a>(
         tracing::warn!(reason = "unknown_client", "token refused");
         TokenError::invalid_client(used_basic)
     })?;
-    let ok = match (&client.kind, secret) {
-        (ClientKind::Confidential { secret: expected }, Some(given)) => {
+    // Forward-auth clients never use these endpoints: their codes are
+    // redeemed by claimgate itself at /auth/callback.
+    let app = client.as_oidc().filter(|app| match (&app.oidc.auth, &secret) {
+        (ClientAuth::Secret(expected), Some(given)) => {
             bool::from(expected.expose_secret().as_bytes().ct_eq(given.as_bytes()))
         }
         // A public client authenticates with PKCE at the grant.
-        (ClientKind::Public, None) => true,
-        // Forward-auth clients never use the token endpoint: their codes are
-        // redeemed by claimgate itself at /auth/callback.
-        (ClientKind::ForwardAuth(_), _) => false,
+        (ClientAuth::Public, None) => true,
         _ => false,
-    };
-    if !ok {
+    });
+    app.ok_or_else(|| {
         tracing::warn!(client = %client.id, reason = "bad_client_credentials", "token refused");
-        return Err(TokenError::invalid_client(used_basic));
-    }
-    Ok(client)
+        TokenError::invalid_client(used_basic)
+    })
 }
 
 fn form_decode(s: &str) -> Option<String> {

@@ -9,7 +9,8 @@ use crate::dpop::{self, Expected, Proof, ProofError, MAX_AGE_SECS, MAX_SKEW_SECS
 use crate::protocol::errors::{BearerError, OAuthError, TokenError};
 use crate::state::AppState;
 use crate::store::StoreError;
-use actix_web::HttpRequest;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponseBuilder};
+use std::future::{ready, Ready};
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 
@@ -151,5 +152,79 @@ pub fn bound_key(state: &AppState, bound: &str, proof: Option<&Proof>) -> Result
         Some(p) if bool::from(p.jkt.as_bytes().ct_eq(bound.as_bytes())) => Ok(()),
         Some(_) => Err(DpopError::WrongKey.into_token_error(state)),
         None => Err(DpopError::Required.into_token_error(state)),
+    }
+}
+
+/// A back-channel request's DPoP proof (`/token`, `/par`, `/introspect`,
+/// `/revoke`), as an extractor: read and checked against the route it came
+/// to (§4.3), its refusal held until the endpoint asks for it
+/// ([`DpopRequest::checked`]), so that client authentication answers first.
+pub struct DpopRequest {
+    state: web::Data<AppState>,
+    checked: Result<Option<Proof>, DpopError>,
+}
+
+impl FromRequest for DpopRequest {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+            return ready(Err(actix_web::error::ErrorInternalServerError("no application state")));
+        };
+        // `htu` is the endpoint's URL under the issuer (§4.3 point 9).
+        let path = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+        let checked = proof(&state, req, &path, None);
+        ready(Ok(DpopRequest { state, checked }))
+    }
+}
+
+impl DpopRequest {
+    /// The proof (or none), or the endpoint's refusal (§5, §8: 400 with a
+    /// fresh nonce).
+    pub fn checked(self) -> Result<Dpop, TokenError> {
+        match self.checked {
+            Ok(proof) => Ok(Dpop { state: self.state, proof }),
+            Err(e) => Err(e.into_token_error(&self.state)),
+        }
+    }
+}
+
+/// A checked DPoP proof at a back-channel endpoint, or none: what the
+/// endpoint binds to it, spends, and answers with.
+pub struct Dpop {
+    state: web::Data<AppState>,
+    proof: Option<Proof>,
+}
+
+impl Dpop {
+    pub fn proof(&self) -> Option<&Proof> {
+        self.proof.as_ref()
+    }
+
+    /// Refuses unless the proof is by `jkt`, the key a grant is bound to.
+    pub fn bound_to(&self, jkt: &str) -> Result<(), TokenError> {
+        bound_key(&self.state, jkt, self.proof())
+    }
+
+    /// Marks the proof used (§11.1), once the request is otherwise known
+    /// good; a second use is refused.
+    pub async fn spend(&self) -> Result<(), TokenError> {
+        match &self.proof {
+            Some(p) => spend(&self.state, p).await.map_err(|e| e.into_token_error(&self.state)),
+            None => Ok(()),
+        }
+    }
+
+    /// Where a proof came: the nonce its client's next proof must carry (§8).
+    pub fn nonce_on(&self, response: &mut HttpResponseBuilder) {
+        if self.proof.is_some() {
+            response.insert_header(("DPoP-Nonce", nonce(&self.state)));
+        }
+    }
+
+    /// A refusal of this request's proof, as the token endpoint answers it.
+    pub fn refuse(&self, e: DpopError) -> TokenError {
+        e.into_token_error(&self.state)
     }
 }

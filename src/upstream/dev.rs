@@ -100,7 +100,7 @@ impl UpstreamProvider for DevProvider {
             return Err(UpstreamError::MissingCode);
         }
         let claims = Self::sample_claims(&format!("{}/picture.png", self.issuer));
-        let subject = claims["sub"].as_str().unwrap_or_default().to_owned();
+        let subject = claims.get("sub").and_then(|s| s.as_str()).unwrap_or_default().to_owned();
         Ok(UpstreamIdentity {
             issuer: self.issuer.clone(),
             subject,

@@ -25,7 +25,7 @@ impl IssuerRule {
     /// The issuer a verified token speaks for (the user key uses it), if accepted.
     pub(super) fn check(&self, iss: &str, tid: Option<&str>) -> Option<String> {
         match self {
-            IssuerRule::Exact(accepted) => accepted.iter().any(|a| a == iss).then(|| accepted[0].clone()),
+            IssuerRule::Exact(accepted) => accepted.first().filter(|_| accepted.iter().any(|a| a == iss)).cloned(),
             IssuerRule::TenantTemplate(template) => {
                 let tid = tid.filter(|t| is_guid(t))?;
                 let expected = template.replace(TENANT_PLACEHOLDER, tid);
@@ -38,7 +38,7 @@ impl IssuerRule {
     /// the template with some tenant GUID.
     pub(super) fn accepts_parameter(&self, iss: &str) -> bool {
         match self {
-            IssuerRule::Exact(accepted) => accepted[0] == iss,
+            IssuerRule::Exact(accepted) => accepted.first().is_some_and(|a| a == iss),
             IssuerRule::TenantTemplate(template) => {
                 let (prefix, suffix) = template.split_once(TENANT_PLACEHOLDER).unwrap_or((template, ""));
                 iss.strip_prefix(prefix).and_then(|r| r.strip_suffix(suffix)).is_some_and(is_guid)
