@@ -151,7 +151,7 @@ impl Refusal {
             ),
         };
         let mut response = if json {
-            HttpResponse::build(status).insert_header((header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
+            HttpResponse::build(status).json(serde_json::json!({
                 "error": if status == StatusCode::TOO_MANY_REQUESTS { "temporarily_unavailable" } else { "invalid_request" },
                 "error_description": message,
             }))

@@ -142,7 +142,12 @@ impl Application {
         let body_limit = state.config.limits.max_form_bytes;
         let hsts = tls.is_some();
         let server = HttpServer::new(move || {
-            let mut headers = DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff"));
+            // Written here once for every answer: nothing claimgate says is
+            // for a shared cache unless its handler says so (discovery, JWKS,
+            // pictures set their own Cache-Control).
+            let mut headers = DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add((actix_web::http::header::CACHE_CONTROL, "no-store"));
             if hsts {
                 headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
             }

@@ -110,7 +110,8 @@ pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Resul
         refresh_token,
     };
     let mut response = HttpResponse::Ok();
-    response.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
+    // RFC 6749 §5.1 (Cache-Control: no-store is every answer's, in startup).
+    response.insert_header((header::PRAGMA, "no-cache"));
     g.dpop.nonce_on(&mut response);
     Ok(response.json(answer))
 }

@@ -15,10 +15,7 @@ use std::collections::BTreeSet;
 
 /// A redirect to the app carrying `params`, plus `state` and the RFC 9207 `iss`.
 pub fn redirect_to_app(state: &AppState, request: &AuthorizationRequest, params: &[(&str, &str)]) -> HttpResponse {
-    HttpResponse::Found()
-        .insert_header((header::LOCATION, app_url(state, request, params)))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+    HttpResponse::Found().insert_header((header::LOCATION, app_url(state, request, params))).finish()
 }
 
 /// The app's registered redirect URI, exactly as registered, with `params`,

@@ -82,10 +82,7 @@ async fn go_upstream(
     state.records.put_pending(&pending.upstream.state, &pending, state.config.lifetimes.pending_login).await?;
     tracing::info!(client = %pending.request.client_id, provider = %pending.provider, outcome = "upstream_redirect", "authorization");
     state.metrics.logins_started.with_label_values(&[&pending.provider, &pending.request.client_id]).inc();
-    let redirect = HttpResponse::Found()
-        .insert_header((header::LOCATION, start.url.to_string()))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish();
+    let redirect = HttpResponse::Found().insert_header((header::LOCATION, start.url.to_string())).finish();
     // Renewed: the provider's page may take the user a while.
     Ok(BrowserBinding::of(state, req).attach(state, redirect))
 }

@@ -68,7 +68,6 @@ pub async fn export(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
     tracing::info!(target: "claimgate::audit", outcome = "exported", "data export");
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"claimgate-export.json\""))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .content_type("application/json")
         .body(serde_json::to_string_pretty(&document).unwrap_or_default()))

@@ -107,7 +107,7 @@ pub async fn check(
                 let start = format!("{}/auth/start?{query}", state.issuer);
                 HttpResponse::Found().insert_header((header::LOCATION, start)).finish()
             }
-            None => HttpResponse::Unauthorized().insert_header((header::CACHE_CONTROL, "no-store")).finish(),
+            None => HttpResponse::Unauthorized().finish(),
         }
     };
     let Some(id) = req.cookie(&cookie_name(&state, client, fa)).map(|c| c.value().to_owned()) else {
@@ -132,7 +132,6 @@ pub async fn check(
     let granted: BTreeSet<ProfileClaim> = consented.intersection(&client.claims).copied().collect();
     let values = release_granted(&fwd.profile, &granted);
     let mut ok = HttpResponse::Ok();
-    ok.insert_header((header::CACHE_CONTROL, "no-store"));
     ok.insert_header((fa.header_sub.as_str(), fwd.subject.as_str()));
     let email = values.email.map(|e| e.address);
     for (value, name) in
@@ -278,10 +277,7 @@ pub async fn callback(
     if let Some(domain) = &fa.cookie_domain {
         cookie.set_domain(domain.clone());
     }
-    let mut response = HttpResponse::Found()
-        .insert_header((header::LOCATION, back.return_to))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish();
+    let mut response = HttpResponse::Found().insert_header((header::LOCATION, back.return_to)).finish();
     let _ = response.add_cookie(&cookie);
     Ok(response)
 }

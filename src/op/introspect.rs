@@ -44,10 +44,7 @@ pub async fn introspect(
     dpop.spend().await?;
     dpop.nonce_on(&mut response);
     tracing::info!(client = %client.id, active = answer.active, "token introspection");
-    Ok(response
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(answer))
+    Ok(response.insert_header((header::PRAGMA, "no-cache")).json(answer))
 }
 
 /// RFC 7662 §2.2: the answer; only `active` when inactive.

@@ -181,8 +181,5 @@ pub async fn withdraw(
         target: "claimgate::audit", client = %client.id, claim = withdrawn.map(|c| c.as_str()).unwrap_or("*"),
         ended, outcome = "withdrawn", "consent withdrawn"
     );
-    Ok(HttpResponse::SeeOther()
-        .insert_header((actix_web::http::header::LOCATION, "/me"))
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .finish())
+    Ok(HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, "/me")).finish())
 }

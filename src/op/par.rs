@@ -10,7 +10,6 @@ use crate::protocol::dpop::{DpopError, DpopRequest};
 use crate::protocol::errors::{OAuthError, TokenError};
 use crate::state::AppState;
 use crate::store::records::{random_handle, Prompt, PushedRequest};
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -55,7 +54,6 @@ pub async fn par(
     let handle = random_handle();
     state.records.put_pushed(&handle, &PushedRequest { request, prompt, provider }, PAR_LIFETIME).await?;
     let mut response = HttpResponse::Created();
-    response.insert_header((header::CACHE_CONTROL, "no-store"));
     dpop.spend().await?;
     dpop.nonce_on(&mut response);
     tracing::info!(client = %client.id, dpop = dpop.proof().is_some(), outcome = "pushed", "pushed authorization request");

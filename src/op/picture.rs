@@ -46,7 +46,7 @@ pub async fn own_picture(req: HttpRequest, state: web::Data<AppState>) -> Result
 }
 
 fn not_found() -> HttpResponse {
-    HttpResponse::NotFound().insert_header((header::CACHE_CONTROL, "no-store")).finish()
+    HttpResponse::NotFound().finish()
 }
 
 /// The ETag of the picture at one URL (`url_id`: the handle, or "me"):

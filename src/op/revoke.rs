@@ -43,5 +43,5 @@ pub async fn revoke(
     let mut response = HttpResponse::Ok();
     dpop.spend().await?;
     dpop.nonce_on(&mut response);
-    Ok(response.insert_header(("Cache-Control", "no-store")).finish())
+    Ok(response.finish())
 }

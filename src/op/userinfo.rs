@@ -57,7 +57,6 @@ async fn answer(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Bea
     let mut body = release_granted(&grant.released, &client.claims).to_json();
     body.insert("sub".into(), grant.subject.into());
     let mut response = HttpResponse::Ok();
-    response.insert_header((header::CACHE_CONTROL, "no-store"));
     if scheme == Scheme::DPoP {
         response.insert_header(("DPoP-Nonce", dpop::nonce(state)));
     }

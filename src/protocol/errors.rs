@@ -124,7 +124,8 @@ impl ResponseError for TokenError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status_code());
-        res.insert_header((header::CACHE_CONTROL, "no-store")).insert_header((header::PRAGMA, "no-cache"));
+        // RFC 6749 §5.2 (Cache-Control: no-store is every answer's, in startup).
+        res.insert_header((header::PRAGMA, "no-cache"));
         if self.basic_challenge {
             res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"claimgate\""));
         }
@@ -234,7 +235,6 @@ impl ResponseError for BearerError {
         if let Some(nonce) = &self.dpop_nonce {
             res.insert_header(("DPoP-Nonce", nonce.as_str()));
         }
-        res.insert_header((header::CACHE_CONTROL, "no-store"));
         match self.error {
             Some(e) => res.json(json!({ "error": e.code(), "error_description": self.description })),
             None => res.finish(),
@@ -303,7 +303,7 @@ impl ResponseError for Unavailable {
 
     fn error_response(&self) -> HttpResponse {
         tracing::error!(error = %self.0, "store failed");
-        HttpResponse::ServiceUnavailable().insert_header((header::CACHE_CONTROL, "no-store")).finish()
+        HttpResponse::ServiceUnavailable().finish()
     }
 }
 

@@ -220,3 +220,32 @@ async fn the_session_cookie_holds_only_an_opaque_id() {
     assert_eq!(value.len(), 43);
     assert!(!contains_encoded(value, "jane"));
 }
+
+/// `Cache-Control: no-store` is written once for every answer (startup's
+/// default headers): pages, redirects, JSON, bare statuses and the edge's
+/// refusals alike; only discovery and keys say they may be cached.
+#[tokio::test]
+async fn every_answer_but_discovery_is_no_store() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let notice = app.authorize_url(&APP_A, "openid", &[]);
+    let cases = [
+        client.get(notice),
+        client.get(format!("{}/authorize?client_id=nobody", app.base)),
+        client.get(format!("{}/userinfo", app.base)),
+        client.post(format!("{}/token", app.base)).form(&[("grant_type", "nothing")]),
+        client.post(format!("{}/revoke", app.base)).form(&[("token", "x"), ("client_id", "app-a")]),
+        client.get(format!("{}/picture/unknown", app.base)),
+        client.get(format!("{}/me", app.base)),
+        client.get(format!("{}/callback/nobody", app.base)),
+        client.get(format!("{}/auth?client=nobody", app.base)),
+    ];
+    for request in cases {
+        let r = request.send().await.unwrap();
+        let url = r.url().path().to_owned();
+        let cache = r.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(cache.as_deref(), Some("no-store"), "{url} ({})", r.status());
+    }
+    let discovery = client.get(format!("{}/.well-known/openid-configuration", app.base)).send().await.unwrap();
+    assert_eq!(discovery.headers()["cache-control"], "public, max-age=300");
+}
