@@ -14,7 +14,7 @@ use claimgate::policy::{
 use claimgate::signing::{SigningAlg, SigningKey};
 use claimgate::startup::Application;
 use claimgate::store::memory::MemoryStore;
-use claimgate::store::records::{decode, encode, random_handle, Disclosure, ForwardSession, Session};
+use claimgate::store::records::{decode, encode, Disclosure, ForwardSession, ForwardSessionId, Session, SessionId};
 use claimgate::store::Store;
 use claimgate::upstream::oidc::{verify_id_token, IssuerRule};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -196,12 +196,12 @@ fn auth_handler(c: &mut Criterion) {
         let state = app.state();
         let mut session = sample_session();
         session.expires_at = chrono::Utc::now().timestamp() + 86_400;
-        let (sid, fid) = (random_handle(), random_handle());
+        let (sid, fid) = (SessionId::random(), ForwardSessionId::random());
         let day = Duration::from_secs(86_400);
         state.records.open_session(&sid, &session, day, None).await.unwrap();
         let record = ForwardSession {
             client_id: "wiki".into(),
-            session: sid,
+            session: sid.clone(),
             subject: "pairwise-subject".into(),
             provider: "google".into(),
             profile: session.profile.clone(),
@@ -213,7 +213,7 @@ fn auth_handler(c: &mut Criterion) {
             actix_web::App::new().app_data(state).route("/auth", actix_web::web::get().to(forward_auth::check)),
         )
         .await;
-        (svc, actix_web::cookie::Cookie::new("claimgate-fa-wiki", fid))
+        (svc, actix_web::cookie::Cookie::new("claimgate-fa-wiki", fid.into_string()))
     });
     c.bench_function("/auth handler (memory store, signed in)", |b| {
         b.iter(|| {

@@ -7,7 +7,7 @@ use claimgate::clock::SystemClock;
 use claimgate::keys::Keys;
 use claimgate::policy::{Email, Picture, Profile, ProfileClaim};
 use claimgate::store::memory::MemoryStore;
-use claimgate::store::records::{random_handle, Disclosure, Records, Session};
+use claimgate::store::records::{Disclosure, Records, Session};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,7 +46,15 @@ async fn main() {
             last_active: Some(1_700_000_000),
         };
         let email_key = keys.pseudonymizer.email_key(&email);
-        records.open_session(&random_handle(), &session, Duration::from_secs(86_400), Some(&email_key)).await.unwrap();
+        records
+            .open_session(
+                &claimgate::store::records::SessionId::random(),
+                &session,
+                Duration::from_secs(86_400),
+                Some(&email_key),
+            )
+            .await
+            .unwrap();
     }
     let after = rss_bytes();
     println!(

@@ -8,12 +8,12 @@ use crate::config::ClientConfig;
 use crate::policy::disclosure::{Asked, ClaimsRequest, Decision, Scopes};
 use crate::policy::UserKey;
 use crate::state::AppState;
-use crate::store::records::{random_handle, AuthorizationRequest, Consent, Session};
+use crate::store::records::{random_handle, AuthorizationRequest, Consent, Session, SessionId};
 use crate::store::StoreError;
 
 /// The session a consent belongs to: none when consents are remembered
 /// across sessions (`lifetimes.consent_secs` > 0).
-pub fn scope_of<'a>(state: &AppState, session_id: &'a str) -> Option<&'a str> {
+pub fn scope_of<'a>(state: &AppState, session_id: &'a SessionId) -> Option<&'a SessionId> {
     state.config.lifetimes.consent.is_none().then_some(session_id)
 }
 
@@ -23,7 +23,7 @@ pub async fn current(
     state: &AppState,
     user: &UserKey,
     client: &str,
-    session_id: &str,
+    session_id: &SessionId,
 ) -> Result<Option<Consent>, StoreError> {
     let consent = state.records.get_consent(user, client, scope_of(state, session_id)).await?;
     Ok(consent.filter(|c| c.notice_version == state.config.notice.version && c.expires_at > state.now()))
@@ -40,8 +40,8 @@ pub fn asked(client: &ClientConfig, request: &AuthorizationRequest) -> Asked {
 }
 
 /// What an authorization with `scope` and `claims` asks of `client`.
-fn asked_for(client: &ClientConfig, scope: &str, claims: Option<&ClaimsRequest>) -> Asked {
-    Asked::of(&client.claims, &Scopes::parse(scope), claims)
+fn asked_for(client: &ClientConfig, scope: &Scopes, claims: Option<&ClaimsRequest>) -> Asked {
+    Asked::of(&client.claims, scope, claims)
 }
 
 /// What an authorization with `scope` and `claims` may release now, per
@@ -49,8 +49,8 @@ fn asked_for(client: &ClientConfig, scope: &str, claims: Option<&ClaimsRequest>)
 pub async fn releasable(
     state: &AppState,
     client: &ClientConfig,
-    (user, session_id): (&UserKey, &str),
-    scope: &str,
+    (user, session_id): (&UserKey, &SessionId),
+    scope: &Scopes,
     claims: Option<&ClaimsRequest>,
 ) -> Result<(Asked, Decision), StoreError> {
     let asked = asked_for(client, scope, claims);
@@ -62,7 +62,7 @@ pub async fn releasable(
 /// for `lifetimes.consent_secs`, or until the session ends when that is 0.
 pub async fn record(
     state: &AppState,
-    session_id: &str,
+    session_id: &SessionId,
     session: &Session,
     client: &ClientConfig,
     decision: Decision,
@@ -90,7 +90,7 @@ pub async fn record(
 
 /// Every consent the user holds for this session's view: all remembered
 /// ones, or (per-session consents) those given in this session.
-pub async fn all_of(state: &AppState, user: &UserKey, session_id: &str) -> Result<Vec<Consent>, StoreError> {
+pub async fn all_of(state: &AppState, user: &UserKey, session_id: &SessionId) -> Result<Vec<Consent>, StoreError> {
     match scope_of(state, session_id) {
         None => state.records.consents_of(user).await,
         Some(session) => {

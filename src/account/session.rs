@@ -6,7 +6,7 @@ use crate::config::ClientConfig;
 use crate::policy::Profile;
 use crate::protocol::cookies::session_id;
 use crate::state::AppState;
-use crate::store::records::Session;
+use crate::store::records::{Session, SessionId};
 use crate::store::StoreError;
 use actix_web::HttpRequest;
 use std::time::Duration;
@@ -32,7 +32,7 @@ pub fn until_end(state: &AppState, session: &Session) -> Duration {
 
 /// The live session behind the request's cookie, if any. The user's use
 /// extends the idle lifetime; a session past its end is deleted.
-pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(String, Session)>, StoreError> {
+pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(SessionId, Session)>, StoreError> {
     let Some(id) = session_id(state, req) else { return Ok(None) };
     let Some(mut session) = state.records.get_session(&id).await? else { return Ok(None) };
     if remaining(state, &session).is_none() {
@@ -47,7 +47,7 @@ pub async fn current(state: &AppState, req: &HttpRequest) -> Result<Option<(Stri
 /// remaining lifetime. False when it has ended since it was read (absolute
 /// end, logout, erasure): nothing is written, and the caller treats the
 /// session as gone.
-pub async fn update(state: &AppState, id: &str, session: &Session) -> Result<bool, StoreError> {
+pub async fn update(state: &AppState, id: &SessionId, session: &Session) -> Result<bool, StoreError> {
     match remaining(state, session) {
         Some(ttl) => state.records.update_session(id, session, ttl).await,
         None => Ok(false),

@@ -7,6 +7,7 @@ use crate::config::OidcApp;
 use crate::protocol::dpop::Dpop;
 use crate::protocol::errors::TokenError;
 use crate::state::AppState;
+use crate::store::records::Code;
 use actix_web::HttpResponse;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
@@ -20,11 +21,11 @@ pub async fn grant(
     params: &HashMap<String, String>,
     dpop: &Dpop,
 ) -> Result<HttpResponse, TokenError> {
-    let code = params.get("code").ok_or_else(|| TokenError::invalid_request("code is required"))?;
+    let code = Code::presented(params.get("code").ok_or_else(|| TokenError::invalid_request("code is required"))?);
     // Consumed atomically: a replayed code finds nothing.
-    let Some(grant) = state.records.take_code(code).await? else {
+    let Some(grant) = state.records.take_code(&code).await? else {
         // RFC 6749 §4.1.2: a code presented twice revokes the tokens issued from it.
-        let reason = match state.records.revoke_replayed_code(code).await? {
+        let reason = match state.records.revoke_replayed_code(&code).await? {
             true => "code_replayed",
             false => "unknown_or_used_code",
         };
@@ -72,7 +73,7 @@ pub async fn grant(
             refresh_scope: &request.scope,
             nonce: request.nonce.as_deref(),
             auth_time: grant.auth_time,
-            code: Some(code),
+            code: Some(&code),
             family: None,
             claims: request.claims.as_ref(),
             dpop,

@@ -11,31 +11,33 @@ use crate::protocol::dpop::Dpop;
 use crate::protocol::errors::TokenError;
 use crate::signing::SigningKey;
 use crate::state::AppState;
-use crate::store::records::{random_handle, session_ref, AccessGrant, RefreshGrant};
+use crate::store::records::{
+    session_ref, AccessGrant, AccessToken, Code, FamilyId, RefreshGrant, RefreshToken, SessionId,
+};
 use actix_web::http::header;
 use actix_web::HttpResponse;
 use openidconnect::core::{CoreGenderClaim, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm};
 use openidconnect::{
-    AccessToken, Audience, AuthorizationCode, EndUserEmail, EndUserName, EndUserPictureUrl, IssuerUrl, LocalizedClaim,
-    Nonce, StandardClaims, SubjectIdentifier,
+    AccessToken as OidcAccessToken, Audience, AuthorizationCode, EndUserEmail, EndUserName, EndUserPictureUrl,
+    IssuerUrl, LocalizedClaim, Nonce, StandardClaims, SubjectIdentifier,
 };
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// What is being issued.
 pub struct Grant<'a> {
-    pub session_id: &'a str,
+    pub session_id: &'a SessionId,
     /// The scope of the access token and ID token.
-    pub scope: &'a str,
+    pub scope: &'a Scopes,
     /// The scope of a new refresh token: the authorization's, unchanged by a
     /// narrower refresh request (RFC 6749 §6).
-    pub refresh_scope: &'a str,
+    pub refresh_scope: &'a Scopes,
     pub nonce: Option<&'a str>,
     pub auth_time: i64,
     /// The code being redeemed: a replay revokes what it gave.
-    pub code: Option<&'a str>,
+    pub code: Option<&'a Code>,
     /// The refresh-token family continued; `None` starts one.
-    pub family: Option<String>,
+    pub family: Option<FamilyId>,
     /// The authorization's `claims` parameter (OIDC Core §5.5).
     pub claims: Option<&'a ClaimsRequest>,
     /// The request's DPoP proof (RFC 9449 §5), already spent by the grant:
@@ -70,11 +72,11 @@ pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Resul
     let released_profile =
         crate::account::picture::for_client(state, &client, &session, session.profile.only(&released_any)).await?;
     let subject = state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key);
-    let access_token = random_handle();
+    let access_token = AccessToken::random();
     let access = AccessGrant {
         client_id: client.id.clone(),
-        session: g.session_id.to_owned(),
-        scope: g.scope.to_owned(),
+        session: g.session_id.clone(),
+        scope: g.scope.clone(),
         subject: subject.clone(),
         released: released_profile.only(&claims),
         iat: state.now(),
@@ -84,30 +86,30 @@ pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Resul
     if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
         return Err(session_ended());
     }
-    let refresh_token = if client.oidc.refresh_tokens && Scopes::parse(g.refresh_scope).contains("offline_access") {
+    let refresh_token = if client.oidc.refresh_tokens && g.refresh_scope.contains("offline_access") {
         Some(refresh(state, client, &g, &session, &access_token, lifetime).await?)
     } else {
         None
     };
     note_code(state, &g, &session, &access_token, refresh_token.as_ref(), lifetime).await?;
     let refresh_token = refresh_token.map(|(token, _)| token);
-    let id_token = match Scopes::parse(g.scope).contains("openid") {
+    let id_token = match g.scope.contains("openid") {
         true => {
             let values = release_granted(&released_profile, &id_token_claims);
-            Some(id_token(state, client, &g, subject, &values, &access_token, lifetime)?)
+            Some(id_token(state, client, &g, subject, &values, access_token.as_str(), lifetime)?)
         }
         false => None,
     };
     let grant_type = if g.code.is_some() { "authorization_code" } else { "refresh_token" };
     tracing::info!(client = %client.id, claims = ?names, scope = %g.scope, grant_type, refresh = refresh_token.is_some(), dpop = g.dpop.proof().is_some(), outcome = "success", "tokens issued");
     let answer = TokenResponse {
-        access_token,
+        access_token: access_token.into_string(),
         // RFC 9449 §5: a bound token's type is DPoP.
         token_type: if g.dpop.proof().is_some() { "DPoP" } else { "Bearer" },
         expires_in: lifetime.as_secs(),
-        scope: g.scope,
+        scope: g.scope.to_string(),
         id_token,
-        refresh_token,
+        refresh_token: refresh_token.map(RefreshToken::into_string),
     };
     let mut response = HttpResponse::Ok();
     // RFC 6749 §5.1 (Cache-Control: no-store is every answer's, in startup).
@@ -118,11 +120,11 @@ pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Resul
 
 /// RFC 6749 §5.1: the token response.
 #[derive(serde::Serialize)]
-struct TokenResponse<'a> {
+struct TokenResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: u64,
-    scope: &'a str,
+    scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     id_token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -135,13 +137,13 @@ async fn note_code(
     state: &AppState,
     g: &Grant<'_>,
     session: &crate::store::records::Session,
-    access_token: &str,
-    refresh: Option<&(String, String)>,
+    access_token: &AccessToken,
+    refresh: Option<&(RefreshToken, FamilyId)>,
     lifetime: Duration,
 ) -> Result<(), TokenError> {
     let Some(code) = g.code else { return Ok(()) };
     let (family, ttl) = match refresh {
-        Some((_, family)) => (Some(family.as_str()), session::until_end(state, session)),
+        Some((_, family)) => (Some(family), session::until_end(state, session)),
         None => (None, lifetime),
     };
     let user = &session.user_key;
@@ -193,16 +195,16 @@ async fn refresh(
     client: OidcApp<'_>,
     g: &Grant<'_>,
     session: &crate::store::records::Session,
-    access_token: &str,
+    access_token: &AccessToken,
     access_lifetime: Duration,
-) -> Result<(String, String), TokenError> {
-    let family = g.family.clone().unwrap_or_else(random_handle);
+) -> Result<(RefreshToken, FamilyId), TokenError> {
+    let family = g.family.clone().unwrap_or_else(FamilyId::random);
     let until_end = session::until_end(state, session);
-    let token = random_handle();
+    let token = RefreshToken::random();
     let record = RefreshGrant {
         client_id: client.id.clone(),
-        session: g.session_id.to_owned(),
-        scope: g.refresh_scope.to_owned(),
+        session: g.session_id.clone(),
+        scope: g.refresh_scope.clone(),
         family: family.clone(),
         auth_time: g.auth_time,
         subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key),
@@ -291,7 +293,7 @@ pub fn sign_id_token(key: &SigningKey, c: &IdTokenContent) -> Result<String, Sig
         id_claims,
         key,
         key.alg().jws(),
-        Some(&AccessToken::new(c.access_token.to_owned())),
+        Some(&OidcAccessToken::new(c.access_token.to_owned())),
         None::<&AuthorizationCode>,
     )
     .map(|t| t.to_string())

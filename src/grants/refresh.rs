@@ -15,7 +15,7 @@ use crate::policy::disclosure::Scopes;
 use crate::protocol::dpop::Dpop;
 use crate::protocol::errors::{OAuthError, TokenError};
 use crate::state::AppState;
-use crate::store::records::{RefreshGrant, Rotation};
+use crate::store::records::{RefreshGrant, RefreshToken, Rotation};
 use actix_web::HttpResponse;
 use std::collections::HashMap;
 
@@ -38,6 +38,7 @@ pub async fn grant(
     dpop: &Dpop,
 ) -> Result<HttpResponse, TokenError> {
     let token = params.get("refresh_token").ok_or_else(|| TokenError::invalid_request("refresh_token is required"))?;
+    let token = &RefreshToken::presented(token.as_str());
     // Read, not used: whoever presents it must first be its owner.
     let Some(seen) = state.records.get_refresh(token).await? else { return Err(unknown(&client)) };
     // RFC 6749 §6: bound to the client it was issued to.
@@ -66,15 +67,14 @@ pub async fn grant(
         tracing::warn!(target: "claimgate::audit", client = %client.id, provider = %session.provider, reason = "provider_policy", outcome = "refused", "token refused");
         return Err(TokenError::invalid_grant("the sign-in no longer meets this application's provider rules"));
     }
-    let granted = Scopes::parse(&seen.scope);
     let scope = match params.get("scope") {
-        None => granted.as_string(),
+        None => seen.scope.clone(),
         Some(asked) => {
             let asked = Scopes::parse(asked);
-            if !granted.includes(&asked) {
+            if !seen.scope.includes(&asked) {
                 return Err(TokenError::new(OAuthError::InvalidScope, "the scope exceeds the original grant"));
             }
-            asked.as_string()
+            asked
         }
     };
     // The request is known good but for a replayed proof: its jti is spent

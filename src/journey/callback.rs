@@ -14,7 +14,7 @@ use crate::protocol::binding;
 use crate::protocol::cookies::{session_cookie, session_id};
 use crate::protocol::errors::PageError;
 use crate::state::AppState;
-use crate::store::records::{random_handle, AuthorizationRequest, BindingDigest, PendingLogin, Session};
+use crate::store::records::{AuthorizationRequest, BindingDigest, PendingLogin, Session, SessionId};
 use crate::store::StoreError;
 use crate::upstream::{CallbackParams, UpstreamPending, UpstreamProvider};
 use actix_web::http::StatusCode;
@@ -170,12 +170,12 @@ async fn settle_picture(state: &AppState, config: &ProviderConfig, outcome: &mut
 
 /// A new session id on every login (no fixation); any previous session of
 /// this browser ends.
-async fn open_session(state: &AppState, req: &HttpRequest, record: &Session) -> Result<String, StoreError> {
+async fn open_session(state: &AppState, req: &HttpRequest, record: &Session) -> Result<SessionId, StoreError> {
     if let Some(old) = session_id(state, req) {
         state.records.end_session(&old).await?;
     }
     let email_key = record.profile.email_address().map(|e| state.keys.pseudonymizer.email_key(e));
-    let id = random_handle();
+    let id = SessionId::random();
     let ttl = session::remaining(state, record).unwrap_or(state.config.lifetimes.session_idle);
     state.records.open_session(&id, record, ttl, email_key.as_deref()).await?;
     Ok(id)
@@ -189,7 +189,7 @@ async fn finish_in_session(
     state: &AppState,
     request: AuthorizationRequest,
     binding: BindingDigest,
-    id: &str,
+    id: &SessionId,
     record: &Session,
 ) -> Result<HttpResponse, PageError> {
     match consent_then_code(state, request, id, record, Seen::Notice, binding).await {

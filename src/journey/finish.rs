@@ -8,7 +8,7 @@ use crate::config::ClientConfig;
 use crate::policy::ProfileClaim;
 use crate::protocol::errors::{OAuthError, PageError};
 use crate::state::AppState;
-use crate::store::records::{random_handle, AuthCode, AuthorizationRequest, BindingDigest, Consent, Session, Ticket};
+use crate::store::records::{AuthCode, AuthorizationRequest, BindingDigest, Code, Consent, Session, SessionId, Ticket};
 use actix_web::http::header;
 use actix_web::HttpResponse;
 use std::collections::BTreeSet;
@@ -72,7 +72,7 @@ pub fn covered(client: &ClientConfig, request: &AuthorizationRequest, prev: Opti
 pub async fn consent_then_code(
     state: &AppState,
     request: AuthorizationRequest,
-    session_id: &str,
+    session_id: &SessionId,
     session: &Session,
     seen: Seen,
     binding: BindingDigest,
@@ -133,16 +133,16 @@ impl Step {
 pub async fn issue_code(
     state: &AppState,
     request: AuthorizationRequest,
-    session: &str,
+    session: &SessionId,
     auth_time: i64,
     user: &crate::policy::UserKey,
 ) -> Step {
-    let code = random_handle();
-    let record = AuthCode { request, session: session.to_owned(), auth_time };
+    let code = Code::random();
+    let record = AuthCode { request, session: session.clone(), auth_time };
     if let Err(e) = state.records.put_code(&code, &record, state.config.lifetimes.code, user).await {
         tracing::warn!(error = %e, client = %record.request.client_id, reason = "store_unavailable", "code not issued");
         let why = "the service is temporarily unavailable; try again";
         return Step::Unavailable(app_error(state, &record.request, OAuthError::TemporarilyUnavailable, why));
     }
-    Step::Code(redirect_to_app(state, &record.request, &[("code", &code)]))
+    Step::Code(redirect_to_app(state, &record.request, &[("code", code.as_str())]))
 }

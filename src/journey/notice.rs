@@ -9,7 +9,7 @@ use crate::policy::disclosure::Decision;
 use crate::policy::ProfileClaim;
 use crate::protocol::errors::PageError;
 use crate::state::AppState;
-use crate::store::records::{random_handle, Ticket};
+use crate::store::records::{Ticket, TicketHandle};
 use actix_web::HttpResponse;
 
 /// The notice: which app asks, what it will receive, what claimgate keeps —
@@ -36,7 +36,7 @@ pub async fn notice(
             essential: asked.essential.contains(&claim),
         })
         .collect();
-    let handle = random_handle();
+    let handle = TicketHandle::random();
     let choices_shown = ticket.choices_shown;
     state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await?;
     let keeps: Vec<ProfileClaim> = state.config.notice.keeps.iter().copied().collect();
@@ -49,7 +49,7 @@ pub async fn notice(
         notice_url: state.config.notice.url.as_deref(),
         notice_version: state.config.notice.version.as_deref(),
         notice_revised: state.config.notice.revised.as_deref(),
-        ticket: &handle,
+        ticket: handle.as_str(),
         providers,
     }))
 }

@@ -10,7 +10,7 @@ use crate::policy::ProfileClaim;
 use crate::protocol::binding::{self, BrowserBinding};
 use crate::protocol::errors::{OAuthError, PageError};
 use crate::state::AppState;
-use crate::store::records::{PendingLogin, Ticket};
+use crate::store::records::{PendingLogin, Ticket, TicketHandle};
 use crate::upstream::StartOptions;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
@@ -27,7 +27,7 @@ pub struct Pressed {
 }
 
 pub async fn proceed(state: &AppState, req: &HttpRequest, pressed: Pressed) -> Result<HttpResponse, PageError> {
-    let Some(ticket) = state.records.take_ticket(&pressed.ticket).await? else {
+    let Some(ticket) = state.records.take_ticket(&TicketHandle::presented(pressed.ticket)).await? else {
         return Err(PageError::Expired(
             "The page was already used or is too old. Please start again from the application.",
         ));

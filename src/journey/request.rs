@@ -8,7 +8,7 @@ use crate::config::{ClientConfig, OidcApp};
 use crate::policy::disclosure::{ClaimsRequest, Scopes};
 use crate::protocol::errors::{OAuthError, PageError};
 use crate::state::AppState;
-use crate::store::records::{AuthorizationRequest, Prompt, PushedRequest};
+use crate::store::records::{AuthorizationRequest, Prompt, PushedHandle, PushedRequest};
 use actix_web::HttpResponse;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -98,7 +98,7 @@ pub fn validate(
     // OIDC Core §11: offline access only for clients configured for it;
     // for the others the scope is not granted (RFC 6749 §3.3).
     let scopes = if client.oidc.refresh_tokens { scopes } else { scopes.without("offline_access") };
-    request.scope = scopes.as_string();
+    request.scope = scopes;
     if let Err(description) = proof_keys(client.is_public(), params, &mut request) {
         return fail(&request, OAuthError::InvalidRequest, description);
     }
@@ -131,7 +131,7 @@ fn client_and_redirect<'a>(
     let request = AuthorizationRequest {
         client_id: client_id.clone(),
         redirect_uri: redirect_uri.clone(),
-        scope: String::new(),
+        scope: Scopes::default(),
         state: params.get("state").cloned(),
         nonce: params.get("nonce").cloned(),
         code_challenge: None,
@@ -224,7 +224,7 @@ pub async fn resolve(
         };
     };
     let client_id = front.get("client_id").ok_or_else(invalid)?;
-    let Some(pushed) = state.records.take_pushed(handle).await? else {
+    let Some(pushed) = state.records.take_pushed(&PushedHandle::presented(handle)).await? else {
         tracing::warn!(client = %client_id, reason = "unknown_request_uri", code = OAuthError::InvalidRequestUri.code(), "authorization refused");
         return Err(invalid());
     };

@@ -14,12 +14,14 @@ use crate::account::{consent, session};
 use crate::config::{ClientConfig, ForwardAuth};
 use crate::journey::begin::{begin, Begin};
 use crate::pages;
-use crate::policy::disclosure::{release_granted, Asked};
+use crate::policy::disclosure::{release_granted, Asked, Scopes};
 use crate::policy::ProfileClaim;
 use crate::protocol::binding::{self, BrowserBinding};
 use crate::protocol::errors::{PageError, Unavailable};
 use crate::state::AppState;
-use crate::store::records::{random_handle, AuthorizationRequest, ForwardReturn, ForwardSession};
+use crate::store::records::{
+    AuthorizationRequest, Code, ForwardReturn, ForwardReturnHandle, ForwardSession, ForwardSessionId,
+};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -110,7 +112,7 @@ pub async fn check(
             None => HttpResponse::Unauthorized().finish(),
         }
     };
-    let Some(id) = req.cookie(&cookie_name(&state, client, fa)).map(|c| c.value().to_owned()) else {
+    let Some(id) = req.cookie(&cookie_name(&state, client, fa)).map(|c| ForwardSessionId::presented(c.value())) else {
         return Ok(denied());
     };
     // One store read: the record holds what /auth answers; ending the
@@ -166,15 +168,15 @@ pub async fn start(
         tracing::warn!(client = %client.id, reason = "return_url_not_allowed", "forward-auth sign-in refused");
         return Err(PageError::bad_request("The return address is not registered for this application."));
     };
-    let handle = random_handle();
+    let handle = ForwardReturnHandle::random();
     let binding = BrowserBinding::of(&state, &req);
     let back = ForwardReturn { client_id: client.id.clone(), return_to: rd, binding: binding.digest() };
     state.records.put_forward_return(&handle, &back, state.config.lifetimes.pending_login).await?;
     let request = AuthorizationRequest {
         client_id: client.id.clone(),
         redirect_uri: callback_url(&state),
-        scope: SCOPE.into(),
-        state: Some(handle),
+        scope: Scopes::parse(SCOPE),
+        state: Some(handle.into_string()),
         nonce: None,
         code_challenge: None,
         max_age: None,
@@ -218,8 +220,9 @@ pub async fn callback(
         None => {}
     }
     let (Some(code), Some(handle)) = (q.code.as_deref(), q.state.as_deref()) else { return expired() };
+    let (code, back_handle) = (Code::presented(code), ForwardReturnHandle::presented(handle));
     let (Some(grant), Some(back)) =
-        (state.records.take_code(code).await?, state.records.take_forward_return(handle).await?)
+        (state.records.take_code(&code).await?, state.records.take_forward_return(&back_handle).await?)
     else {
         return expired();
     };
@@ -237,9 +240,10 @@ pub async fn callback(
     let Some((client, fa)) = forward_client(&state, Some(&back.client_id)) else { return expired() };
     let Some(mut sso) = state.records.get_session(&grant.session).await? else { return expired() };
     let Some(ttl) = session::remaining(&state, &sso) else { return expired() };
-    let id = random_handle();
+    let id = ForwardSessionId::random();
     // The one release rule (policy::disclosure): asked ∩ configured ∩ consented.
-    let (asked, consented) = consent::releasable(&state, client, (&sso.user_key, &grant.session), SCOPE, None).await?;
+    let (asked, consented) =
+        consent::releasable(&state, client, (&sso.user_key, &grant.session), &grant.request.scope, None).await?;
     let claims = Asked::release(&asked.all(), &client.claims, &consented.given);
     let names: Vec<&str> = claims.iter().map(|c| c.as_str()).collect();
     session::note_disclosure(&state, &mut sso, &client.id, &names);
@@ -267,7 +271,7 @@ pub async fn callback(
     }
     tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");
     let secure = state.config.server.is_https() || back.return_to.starts_with("https://");
-    let mut cookie = Cookie::build(cookie_name(&state, client, fa), id)
+    let mut cookie = Cookie::build(cookie_name(&state, client, fa), id.into_string())
         .path("/")
         .http_only(true)
         .secure(secure)

@@ -5,11 +5,12 @@
 
 use crate::account::session;
 use crate::config::ClientConfig;
+use crate::policy::disclosure::Scopes;
 use crate::protocol::client_auth::authenticated_form;
 use crate::protocol::dpop::DpopRequest;
 use crate::protocol::errors::TokenError;
 use crate::state::AppState;
-use crate::store::records::RefreshGrant;
+use crate::store::records::{AccessToken, RefreshGrant, RefreshToken};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -30,14 +31,19 @@ pub async fn introspect(
     let now = state.now();
     // §2.2: inactive covers unknown, expired, revoked and other clients' tokens alike.
     let mut answer = Introspection::default();
-    if let Some(g) = state.records.get_access(token).await?.filter(|g| g.client_id == client.id && g.exp > now) {
+    if let Some(g) = state
+        .records
+        .get_access(&AccessToken::presented(token.as_str()))
+        .await?
+        .filter(|g| g.client_id == client.id && g.exp > now)
+    {
         answer = Introspection {
             active: true,
             token_type: Some(if g.jkt.is_some() { "DPoP" } else { "Bearer" }),
             aud: Some(g.client_id.clone()),
             ..Introspection::of(&state, g.scope, g.client_id, g.subject, (g.iat, g.exp), g.jkt)
         };
-    } else if let Some(g) = usable_refresh(&state, &client, token).await? {
+    } else if let Some(g) = usable_refresh(&state, &client, &RefreshToken::presented(token.as_str())).await? {
         answer = Introspection::of(&state, g.scope, g.client_id, g.subject, (g.iat, g.exp), g.jkt);
     }
     let mut response = HttpResponse::Ok();
@@ -81,7 +87,7 @@ impl Introspection {
     /// An active token's answer.
     fn of(
         state: &AppState,
-        scope: String,
+        scope: Scopes,
         client_id: String,
         sub: String,
         (iat, exp): (i64, i64),
@@ -89,7 +95,7 @@ impl Introspection {
     ) -> Self {
         Introspection {
             active: true,
-            scope: Some(scope),
+            scope: Some(scope.to_string()),
             client_id: Some(client_id),
             sub: Some(sub),
             iat: Some(iat),
@@ -107,7 +113,7 @@ impl Introspection {
 async fn usable_refresh(
     state: &AppState,
     client: &ClientConfig,
-    token: &str,
+    token: &RefreshToken,
 ) -> Result<Option<RefreshGrant>, TokenError> {
     let Some(g) = state.records.get_refresh(token).await? else { return Ok(None) };
     if g.client_id != client.id || g.rotated || g.exp <= state.now() {

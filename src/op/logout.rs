@@ -10,7 +10,7 @@ use crate::protocol::cookies;
 use crate::protocol::errors::{parse_params, PageError};
 use crate::signing::SigningAlg;
 use crate::state::AppState;
-use crate::store::records::session_ref;
+use crate::store::records::{session_ref, SessionId};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier};
@@ -96,7 +96,8 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
     let hint_is_this_user = hint
         .as_ref()
         .is_some_and(|(client, sub)| *sub == state.keys.pseudonymizer.pairwise_subject(client, &s.user_key));
-    let confirmed = is_post && params.get("csrf").is_some_and(|t| state.keys.pseudonymizer.csrf_matches(&id, t));
+    let confirmed =
+        is_post && params.get("csrf").is_some_and(|t| state.keys.pseudonymizer.csrf_matches(id.as_str(), t));
     if !hint_is_this_user && !confirmed {
         return Ok(confirm_page(state, &id, &params));
     }
@@ -117,10 +118,10 @@ fn done(state: &AppState, back: Option<String>) -> HttpResponse {
     response
 }
 
-fn confirm_page(state: &AppState, session_id: &str, params: &HashMap<String, String>) -> HttpResponse {
+fn confirm_page(state: &AppState, session_id: &SessionId, params: &HashMap<String, String>) -> HttpResponse {
     let carried: Vec<(&str, &str)> = ["client_id", "post_logout_redirect_uri", "state"]
         .into_iter()
         .filter_map(|key| params.get(key).map(|v| (key, v.as_str())))
         .collect();
-    pages::confirm_sign_out(&state.keys.pseudonymizer.csrf_token(session_id), &carried)
+    pages::confirm_sign_out(&state.keys.pseudonymizer.csrf_token(session_id.as_str()), &carried)
 }

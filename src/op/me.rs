@@ -30,7 +30,7 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
             (name, claims, when(d.at))
         })
         .collect();
-    let csrf = state.keys.pseudonymizer.csrf_token(&id);
+    let csrf = state.keys.pseudonymizer.csrf_token(id.as_str());
     let consents = consent::all_of(&state, &s.user_key, &id).await?;
     let consents = consents
         .iter()
@@ -92,7 +92,7 @@ pub async fn erase(
             None,
         ));
     };
-    if !state.keys.pseudonymizer.csrf_matches(&id, &form.csrf) {
+    if !state.keys.pseudonymizer.csrf_matches(id.as_str(), &form.csrf) {
         return Ok(form_expired());
     }
     // Every session of the user ends: the apps that received tokens in any
@@ -138,7 +138,7 @@ pub async fn withdraw(
     let Some((id, s)) = session::current(&state, &req).await? else {
         return refused("Not signed in", "There is nothing to withdraw for this browser.");
     };
-    if !state.keys.pseudonymizer.csrf_matches(&id, &form.csrf) {
+    if !state.keys.pseudonymizer.csrf_matches(id.as_str(), &form.csrf) {
         return Ok(form_expired());
     }
     let Some(client) = state.client(&path) else {

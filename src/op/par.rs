@@ -9,7 +9,7 @@ use crate::protocol::client_auth::authenticated_form;
 use crate::protocol::dpop::{DpopError, DpopRequest};
 use crate::protocol::errors::{OAuthError, TokenError};
 use crate::state::AppState;
-use crate::store::records::{random_handle, Prompt, PushedRequest};
+use crate::store::records::{Prompt, PushedHandle, PushedRequest};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
@@ -51,11 +51,12 @@ pub async fn par(
     // Only what /authorize acts on is kept, each bounded (the pre-login
     // memory bound of docs/SECURITY.md); every other pushed field is dropped.
     let provider = params.get("provider").filter(|p| client.providers.contains(p)).cloned();
-    let handle = random_handle();
+    let handle = PushedHandle::random();
     state.records.put_pushed(&handle, &PushedRequest { request, prompt, provider }, PAR_LIFETIME).await?;
     let mut response = HttpResponse::Created();
     dpop.spend().await?;
     dpop.nonce_on(&mut response);
     tracing::info!(client = %client.id, dpop = dpop.proof().is_some(), outcome = "pushed", "pushed authorization request");
-    Ok(response.json(json!({ "request_uri": format!("{URN}{handle}"), "expires_in": PAR_LIFETIME.as_secs() })))
+    Ok(response
+        .json(json!({ "request_uri": format!("{URN}{}", handle.as_str()), "expires_in": PAR_LIFETIME.as_secs() })))
 }

@@ -6,6 +6,7 @@ use crate::policy::disclosure::release_granted;
 use crate::protocol::dpop::{self, DpopError};
 use crate::protocol::errors::{BearerError, OAuthError, Scheme};
 use crate::state::AppState;
+use crate::store::records::AccessToken;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -24,7 +25,7 @@ async fn answer(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Bea
     };
     // One store read: the grant holds what this token may release. It lives
     // no longer than its session, and ending the session deletes it.
-    let grant = state.records.get_access(&token).await?.ok_or_else(invalid)?;
+    let grant = state.records.get_access(&AccessToken::presented(token.as_str())).await?.ok_or_else(invalid)?;
     let client = state.client(&grant.client_id).ok_or_else(invalid)?;
     match (scheme, &grant.jkt) {
         (Scheme::DPoP, Some(bound)) => {

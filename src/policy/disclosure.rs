@@ -19,9 +19,30 @@ use std::collections::BTreeSet;
 /// releases no claim: it asks for a refresh token.
 pub const SUPPORTED_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
-/// The granted scopes of one authorization, normalised.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The granted scopes of one authorization, normalised: parsed once where
+/// the request arrives, carried as a set into the records (stored as the
+/// space-separated string RFC 6749 §3.3 writes, as before).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
 pub struct Scopes(BTreeSet<&'static str>);
+
+impl From<String> for Scopes {
+    fn from(stored: String) -> Scopes {
+        Scopes::parse(&stored)
+    }
+}
+
+impl From<Scopes> for String {
+    fn from(scopes: Scopes) -> String {
+        scopes.as_string()
+    }
+}
+
+impl std::fmt::Display for Scopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_string())
+    }
+}
 
 impl Scopes {
     pub fn parse(requested: &str) -> Scopes {

@@ -4,6 +4,7 @@
 //! refuse them.
 
 use crate::state::AppState;
+use crate::store::records::SessionId;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use std::time::Duration;
@@ -16,8 +17,8 @@ pub fn cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-pub fn session_cookie(state: &AppState, id: &str) -> Cookie<'static> {
-    own_cookie(state, cookie_name(state), id, state.config.lifetimes.session_absolute)
+pub fn session_cookie(state: &AppState, id: &SessionId) -> Cookie<'static> {
+    own_cookie(state, cookie_name(state), id.as_str(), state.config.lifetimes.session_absolute)
 }
 
 /// A cookie of claimgate's own host: path `/`, HttpOnly, SameSite=Lax,
@@ -34,11 +35,11 @@ pub fn own_cookie(state: &AppState, name: &'static str, value: &str, max_age: Du
 
 /// A cookie that removes the session cookie.
 pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
-    let mut c = session_cookie(state, "");
+    let mut c = session_cookie(state, &SessionId::presented(""));
     c.make_removal();
     c
 }
 
-pub fn session_id(state: &AppState, req: &HttpRequest) -> Option<String> {
-    req.cookie(cookie_name(state)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+pub fn session_id(state: &AppState, req: &HttpRequest) -> Option<SessionId> {
+    req.cookie(cookie_name(state)).map(|c| c.value().to_owned()).filter(|v| !v.is_empty()).map(SessionId::presented)
 }

@@ -41,19 +41,33 @@ async fn consent_records(s: Arc<dyn Store>) {
     };
     let ttl = Duration::from_secs(60);
     records.put_consent(&user, &consent("a"), ttl, None).await.unwrap();
-    records.put_consent(&user, &consent("b"), ttl, Some("session-1")).await.unwrap();
+    records
+        .put_consent(&user, &consent("b"), ttl, Some(&claimgate::store::records::SessionId::presented("session-1")))
+        .await
+        .unwrap();
     assert_eq!(
         records.get_consent(&user, "a", None).await.unwrap().as_ref().map(|c| &c.declined),
         Some(&[ProfileClaim::Picture].into())
     );
     assert!(records.get_consent(&user, "b", None).await.unwrap().is_none(), "a per-session consent is the session's");
-    assert!(records.get_consent(&user, "b", Some("session-1")).await.unwrap().is_some());
+    assert!(records
+        .get_consent(&user, "b", Some(&claimgate::store::records::SessionId::presented("session-1")))
+        .await
+        .unwrap()
+        .is_some());
     let listed: Vec<String> = records.consents_of(&user).await.unwrap().into_iter().map(|c| c.client_id).collect();
     assert_eq!(listed, ["a", "b"]);
     records.delete_consent(&user, "a", None).await.unwrap();
     assert!(records.get_consent(&user, "a", None).await.unwrap().is_none());
     records.erase_user(&user).await.unwrap();
-    assert!(records.get_consent(&user, "b", Some("session-1")).await.unwrap().is_none(), "erased with the user");
+    assert!(
+        records
+            .get_consent(&user, "b", Some(&claimgate::store::records::SessionId::presented("session-1")))
+            .await
+            .unwrap()
+            .is_none(),
+        "erased with the user"
+    );
     assert!(records.consents_of(&user).await.unwrap().is_empty());
 }
 

@@ -3,8 +3,9 @@
 
 use crate::helpers::*;
 use claimgate::metrics::STORE_OPS;
+use claimgate::policy::disclosure::Scopes;
 use claimgate::policy::{Profile, UserKey};
-use claimgate::store::records::{random_handle, AccessGrant};
+use claimgate::store::records::{AccessGrant, AccessToken, SessionId};
 use std::time::Duration;
 
 /// Store operations so far, of every kind.
@@ -64,11 +65,11 @@ async fn userinfo_and_auth_read_one_record_each_on_redis() {
 #[tokio::test]
 async fn a_token_written_after_its_session_ended_is_not_kept() {
     let app = spawn_app().await;
-    let token = random_handle();
+    let token = AccessToken::random();
     let grant = AccessGrant {
         client_id: "app-a".into(),
-        session: random_handle(),
-        scope: "openid email".into(),
+        session: SessionId::random(),
+        scope: Scopes::parse("openid email"),
         subject: "s".into(),
         released: Profile::default(),
         iat: 0,
@@ -79,5 +80,5 @@ async fn a_token_written_after_its_session_ended_is_not_kept() {
     let kept = app.state.records.put_access(&token, &grant, Duration::from_secs(60), &user).await.unwrap();
     assert!(!kept, "the session does not exist");
     assert!(app.state.records.get_access(&token).await.unwrap().is_none());
-    assert_eq!(app.userinfo(&token).await.status, 401);
+    assert_eq!(app.userinfo(token.as_str()).await.status, 401);
 }

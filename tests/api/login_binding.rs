@@ -189,7 +189,8 @@ async fn a_racing_write_cannot_undo_an_erasure(store: Option<TestStore>) {
     let end = app.login(&APP_A, "openid profile email", &[]).await;
     let records = &app.state.records;
     // A token request has read the session...
-    let code = records.take_code(&end.code()).await.unwrap().expect("the code");
+    let code =
+        records.take_code(&claimgate::store::records::Code::presented(end.code())).await.unwrap().expect("the code");
     let session = records.get_session(&code.session).await.unwrap().expect("the session");
     // ...the user erases their data...
     records.erase_user(&session.user_key).await.unwrap();

@@ -97,7 +97,13 @@ async fn the_par_endpoint_refuses_what_authorize_would() {
     let base = [("response_type", "code"), ("redirect_uri", APP_A.redirect_uri), ("scope", "openid")];
     let by_post = [&base[..], &[("client_id", "app-a"), ("client_secret", "secret-a")]].concat();
     let pushed = request_uri(&app.post_form("/par", &by_post, None).await);
-    let kept = app.state.records.take_pushed(&pushed[URN.len()..]).await.unwrap().expect("the pushed request");
+    let kept = app
+        .state
+        .records
+        .take_pushed(&claimgate::store::records::PushedHandle::presented(&pushed[URN.len()..]))
+        .await
+        .unwrap()
+        .expect("the pushed request");
     assert_eq!(kept.request.client_id, "app-a");
     assert!(!format!("{kept:?}").contains("secret-a"), "the secret authenticated the push and is not kept: {kept:?}");
     let unauthenticated = app.post_form("/par", &base, None).await;

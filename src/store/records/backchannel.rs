@@ -40,8 +40,8 @@ pub struct Delivery {
 pub struct DeliveryRef(String);
 
 /// A session's stable reference: its store key's digest (what `sid` is derived from).
-pub fn session_ref(session_handle: &str) -> String {
-    digest(session_handle)
+pub fn session_ref(session: &super::SessionId) -> String {
+    digest(session.as_str())
 }
 
 impl Records {

@@ -6,7 +6,7 @@
 //! itself a keyed hash), indexed under the user so that erasure removes it,
 //! and under the session when it lives only as long as the session.
 
-use super::{key, session_index, user_index, Records};
+use super::{key, session_index, user_index, Records, SessionId};
 use crate::policy::{ProfileClaim, UserKey};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -34,10 +34,10 @@ pub struct Consent {
 
 /// Where a consent is kept: per user and app, remembered across sessions;
 /// or per session too (`lifetimes.consent_secs = 0`).
-fn consent_key(user: &UserKey, client: &str, session: Option<&str>) -> String {
+fn consent_key(user: &UserKey, client: &str, session: Option<&SessionId>) -> String {
     match session {
         None => key("consent", &format!("{}\u{0}{client}", user.as_str())),
-        Some(session) => key("consent", &format!("{}\u{0}{client}\u{0}{session}", user.as_str())),
+        Some(session) => key("consent", &format!("{}\u{0}{client}\u{0}{}", user.as_str(), session.as_str())),
     }
 }
 
@@ -48,7 +48,7 @@ impl Records {
         &self,
         user: &UserKey,
         client: &str,
-        session: Option<&str>,
+        session: Option<&SessionId>,
     ) -> Result<Option<Consent>, StoreError> {
         self.get(&consent_key(user, client, session)).await
     }
@@ -61,7 +61,7 @@ impl Records {
         user: &UserKey,
         c: &Consent,
         ttl: Duration,
-        session: Option<&str>,
+        session: Option<&SessionId>,
     ) -> Result<(), StoreError> {
         let k = consent_key(user, &c.client_id, session);
         self.index(user, &k, ttl).await?;
@@ -71,7 +71,12 @@ impl Records {
         self.put(&k, c, ttl).await
     }
 
-    pub async fn delete_consent(&self, user: &UserKey, client: &str, session: Option<&str>) -> Result<(), StoreError> {
+    pub async fn delete_consent(
+        &self,
+        user: &UserKey,
+        client: &str,
+        session: Option<&SessionId>,
+    ) -> Result<(), StoreError> {
         let k = consent_key(user, client, session);
         self.store.delete(&k).await?;
         self.store.set_remove(&user_index(user), &k).await

@@ -2,7 +2,8 @@
 //! a code, a session and a token hold (and nothing more).
 
 use super::digest;
-use crate::policy::disclosure::ClaimsRequest;
+use super::handles::{FamilyId, SessionId};
+use crate::policy::disclosure::{ClaimsRequest, Scopes};
 use crate::policy::{Profile, ProfileClaim, UserKey};
 use crate::upstream::UpstreamPending;
 use serde::{Deserialize, Serialize};
@@ -49,7 +50,7 @@ pub struct PendingLogin {
 pub struct AuthorizationRequest {
     pub client_id: String,
     pub redirect_uri: String,
-    pub scope: String,
+    pub scope: Scopes,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
@@ -116,7 +117,7 @@ pub struct Ticket {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AuthCode {
     pub request: AuthorizationRequest,
-    pub session: String,
+    pub session: SessionId,
     pub auth_time: i64,
 }
 
@@ -173,7 +174,7 @@ pub struct ForwardReturn {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ForwardSession {
     pub client_id: String,
-    pub session: String,
+    pub session: SessionId,
     /// The client's pairwise subject.
     pub subject: String,
     /// The session's provider and profile, so that the client's provider
@@ -196,8 +197,8 @@ pub struct ForwardSession {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AccessGrant {
     pub client_id: String,
-    pub session: String,
-    pub scope: String,
+    pub session: SessionId,
+    pub scope: Scopes,
     /// The client's pairwise subject.
     pub subject: String,
     /// Only the profile values this token may release.
@@ -218,10 +219,10 @@ pub struct AccessGrant {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefreshGrant {
     pub client_id: String,
-    pub session: String,
+    pub session: SessionId,
     /// The scope of the original authorization; a refresh may narrow it.
-    pub scope: String,
-    pub family: String,
+    pub scope: Scopes,
+    pub family: FamilyId,
     /// The original sign-in's time (OIDC Core §12.2: refreshed ID tokens keep it).
     pub auth_time: i64,
     /// The client's pairwise subject, for introspection.
@@ -254,5 +255,5 @@ pub(super) struct RedeemedCode {
     pub(super) access_keys: Vec<String>,
     /// The refresh-token family started with the code, if any.
     #[serde(default)]
-    pub(super) family: Option<String>,
+    pub(super) family: Option<FamilyId>,
 }

@@ -21,6 +21,7 @@ mod backchannel;
 mod codec;
 mod consent;
 mod erasure;
+mod handles;
 mod kinds;
 mod pictures;
 mod pushed;
@@ -29,6 +30,10 @@ mod refresh;
 pub use backchannel::{session_ref, Delivery, DeliveryRef, RETRY_WINDOW};
 pub use codec::{decode, encode};
 pub use consent::Consent;
+pub use handles::{
+    AccessToken, Code, FamilyId, ForwardReturnHandle, ForwardSessionId, PushedHandle, RefreshToken, SessionId,
+    TicketHandle,
+};
 pub use pictures::{PictureLink, StoredPicture};
 pub use pushed::PushedRequest;
 pub use refresh::Rotation;
@@ -68,8 +73,8 @@ fn user_index(user: &UserKey) -> String {
     format!("idx:user:{}", user.as_str())
 }
 
-fn session_index(session: &str) -> String {
-    key("idx:session", session)
+fn session_index(session: &SessionId) -> String {
+    key("idx:session", session.as_str())
 }
 
 /// The index of the session stored at `session_key` (same digest).
@@ -175,7 +180,7 @@ impl Records {
         kind: &str,
         handle: &str,
         value: &T,
-        session: &str,
+        session: &SessionId,
         ttl: Duration,
         user: &UserKey,
     ) -> Result<(), StoreError> {
@@ -196,12 +201,12 @@ impl Records {
         kind: &str,
         handle: &str,
         value: &T,
-        session: &str,
+        session: &SessionId,
         ttl: Duration,
         user: &UserKey,
     ) -> Result<bool, StoreError> {
         self.put_in_session(kind, handle, value, session, ttl, user).await?;
-        if self.store.get(&key("session", session)).await?.is_some() {
+        if self.store.get(&key("session", session.as_str())).await?.is_some() {
             return Ok(true);
         }
         self.store.delete(&key(kind, handle)).await?;
@@ -217,20 +222,25 @@ impl Records {
         self.take_pre_login(&key("pending", state)).await
     }
 
-    pub async fn put_ticket(&self, handle: &str, t: &Ticket, ttl: Duration) -> Result<(), StoreError> {
-        self.put_pre_login(&key("ticket", handle), t, ttl).await
+    pub async fn put_ticket(&self, handle: &TicketHandle, t: &Ticket, ttl: Duration) -> Result<(), StoreError> {
+        self.put_pre_login(&key("ticket", handle.as_str()), t, ttl).await
     }
 
-    pub async fn take_ticket(&self, handle: &str) -> Result<Option<Ticket>, StoreError> {
-        self.take_pre_login(&key("ticket", handle)).await
+    pub async fn take_ticket(&self, handle: &TicketHandle) -> Result<Option<Ticket>, StoreError> {
+        self.take_pre_login(&key("ticket", handle.as_str())).await
     }
 
-    pub async fn put_forward_return(&self, handle: &str, r: &ForwardReturn, ttl: Duration) -> Result<(), StoreError> {
-        self.put_pre_login(&key("fa-return", handle), r, ttl).await
+    pub async fn put_forward_return(
+        &self,
+        handle: &ForwardReturnHandle,
+        r: &ForwardReturn,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.put_pre_login(&key("fa-return", handle.as_str()), r, ttl).await
     }
 
-    pub async fn take_forward_return(&self, handle: &str) -> Result<Option<ForwardReturn>, StoreError> {
-        self.take_pre_login(&key("fa-return", handle)).await
+    pub async fn take_forward_return(&self, handle: &ForwardReturnHandle) -> Result<Option<ForwardReturn>, StoreError> {
+        self.take_pre_login(&key("fa-return", handle.as_str())).await
     }
 
     /// A forward-auth cookie's record, indexed under its user and its SSO
@@ -238,27 +248,27 @@ impl Records {
     /// False when the session ended meanwhile (nothing is stored).
     pub async fn put_forward_session(
         &self,
-        id: &str,
+        id: &ForwardSessionId,
         f: &ForwardSession,
         ttl: Duration,
         user: &UserKey,
     ) -> Result<bool, StoreError> {
-        self.put_in_live_session("fa-session", id, f, &f.session, ttl, user).await
+        self.put_in_live_session("fa-session", id.as_str(), f, &f.session, ttl, user).await
     }
 
-    pub async fn get_forward_session(&self, id: &str) -> Result<Option<ForwardSession>, StoreError> {
-        self.get(&key("fa-session", id)).await
+    pub async fn get_forward_session(&self, id: &ForwardSessionId) -> Result<Option<ForwardSession>, StoreError> {
+        self.get(&key("fa-session", id.as_str())).await
     }
 
-    pub async fn put_code(&self, code: &str, c: &AuthCode, ttl: Duration, user: &UserKey) -> Result<(), StoreError> {
-        let k = key("code", code);
+    pub async fn put_code(&self, code: &Code, c: &AuthCode, ttl: Duration, user: &UserKey) -> Result<(), StoreError> {
+        let k = key("code", code.as_str());
         self.index(user, &k, ttl).await?;
         self.put(&k, c, ttl).await
     }
 
     /// Single use, atomically: of two racing redemptions one wins.
-    pub async fn take_code(&self, code: &str) -> Result<Option<AuthCode>, StoreError> {
-        self.take(&key("code", code)).await
+    pub async fn take_code(&self, code: &Code) -> Result<Option<AuthCode>, StoreError> {
+        self.take(&key("code", code.as_str())).await
     }
 
     /// Remembers which tokens a code was redeemed for (its access token and
@@ -266,22 +276,22 @@ impl Records {
     /// so logout and erasure end it).
     pub async fn note_redeemed_code(
         &self,
-        code: &str,
-        access_token: &str,
-        family: Option<&str>,
-        session: &str,
+        code: &Code,
+        access_token: &AccessToken,
+        family: Option<&FamilyId>,
+        session: &SessionId,
         ttl: Duration,
         user: &UserKey,
     ) -> Result<(), StoreError> {
         let redeemed =
-            RedeemedCode { access_keys: vec![key("access", access_token)], family: family.map(str::to_owned) };
-        self.put_in_session("code-used", code, &redeemed, session, ttl, user).await
+            RedeemedCode { access_keys: vec![key("access", access_token.as_str())], family: family.cloned() };
+        self.put_in_session("code-used", code.as_str(), &redeemed, session, ttl, user).await
     }
 
     /// A code was presented again: revokes every token it was redeemed for.
     /// Returns whether the code had been redeemed (a replay, not a forgery).
-    pub async fn revoke_replayed_code(&self, code: &str) -> Result<bool, StoreError> {
-        let Some(redeemed) = self.take::<RedeemedCode>(&key("code-used", code)).await? else {
+    pub async fn revoke_replayed_code(&self, code: &Code) -> Result<bool, StoreError> {
+        let Some(redeemed) = self.take::<RedeemedCode>(&key("code-used", code.as_str())).await? else {
             return Ok(false);
         };
         for access in &redeemed.access_keys {
@@ -297,7 +307,7 @@ impl Records {
     /// erasure by address, under the keyed hash of the user's email).
     pub async fn open_session(
         &self,
-        id: &str,
+        id: &SessionId,
         s: &Session,
         ttl: Duration,
         email_key: Option<&str>,
@@ -305,7 +315,7 @@ impl Records {
         // Activity extends a session up to its absolute end: index it that long.
         // The user index names the session; its own index is derived from
         // that name at erasure (`session_index_of`), not listed too.
-        let k = key("session", id);
+        let k = key("session", id.as_str());
         self.index(&s.user_key, &k, self.index_ttl).await?;
         if let Some(email_key) = email_key {
             let idx = email_index(email_key);
@@ -318,12 +328,12 @@ impl Records {
     /// Rewrites a live session (activity, consents, disclosures) with a new
     /// TTL. Returns false, writing nothing, when the session ended since it
     /// was read: a racing logout or erasure is never undone.
-    pub async fn update_session(&self, id: &str, s: &Session, ttl: Duration) -> Result<bool, StoreError> {
-        self.replace(&key("session", id), s, ttl).await
+    pub async fn update_session(&self, id: &SessionId, s: &Session, ttl: Duration) -> Result<bool, StoreError> {
+        self.replace(&key("session", id.as_str()), s, ttl).await
     }
 
-    pub async fn get_session(&self, id: &str) -> Result<Option<Session>, StoreError> {
-        self.get(&key("session", id)).await
+    pub async fn get_session(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        self.get(&key("session", id.as_str())).await
     }
 
     /// Ends a session and every access token issued under it.
@@ -331,12 +341,12 @@ impl Records {
     /// before the session is deleted (a failure midway leaves no token alive
     /// under a live session) and after (a token whose write raced this
     /// sweep, see [`Self::put_in_live_session`]).
-    pub async fn end_session(&self, id: &str) -> Result<(), StoreError> {
+    pub async fn end_session(&self, id: &SessionId) -> Result<(), StoreError> {
         let idx = session_index(id);
         for member in self.store.set_members(&idx).await? {
             self.store.delete(&member).await?;
         }
-        self.store.delete(&key("session", id)).await?;
+        self.store.delete(&key("session", id.as_str())).await?;
         for member in self.store.set_members(&idx).await? {
             self.store.delete(&member).await?;
         }
@@ -346,20 +356,20 @@ impl Records {
     /// False when the session ended meanwhile (nothing is stored).
     pub async fn put_access(
         &self,
-        token: &str,
+        token: &AccessToken,
         g: &AccessGrant,
         ttl: Duration,
         user: &UserKey,
     ) -> Result<bool, StoreError> {
-        self.put_in_live_session("access", token, g, &g.session, ttl, user).await
+        self.put_in_live_session("access", token.as_str(), g, &g.session, ttl, user).await
     }
 
-    pub async fn get_access(&self, token: &str) -> Result<Option<AccessGrant>, StoreError> {
-        self.get(&key("access", token)).await
+    pub async fn get_access(&self, token: &AccessToken) -> Result<Option<AccessGrant>, StoreError> {
+        self.get(&key("access", token.as_str())).await
     }
 
-    pub async fn delete_access(&self, token: &str) -> Result<(), StoreError> {
-        self.store.delete(&key("access", token)).await
+    pub async fn delete_access(&self, token: &AccessToken) -> Result<(), StoreError> {
+        self.store.delete(&key("access", token.as_str())).await
     }
 }
 
@@ -374,7 +384,7 @@ mod tests {
         let k = key("code", &h);
         assert!(k.starts_with("code:") && !k.contains(&h));
         assert_ne!(random_handle(), h);
-        assert_eq!(session_index_of(&key("session", &h)), Some(session_index(&h)));
+        assert_eq!(session_index_of(&key("session", &h)), Some(session_index(&SessionId::presented(h.as_str()))));
         assert_eq!(session_index_of(&key("access", &h)), None);
     }
 }

@@ -2,6 +2,7 @@
 //! proofs already used (RFC 9449 §11.1), and pushed authorization requests
 //! waiting for the browser (RFC 9126).
 
+use super::handles::PushedHandle;
 use super::kinds::{AuthorizationRequest, Prompt};
 use super::{key, Records};
 use crate::store::StoreError;
@@ -32,13 +33,13 @@ impl Records {
     /// Stores a pushed authorization request under its `request_uri`
     /// handle, within `limits.max_pending` (anyone with a public client's
     /// id can push one).
-    pub async fn put_pushed(&self, handle: &str, r: &PushedRequest, ttl: Duration) -> Result<(), StoreError> {
-        self.put_pre_login(&key("par", handle), r, ttl).await
+    pub async fn put_pushed(&self, handle: &PushedHandle, r: &PushedRequest, ttl: Duration) -> Result<(), StoreError> {
+        self.put_pre_login(&key("par", handle.as_str()), r, ttl).await
     }
 
     /// Single use (RFC 9126 §4): a second `/authorize` with the same
     /// `request_uri` finds nothing.
-    pub async fn take_pushed(&self, handle: &str) -> Result<Option<PushedRequest>, StoreError> {
-        self.take_pre_login(&key("par", handle)).await
+    pub async fn take_pushed(&self, handle: &PushedHandle) -> Result<Option<PushedRequest>, StoreError> {
+        self.take_pre_login(&key("par", handle.as_str())).await
     }
 }

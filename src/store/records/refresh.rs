@@ -9,18 +9,19 @@
 //! it lives as long as the session behind it and is indexed under the
 //! user, so that erasure removes it.
 
+use super::handles::{AccessToken, FamilyId, RefreshToken};
 use super::kinds::RefreshGrant;
 use super::{key, Records};
 use crate::policy::UserKey;
 use crate::store::StoreError;
 use std::time::Duration;
 
-fn family_index(family: &str) -> String {
-    format!("idx:family:{family}")
+fn family_index(family: &FamilyId) -> String {
+    format!("idx:family:{}", family.as_str())
 }
 
-fn revoked_key(family: &str) -> String {
-    key("revoked-family", family)
+fn revoked_key(family: &FamilyId) -> String {
+    key("revoked-family", family.as_str())
 }
 
 /// How long a revoked family's tombstone lives: long enough for a refresh
@@ -43,25 +44,30 @@ impl Records {
     /// meanwhile (nothing is stored).
     pub async fn put_refresh(
         &self,
-        token: &str,
+        token: &RefreshToken,
         g: &RefreshGrant,
         ttl: Duration,
         user: &UserKey,
     ) -> Result<bool, StoreError> {
         let idx = family_index(&g.family);
         self.index(user, &idx, ttl).await?;
-        self.store.set_add(&idx, &key("refresh", token), ttl).await?;
-        self.put_in_live_session("refresh", token, g, &g.session, ttl, user).await
+        self.store.set_add(&idx, &key("refresh", token.as_str()), ttl).await?;
+        self.put_in_live_session("refresh", token.as_str(), g, &g.session, ttl, user).await
     }
 
     /// Adds an access token issued from a refresh family to it.
-    pub async fn join_family(&self, family: &str, access_token: &str, ttl: Duration) -> Result<(), StoreError> {
-        self.store.set_add(&family_index(family), &key("access", access_token), ttl).await
+    pub async fn join_family(
+        &self,
+        family: &FamilyId,
+        access_token: &AccessToken,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.store.set_add(&family_index(family), &key("access", access_token.as_str()), ttl).await
     }
 
     /// A refresh token's record, live or rotated, without using it.
-    pub async fn get_refresh(&self, token: &str) -> Result<Option<RefreshGrant>, StoreError> {
-        self.get(&key("refresh", token)).await
+    pub async fn get_refresh(&self, token: &RefreshToken) -> Result<Option<RefreshGrant>, StoreError> {
+        self.get(&key("refresh", token.as_str())).await
     }
 
     /// Uses a refresh token: turns its record into the rotation marker
@@ -70,11 +76,11 @@ impl Records {
     /// gets [`Rotation::Used`], the other [`Rotation::Reused`].
     pub async fn rotate_refresh(
         &self,
-        token: &str,
+        token: &RefreshToken,
         seen: &RefreshGrant,
         ttl: Duration,
     ) -> Result<Rotation, StoreError> {
-        let k = key("refresh", token);
+        let k = key("refresh", token.as_str());
         let marker = RefreshGrant { rotated: true, ..seen.clone() };
         let before = self.store.swap(&k, &self.seal(&k, &marker)?, ttl).await?;
         Ok(match self.open::<RefreshGrant>(&k, before)? {
@@ -85,13 +91,13 @@ impl Records {
     }
 
     /// Whether the family was revoked (a reuse or a revocation).
-    pub async fn family_revoked(&self, family: &str) -> Result<bool, StoreError> {
+    pub async fn family_revoked(&self, family: &FamilyId) -> Result<bool, StoreError> {
         Ok(self.store.get(&revoked_key(family)).await?.is_some())
     }
 
     /// Deletes every token of a family (its refresh tokens, live and
     /// rotated, and its access tokens). Returns how many records it named.
-    pub async fn revoke_family(&self, family: &str) -> Result<usize, StoreError> {
+    pub async fn revoke_family(&self, family: &FamilyId) -> Result<usize, StoreError> {
         // First a tombstone, so that a refresh racing this one undoes itself
         // (`family_revoked`). It holds nothing but the family's existence.
         self.store.put(&revoked_key(family), b"1", TOMBSTONE).await?;
