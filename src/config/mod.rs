@@ -2,6 +2,8 @@
 //! domain types. Every error names the offending key and the reason.
 
 mod clients;
+#[cfg(test)]
+pub mod edit;
 mod keys;
 mod lifetimes;
 mod limits;

@@ -1,4 +1,5 @@
 //! Config parsing: the contract, and errors that name their key.
+use super::edit::ConfigEdit;
 use super::*;
 
 const BASE: &str = r#"
@@ -26,41 +27,68 @@ fn err(text: &str) -> String {
     Config::parse(text, no_env).unwrap_err().to_string()
 }
 
+/// BASE with `edit` applied, as text.
+fn edited(edit: impl FnOnce(&mut ConfigEdit)) -> String {
+    let mut c = ConfigEdit::parse(BASE);
+    edit(&mut c);
+    c.to_string()
+}
+
+const GOOGLE: &str = "providers.google";
+const MAIN: &str = "clients.main-app";
+const MICROSOFT: &str = "https://login.microsoftonline.com/common/v2.0";
+const TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
 #[test]
 fn organisation_rules_name_their_key_and_open_doors_are_warned_about() {
-    let with =
-        |lines: &str| BASE.replace("client_secret = \"from-file\"", &format!("client_secret = \"from-file\"\n{lines}"));
-    let e = err(&with("allowed_tenants = [\"contoso\"]")
-        .replace("https://accounts.google.com", "https://login.microsoftonline.com/common/v2.0"));
+    let e = err(&edited(|c| {
+        c.set(GOOGLE, "issuer", MICROSOFT).set_list(GOOGLE, "allowed_tenants", &["contoso"]);
+    }));
     assert!(e.starts_with("providers.google.allowed_tenants[0]:") && e.contains("GUID"), "{e}");
-    let e = err(&with("allowed_tenants = [\"9188040d-6c67-4c5b-b112-36a304b66dad\"]"));
+    let e = err(&edited(|c| {
+        c.set_list(GOOGLE, "allowed_tenants", &[TENANT]);
+    }));
     assert!(
         e.starts_with("providers.google.allowed_tenants:") && e.contains("Microsoft"),
         "meaningless for Google: {e}"
     );
-    let e = err(&with("hosted_domains = [\"jane@example.com\"]"));
+    let e = err(&edited(|c| {
+        c.set_list(GOOGLE, "hosted_domains", &["jane@example.com"]);
+    }));
     assert!(e.starts_with("providers.google.hosted_domains[0]:"), "{e}");
-    let dev = BASE.replace("kind = \"oidc\"", "kind = \"dev\"\nhosted_domains = [\"example.com\"]");
+    let dev = edited(|c| {
+        c.set(GOOGLE, "kind", "dev").set_list(GOOGLE, "hosted_domains", &["example.com"]);
+    });
     assert!(err(&dev).starts_with("providers.google.hosted_domains:"), "{}", err(&dev));
 
-    let google = Config::parse(&with("allowed_email_domains = [\"example.com\"]"), no_env).unwrap();
+    let domains = |c: &mut ConfigEdit| {
+        c.set_list(GOOGLE, "allowed_email_domains", &["example.com"]);
+    };
+    let google = Config::parse(&edited(domains), no_env).unwrap();
     let w = google.warnings();
     assert!(w.len() == 1 && w[0].contains("providers.google.hosted_domains"), "{w:?}");
-    let workspace = with("allowed_email_domains = [\"example.com\"]\nhosted_domains = [\"example.com\"]");
+    let workspace = edited(|c| {
+        domains(c);
+        c.set_list(GOOGLE, "hosted_domains", &["example.com"]);
+    });
     assert!(Config::parse(&workspace, no_env).unwrap().warnings().is_empty());
 
-    let ms = BASE.replace("https://accounts.google.com", "https://login.microsoftonline.com/common/v2.0");
-    let c = Config::parse(&ms, no_env).unwrap();
+    let microsoft = |c: &mut ConfigEdit| {
+        c.set(GOOGLE, "issuer", MICROSOFT);
+    };
+    let c = Config::parse(&edited(microsoft), no_env).unwrap();
     assert!(c.providers["google"].rules.email_verified_unknown, "Microsoft addresses are unverified by default");
     assert!(c.warnings().is_empty(), "unverified addresses are refused: nothing to choose");
-    let trusting =
-        ms.replace("client_secret = \"from-file\"", "client_secret = \"from-file\"\nassume_email_verified = true");
-    let w = Config::parse(&trusting, no_env).unwrap().warnings();
+    let trusting = |c: &mut ConfigEdit| {
+        microsoft(c);
+        c.set(GOOGLE, "assume_email_verified", true);
+    };
+    let w = Config::parse(&edited(trusting), no_env).unwrap().warnings();
     assert!(w.len() == 1 && w[0].contains("allowed_tenants") && w[0].contains("nOAuth"), "{w:?}");
-    let pinned = trusting.replace(
-        "assume_email_verified = true",
-        "assume_email_verified = true\nallowed_tenants = [\"9188040d-6c67-4c5b-b112-36a304b66dad\"]",
-    );
+    let pinned = edited(|c| {
+        trusting(c);
+        c.set_list(GOOGLE, "allowed_tenants", &[TENANT]);
+    });
     let c = Config::parse(&pinned, no_env).unwrap();
     assert!(c.warnings().is_empty() && !c.providers["google"].rules.email_verified_unknown);
 }
@@ -76,40 +104,55 @@ fn parses_the_contract() {
 
 #[test]
 fn refuses_claims_beyond_the_notice() {
-    let text = BASE.replace(r#"keeps = ["name", "email", "picture"]"#, r#"keeps = ["name"]"#);
-    let e = err(&text);
+    let e = err(&edited(|c| {
+        c.set_list("notice", "keeps", &["name"]);
+    }));
     assert!(e.starts_with("clients.main-app.claims[1]:"), "{e}");
     assert!(e.contains("notice.keeps"), "{e}");
 }
 
 #[test]
 fn refuses_unknown_claims() {
-    let e = err(&BASE.replace(r#"claims = ["name", "email"]"#, r#"claims = ["name", "phone_number"]"#));
+    let e = err(&edited(|c| {
+        c.set_list(MAIN, "claims", &["name", "phone_number"]);
+    }));
     assert!(e.starts_with("clients.main-app.claims[1]:") && e.contains("phone_number"), "{e}");
-    let e = err(&BASE.replace(r#"keeps = ["name", "email", "picture"]"#, r#"keeps = ["birthdate"]"#));
+    let e = err(&edited(|c| {
+        c.set_list("notice", "keeps", &["birthdate"]);
+    }));
     assert!(e.starts_with("notice.keeps[0]:"), "{e}");
 }
 
 #[test]
 fn refuses_relative_redirect_uri_and_bad_public_url() {
-    let e = err(&BASE.replace("https://app.example.com/cb", "/cb"));
+    let e = err(&edited(|c| {
+        c.set_list(MAIN, "redirect_uris", &["/cb"]);
+    }));
     assert!(e.starts_with("clients.main-app.redirect_uris[0]:"), "{e}");
-    let e = err(&BASE.replace(r#"public_url = "http://127.0.0.1:8080""#, r#"public_url = "not a url""#));
+    let e = err(&edited(|c| {
+        c.set("server", "public_url", "not a url");
+    }));
     assert!(e.starts_with("server.public_url:"), "{e}");
 }
 
 #[test]
 fn dev_provider_only_on_loopback() {
-    let dev = BASE.replace("kind = \"oidc\"", "kind = \"dev\"");
-    assert!(Config::parse(&dev, no_env).is_ok());
-    let public = dev.replace("http://127.0.0.1:8080", "https://login.example.com");
-    let e = err(&public);
+    let dev = |c: &mut ConfigEdit| {
+        c.set(GOOGLE, "kind", "dev");
+    };
+    assert!(Config::parse(&edited(dev), no_env).is_ok());
+    let e = err(&edited(|c| {
+        dev(c);
+        c.set("server", "public_url", "https://login.example.com");
+    }));
     assert!(e.starts_with("providers.google.kind:"), "{e}");
 }
 
 #[test]
 fn secrets_come_from_the_environment_too() {
-    let text = BASE.replace("client_secret = \"from-file\"\n", "");
+    let text = edited(|c| {
+        c.remove(GOOGLE, "client_secret");
+    });
     let e = err(&text);
     assert!(e.contains("CLAIMGATE_PROVIDER_GOOGLE_CLIENT_SECRET"), "{e}");
     let c = Config::parse(&text, |k| (k == "CLAIMGATE_PROVIDER_GOOGLE_CLIENT_SECRET").then(|| "x".into())).unwrap();
@@ -123,110 +166,129 @@ fn secrets_come_from_the_environment_too() {
 
 #[test]
 fn a_provider_map_cannot_reach_beyond_the_notice() {
-    let narrow = BASE
-        .replace(r#"keeps = ["name", "email", "picture"]"#, r#"keeps = ["name", "email"]"#)
-        .replace(r#"client_secret = "from-file""#, "client_secret = \"from-file\"\nmap = { picture = \"avatar_url\" }");
+    let narrow = edited(|c| {
+        c.set_list("notice", "keeps", &["name", "email"]).set_toml(GOOGLE, "map", "{ picture = \"avatar_url\" }");
+    });
     let e = err(&narrow);
     assert!(e.starts_with("providers.google.map.picture:") && e.contains("notice.keeps"), "{e}");
-    let sub = BASE.replace(r#"client_secret = "from-file""#, "client_secret = \"from-file\"\nmap = { name = \"sub\" }");
+    let sub = edited(|c| {
+        c.set_toml(GOOGLE, "map", "{ name = \"sub\" }");
+    });
     assert!(err(&sub).starts_with("providers.google.map.name:"));
-    let ok =
-        BASE.replace(r#"client_secret = "from-file""#, "client_secret = \"from-file\"\nmap = { name = \"nickname\" }");
+    let ok = edited(|c| {
+        c.set_toml(GOOGLE, "map", "{ name = \"nickname\" }");
+    });
     let c = Config::parse(&ok, no_env).unwrap();
     assert_eq!(c.providers["google"].rules.source(ProfileClaim::Name), "nickname");
 }
 
 #[test]
 fn tls_files_are_checked_at_load() {
-    let e =
-        err(&BASE
-            .replace("[notice]", "[server.tls]\ncert = \"/nonexistent.pem\"\nkey = \"/nonexistent.key\"\n[notice]"));
+    let e = err(&edited(|c| {
+        c.set("server.tls", "cert", "/nonexistent.pem").set("server.tls", "key", "/nonexistent.key");
+    }));
     assert!(e.starts_with("server.tls.cert:"), "{e}");
-    let e = err(&BASE.replace(
-        "public_url = \"http://127.0.0.1:8080\"",
-        "public_url = \"http://127.0.0.1:8080\"\nlog_level = \"[[\"",
-    ));
+    let e = err(&edited(|c| {
+        c.set("server", "log_level", "[[");
+    }));
     assert!(e.starts_with("server.log_level:"), "{e}");
 }
 
 #[test]
 fn forward_auth_needs_exact_origins_and_known_providers() {
-    let fa = |origins: &str| {
-        BASE.replace(
-            "[clients.main-app]",
-            &format!("[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = {origins}\nclaims = [\"email\"]\n[clients.main-app]"),
-        )
+    const WIKI: &str = "clients.wiki";
+    let wiki = |origins: &'static [&'static str]| {
+        move |c: &mut ConfigEdit| {
+            c.set(WIKI, "mode", "forward-auth").set_list(WIKI, "return_origins", origins).set_list(
+                WIKI,
+                "claims",
+                &["email"],
+            );
+        }
     };
-    assert!(Config::parse(&fa(r#"["https://wiki.example.com"]"#), no_env).unwrap().clients["wiki"]
-        .forward_auth()
-        .is_some());
-    let with_secret = fa(r#"["https://wiki.example.com"]"#)
-        .replace("mode = \"forward-auth\"", "mode = \"forward-auth\"\nclient_secret = \"s\"");
-    assert!(err(&with_secret).starts_with("clients.wiki.client_secret:"), "{}", err(&with_secret));
-    // Keys for clients that use /token and /authorize name themselves on a forward-auth client.
-    for key in ["refresh_tokens", "require_dpop", "require_pushed_authorization_requests"] {
-        let set = fa(r#"["https://wiki.example.com"]"#)
-            .replace("mode = \"forward-auth\"", &format!("mode = \"forward-auth\"\n{key} = true"));
-        assert!(err(&set).starts_with(&format!("clients.wiki.{key}:")), "{}", err(&set));
-    }
-    // Every setting only an OpenID Connect client has, refused on a
-    // forward-auth client (redirect_uris was once accepted and ignored).
-    for line in [
-        r#"redirect_uris = ["https://wiki.example.com/cb"]"#,
-        r#"post_logout_redirect_uris = ["https://wiki.example.com/bye"]"#,
-        r#"id_token_signed_response_alg = "ES256""#,
-        r#"backchannel_logout_uri = "https://wiki.example.com/bcl""#,
+    let good = wiki(&["https://wiki.example.com"]);
+    assert!(Config::parse(&edited(good), no_env).unwrap().clients["wiki"].forward_auth().is_some());
+    // Every setting only an OpenID Connect client has is refused on a
+    // forward-auth client, naming its key (redirect_uris was once accepted
+    // and ignored).
+    for (key, value) in [
+        ("client_secret", "\"s\""),
+        ("refresh_tokens", "true"),
+        ("require_dpop", "true"),
+        ("require_pushed_authorization_requests", "true"),
+        ("redirect_uris", "[\"https://wiki.example.com/cb\"]"),
+        ("post_logout_redirect_uris", "[\"https://wiki.example.com/bye\"]"),
+        ("id_token_signed_response_alg", "\"ES256\""),
+        ("backchannel_logout_uri", "\"https://wiki.example.com/bcl\""),
     ] {
-        let key = line.split(' ').next().unwrap();
-        let set = fa(r#"["https://wiki.example.com"]"#)
-            .replace("mode = \"forward-auth\"", &format!("mode = \"forward-auth\"\n{line}"));
-        assert!(err(&set).starts_with(&format!("clients.wiki.{key}:")), "{}", err(&set));
+        let e = err(&edited(|c| {
+            good(c);
+            c.set_toml(WIKI, key, value);
+        }));
+        assert!(e.starts_with(&format!("clients.wiki.{key}:")), "{key}: {e}");
     }
     // And the proxy's settings on an OpenID Connect client.
-    let e = err(&BASE.replace(
-        "claims = [\"name\", \"email\"]",
-        "claims = [\"name\", \"email\"]\nreturn_origins = [\"https://a.example.com\"]",
-    ));
+    let e = err(&edited(|c| {
+        c.set_list(MAIN, "return_origins", &["https://a.example.com"]);
+    }));
     assert!(e.starts_with("clients.main-app.return_origins:"), "{e}");
-    let main =
-        |line: &str| BASE.replace("claims = [\"name\", \"email\"]", &format!("claims = [\"name\", \"email\"]\n{line}"));
-    let c = Config::parse(&main("require_dpop = true\nrequire_pushed_authorization_requests = true"), no_env).unwrap();
+    let strict = edited(|c| {
+        c.set(MAIN, "require_dpop", true).set(MAIN, "require_pushed_authorization_requests", true);
+    });
+    let c = Config::parse(&strict, no_env).unwrap();
     let app = c.clients["main-app"].oidc().unwrap();
     assert!(app.require_dpop && app.require_pushed_authorization_requests);
-    let e = err(&main("require_dpop = \"yes\""));
+    let e = err(&edited(|c| {
+        c.set(MAIN, "require_dpop", "yes");
+    }));
     assert!(e.contains("require_dpop") && e.contains("boolean"), "{e}");
-    for bad in [r#"["https://*.example.com"]"#, r#"["https://wiki.example.com/path"]"#, r#"[".example.com"]"#, "[]"] {
-        let e = err(&fa(bad));
-        assert!(e.starts_with("clients.wiki.return_origins"), "{bad}: {e}");
+    let bad_origins: [&'static [&'static str]; 4] =
+        [&["https://*.example.com"], &["https://wiki.example.com/path"], &[".example.com"], &[]];
+    for bad in bad_origins {
+        let e = err(&edited(wiki(bad)));
+        assert!(e.starts_with("clients.wiki.return_origins"), "{bad:?}: {e}");
     }
-    let e = err(&BASE.replace("claims = [\"name\", \"email\"]", "claims = [\"name\"]\nproviders = [\"github\"]"));
+    let e = err(&edited(|c| {
+        c.set_list(MAIN, "claims", &["name"]).set_list(MAIN, "providers", &["github"]);
+    }));
     assert!(e.starts_with("clients.main-app.providers[0]:"), "{e}");
 }
 
 #[test]
 fn a_shared_store_needs_shared_keys() {
-    let redis = BASE.replace("[notice]", "[store]\nkind = \"redis\"\nurl = \"redis://127.0.0.1\"\n[notice]");
+    let redis = edited(|c| {
+        c.set("store", "kind", "redis").set("store", "url", "redis://127.0.0.1");
+    });
     assert!(err(&redis).starts_with("keys.signing_keys:"), "{}", err(&redis));
 }
 
 #[test]
 fn the_store_kind_decides_its_keys() {
-    let store = |lines: &str| BASE.replace("[notice]", &format!("[store]\n{lines}\n[notice]"));
-    let e = err(&store("kind = \"redis-cluster\""));
+    let store = |kind: &'static str, more: &'static [(&'static str, &'static str)]| {
+        edited(move |c| {
+            c.set("store", "kind", kind);
+            for (key, value) in more {
+                c.set_toml("store", key, value);
+            }
+        })
+    };
+    let e = err(&store("redis-cluster", &[]));
     assert!(e.contains("[store]") && e.contains("missing field `urls`"), "{e}");
-    let e = err(&store("kind = \"redis-cluster\"\nurls = []"));
+    let e = err(&store("redis-cluster", &[("urls", "[]")]));
     assert!(e.starts_with("store.urls:"), "{e}");
-    let e = err(&store("kind = \"redis\""));
+    let e = err(&store("redis", &[]));
     assert!(e.contains("[store]") && e.contains("missing field `url`"), "{e}");
-    let e = err(&store("kind = \"memory\"\nurl = \"redis://127.0.0.1\""));
+    let e = err(&store("memory", &[("url", "\"redis://127.0.0.1\"")]));
     assert!(e.contains("unknown field `url`"), "a Redis URL under the memory store is not ignored: {e}");
-    let e = err(&store("kind = \"postgres\""));
+    let e = err(&store("postgres", &[]));
     assert!(e.contains("postgres") && e.contains("redis-cluster"), "{e}");
 }
 
 #[test]
 fn unknown_keys_are_named() {
-    let e = err(&BASE.replace("[notice]", "[notice]\nkeep_forever = true"));
+    let e = err(&edited(|c| {
+        c.set("notice", "keep_forever", true);
+    }));
     assert!(e.contains("keep_forever"), "{e}");
 }
 
@@ -235,23 +297,23 @@ mod properties {
     use super::*;
     use proptest::prelude::*;
 
-    /// (section header in BASE, key) pairs a value is tried at.
+    /// (table in BASE, key) pairs a value is tried at.
     const KEYS: &[(&str, &str)] = &[
-        ("[server]", "public_url"),
-        ("[server]", "listen"),
-        ("[server]", "admin_listen"),
-        ("[server]", "log_level"),
-        ("[notice]", "keeps"),
-        ("[notice]", "picture"),
-        ("[providers.google]", "issuer"),
-        ("[providers.google]", "allowed_tenants"),
-        ("[providers.google]", "hosted_domains"),
-        ("[providers.google]", "map"),
-        ("[clients.main-app]", "redirect_uris"),
-        ("[clients.main-app]", "claims"),
-        ("[clients.main-app]", "providers"),
-        ("[clients.main-app]", "mode"),
-        ("[clients.main-app]", "return_origins"),
+        ("server", "public_url"),
+        ("server", "listen"),
+        ("server", "admin_listen"),
+        ("server", "log_level"),
+        ("notice", "keeps"),
+        ("notice", "picture"),
+        ("providers.google", "issuer"),
+        ("providers.google", "allowed_tenants"),
+        ("providers.google", "hosted_domains"),
+        ("providers.google", "map"),
+        ("clients.main-app", "redirect_uris"),
+        ("clients.main-app", "claims"),
+        ("clients.main-app", "providers"),
+        ("clients.main-app", "mode"),
+        ("clients.main-app", "return_origins"),
     ];
 
     fn toml_value() -> impl Strategy<Value = String> {
@@ -273,13 +335,21 @@ mod properties {
 
         #[test]
         fn a_bad_value_is_refused_naming_its_key(at in prop::sample::select(KEYS), value in toml_value()) {
-            let (section, key) = at;
-            let text = BASE.replacen(section, &format!("{section}\n{key} = {value}"), 1);
+            let (path, key) = at;
+            prop_assume!(value.parse::<toml_edit::Value>().is_ok());
+            let text = edited(|c| {
+                c.set_toml(path, key, &value);
+            });
             match Config::parse(&text, no_env) {
                 Ok(_) | Err(ConfigError::Syntax { .. }) => {}
                 Err(ConfigError::Invalid { key: named, reason }) => {
-                    let path = section.trim_matches(|c| c == '[' || c == ']');
-                    prop_assert!(named.starts_with(path), "{} = {}: error names {}: {}", key, value, named, reason);
+                    // Its own key; or, for a value others must stay within
+                    // (notice.keeps), the key that no longer does, saying so.
+                    let dependent = reason.contains(&format!("{path}.{key}"));
+                    prop_assert!(
+                        named.starts_with(path) || dependent,
+                        "{} = {}: error names {}: {}", key, value, named, reason
+                    );
                 }
                 Err(ConfigError::Read { .. }) => prop_assert!(false, "nothing is read from a path here"),
             }
@@ -289,17 +359,21 @@ mod properties {
 
 #[test]
 fn backchannel_logout_registration_is_checked() {
-    let with = |lines: &str| BASE.replace("client_secret = \"s\"", &format!("client_secret = \"s\"\n{lines}"));
-    let ok = Config::parse(&with("backchannel_logout_uri = \"https://app.example.com/bcl\""), no_env).unwrap();
+    let with = |key: &'static str, value: &'static str| {
+        edited(move |c| {
+            c.set_toml(MAIN, key, value);
+        })
+    };
+    let ok = Config::parse(&with("backchannel_logout_uri", "\"https://app.example.com/bcl\""), no_env).unwrap();
     assert!(ok.clients["main-app"].oidc().unwrap().backchannel_logout.is_some());
-    for (lines, key) in [
-        ("backchannel_logout_uri = \"http://app.example.com/bcl\"", "backchannel_logout_uri"),
-        ("backchannel_logout_uri = \"https://app.example.com/bcl#x\"", "backchannel_logout_uri"),
-        ("backchannel_logout_uri = \"mailto:a@example.com\"", "backchannel_logout_uri"),
-        ("backchannel_logout_session_required = true", "backchannel_logout_session_required"),
+    for (key, value) in [
+        ("backchannel_logout_uri", "\"http://app.example.com/bcl\""),
+        ("backchannel_logout_uri", "\"https://app.example.com/bcl#x\""),
+        ("backchannel_logout_uri", "\"mailto:a@example.com\""),
+        ("backchannel_logout_session_required", "true"),
     ] {
-        let e = err(&with(lines));
-        assert!(e.starts_with(&format!("clients.main-app.{key}:")), "{lines}: {e}");
+        let e = err(&with(key, value));
+        assert!(e.starts_with(&format!("clients.main-app.{key}:")), "{key} = {value}: {e}");
     }
 }
 
@@ -308,24 +382,34 @@ fn picture_mode_and_hosts() {
     let c = Config::parse(BASE, no_env).unwrap();
     assert_eq!(c.notice.picture, PictureMode::Proxy, "the proxy is the default");
     assert_eq!(c.providers["google"].picture_hosts.names(), ["lh3.googleusercontent.com"], "Google's default");
-    let link = BASE.replace("[notice]", "[notice]\npicture = \"link\"");
-    assert_eq!(Config::parse(&link, no_env).unwrap().notice.picture, PictureMode::Link);
-    let e = err(&BASE.replace("[notice]", "[notice]\npicture = \"inline\""));
+    let picture = |mode: &'static str| {
+        edited(move |c| {
+            c.set("notice", "picture", mode);
+        })
+    };
+    assert_eq!(Config::parse(&picture("link"), no_env).unwrap().notice.picture, PictureMode::Link);
+    let e = err(&picture("inline"));
     assert!(e.starts_with("notice.picture:") && e.contains("proxy, link"), "{e}");
 
-    let with =
-        |lines: &str| BASE.replace("client_secret = \"from-file\"", &format!("client_secret = \"from-file\"\n{lines}"));
-    let e = err(&with("picture_hosts = [\"cdn.example\", \"https://cdn.example/\"]"));
+    let e = err(&edited(|c| {
+        c.set_list(GOOGLE, "picture_hosts", &["cdn.example", "https://cdn.example/"]);
+    }));
     assert!(e.starts_with("providers.google.picture_hosts[1]:") && e.contains("host"), "{e}");
-    let generic = BASE.replace("https://accounts.google.com", "https://id.example.com");
-    let c = Config::parse(&generic, no_env).unwrap();
+    let generic = |c: &mut ConfigEdit| {
+        c.set(GOOGLE, "issuer", "https://id.example.com");
+    };
+    let c = Config::parse(&edited(generic), no_env).unwrap();
     assert!(c.providers["google"].picture_hosts.is_empty(), "no default for a generic provider");
     let w = c.warnings();
     assert!(w.len() == 1 && w[0].starts_with("providers.google.picture_hosts:"), "{w:?}");
-    let listed = generic
-        .replace("client_secret = \"from-file\"", "client_secret = \"from-file\"\npicture_hosts = [\"cdn.example\"]");
+    let listed = edited(|c| {
+        generic(c);
+        c.set_list(GOOGLE, "picture_hosts", &["cdn.example"]);
+    });
     assert!(Config::parse(&listed, no_env).unwrap().warnings().is_empty());
-    let dev = BASE.replace("kind = \"oidc\"", "kind = \"dev\"");
+    let dev = edited(|c| {
+        c.set(GOOGLE, "kind", "dev");
+    });
     assert_eq!(Config::parse(&dev, no_env).unwrap().providers["google"].picture_hosts.names(), ["127.0.0.1:8080"]);
 }
 
@@ -334,18 +418,23 @@ fn picture_mode_and_hosts() {
 #[test]
 fn an_empty_or_blank_client_secret_is_refused_by_name() {
     for blank in ["", " ", "\t  "] {
-        let text = BASE.replace("client_secret = \"s\"", &format!("client_secret = {blank:?}"));
-        let e = err(&text);
+        let e = err(&edited(|c| {
+            c.set(MAIN, "client_secret", blank);
+        }));
         assert!(e.starts_with("clients.main-app.client_secret:") && e.contains("empty"), "{blank:?}: {e}");
     }
     // From the environment too: a blank value there is refused, not ignored.
-    let text = BASE.replace("client_secret = \"s\"\n", "");
+    let text = edited(|c| {
+        c.remove(MAIN, "client_secret");
+    });
     let e = Config::parse(&text, |k| (k == "CLAIMGATE_CLIENT_MAIN_APP_CLIENT_SECRET").then(|| "  ".into()))
         .unwrap_err()
         .to_string();
     assert!(e.contains("CLAIMGATE_CLIENT_MAIN_APP_CLIENT_SECRET") && e.contains("empty"), "{e}");
     // An upstream provider's secret likewise.
-    let e = err(&BASE.replace("client_secret = \"from-file\"", "client_secret = \"\""));
+    let e = err(&edited(|c| {
+        c.set(GOOGLE, "client_secret", "");
+    }));
     assert!(e.starts_with("providers.google.client_secret:") && e.contains("empty"), "{e}");
 }
 
@@ -353,21 +442,25 @@ fn an_empty_or_blank_client_secret_is_refused_by_name() {
 /// revision date, a consent lifetime where 0 means per session.
 #[test]
 fn consent_keys_are_read_and_refused_by_name() {
-    let c = Config::parse(
-        &BASE
-            .replace("claims = [\"name\", \"email\"]", "claims = [\"name\", \"email\"]\noptional_claims = [\"email\"]"),
-        no_env,
-    )
-    .unwrap();
+    let optional = edited(|c| {
+        c.set_list(MAIN, "optional_claims", &["email"]);
+    });
+    let c = Config::parse(&optional, no_env).unwrap();
     assert_eq!(c.clients["main-app"].optional_claims, [ProfileClaim::Email].into());
-    let e = err(&BASE.replace("claims = [\"name\", \"email\"]", "claims = [\"name\"]\noptional_claims = [\"email\"]"));
+    let e = err(&edited(|c| {
+        c.set_list(MAIN, "claims", &["name"]).set_list(MAIN, "optional_claims", &["email"]);
+    }));
     assert!(e.starts_with("clients.main-app.optional_claims[0]:") && e.contains("not in this client's claims"), "{e}");
-    let e = err(&BASE.replace("keeps = [", "revised = \"1 Dec 2026\"\nkeeps = ["));
+    let e = err(&edited(|c| {
+        c.set("notice", "revised", "1 Dec 2026");
+    }));
     assert!(e.starts_with("notice.revised:"), "{e}");
     assert_eq!(
         Config::parse(BASE, no_env).unwrap().lifetimes.consent,
         Some(std::time::Duration::from_secs(15_552_000))
     );
-    let per_session = format!("{BASE}[lifetimes]\nconsent_secs = 0\n");
+    let per_session = edited(|c| {
+        c.set("lifetimes", "consent_secs", 0);
+    });
     assert_eq!(Config::parse(&per_session, no_env).unwrap().lifetimes.consent, None);
 }

@@ -138,9 +138,13 @@ claims = ["name", "email", "picture"]
 /// Issue 23: optional claims and the consent rule and lifetime are shown.
 #[test]
 fn optional_claims_and_the_consent_lifetime_are_reported() {
-    let config = CONFIG
-        .replace("claims = [\"name\", \"email\"]\n", "claims = [\"name\", \"email\"]\noptional_claims = [\"email\"]\n")
-        .replace("version = \"v7\"\n", "version = \"v7\"\nrevised = \"2026-12-01\"\n[lifetimes]\nconsent_secs = 0\n");
+    let mut edit = crate::config::edit::ConfigEdit::parse(CONFIG);
+    edit.set_list("clients.a", "optional_claims", &["email"]).set("notice", "revised", "2026-12-01").set(
+        "lifetimes",
+        "consent_secs",
+        0,
+    );
+    let config = edit.to_string();
     let d = document(&Config::parse(&config, |_| None).unwrap(), Some("a"));
     let email = d.clients[0].receives.iter().find(|c| c.claim == "email").unwrap();
     assert!(email.optional && email.rule.contains("optional_claims"), "{}", email.rule);

@@ -64,9 +64,11 @@ impl Receiver {
 }
 
 /// app-a registers the receiver's URI (and refresh tokens).
-fn with_backchannel(uri: &str) -> impl FnOnce(String) -> String + 'static {
-    let lines = format!("client_secret = \"secret-a\"\nrefresh_tokens = true\nbackchannel_logout_uri = \"{uri}\"\n");
-    move |t: String| t.replacen("client_secret = \"secret-a\"\n", &lines, 1)
+fn with_backchannel(uri: &str) -> impl FnOnce(&mut ConfigEdit) + 'static {
+    let uri = uri.to_owned();
+    move |c| {
+        c.set("clients.app-a", "refresh_tokens", true).set("clients.app-a", "backchannel_logout_uri", uri);
+    }
 }
 
 /// claimgate on a fresh Redis prefix, app-a registered with `rx`.

@@ -213,8 +213,8 @@ async fn a_master_failing_over_costs_only_temporarily_unavailable_answers() {
     let mut cluster = start_cluster(1);
     let prefix = format!("cgtest:{}:", &claimgate::store::records::random_handle()[..10]);
     let store = TestStore::Redis { urls: cluster.urls.clone(), prefix, cluster: true };
-    let limits = |t: String| {
-        t.replacen("[keys]\n", "[limits]\nsign_in_per_minute = 100000\ntoken_per_minute = 100000\n[keys]\n", 1)
+    let limits = |c: &mut ConfigEdit| {
+        c.set("limits", "sign_in_per_minute", 100000).set("limits", "token_per_minute", 100000);
     };
     let a = spawn(Options { store: Some(store.clone()), edit: Some(Box::new(limits)), ..Options::default() }).await;
     let b = spawn(Options {

@@ -12,16 +12,12 @@ fn s<'a>(v: &'a Value, k: &str) -> &'a str {
 
 /// app-a receives only `claims`, with refresh tokens; a forward-auth
 /// client `wiki` receives `wiki_claims`.
-fn narrow(claims: &'static str, wiki_claims: &'static str) -> impl FnOnce(String) -> String {
-    move |t: String| {
-        t.replacen(
-            "[clients.app-a]\nclient_secret = \"secret-a\"\n",
-            &format!(
-                "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://wiki.example\"]\nclaims = {wiki_claims}\n[clients.app-a]\nclient_secret = \"secret-a\"\nrefresh_tokens = true\n"
-            ),
-            1,
-        )
-        .replacen("claims = [\"name\", \"email\", \"picture\"]\n", &format!("claims = {claims}\n"), 1)
+fn narrow(claims: &'static [&'static str], wiki_claims: &'static [&'static str]) -> impl FnOnce(&mut ConfigEdit) {
+    move |c| {
+        c.set("clients.wiki", "mode", "forward-auth")
+            .set_list("clients.wiki", "return_origins", &["http://wiki.example"])
+            .set_list("clients.wiki", "claims", wiki_claims);
+        c.set("clients.app-a", "refresh_tokens", true).set_list("clients.app-a", "claims", claims);
     }
 }
 
@@ -34,7 +30,7 @@ async fn widening_a_clients_claims_releases_nothing_new_without_consent() {
     let store = TestStore::redis();
     let before = spawn(Options {
         store: Some(store.clone()),
-        edit: Some(Box::new(narrow("[\"name\"]", "[\"name\"]"))),
+        edit: Some(Box::new(narrow(&["name"], &["name"]))),
         ..Options::default()
     })
     .await;
@@ -52,7 +48,7 @@ async fn widening_a_clients_claims_releases_nothing_new_without_consent() {
     let wider = spawn(Options {
         store: Some(store.clone()),
         behind: Some((before.public_url.clone(), before.idp.clone())),
-        edit: Some(Box::new(narrow("[\"name\", \"email\"]", "[\"name\", \"email\"]"))),
+        edit: Some(Box::new(narrow(&["name", "email"], &["name", "email"]))),
         ..Options::default()
     })
     .await;
@@ -84,12 +80,8 @@ async fn widening_a_clients_claims_releases_nothing_new_without_consent() {
 }
 
 /// app-a receives name, email and picture, the picture optional.
-fn picture_optional(t: String) -> String {
-    t.replacen(
-        "claims = [\"name\", \"email\", \"picture\"]\n",
-        "claims = [\"name\", \"email\", \"picture\"]\noptional_claims = [\"picture\"]\n",
-        1,
-    )
+fn picture_optional(c: &mut ConfigEdit) {
+    c.set_list("clients.app-a", "optional_claims", &["picture"]);
 }
 
 /// A login of app-a in `browser` that stops at the first notice page
@@ -195,9 +187,11 @@ async fn consent_is_remembered_across_sessions() {
 
     // A request asking more than was consented (a scope never asked) is
     // answered consent_required to prompt=none.
-    let app =
-        spawn_app_with(|t| picture_optional(t).replacen("[keys]\n", "[lifetimes]\nconsent_secs = 0\n[keys]\n", 1))
-            .await;
+    let app = spawn_app_with(|c| {
+        picture_optional(c);
+        c.set("lifetimes", "consent_secs", 0);
+    })
+    .await;
     let first = app.other_browser();
     app.walk_in(&first, &app.authorize_url(&APP_A, "openid profile", &[]), APP_A.redirect_uri).await;
     let wider = app
@@ -217,8 +211,9 @@ async fn consent_is_remembered_across_sessions() {
 #[tokio::test]
 async fn a_new_notice_version_asks_again() {
     let store = TestStore::redis();
-    let v1 = |t: String| {
-        picture_optional(t).replacen("version = \"test-1\"\n", "version = \"test-1\"\nrevised = \"2026-12-01\"\n", 1)
+    let v1 = |c: &mut ConfigEdit| {
+        picture_optional(c);
+        c.set("notice", "revised", "2026-12-01");
     };
     let a = spawn(Options { store: Some(store.clone()), edit: Some(Box::new(v1)), ..Options::default() }).await;
     let notice = to_choices(&a, &a.other_browser(), &[]).await;
@@ -232,7 +227,10 @@ async fn a_new_notice_version_asks_again() {
         (Some("test-1"), Some("2026-12-01"))
     );
 
-    let v2 = |t: String| picture_optional(t).replacen("version = \"test-1\"\n", "version = \"test-2\"\n", 1);
+    let v2 = |c: &mut ConfigEdit| {
+        picture_optional(c);
+        c.set("notice", "version", "test-2");
+    };
     let b = spawn(Options {
         store: Some(store.clone()),
         behind: Some((a.public_url.clone(), a.idp.clone())),
@@ -310,12 +308,13 @@ async fn the_claims_parameter_asks_for_claims_per_target_within_consent() {
 /// queues its back-channel logout.
 #[tokio::test]
 async fn me_shows_consents_and_withdraws_a_claim_or_an_app() {
-    let app = spawn_app_with(|t| {
-        picture_optional(t).replacen(
-            "client_secret = \"secret-a\"\n",
-            "client_secret = \"secret-a\"\nrefresh_tokens = true\nbackchannel_logout_uri = \"http://127.0.0.1:9/bcl\"\n",
-            1,
-        )
+    let app = spawn_app_with(|c| {
+        picture_optional(c);
+        c.set("clients.app-a", "refresh_tokens", true).set(
+            "clients.app-a",
+            "backchannel_logout_uri",
+            "http://127.0.0.1:9/bcl",
+        );
     })
     .await;
     let browser = app.other_browser();
@@ -386,12 +385,12 @@ async fn me_shows_consents_and_withdraws_a_claim_or_an_app() {
 /// and what it receives, and each consent as a receipt naming the controller.
 #[tokio::test]
 async fn the_export_holds_profile_sessions_apps_and_consent_receipts() {
-    let app = spawn_app_with(|t| {
-        picture_optional(t).replacen(
-            "version = \"test-1\"\n",
-            "version = \"test-1\"\nrevised = \"2026-12-01\"\ncontroller = \"Imocloud.io\"\ncontact = \"support@imocloud.io\"\nurl = \"https://imocloud.io/privacy\"\n",
-            1,
-        )
+    let app = spawn_app_with(|c| {
+        picture_optional(c);
+        c.set("notice", "revised", "2026-12-01")
+            .set("notice", "controller", "Imocloud.io")
+            .set("notice", "contact", "support@imocloud.io")
+            .set("notice", "url", "https://imocloud.io/privacy");
     })
     .await;
     let browser = app.other_browser();

@@ -39,12 +39,13 @@ fn scraped(scrape: &str) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_metric_the_alerts_and_the_dashboard_use_exists_in_a_scrape() {
-    let app = spawn_app_with(|t| {
-        t.replacen("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:0\"\nmetrics_public = true", 1).replacen(
-            "client_secret = \"secret-a\"\n",
-            "client_secret = \"secret-a\"\nrefresh_tokens = true\nbackchannel_logout_uri = \"http://127.0.0.1:9/bcl\"\n",
-            1,
-        )
+    let app = spawn_app_with(|c| {
+        c.set("server", "metrics_public", true);
+        c.set("clients.app-a", "refresh_tokens", true).set(
+            "clients.app-a",
+            "backchannel_logout_uri",
+            "http://127.0.0.1:9/bcl",
+        );
     })
     .await;
     // What a day brings: a login, a refused one, a refused value, requests.

@@ -38,7 +38,10 @@ fn challenge(r: &Resp) -> String {
 
 #[tokio::test]
 async fn a_dpop_login_binds_the_tokens_to_the_key() {
-    let app = spawn_app_with(|c| c.replace("[clients.app-a]\n", "[clients.app-a]\nrefresh_tokens = true\n")).await;
+    let app = spawn_app_with(|c| {
+        c.set("clients.app-a", "refresh_tokens", true);
+    })
+    .await;
     let key = DpopKey::new();
     let tokens = dpop_login(&app, &key, &APP_A, &[]).await;
     assert_eq!(tokens["token_type"], "DPoP");
@@ -247,8 +250,10 @@ async fn a_code_bound_with_dpop_jkt_needs_that_key() {
 
 #[tokio::test]
 async fn a_public_clients_refresh_token_is_bound_and_not_spent_by_a_thief() {
-    let app =
-        spawn_app_with(|c| c.replace("[clients.public-app]\n", "[clients.public-app]\nrefresh_tokens = true\n")).await;
+    let app = spawn_app_with(|c| {
+        c.set("clients.public-app", "refresh_tokens", true);
+    })
+    .await;
     let (key, thief) = (DpopKey::new(), DpopKey::new());
     let tokens = dpop_login(&app, &key, &PUBLIC_APP, &[]).await;
     let refresh = tokens["refresh_token"].as_str().expect("a refresh token").to_owned();
@@ -305,7 +310,9 @@ async fn require_dpop_refuses_token_requests_without_a_proof_and_bearer_tokens()
     // ...another, sharing the store, runs with require_dpop = true.
     let strict = spawn(Options {
         store: Some(store.clone()),
-        edit: Some(Box::new(|c| c.replace("[clients.app-a]\n", "[clients.app-a]\nrequire_dpop = true\n"))),
+        edit: Some(Box::new(|c| {
+            c.set("clients.app-a", "require_dpop", true);
+        })),
         ..Options::default()
     })
     .await;

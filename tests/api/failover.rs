@@ -121,12 +121,10 @@ async fn a_forward_auth_sign_in_whose_code_cannot_be_stored_gets_the_503_page() 
     let failing = Arc::new(AtomicBool::new(false));
     let switch = failing.clone();
     let wrap = move |inner: Arc<dyn Store>| -> Arc<dyn Store> { Arc::new(CodesUnserved { inner, failing: switch }) };
-    let edit = |t: String| {
-        t.replacen(
-            "[clients.app-a]\n",
-            "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://wiki.example\"]\nclaims = [\"name\"]\n[clients.app-a]\n",
-            1,
-        )
+    let edit = |c: &mut ConfigEdit| {
+        c.set("clients.wiki", "mode", "forward-auth")
+            .set_list("clients.wiki", "return_origins", &["http://wiki.example"])
+            .set_list("clients.wiki", "claims", &["name"]);
     };
     let app =
         spawn(Options { wrap_store: Some(Box::new(wrap)), edit: Some(Box::new(edit)), ..Options::default() }).await;

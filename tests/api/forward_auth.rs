@@ -112,18 +112,24 @@ http {{
     Nginx(child, dir)
 }
 
-fn wiki_client(nginx_port: u16, extra: &str) -> String {
-    format!(
-        "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://127.0.0.1:{nginx_port}\"]\nclaims = [\"email\"]\n{extra}\n"
-    )
+/// A forward-auth client `wiki` behind the proxy on `nginx_port`, with `extra` settings.
+fn wiki_client(nginx_port: u16, extra: &'static [(&'static str, &'static str)]) -> impl FnOnce(&mut ConfigEdit) {
+    move |c| {
+        c.set("clients.wiki", "mode", "forward-auth")
+            .set_list("clients.wiki", "return_origins", &[&format!("http://127.0.0.1:{nginx_port}")])
+            .set_list("clients.wiki", "claims", &["email"]);
+        for (key, value) in extra {
+            c.set("clients.wiki", key, *value);
+        }
+    }
 }
 
 #[tokio::test]
 async fn nginx_lets_a_signed_in_user_through_with_only_the_allowed_headers() {
     let nginx_port = free_port();
     let backend = spawn_backend().await;
-    let client = wiki_client(nginx_port, "");
-    let app = spawn_app_with(move |t| t.replace("[clients.app-a]", &format!("{client}[clients.app-a]"))).await;
+    let client = wiki_client(nginx_port, &[]);
+    let app = spawn_app_with(client).await;
     let _nginx = start_nginx(nginx_port, &app.base, backend);
     let site = format!("http://127.0.0.1:{nginx_port}");
 
@@ -169,8 +175,8 @@ async fn nginx_lets_a_signed_in_user_through_with_only_the_allowed_headers() {
 
 #[tokio::test]
 async fn an_attacker_chosen_return_url_is_refused() {
-    let client = wiki_client(18555, "");
-    let app = spawn_app_with(move |t| t.replace("[clients.app-a]", &format!("{client}[clients.app-a]"))).await;
+    let client = wiki_client(18555, &[]);
+    let app = spawn_app_with(client).await;
     for rd in [
         "http://evil.example/",
         "http://127.0.0.1:18555.evil.example/",
@@ -200,8 +206,8 @@ async fn an_attacker_chosen_return_url_is_refused() {
 
 #[tokio::test]
 async fn traefik_style_redirects_only_to_allowed_origins_and_a_forged_cookie_is_refused() {
-    let client = wiki_client(18557, "unauthenticated = \"redirect\"");
-    let app = spawn_app_with(move |t| t.replace("[clients.app-a]", &format!("{client}[clients.app-a]"))).await;
+    let client = wiki_client(18557, &[("unauthenticated", "redirect")]);
+    let app = spawn_app_with(client).await;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let ask = |host: &'static str, cookie: Option<&'static str>| {
         let mut r = http
@@ -229,12 +235,10 @@ fn urlencode(s: &str) -> String {
 async fn over_https_the_cookie_is_host_prefixed_and_an_unprefixed_one_is_ignored() {
     let app = spawn(Options {
         tls: true,
-        edit: Some(Box::new(|t| {
-            t.replacen(
-                "[clients.app-a]\n",
-                "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"https://wiki.example\"]\nclaims = [\"email\"]\n[clients.app-a]\n",
-                1,
-            )
+        edit: Some(Box::new(|c| {
+            c.set("clients.wiki", "mode", "forward-auth")
+                .set_list("clients.wiki", "return_origins", &["https://wiki.example"])
+                .set_list("clients.wiki", "claims", &["email"]);
         })),
         ..Options::default()
     })

@@ -124,18 +124,30 @@ async fn emails(req: HttpRequest, f: web::Data<Fake>) -> HttpResponse {
     ]))
 }
 
-async fn spawn_with_github(extra: &'static str) -> (TestApp, Arc<Fake>) {
+/// `[providers.gh]`: GitHub at the fake's address.
+fn with_github(c: &mut ConfigEdit, base: &str) {
+    c.set("providers.gh", "kind", "github")
+        .set("providers.gh", "client_id", "gh-client")
+        .set("providers.gh", "client_secret", "gh-secret")
+        .set("providers.gh", "web_url", base)
+        .set("providers.gh", "api_url", base);
+}
+
+async fn spawn_with_github(allow_unverified_email: bool) -> (TestApp, Arc<Fake>) {
     let (base, fake) = spawn_fake().await;
-    let section = format!(
-        "[providers.gh]\nkind = \"github\"\nclient_id = \"gh-client\"\nclient_secret = \"gh-secret\"\nweb_url = \"{base}\"\napi_url = \"{base}\"\n{extra}\n"
-    );
-    let app = spawn_app_with(move |t| t.replace("[providers.idp]", &format!("{section}[providers.idp]"))).await;
+    let app = spawn_app_with(move |c| {
+        with_github(c, &base);
+        if allow_unverified_email {
+            c.set("providers.gh", "allow_unverified_email", true);
+        }
+    })
+    .await;
     (app, fake)
 }
 
 #[tokio::test]
 async fn github_sign_in_gives_the_same_minimal_claims() {
-    let (app, fake) = spawn_with_github("").await;
+    let (app, fake) = spawn_with_github(false).await;
     let (verifier, challenge) = pkce_pair();
     let end = app
         .login(
@@ -170,15 +182,15 @@ async fn github_sign_in_gives_the_same_minimal_claims() {
 
 #[tokio::test]
 async fn github_name_falls_back_to_login() {
-    let (app, fake) = spawn_with_github("").await;
+    let (app, fake) = spawn_with_github(false).await;
     *fake.quirk.lock().unwrap() = Quirk::NoName;
     let code = app.login(&APP_A, "openid profile", &[("provider", "gh")]).await.code();
     let tokens = app.redeem(&APP_A, &code, &[]).await.json();
     assert_eq!(app.userinfo(tokens["access_token"].as_str().unwrap()).await.json()["name"], "octocat");
 }
 
-async fn refused(quirk: Quirk, extra: &'static str, reason: &str) {
-    let (app, fake) = spawn_with_github(extra).await;
+async fn refused(quirk: Quirk, reason: &str) {
+    let (app, fake) = spawn_with_github(false).await;
     *fake.quirk.lock().unwrap() = quirk;
     match app.login(&APP_A, "openid email", &[("provider", "gh")]).await {
         LoginEnd::Page(status, body) => {
@@ -192,27 +204,27 @@ async fn refused(quirk: Quirk, extra: &'static str, reason: &str) {
 
 #[tokio::test]
 async fn github_without_a_verified_primary_address_is_refused() {
-    refused(Quirk::PrimaryUnverified, "", "unverified_email").await;
+    refused(Quirk::PrimaryUnverified, "unverified_email").await;
 }
 
 #[tokio::test]
 async fn github_without_any_address_is_refused() {
-    refused(Quirk::NoEmails, "", "missing_email").await;
+    refused(Quirk::NoEmails, "missing_email").await;
 }
 
 #[tokio::test]
 async fn github_state_mismatch_is_refused() {
-    refused(Quirk::StateMismatch, "", "unknown_state").await;
+    refused(Quirk::StateMismatch, "unknown_state").await;
 }
 
 #[tokio::test]
 async fn github_token_error_is_refused() {
-    refused(Quirk::TokenError, "", "token_endpoint_error").await;
+    refused(Quirk::TokenError, "token_endpoint_error").await;
 }
 
 #[tokio::test]
 async fn github_unverified_primary_is_accepted_where_configured() {
-    let (app, fake) = spawn_with_github("allow_unverified_email = true").await;
+    let (app, fake) = spawn_with_github(true).await;
     *fake.quirk.lock().unwrap() = Quirk::PrimaryUnverified;
     let code = app.login(&APP_A, "openid email", &[("provider", "gh")]).await.code();
     let tokens = app.redeem(&APP_A, &code, &[]).await.json();
@@ -225,7 +237,7 @@ async fn github_unverified_primary_is_accepted_where_configured() {
 
 #[tokio::test]
 async fn one_page_offers_every_provider_and_both_give_the_same_claim_set() {
-    let (app, _fake) = spawn_with_github("").await;
+    let (app, _fake) = spawn_with_github(false).await;
     let page = app.browse(&app.authorize_url(&APP_A, "openid profile email", &[])).await;
     assert!(page.body.contains("Continue with GitHub") && page.body.contains("value=\"idp\""), "{}", page.body);
     let gh = app.login(&APP_A, "openid profile email", &[("provider", "gh")]).await.code();
@@ -245,12 +257,9 @@ async fn one_page_offers_every_provider_and_both_give_the_same_claim_set() {
 #[tokio::test]
 async fn a_client_offers_only_its_own_providers() {
     let (base, _fake) = spawn_fake().await;
-    let section = format!(
-        "[providers.gh]\nkind = \"github\"\nclient_id = \"gh-client\"\nclient_secret = \"gh-secret\"\nweb_url = \"{base}\"\napi_url = \"{base}\"\n"
-    );
-    let app = spawn_app_with(move |t| {
-        t.replace("[providers.idp]", &format!("{section}[providers.idp]"))
-            .replace("claims = [\"name\"]", "claims = [\"name\"]\nproviders = [\"gh\"]")
+    let app = spawn_app_with(move |c| {
+        with_github(c, &base);
+        c.set_list("clients.app-b", "providers", &["gh"]);
     })
     .await;
     let page = app.browse(&app.authorize_url(&APP_B, "openid profile", &[])).await;

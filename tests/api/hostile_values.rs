@@ -7,15 +7,6 @@ use crate::helpers::*;
 use crate::idp::Misbehaviour;
 use serde_json::json;
 
-/// Adds `lines` to the `[providers.idp]` section.
-fn idp_rules(lines: &'static str) -> impl FnOnce(String) -> String {
-    move |text| {
-        let edited = text.replacen("[providers.idp]\n", &format!("[providers.idp]\n{lines}\n"), 1);
-        assert_ne!(edited, text);
-        edited
-    }
-}
-
 #[tokio::test]
 async fn values_outside_the_rules_never_reach_an_app() {
     let app = spawn_app().await;
@@ -53,7 +44,10 @@ async fn control_characters_leave_the_name_and_a_malformed_email_refuses_the_sig
 
 #[tokio::test]
 async fn hosted_domains_refuse_a_consumer_account_with_an_address_at_the_domain() {
-    let app = spawn_app_with(idp_rules("hosted_domains = [\"corp.example\"]")).await;
+    let app = spawn_app_with(|c| {
+        c.set_list("providers.idp", "hosted_domains", &["corp.example"]);
+    })
+    .await;
     app.idp.set_claim("email", json!("jane@corp.example"));
     app.idp.set_claim("hd", serde_json::Value::Null);
     match app.login(&APP_A, "openid email", &[]).await {
@@ -66,8 +60,14 @@ async fn hosted_domains_refuse_a_consumer_account_with_an_address_at_the_domain(
 
 #[tokio::test]
 async fn a_domain_rule_needs_a_verified_address() {
-    let app =
-        spawn_app_with(idp_rules("allow_unverified_email = true\nallowed_email_domains = [\"example.com\"]")).await;
+    let app = spawn_app_with(|c| {
+        c.set("providers.idp", "allow_unverified_email", true).set_list(
+            "providers.idp",
+            "allowed_email_domains",
+            &["example.com"],
+        );
+    })
+    .await;
     app.idp.misbehave(Misbehaviour::UnverifiedEmail);
     match app.login(&APP_A, "openid email", &[]).await {
         LoginEnd::Page(403, _) => {}
@@ -79,10 +79,9 @@ async fn a_domain_rule_needs_a_verified_address() {
 async fn allowed_tenants_refuse_another_tenant() {
     // The test IdP's `common` endpoint: its tokens carry tid = crate::idp::TENANT.
     let tenant_app = |tenants: &'static str| {
-        spawn_app_with(move |t| {
-            let (before, after) = t.split_once("issuer = \"").unwrap();
-            let (issuer, rest) = after.split_once('"').unwrap();
-            format!("{before}allowed_tenants = [\"{tenants}\"]\nissuer = \"{issuer}/common/v2.0\"{rest}")
+        spawn_app_with(move |c| {
+            multi_tenant_idp(c);
+            c.set_list("providers.idp", "allowed_tenants", &[tenants]);
         })
     };
     let other = tenant_app("72f988bf-86f1-41af-91ab-2d7cd011db47").await;

@@ -13,10 +13,8 @@ fn store_ops(app: &TestApp) -> u64 {
     STORE_OPS.iter().map(|op| app.state.metrics.store_seconds.with_label_values(&[op]).get_sample_count()).sum()
 }
 
-fn with_wiki(t: String) -> String {
-    let wiki =
-        "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://127.0.0.1:9\"]\nclaims = [\"email\"]\n";
-    t.replacen("[clients.app-a]\n", &format!("{wiki}[clients.app-a]\n"), 1)
+fn with_wiki(c: &mut ConfigEdit) {
+    forward_auth_client(c, "wiki", "http://127.0.0.1:9", &["email"]);
 }
 
 async fn one_read_each(store: Option<TestStore>) {

@@ -85,7 +85,10 @@ fn the_leak_checker_finds_encoded_markers() {
 
 #[tokio::test]
 async fn the_audit_event_lists_claim_names_and_no_value() {
-    let app = spawn_app_with(|t| t.replace("version = \"test-1\"", "version = \"audit-v9\"")).await;
+    let app = spawn_app_with(|c| {
+        c.set("notice", "version", "audit-v9");
+    })
+    .await;
     app.full_login(&APP_A, "openid profile email").await;
     let logs = logs();
     let line = logs

@@ -7,18 +7,21 @@ use claimgate::clock::ManualClock;
 use futures::StreamExt;
 use std::sync::Arc;
 
-/// Adds a `[limits]` section.
-fn with_limits(lines: &'static str) -> impl FnOnce(String) -> String {
-    move |text| {
-        let edited = text.replacen("[providers.idp]\n", &format!("[limits]\n{lines}\n[providers.idp]\n"), 1);
-        assert_ne!(edited, text, "the test config has a [providers.idp] section");
-        edited
+/// Sets `[limits]` keys.
+fn with_limits(limits: &'static [(&'static str, i64)]) -> impl FnOnce(&mut ConfigEdit) {
+    move |c| {
+        for (key, value) in limits {
+            c.set("limits", key, *value);
+        }
     }
 }
 
 #[tokio::test]
 async fn a_flood_from_one_address_stores_little_and_another_address_still_signs_in() {
-    let app = spawn_app_with(with_limits("client_ip_header = \"x-forwarded-for\"")).await;
+    let app = spawn_app_with(|c: &mut ConfigEdit| {
+        c.set("limits", "client_ip_header", "x-forwarded-for");
+    })
+    .await;
     let url = app.authorize_url(&APP_A, "openid", &[]);
     let flood = reqwest::Client::new();
     let started = std::time::Instant::now();
@@ -53,7 +56,7 @@ async fn a_flood_from_one_address_stores_little_and_another_address_still_signs_
 
 #[tokio::test]
 async fn token_requests_are_limited_per_address_with_a_json_error() {
-    let app = spawn_app_with(with_limits("token_per_minute = 2")).await;
+    let app = spawn_app_with(with_limits(&[("token_per_minute", 2)])).await;
     let form = [("grant_type", "authorization_code"), ("code", "x"), ("redirect_uri", APP_A.redirect_uri)];
     for _ in 0..2 {
         assert_eq!(app.token_raw(&form, Some((APP_A.id, "secret-a"))).await.status, 400);
@@ -77,14 +80,7 @@ async fn oversized_requests_are_refused_before_anything_is_stored() {
 
 #[tokio::test]
 async fn an_overlong_forward_auth_return_url_is_refused() {
-    let app = spawn_app_with(|t| {
-        t.replacen(
-            "[clients.app-a]\n",
-            "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://127.0.0.1:18580\"]\nclaims = [\"email\"]\n[clients.app-a]\n",
-            1,
-        )
-    })
-    .await;
+    let app = spawn_app_with(|c| forward_auth_client(c, "wiki", "http://127.0.0.1:18580", &["email"])).await;
     let rd = format!("http://127.0.0.1:18580/{}", "a".repeat(2100));
     assert_eq!(app.browse(&format!("/auth/start?client=wiki&rd={rd}")).await.status, 400);
     assert!(app.store.dump().await.is_empty());
@@ -93,7 +89,7 @@ async fn an_overlong_forward_auth_return_url_is_refused() {
 
 async fn pending_sign_ins_are_capped(store: Option<TestStore>) {
     let app = spawn(Options {
-        edit: Some(Box::new(with_limits("max_pending = 3\nsign_in_per_minute = 1000"))),
+        edit: Some(Box::new(with_limits(&[("max_pending", 3), ("sign_in_per_minute", 1000)]))),
         store,
         ..Options::default()
     })
@@ -134,7 +130,7 @@ async fn pending_sign_ins_are_capped_on_redis() {
 async fn the_user_index_holds_only_live_records() {
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let app = spawn(Options {
-        edit: Some(Box::new(with_limits("sign_in_per_minute = 100000"))),
+        edit: Some(Box::new(with_limits(&[("sign_in_per_minute", 100000)]))),
         clock: clock.clone(),
         ..Options::default()
     })

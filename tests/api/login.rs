@@ -110,9 +110,11 @@ async fn profile_claims_only_in_userinfo_are_fetched_and_filtered() {
 #[tokio::test]
 async fn the_dev_provider_signs_in_the_sample_user_and_the_filter_drops_extras() {
     // The dev provider's default picture host: claimgate itself.
-    let app = spawn_app_with(|t| {
-        let t = t.replace("kind = \"oidc\"", "kind = \"dev\"");
-        t.lines().filter(|l| !l.starts_with("picture_hosts")).collect::<Vec<_>>().join("\n")
+    let app = spawn_app_with(|c| {
+        c.set("providers.idp", "kind", "dev");
+        for key in ["issuer", "client_id", "client_secret", "picture_hosts"] {
+            c.remove("providers.idp", key);
+        }
     })
     .await;
     let page = match app.login(&APP_A, "openid profile email", &[]).await {
@@ -135,8 +137,8 @@ async fn the_dev_provider_signs_in_the_sample_user_and_the_filter_drops_extras()
 
 #[tokio::test]
 async fn the_notice_page_says_what_the_app_receives_from_the_policy() {
-    let app = spawn_app_with(|t| {
-        t.replace("version = \"test-1\"", "version = \"test-1\"\nurl = \"https://example.com/privacy\"")
+    let app = spawn_app_with(|c| {
+        c.set("notice", "url", "https://example.com/privacy");
     })
     .await;
     let page = app.browse(&app.authorize_url(&APP_B, "openid profile email", &[])).await;

@@ -13,34 +13,23 @@ const INTERNAL: Client = Client { id: "internal", secret: Some("secret-i"), redi
 /// Adds a `corp` provider (the dev provider, limited to a domain the test
 /// user does not have), an OIDC client and a forward-auth client limited to
 /// it, and limits app-a to the test IdP.
-fn with_corp(text: String) -> String {
-    let extra = r#"[providers.corp]
-kind = "dev"
-display_name = "Corp"
-allowed_email_domains = ["corp.example"]
-[clients.internal]
-client_secret = "secret-i"
-redirect_uris = ["http://127.0.0.1:9/cb-i"]
-claims = ["email"]
-providers = ["corp"]
-[clients.wiki]
-mode = "forward-auth"
-return_origins = ["http://127.0.0.1:18571"]
-claims = ["email"]
-providers = ["corp"]
-[clients.app-a]
-providers = ["idp"]
-"#;
-    let edited = text.replacen("[clients.app-a]\n", extra, 1);
-    assert_ne!(edited, text, "the test config has an [clients.app-a] section");
-    edited
+fn with_corp(c: &mut ConfigEdit) {
+    c.set("providers.corp", "kind", "dev").set("providers.corp", "display_name", "Corp").set_list(
+        "providers.corp",
+        "allowed_email_domains",
+        &["corp.example"],
+    );
+    c.set("clients.internal", "client_secret", "secret-i")
+        .set_list("clients.internal", "redirect_uris", &["http://127.0.0.1:9/cb-i"])
+        .set_list("clients.internal", "claims", &["email"])
+        .set_list("clients.internal", "providers", &["corp"]);
+    forward_auth_client(c, "wiki", "http://127.0.0.1:18571", &["email"]);
+    c.set_list("clients.wiki", "providers", &["corp"]);
+    c.set_list("clients.app-a", "providers", &["idp"]);
 }
 
-fn wiki_config(text: String) -> String {
-    let extra = "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://127.0.0.1:18570\"]\nclaims = [\"email\"]\n[clients.app-a]\n";
-    let edited = text.replacen("[clients.app-a]\n", extra, 1);
-    assert_ne!(edited, text);
-    edited
+fn wiki_config(c: &mut ConfigEdit) {
+    forward_auth_client(c, "wiki", "http://127.0.0.1:18570", &["email"]);
 }
 
 fn sets_cookie(r: &Resp, name: &str) -> bool {

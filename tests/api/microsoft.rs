@@ -7,12 +7,7 @@ use crate::idp::Misbehaviour;
 async fn spawn_tenant_app() -> TestApp {
     // The test IdP serves a `common` endpoint whose discovery names the
     // issuer `{base}/{tenantid}/v2.0`.
-    spawn_app_with(|t| {
-        let (before, after) = t.split_once("issuer = \"").unwrap();
-        let (issuer, rest) = after.split_once('"').unwrap();
-        format!("{before}issuer = \"{issuer}/common/v2.0\"{rest}")
-    })
-    .await
+    spawn_app_with(multi_tenant_idp).await
 }
 
 #[tokio::test]

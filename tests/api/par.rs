@@ -72,7 +72,7 @@ async fn request_uris_expire_and_belong_to_their_client() {
 #[tokio::test]
 async fn a_client_that_requires_par_cannot_use_the_front_channel() {
     let app = spawn_app_with(|c| {
-        c.replace("[clients.app-a]\n", "[clients.app-a]\nrequire_pushed_authorization_requests = true\n")
+        c.set("clients.app-a", "require_pushed_authorization_requests", true);
     })
     .await;
     let front = app.login(&APP_A, "openid", &[]).await;
@@ -253,7 +253,10 @@ async fn a_foreign_request_uri_is_answered_at_the_app_as_not_supported() {
 /// bound of docs/SECURITY.md), and pushes count towards `limits.max_pending`.
 #[tokio::test]
 async fn a_pushed_request_stores_only_the_validated_request_within_the_pending_cap() {
-    let app = spawn_app_with(|t| t.replacen("[keys]\n", "[limits]\nmax_pending = 3\n[keys]\n", 1)).await;
+    let app = spawn_app_with(|c| {
+        c.set("limits", "max_pending", 3);
+    })
+    .await;
     let junk: Vec<(String, String)> = (0..180).map(|i| (format!("junk{i}"), "x".repeat(60))).collect();
     let mut extra: Vec<(&str, &str)> = junk.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let long_state = "s".repeat(2000);

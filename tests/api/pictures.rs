@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// app-b receives the picture too (name and picture).
-fn both_apps_receive_pictures(config: String) -> String {
-    config.replace("claims = [\"name\"]\n", "claims = [\"name\", \"picture\"]\n")
+fn both_apps_receive_pictures(c: &mut ConfigEdit) {
+    c.set_list("clients.app-b", "claims", &["name", "picture"]);
 }
 
 /// A login for `client`; `fresh` signs in upstream again (`prompt=login`)
@@ -193,7 +193,10 @@ async fn erasure_and_a_login_without_a_picture_end_the_url() {
 
 #[tokio::test]
 async fn link_mode_passes_the_provider_url_and_fetches_nothing() {
-    let app = spawn_app_with(|c| c.replace("[notice]\n", "[notice]\npicture = \"link\"\n")).await;
+    let app = spawn_app_with(|c| {
+        c.set("notice", "picture", "link");
+    })
+    .await;
     let url = picture_of(&app, &APP_A).await.unwrap();
     assert_eq!(url, format!("{}/pictures/jane.png", app.idp.issuer()));
     assert!(app.idp.picture_requests().is_empty());
@@ -212,14 +215,7 @@ async fn the_disclosure_document_says_how_pictures_are_handled() {
 
 #[tokio::test]
 async fn forward_auth_sends_the_proxied_url_in_its_picture_header() {
-    let app = spawn_app_with(|t| {
-        t.replacen(
-            "[clients.app-a]\n",
-            "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://wiki.example\"]\nclaims = [\"email\", \"picture\"]\n[clients.app-a]\n",
-            1,
-        )
-    })
-    .await;
+    let app = spawn_app_with(|c| forward_auth_client(c, "wiki", "http://wiki.example", &["email", "picture"])).await;
     let fa_callback = format!("{}/auth/callback", app.base);
     let rd: String = url::form_urlencoded::byte_serialize(b"http://wiki.example/x").collect();
     let LoginEnd::App(params) = app.walk(&format!("/auth/start?client=wiki&rd={rd}"), &fa_callback).await else {
@@ -264,8 +260,8 @@ async fn picture_in(app: &TestApp, tokens: &Value) -> Value {
 async fn the_picture_url_lives_as_long_as_the_users_newest_session() {
     use claimgate::clock::ManualClock;
     let clock = std::sync::Arc::new(ManualClock::new(chrono::Utc::now()));
-    let offline = |c: String| {
-        c.replacen("client_secret = \"secret-a\"\n", "client_secret = \"secret-a\"\nrefresh_tokens = true\n", 1)
+    let offline = |c: &mut ConfigEdit| {
+        c.set("clients.app-a", "refresh_tokens", true);
     };
     let app = spawn(Options { clock: clock.clone(), edit: Some(Box::new(offline)), ..Options::default() }).await;
     let hours = |h| clock.advance(chrono::Duration::hours(h));
@@ -343,12 +339,10 @@ async fn the_stored_picture_is_capped_in_size() {
 /// the same server listed as an IP literal is fetched (the other tests).
 #[tokio::test]
 async fn a_picture_host_name_resolving_to_a_private_address_is_refused() {
-    let app = spawn_app_with(|t| {
-        let port = t.split("picture_hosts = [\"127.0.0.1:").nth(1).unwrap().split('"').next().unwrap().to_owned();
-        t.replace(
-            &format!("picture_hosts = [\"127.0.0.1:{port}\"]"),
-            &format!("picture_hosts = [\"localhost:{port}\"]"),
-        )
+    let app = spawn_app_with(|c| {
+        let issuer = c.get_str("providers.idp", "issuer").unwrap();
+        let port = url::Url::parse(&issuer).unwrap().port().unwrap();
+        c.set_list("providers.idp", "picture_hosts", &[&format!("localhost:{port}")]);
     })
     .await;
     let by_name = app.idp.issuer().replace("127.0.0.1", "localhost");

@@ -109,12 +109,8 @@ const TOKEN_ERRORS: &[&str] = &[
     "temporarily_unavailable",
 ];
 
-fn lifted_limits(text: String) -> String {
-    text.replacen(
-        "[providers.idp]\n",
-        "[limits]\nsign_in_per_minute = 1000000\ntoken_per_minute = 1000000\n[providers.idp]\n",
-        1,
-    )
+fn lifted_limits(c: &mut ConfigEdit) {
+    c.set("limits", "sign_in_per_minute", 1000000).set("limits", "token_per_minute", 1000000);
 }
 
 #[test]

@@ -125,9 +125,7 @@ async fn redis_going_away_gives_fast_503s_and_service_resumes_when_it_returns() 
     let port = free_port();
     let mut redis = start_redis(port, &[]);
     let store = TestStore::redis_at(&format!("redis://127.0.0.1:{port}"));
-    let wiki =
-        "[clients.wiki]\nmode = \"forward-auth\"\nreturn_origins = [\"http://127.0.0.1:9\"]\nclaims = [\"email\"]\n";
-    let edit = move |t: String| t.replacen("[clients.app-a]\n", &format!("{wiki}[clients.app-a]\n"), 1);
+    let edit = |c: &mut ConfigEdit| forward_auth_client(c, "wiki", "http://127.0.0.1:9", &["email"]);
     let app = spawn(Options { store: Some(store), edit: Some(Box::new(edit)), ..Options::default() }).await;
     let tokens = app.full_login(&APP_A, "openid").await;
     let at = tokens["access_token"].as_str().unwrap().to_owned();

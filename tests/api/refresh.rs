@@ -7,8 +7,8 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// app-a may use refresh tokens; the others may not.
-fn offline_a(t: String) -> String {
-    t.replacen("client_secret = \"secret-a\"\n", "client_secret = \"secret-a\"\nrefresh_tokens = true\n", 1)
+fn offline_a(c: &mut ConfigEdit) {
+    c.set("clients.app-a", "refresh_tokens", true);
 }
 
 const OFFLINE: &str = "openid profile email offline_access";

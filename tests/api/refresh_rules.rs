@@ -14,20 +14,17 @@ use std::sync::Arc;
 const OFFLINE: &str = "openid profile email offline_access";
 
 /// app-a and app-b may use refresh tokens, and so may the public client.
-fn offline_all(t: String) -> String {
-    t.replacen("client_secret = \"secret-a\"\n", "client_secret = \"secret-a\"\nrefresh_tokens = true\n", 1)
-        .replacen("client_secret = \"secret-b\"\n", "client_secret = \"secret-b\"\nrefresh_tokens = true\n", 1)
-        .replacen("[clients.public-app]\n", "[clients.public-app]\nrefresh_tokens = true\n", 1)
+fn offline_all(c: &mut ConfigEdit) {
+    for client in ["app-a", "app-b", "public-app"] {
+        c.set(&format!("clients.{client}"), "refresh_tokens", true);
+    }
 }
 
 /// Both confidential apps registered for back-channel logout at `uri`.
-fn offline_with_backchannel(uri: &'static str) -> impl FnOnce(String) -> String {
-    move |t: String| {
-        offline_all(t).replacen(
-            "refresh_tokens = true\n",
-            &format!("refresh_tokens = true\nbackchannel_logout_uri = \"{uri}\"\n"),
-            2,
-        )
+fn offline_with_backchannel(uri: &'static str) -> impl FnOnce(&mut ConfigEdit) {
+    move |c| {
+        offline_all(c);
+        c.set("clients.app-a", "backchannel_logout_uri", uri).set("clients.app-b", "backchannel_logout_uri", uri);
     }
 }
 
@@ -186,12 +183,9 @@ async fn a_refresh_re_checks_the_provider_rules_as_configured_now() {
     let b = spawn(Options {
         store: Some(store.clone()),
         behind: Some((a.public_url.clone(), a.idp.clone())),
-        edit: Some(Box::new(|t: String| {
-            offline_all(t).replacen(
-                "picture_hosts = [",
-                "allowed_email_domains = [\"other.example\"]\npicture_hosts = [",
-                1,
-            )
+        edit: Some(Box::new(|c: &mut ConfigEdit| {
+            offline_all(c);
+            c.set_list("providers.idp", "allowed_email_domains", &["other.example"]);
         })),
         ..Options::default()
     })
@@ -202,12 +196,10 @@ async fn a_refresh_re_checks_the_provider_rules_as_configured_now() {
     let c = spawn(Options {
         store: Some(store.clone()),
         behind: Some((a.public_url.clone(), a.idp.clone())),
-        edit: Some(Box::new(|t: String| {
-            offline_all(t).replacen(
-                "[clients.app-a]\n",
-                "[providers.other]\nkind = \"dev\"\n[clients.app-a]\nproviders = [\"other\"]\n",
-                1,
-            )
+        edit: Some(Box::new(|c: &mut ConfigEdit| {
+            offline_all(c);
+            c.set("providers.other", "kind", "dev");
+            c.set_list("clients.app-a", "providers", &["other"]);
         })),
         ..Options::default()
     })

@@ -169,8 +169,8 @@ async fn an_active_session_still_ends_at_its_absolute_lifetime() {
     let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
     let app = spawn(Options {
         clock: clock.clone(),
-        edit: Some(Box::new(|t: String| {
-            t.replace("[providers.idp]", "[lifetimes]\nsession_absolute_secs = 3600\n[providers.idp]")
+        edit: Some(Box::new(|c: &mut ConfigEdit| {
+            c.set("lifetimes", "session_absolute_secs", 3600);
         })),
         ..Options::default()
     })

@@ -15,10 +15,16 @@ fn pem(alg: SigningAlg) -> String {
 }
 
 /// `[keys] signing_keys = [...]` in the test config.
-fn with_keys(pems: &[&str]) -> impl FnOnce(String) -> String + 'static {
-    let list: Vec<String> = pems.iter().map(|p| format!("\"\"\"\n{p}\"\"\"")).collect();
-    let line = format!("signing_keys = [{}]\n", list.join(", "));
-    move |t: String| t.replace("# KEYS\n", &line)
+fn with_keys(pems: &[&str]) -> impl FnOnce(&mut ConfigEdit) + 'static {
+    let pems: Vec<String> = pems.iter().map(|p| (*p).to_owned()).collect();
+    move |c| {
+        c.set_list("keys", "signing_keys", &pems.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+}
+
+/// The test config, as `claimgate check` would read it.
+fn base_config() -> ConfigEdit {
+    ConfigEdit::parse(&config_text("http://127.0.0.1:9", "http://127.0.0.1:9/idp"))
 }
 
 async fn jwks_of(app: &TestApp) -> JwkSet {
@@ -44,16 +50,13 @@ fn at_hash(access_token: &str, alg: SigningAlg) -> String {
 async fn each_client_gets_id_tokens_in_its_algorithm_and_an_independent_library_verifies_them() {
     let (rs, es, ed) = (pem(SigningAlg::Rs256), pem(SigningAlg::Es256), pem(SigningAlg::EdDsa));
     let keys = with_keys(&[&rs, &es, &ed]);
-    let app = spawn_app_with(move |t| {
-        keys(t)
-            .replace(
-                "client_secret = \"secret-a\"\n",
-                "client_secret = \"secret-a\"\nid_token_signed_response_alg = \"ES256\"\n",
-            )
-            .replace(
-                "client_secret = \"secret-b\"\n",
-                "client_secret = \"secret-b\"\nid_token_signed_response_alg = \"EdDSA\"\n",
-            )
+    let app = spawn_app_with(move |c| {
+        keys(c);
+        c.set("clients.app-a", "id_token_signed_response_alg", "ES256").set(
+            "clients.app-b",
+            "id_token_signed_response_alg",
+            "EdDSA",
+        );
     })
     .await;
     let discovery = app.browse("/.well-known/openid-configuration").await.json();
@@ -123,23 +126,21 @@ async fn a_key_is_published_before_it_signs_and_its_tokens_stop_verifying_once_i
 }
 
 /// `Keys::load` on a test config edited by `edit`: the error, as text.
-fn key_error(edit: impl FnOnce(String) -> String) -> String {
-    let text = edit(config_text("http://127.0.0.1:9", "http://127.0.0.1:9/idp"));
-    let config = Config::parse(&text, |_| None).unwrap();
+fn key_error(edit: impl FnOnce(&mut ConfigEdit)) -> String {
+    let mut c = base_config();
+    edit(&mut c);
+    let config = Config::parse(&c.to_string(), |_| None).unwrap();
     Keys::load(&config).unwrap_err().to_string()
 }
 
 #[test]
 fn key_errors_name_their_key() {
     let rs = pem(SigningAlg::Rs256);
-    let ask_es256 = |t: String| {
-        t.replace(
-            "client_secret = \"secret-a\"\n",
-            "client_secret = \"secret-a\"\nid_token_signed_response_alg = \"ES256\"\n",
-        )
-    };
     let rs_only = with_keys(&[&rs]);
-    let e = key_error(move |t| ask_es256(rs_only(t)));
+    let e = key_error(move |c| {
+        rs_only(c);
+        c.set("clients.app-a", "id_token_signed_response_alg", "ES256");
+    });
     assert!(e.starts_with("clients.app-a.id_token_signed_response_alg:") && e.contains("no ES256 key"), "{e}");
     let es = pem(SigningAlg::Es256);
     let es_only = with_keys(&[&es]);
@@ -154,17 +155,22 @@ fn key_errors_name_their_key() {
 
 #[test]
 fn signing_key_options_are_exclusive_and_algorithms_are_named() {
-    let base = config_text("http://127.0.0.1:9", "http://127.0.0.1:9/idp");
-    let both = base.replace("# KEYS\n", "signing_key = \"x\"\nsigning_keys = [\"y\"]\n");
-    let e = Config::parse(&both, |_| None).unwrap_err().to_string();
+    let error = |edit: &dyn Fn(&mut ConfigEdit)| {
+        let mut c = base_config();
+        edit(&mut c);
+        Config::parse(&c.to_string(), |_| None).unwrap_err().to_string()
+    };
+    let e = error(&|c| {
+        c.set("keys", "signing_key", "x").set_list("keys", "signing_keys", &["y"]);
+    });
     assert!(e.starts_with("keys.signing_keys:") && e.contains("only one of"), "{e}");
-    let e = Config::parse(&base.replace("# KEYS\n", "signing_key_files = []\n"), |_| None).unwrap_err().to_string();
+    let e = error(&|c| {
+        c.set_list("keys", "signing_key_files", &[]);
+    });
     assert!(e.starts_with("keys.signing_key_files:"), "{e}");
-    let hs = base.replace(
-        "client_secret = \"secret-a\"\n",
-        "client_secret = \"secret-a\"\nid_token_signed_response_alg = \"HS256\"\n",
-    );
-    let e = Config::parse(&hs, |_| None).unwrap_err().to_string();
+    let e = error(&|c| {
+        c.set("clients.app-a", "id_token_signed_response_alg", "HS256");
+    });
     assert!(e.starts_with("clients.app-a.id_token_signed_response_alg:") && e.contains("HS256"), "{e}");
 }
 
@@ -176,17 +182,11 @@ fn keys_generate_prints_a_keys_section_a_shared_store_accepts() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let section = String::from_utf8(out.stdout).unwrap();
-    let base = config_text("http://127.0.0.1:9", "http://127.0.0.1:9/idp");
     // Replace the test's own [keys] with the generated one, on a shared store
     // (which refuses to start without every key).
-    let start = base.find("[keys]\n").unwrap();
-    let end = base.find("# KEYS\n").unwrap() + "# KEYS\n".len();
-    let text = format!(
-        "[store]\nkind = \"redis\"\nurl = \"redis://127.0.0.1:1\"\n{}{section}{}",
-        &base[..start],
-        &base[end..]
-    );
-    let config = Config::parse(&text, |_| None).expect("the generated section is valid config");
+    let mut c = base_config();
+    c.set("store", "kind", "redis").set("store", "url", "redis://127.0.0.1:1").replace_tables(&section);
+    let config = Config::parse(&c.to_string(), |_| None).expect("the generated section is valid config");
     let keys = Keys::load(&config).unwrap();
     assert_eq!(keys.signing.algs(), [SigningAlg::Rs256, SigningAlg::Es256, SigningAlg::EdDsa]);
     assert!(keys.generated.is_empty(), "nothing left to generate: {:?}", keys.generated);

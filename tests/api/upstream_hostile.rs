@@ -130,8 +130,10 @@ async fn a_rotated_key_is_found_by_refetching_the_jwks() {
 
 #[tokio::test]
 async fn unverified_email_is_accepted_where_the_provider_allows_it() {
-    let app =
-        spawn_app_with(|t| t.replace("[providers.idp]\n", "[providers.idp]\nallow_unverified_email = true\n")).await;
+    let app = spawn_app_with(|c| {
+        c.set("providers.idp", "allow_unverified_email", true);
+    })
+    .await;
     app.idp.misbehave(UnverifiedEmail);
     let tokens = app.full_login(&APP_A, "openid email").await;
     let id = app.verify_id_token(tokens["id_token"].as_str().unwrap(), APP_A.id).await;

@@ -19,12 +19,15 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 mod browser;
+#[path = "../../../src/config/edit.rs"]
+mod config_edit;
 mod dpop;
 mod html;
 mod logs;
 mod oauth;
 mod store;
 
+pub use config_edit::ConfigEdit;
 pub use dpop::{ath, DpopKey, ProofClaims};
 pub use html::{contains_encoded, field_value, is_notice, offered_claims, ticked_claims};
 use logs::capture_logs;
@@ -111,7 +114,6 @@ pub fn config_text(public_url: &str, idp_issuer: &str) -> String {
         url::Url::parse(idp_issuer).map(|u| format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())).unwrap();
     format!(
         r#"
-# STORE
 [server]
 listen = "127.0.0.1:0"
 public_url = "{public_url}"
@@ -120,7 +122,6 @@ keeps = ["name", "email", "picture"]
 version = "test-1"
 [keys]
 pairwise_secret = "a-test-pairwise-secret-of-32-chars-or-more"
-# KEYS
 [providers.idp]
 kind = "oidc"
 issuer = "{idp_issuer}"
@@ -147,19 +148,32 @@ pub async fn spawn_app() -> TestApp {
     spawn(Options::default()).await
 }
 
-/// `edit` may change the config text before it is parsed.
-pub async fn spawn_app_with(edit: impl FnOnce(String) -> String + 'static) -> TestApp {
+/// `edit` changes the test's config before it is parsed.
+pub async fn spawn_app_with(edit: impl FnOnce(&mut ConfigEdit) + 'static) -> TestApp {
     spawn(Options { edit: Some(Box::new(edit)), ..Options::default() }).await
 }
+
+/// A forward-auth client `id` returning to `origin`, receiving `claims`.
+pub fn forward_auth_client(c: &mut ConfigEdit, id: &str, origin: &str, claims: &[&str]) {
+    let path = format!("clients.{id}");
+    c.set(&path, "mode", "forward-auth").set_list(&path, "return_origins", &[origin]).set_list(&path, "claims", claims);
+}
+
+/// The test IdP's multi-tenant (`common`) endpoint as the provider's issuer.
+pub fn multi_tenant_idp(c: &mut ConfigEdit) {
+    let issuer = c.get_str("providers.idp", "issuer").expect("the test IdP's issuer");
+    c.set("providers.idp", "issuer", format!("{issuer}/common/v2.0"));
+}
+
+/// A test's change of its config (see [`Options::edit`]).
+pub type EditConfig = Box<dyn FnOnce(&mut ConfigEdit)>;
 
 /// Wraps a test instance's store (see [`Options::wrap_store`]).
 pub type WrapStore = Box<dyn FnOnce(Arc<dyn claimgate::store::Store>) -> Arc<dyn claimgate::store::Store>>;
 
 pub struct Options {
-    /// Changes the config text before it is parsed. An edit that changes
-    /// nothing fails the test: its anchor text is gone, and the test would
-    /// silently run on the default config.
-    pub edit: Option<Box<dyn FnOnce(String) -> String>>,
+    /// Changes the config before it is parsed: typed edits of its keys.
+    pub edit: Option<EditConfig>,
     pub store: Option<TestStore>,
     pub clock: Arc<dyn Clock>,
     /// Another instance's public URL (instances behind one load balancer),
@@ -210,22 +224,16 @@ pub async fn spawn(opts: Options) -> TestApp {
     };
     let public_url = opts.behind.as_ref().map(|(url, _)| url.clone()).unwrap_or_else(|| base.clone());
     let store = opts.store.unwrap_or_else(|| TestStore::Memory(MemoryStore::new(opts.clock.clone())));
-    let (store_section, key_lines) = store.config();
-    let default_text = config_text(&public_url, idp.issuer());
-    let edited = match opts.edit {
-        Some(edit) => {
-            let edited = edit(default_text.clone());
-            assert_ne!(edited, default_text, "the test's config edit changed nothing: its anchor is not in the config");
-            edited
-        }
-        None => default_text,
-    };
-    let text = edited.replace("# STORE\n", &store_section).replace("# KEYS\n", &key_lines);
-    let text = match &cert {
-        Some(c) => text
-            .replace("[notice]", &format!("[server.tls]\ncert = {:?}\nkey = {:?}\n[notice]", c.cert_file, c.key_file)),
-        None => text,
-    };
+    let mut config = ConfigEdit::parse(&config_text(&public_url, idp.issuer()));
+    store.configure(&mut config);
+    if let Some(c) = &cert {
+        config.set("server.tls", "cert", c.cert_file.display().to_string());
+        config.set("server.tls", "key", c.key_file.display().to_string());
+    }
+    if let Some(edit) = opts.edit {
+        edit(&mut config);
+    }
+    let text = config.to_string();
     let config = Config::parse(&text, |_| None).expect("test config");
     let config_text = text.clone();
     let app = match &store {

@@ -1,6 +1,7 @@
 //! Where a test app keeps its records: its own memory store, or the shared
 //! Redis (or a cluster) under a prefix of the test's own.
 
+use super::ConfigEdit;
 use base64::Engine;
 use claimgate::store::memory::MemoryStore;
 use std::sync::{Arc, OnceLock};
@@ -48,21 +49,21 @@ impl TestStore {
         claimgate::store::records::Records::new(Arc::new(store), Arc::new(sealer), ttl)
     }
 
-    pub(super) fn config(&self) -> (String, String) {
-        let keys = format!(
-            "signing_key = \"\"\"\n{}\"\"\"\nstorage_keys = [\"k1:{}\"]\n",
-            shared_signing_key(),
-            base64::engine::general_purpose::STANDARD.encode([7u8; 32])
-        );
-        match self {
-            TestStore::Memory(_) => (String::new(), String::new()),
-            TestStore::Redis { urls, prefix, cluster: false } => {
-                (format!("[store]\nkind = \"redis\"\nurl = \"{}\"\nkey_prefix = \"{prefix}\"\n", urls[0]), keys)
-            }
-            TestStore::Redis { urls, prefix, cluster: true } => {
-                (format!("[store]\nkind = \"redis-cluster\"\nurls = {urls:?}\nkey_prefix = \"{prefix}\"\n"), keys)
-            }
-        }
+    /// `[store]` for this store; a shared store needs the keys every
+    /// instance shares, too.
+    pub(super) fn configure(&self, config: &mut ConfigEdit) {
+        let TestStore::Redis { urls, prefix, cluster } = self else { return };
+        match cluster {
+            false => config.set("store", "kind", "redis").set("store", "url", urls[0].as_str()),
+            true => config.set("store", "kind", "redis-cluster").set_list(
+                "store",
+                "urls",
+                &urls.iter().map(String::as_str).collect::<Vec<_>>(),
+            ),
+        };
+        let storage_key = format!("k1:{}", base64::engine::general_purpose::STANDARD.encode([7u8; 32]));
+        config.set("store", "key_prefix", prefix.as_str());
+        config.set("keys", "signing_key", shared_signing_key()).set_list("keys", "storage_keys", &[&storage_key]);
     }
 
     /// Every key and value this test stored (sets: members joined by spaces).
