@@ -59,7 +59,7 @@ fn benches(c: &mut Criterion) {
     });
 
     let user = pseudo.user_key("https://accounts.google.com", "10769150350006150715113082367");
-    c.bench_function("pairwise subject", |b| b.iter(|| black_box(pseudo.pairwise_subject("main-app", &user))));
+    c.bench_function("pairwise subject", |b| b.iter(|| black_box(pseudo.pairwise_subject(&"main-app".into(), &user))));
 
     let keys = keys();
     let released = Released {
@@ -70,7 +70,7 @@ fn benches(c: &mut Criterion) {
     let content = || IdTokenContent {
         issuer: "https://login.example.com",
         client_id: "main-app",
-        subject: pseudo.pairwise_subject("main-app", &user),
+        subject: pseudo.pairwise_subject(&"main-app".into(), &user),
         claims: &released,
         nonce: Some("n-0S6_WzA2Mj"),
         auth_time: 1_700_000_000,

@@ -27,6 +27,7 @@ pub mod config;
 pub mod dpop;
 pub mod explain;
 pub mod grants;
+pub mod ids;
 pub mod journey;
 pub mod keys;
 pub mod limits;

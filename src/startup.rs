@@ -2,6 +2,7 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ProviderKind, StoreConfig};
+use crate::ids::ProviderId;
 use crate::keys::Keys;
 use crate::metrics::{InstrumentedStore, Metrics};
 use crate::op;
@@ -331,9 +332,9 @@ async fn build_providers(
     clock: &Arc<dyn Clock>,
     metrics: &Metrics,
     http: &UpstreamHttp,
-) -> Result<BTreeMap<String, Arc<dyn UpstreamProvider>>, StartupError> {
+) -> Result<BTreeMap<ProviderId, Arc<dyn UpstreamProvider>>, StartupError> {
     let public_url = config.server.issuer();
-    let mut providers: BTreeMap<String, Arc<dyn UpstreamProvider>> = BTreeMap::new();
+    let mut providers: BTreeMap<ProviderId, Arc<dyn UpstreamProvider>> = BTreeMap::new();
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
             ProviderKind::Oidc { issuer, flavor, client_id, client_secret } => {
@@ -351,13 +352,13 @@ async fn build_providers(
                     &public_url,
                     http.clone(),
                 )
-                .map_err(|e| StartupError::Provider { id: id.clone(), source: e })?,
+                .map_err(|e| StartupError::Provider { id: id.to_string(), source: e })?,
             ),
             ProviderKind::Dev => {
                 tracing::warn!(provider = %id, "DEV PROVIDER ENABLED: anyone can sign in as a fixed sample user; never use this in production");
                 Arc::new(
                     DevProvider::new(id, &p.display_name, &public_url)
-                        .map_err(|e| StartupError::Provider { id: id.clone(), source: e })?,
+                        .map_err(|e| StartupError::Provider { id: id.to_string(), source: e })?,
                 )
             }
         };

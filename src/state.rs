@@ -2,6 +2,7 @@
 
 use crate::clock::Clock;
 use crate::config::{ClientConfig, Config};
+use crate::ids::ProviderId;
 use crate::keys::Keys;
 use crate::store::records::Records;
 use crate::upstream::UpstreamProvider;
@@ -15,7 +16,7 @@ pub struct AppState {
     pub issuer: String,
     pub keys: Keys,
     pub records: Records,
-    pub providers: BTreeMap<String, Arc<dyn UpstreamProvider>>,
+    pub providers: BTreeMap<ProviderId, Arc<dyn UpstreamProvider>>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The picture proxy (`[notice] picture = "proxy"`).

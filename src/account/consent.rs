@@ -5,6 +5,7 @@
 
 use crate::account::session;
 use crate::config::ClientConfig;
+use crate::ids::ClientId;
 use crate::policy::disclosure::{Asked, ClaimsRequest, Decision, Scopes};
 use crate::policy::UserKey;
 use crate::state::AppState;
@@ -22,7 +23,7 @@ pub fn scope_of<'a>(state: &AppState, session_id: &'a SessionId) -> Option<&'a S
 pub async fn current(
     state: &AppState,
     user: &UserKey,
-    client: &str,
+    client: &ClientId,
     session_id: &SessionId,
 ) -> Result<Option<Consent>, StoreError> {
     let consent = state.records.get_consent(user, client, scope_of(state, session_id)).await?;

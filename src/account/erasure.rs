@@ -5,6 +5,7 @@
 //! retried by the running instances.
 
 use crate::backchannel::{self, Notifier, Outcome};
+use crate::ids::ClientId;
 use crate::policy::UserKey;
 use crate::store::StoreError;
 use std::time::Duration;
@@ -14,7 +15,7 @@ pub struct Erased {
     /// How many users were erased.
     pub users: usize,
     /// Each app told, and whether it heard within the wait.
-    pub told: Vec<(String, Outcome)>,
+    pub told: Vec<(ClientId, Outcome)>,
 }
 
 /// Erases `users`: sessions, codes, tokens, consents, pictures.

@@ -3,6 +3,7 @@
 //! and whether it may answer for a client.
 
 use crate::config::ClientConfig;
+use crate::ids::ClientId;
 use crate::policy::Profile;
 use crate::protocol::cookies::session_id;
 use crate::state::AppState;
@@ -54,6 +55,22 @@ pub async fn update(state: &AppState, id: &SessionId, session: &Session) -> Resu
     }
 }
 
+/// The browser's live session, if it may answer `client`'s request without
+/// a new upstream sign-in (see [`serves`]); none when the request forces one
+/// (`prompt=login`, `max_age=0`).
+pub async fn serving(
+    state: &AppState,
+    req: &HttpRequest,
+    client: &ClientConfig,
+    max_age: Option<u64>,
+    force_login: bool,
+) -> Result<Option<(SessionId, Session)>, StoreError> {
+    if force_login {
+        return Ok(None);
+    }
+    Ok(current(state, req).await?.filter(|(_, s)| serves(state, client, s, max_age)))
+}
+
 /// Whether this session may answer for `client` without a new upstream
 /// sign-in: it came from a provider the client allows, its profile still
 /// passes that provider's rules as configured now, and it is no older than
@@ -73,10 +90,10 @@ pub fn admits(state: &AppState, client: &ClientConfig, provider: &str, profile: 
 }
 
 /// Remembers that `client` received `claims` in this session (shown on /me).
-pub fn note_disclosure(state: &AppState, session: &mut Session, client: &str, claims: &[&str]) {
-    session.disclosures.retain(|d| d.client_id != client);
+pub fn note_disclosure(state: &AppState, session: &mut Session, client: &ClientId, claims: &[&str]) {
+    session.disclosures.retain(|d| d.client_id != *client);
     session.disclosures.push(crate::store::records::Disclosure {
-        client_id: client.to_owned(),
+        client_id: client.clone(),
         claims: claims.iter().map(|c| (*c).to_owned()).collect(),
         at: state.now(),
     });

@@ -10,6 +10,7 @@
 pub mod token;
 
 use crate::config::{ClientConfig, Config};
+use crate::ids::ClientId;
 use crate::keys::Keys;
 use crate::metrics::Metrics;
 use crate::state::AppState;
@@ -113,7 +114,7 @@ pub async fn session_ended(
     session_ref: &str,
     session: &Session,
     only: Option<&str>,
-) -> Result<Vec<(String, DeliveryRef)>, StoreError> {
+) -> Result<Vec<(ClientId, DeliveryRef)>, StoreError> {
     let mut queued = Vec::new();
     let mut clients: Vec<&str> = session.disclosures.iter().map(|d| d.client_id.as_str()).collect();
     clients.sort_unstable();
@@ -141,7 +142,7 @@ pub async fn session_ended(
 pub async fn user_erased(
     state: &Notifier<'_>,
     user: &crate::policy::UserKey,
-) -> Result<Vec<(String, DeliveryRef)>, StoreError> {
+) -> Result<Vec<(ClientId, DeliveryRef)>, StoreError> {
     let mut queued = Vec::new();
     for (reference, session) in state.records.sessions_of(user).await? {
         queued.extend(session_ended(state, &reference, &session, None).await?);
@@ -165,7 +166,7 @@ pub async fn run_due(state: &Notifier<'_>) -> Result<(), StoreError> {
 }
 
 /// Attempts one queued delivery if it is due and no other instance holds it.
-pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(String, Outcome)>, StoreError> {
+pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(ClientId, Outcome)>, StoreError> {
     let now = state.now();
     let Some(mut d) = state.records.lease_delivery(r, now, LEASE).await? else { return Ok(None) };
     let result = post(state, &d, now).await;
@@ -212,9 +213,9 @@ async fn post(state: &Notifier<'_>, d: &Delivery, now: i64) -> Result<(), &'stat
 /// queued.
 pub async fn attempt_now(
     state: &Notifier<'_>,
-    queued: &[(String, DeliveryRef)],
+    queued: &[(ClientId, DeliveryRef)],
     within: Duration,
-) -> Vec<(String, Outcome)> {
+) -> Vec<(ClientId, Outcome)> {
     let attempts = futures_util::future::join_all(queued.iter().map(|(client, r)| async move {
         let outcome = tokio::time::timeout(within, attempt(state, r)).await;
         let outcome = match outcome {

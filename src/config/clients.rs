@@ -3,6 +3,7 @@
 
 use super::uris::{PostLogoutUri, RedirectUri, RegisteredUri, UriRefusal};
 use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, ProviderConfig, ServerConfig};
+use crate::ids::{ClientId, ProviderId};
 use crate::policy::ProfileClaim;
 use crate::signing::SigningAlg;
 use secrecy::SecretString;
@@ -56,14 +57,14 @@ pub(super) struct RawClient {
 /// the settings only that kind has.
 #[derive(Debug)]
 pub struct ClientConfig {
-    pub id: String,
+    pub id: ClientId,
     pub name: String,
     pub claims: BTreeSet<ProfileClaim>,
     /// The claims of `claims` the user may decline: checkboxes on the
     /// notice, unticked unless the user ticked them for this app before.
     pub optional_claims: BTreeSet<ProfileClaim>,
     /// Upstream providers offered to this client's users.
-    pub providers: Vec<String>,
+    pub providers: Vec<ProviderId>,
     pub kind: ClientKind,
 }
 
@@ -178,10 +179,10 @@ pub struct ForwardAuth {
 pub(super) fn validate(
     raw: BTreeMap<String, RawClient>,
     server: &ServerConfig,
-    providers: &BTreeMap<String, ProviderConfig>,
+    providers: &BTreeMap<ProviderId, ProviderConfig>,
     notice: &Notice,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<BTreeMap<String, ClientConfig>, ConfigError> {
+) -> Result<BTreeMap<ClientId, ClientConfig>, ConfigError> {
     let mut clients = BTreeMap::new();
     for (id, c) in raw {
         check_id(&id, &format!("clients.{id}"))?;
@@ -202,6 +203,7 @@ pub(super) fn validate(
             }
         };
         let name = c.name.unwrap_or_else(|| id.clone());
+        let id = ClientId::from(id);
         let client = ClientConfig { name, id: id.clone(), claims, optional_claims, providers: client_providers, kind };
         clients.insert(id, client);
     }
@@ -276,17 +278,17 @@ fn claims_of(
 fn providers_of(
     id: &str,
     c: &RawClient,
-    providers: &BTreeMap<String, ProviderConfig>,
-) -> Result<Vec<String>, ConfigError> {
+    providers: &BTreeMap<ProviderId, ProviderConfig>,
+) -> Result<Vec<ProviderId>, ConfigError> {
     match &c.providers {
         None => Ok(providers.keys().cloned().collect()),
         Some(list) if list.is_empty() => Err(invalid(format!("clients.{id}.providers"), "name at least one provider")),
         Some(list) => {
-            if let Some((i, p)) = list.iter().enumerate().find(|(_, p)| !providers.contains_key(*p)) {
+            if let Some((i, p)) = list.iter().enumerate().find(|(_, p)| !providers.contains_key(p.as_str())) {
                 let why = format!("no provider \"{p}\" is configured");
                 return Err(invalid(format!("clients.{id}.providers[{i}]"), why));
             }
-            Ok(list.clone())
+            Ok(list.iter().map(|p| ProviderId::from(p.as_str())).collect())
         }
     }
 }

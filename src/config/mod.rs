@@ -24,6 +24,7 @@ pub use server::{LogFormat, ServerConfig, TlsConfig};
 pub use store::StoreConfig;
 pub use uris::{PostLogoutUri, RedirectUri, RegisteredUri};
 
+use crate::ids::{ClientId, ProviderId};
 use clients::RawClient;
 use keys::RawKeys;
 use lifetimes::RawLifetimes;
@@ -94,8 +95,8 @@ pub struct Config {
     pub keys: KeysConfig,
     pub lifetimes: Lifetimes,
     pub limits: Limits,
-    pub providers: BTreeMap<String, ProviderConfig>,
-    pub clients: BTreeMap<String, ClientConfig>,
+    pub providers: BTreeMap<ProviderId, ProviderConfig>,
+    pub clients: BTreeMap<ClientId, ClientConfig>,
 }
 
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 
 use super::pictures::{GITHUB_PICTURE_HOSTS, GOOGLE_PICTURE_HOSTS};
 use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, PictureHosts, ServerConfig};
+use crate::ids::ProviderId;
 use crate::policy::{filter::FilterRules, ProfileClaim};
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -79,7 +80,7 @@ impl OidcFlavor {
 
 #[derive(Debug)]
 pub struct ProviderConfig {
-    pub id: String,
+    pub id: ProviderId,
     pub display_name: String,
     pub kind: ProviderKind,
     pub rules: FilterRules,
@@ -92,7 +93,7 @@ pub(super) fn validate(
     server: &ServerConfig,
     notice: &Notice,
     env: &impl Fn(&str) -> Option<String>,
-) -> Result<BTreeMap<String, ProviderConfig>, ConfigError> {
+) -> Result<BTreeMap<ProviderId, ProviderConfig>, ConfigError> {
     if raw.is_empty() {
         return Err(invalid("providers", "at least one [providers.ID] section is required"));
     }
@@ -124,6 +125,7 @@ pub(super) fn validate(
             email_verified_unknown: matches!(flavor, Some(OidcFlavor::Microsoft { .. })) && !p.assume_email_verified,
             sources,
         };
+        let id = ProviderId::from(id);
         providers.insert(id.clone(), ProviderConfig { id, display_name, kind, rules, picture_hosts });
     }
 

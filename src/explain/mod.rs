@@ -129,7 +129,7 @@ fn recipients(config: &Config, field: ProfileClaim) -> Vec<Recipient> {
         .clients
         .values()
         .filter(|c| c.claims.contains(&field))
-        .map(|c| Recipient { client: c.id.clone(), scope: field.scope() })
+        .map(|c| Recipient { client: c.id.to_string(), scope: field.scope() })
         .collect()
 }
 
@@ -387,7 +387,7 @@ fn provider_view(config: &Config, p: &ProviderConfig, only_client: Option<&str>)
         ProviderKind::Dev => ("dev", None),
     };
     ProviderView {
-        id: p.id.clone(),
+        id: p.id.to_string(),
         kind,
         issuer,
         claims,
@@ -433,7 +433,7 @@ fn client_view(config: &Config, c: &crate::config::ClientConfig) -> ClientView {
         })
         .collect();
     ClientView {
-        id: c.id.clone(),
+        id: c.id.to_string(),
         name: c.name.clone(),
         kind: match &c.kind {
             ClientKind::ForwardAuth(_) => "forward-auth (claims as response headers)",
@@ -451,7 +451,7 @@ pub fn document(config: &Config, only_client: Option<&str>) -> DisclosureDocumen
     let clients = config
         .clients
         .values()
-        .filter(|c| only_client.is_none_or(|o| o == c.id))
+        .filter(|c| only_client.is_none_or(|o| c.id == o))
         .map(|c| client_view(config, c))
         .collect();
     DisclosureDocument {

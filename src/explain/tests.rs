@@ -108,7 +108,7 @@ claims = ["name", "email", "picture"]
     let doc = document(&config, None);
     let pseudonymizer = Pseudonymizer::new(b"k");
     for view in &doc.providers {
-        let p = &config.providers[&view.id];
+        let p = &config.providers[view.id.as_str()];
         for fate in view.claims.iter().filter(|f| f.claim != "*") {
             // A value the value rules accept, for whatever the claim feeds.
             let value = match p.rules.field_of(&fate.claim) {

@@ -48,12 +48,7 @@ pub async fn begin(
             return Ok(app_error(state, &request, OAuthError::InvalidRequest, "unknown provider"));
         }
     }
-    let session = match how.force_login {
-        true => None,
-        false => {
-            session::current(state, req).await?.filter(|(_, s)| session::serves(state, client, s, request.max_age))
-        }
-    };
+    let session = session::serving(state, req, client, request.max_age, how.force_login).await?;
     if let Some((id, s)) = session {
         if how.no_prompt {
             // Answered from the remembered consent alone (read once here).

@@ -8,6 +8,7 @@ use super::audit::{Kept, LoginAudit};
 use super::finish::{app_url, consent_then_code, Seen};
 use crate::account::{picture, session};
 use crate::config::ProviderConfig;
+use crate::ids::ClientId;
 use crate::pages;
 use crate::policy::{filter, FilterError, FilterOutcome, ProfileClaim, UpstreamIdentity};
 use crate::protocol::binding;
@@ -90,7 +91,11 @@ async fn take_pending<'a>(
     }
     // The pending login is consumed either way.
     if !binding::is_same_browser(state, req, &pending.binding) {
-        state.metrics.logins_failed.with_label_values(&[&provider.id, &client.id, "browser_mismatch"]).inc();
+        state
+            .metrics
+            .logins_failed
+            .with_label_values(&[provider.id.as_str(), client.id.as_str(), "browser_mismatch"])
+            .inc();
         audit.failure("browser_mismatch");
         return Err(PageError::OtherBrowser);
     }
@@ -104,7 +109,7 @@ async fn verify(
     provider: &Arc<dyn UpstreamProvider>,
     config: &ProviderConfig,
     upstream: UpstreamPending,
-    client: &str,
+    client: &ClientId,
     params: CallbackParams,
 ) -> Result<UpstreamIdentity, (&'static str, String)> {
     let started = std::time::Instant::now();
@@ -112,7 +117,7 @@ async fn verify(
     let upstream_seconds = state.metrics.upstream_seconds.with_label_values(&[&config.id, "callback"]);
     upstream_seconds.observe(started.elapsed().as_secs_f64());
     finished.map_err(|e| {
-        state.metrics.logins_failed.with_label_values(&[&config.id, client, e.reason()]).inc();
+        state.metrics.logins_failed.with_label_values(&[config.id.as_str(), client.as_str(), e.reason()]).inc();
         (e.reason(), e.to_string())
     })
 }
@@ -122,7 +127,7 @@ async fn verify(
 async fn keep(
     state: &AppState,
     config: &ProviderConfig,
-    client: &str,
+    client: &ClientId,
     identity: UpstreamIdentity,
     received: &[String],
     audit: &LoginAudit<'_>,
@@ -132,7 +137,7 @@ async fn keep(
     let now = state.now();
     let auth_time = identity.auth_time.filter(|t| *t > 0).map_or(now, |t| t.min(now));
     let mut outcome = filter(identity, &config.rules, &state.keys.pseudonymizer).inspect_err(|e| {
-        state.metrics.logins_failed.with_label_values(&[&config.id, client, e.reason()]).inc();
+        state.metrics.logins_failed.with_label_values(&[config.id.as_str(), client.as_str(), e.reason()]).inc();
         audit.failure_after(e.reason(), received);
     })?;
     let picture = settle_picture(state, config, &mut outcome).await;
@@ -143,7 +148,7 @@ async fn keep(
     }
     let (kept, dropped) = (&outcome.kept, &outcome.dropped);
     audit.success(&Kept { received, kept, dropped, invalid: &invalid, picture });
-    state.metrics.logins_completed.with_label_values(&[&config.id, client]).inc();
+    state.metrics.logins_completed.with_label_values(&[config.id.as_str(), client.as_str()]).inc();
     Ok(Session {
         user_key: outcome.user_key,
         profile: outcome.profile,

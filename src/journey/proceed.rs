@@ -6,6 +6,7 @@
 
 use super::finish::{app_error, consent_then_code, Seen};
 use crate::account::session;
+use crate::ids::ProviderId;
 use crate::policy::ProfileClaim;
 use crate::protocol::binding::{self, BrowserBinding};
 use crate::protocol::errors::{OAuthError, PageError};
@@ -39,12 +40,7 @@ pub async fn proceed(state: &AppState, req: &HttpRequest, pressed: Pressed) -> R
     let Some(client) = state.client(&ticket.request.client_id) else {
         return Err(PageError::bad_request("This application is no longer registered."));
     };
-    let session = match ticket.force_login {
-        true => None,
-        false => session::current(state, req)
-            .await?
-            .filter(|(_, s)| session::serves(state, client, s, ticket.request.max_age)),
-    };
+    let session = session::serving(state, req, client, ticket.request.max_age, ticket.force_login).await?;
     let Some((id, s)) = session else { return go_upstream(state, req, ticket, pressed.provider.as_deref()).await };
     // The user has just seen the notice: its choices if it offered them.
     let seen = match ticket.choices_shown {
@@ -77,11 +73,19 @@ async fn go_upstream(
         return Ok(app_error(state, &request, OAuthError::InvalidRequest, why));
     };
     let start = provider.start(StartOptions { force_login: ticket.force_login, max_age: request.max_age });
-    let pending =
-        PendingLogin { provider: provider.id().to_owned(), upstream: start.pending, request, binding: ticket.binding };
+    let pending = PendingLogin {
+        provider: ProviderId::from(provider.id()),
+        upstream: start.pending,
+        request,
+        binding: ticket.binding,
+    };
     state.records.put_pending(&pending.upstream.state, &pending, state.config.lifetimes.pending_login).await?;
     tracing::info!(client = %pending.request.client_id, provider = %pending.provider, outcome = "upstream_redirect", "authorization");
-    state.metrics.logins_started.with_label_values(&[&pending.provider, &pending.request.client_id]).inc();
+    state
+        .metrics
+        .logins_started
+        .with_label_values(&[pending.provider.as_str(), pending.request.client_id.as_str()])
+        .inc();
     let redirect = HttpResponse::Found().insert_header((header::LOCATION, start.url.to_string())).finish();
     // Renewed: the provider's page may take the user a while.
     Ok(BrowserBinding::of(state, req).attach(state, redirect))

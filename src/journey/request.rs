@@ -5,6 +5,7 @@
 
 use super::finish::app_error;
 use crate::config::{ClientConfig, OidcApp};
+use crate::ids::{ClientId, ProviderId};
 use crate::policy::disclosure::{ClaimsRequest, Scopes};
 use crate::protocol::errors::{OAuthError, PageError};
 use crate::state::AppState;
@@ -44,7 +45,11 @@ pub async fn from_front_channel(state: &AppState, front: &HashMap<String, String
         }
     };
     Ok(match Prompt::parse(front.get("prompt").map(String::as_str)) {
-        Ok(prompt) => Incoming::Request(PushedRequest { request, prompt, provider: front.get("provider").cloned() }),
+        Ok(prompt) => Incoming::Request(PushedRequest {
+            request,
+            prompt,
+            provider: front.get("provider").map(|p| ProviderId::from(p.as_str())),
+        }),
         Err(description) => Incoming::Refused(app_error(state, &request, OAuthError::InvalidRequest, description)),
     })
 }
@@ -129,7 +134,7 @@ fn client_and_redirect<'a>(
         return Err(unsafe_("The return address is not registered for this application."));
     }
     let request = AuthorizationRequest {
-        client_id: client_id.clone(),
+        client_id: ClientId::from(client_id.as_str()),
         redirect_uri: redirect_uri.clone(),
         scope: Scopes::default(),
         state: params.get("state").cloned(),

@@ -31,7 +31,7 @@ pub async fn dev_authorize(
     query: web::Query<DevQuery>,
 ) -> HttpResponse {
     let id = path.into_inner();
-    match state.config.providers.get(&id).map(|p| &p.kind) {
+    match state.config.providers.get(id.as_str()).map(|p| &p.kind) {
         Some(crate::config::ProviderKind::Dev) => {
             let picture = DevProvider::picture_url(&state.issuer, &id);
             pages::dev_login(&id, &query.state, &DevProvider::sample_claims(&picture))

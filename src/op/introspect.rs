@@ -5,6 +5,7 @@
 
 use crate::account::session;
 use crate::config::ClientConfig;
+use crate::ids::ClientId;
 use crate::policy::disclosure::Scopes;
 use crate::protocol::client_auth::authenticated_form;
 use crate::protocol::dpop::DpopRequest;
@@ -40,7 +41,7 @@ pub async fn introspect(
         answer = Introspection {
             active: true,
             token_type: Some(if g.jkt.is_some() { "DPoP" } else { "Bearer" }),
-            aud: Some(g.client_id.clone()),
+            aud: Some(g.client_id.to_string()),
             ..Introspection::of(&state, g.scope, g.client_id, g.subject, (g.iat, g.exp), g.jkt)
         };
     } else if let Some(g) = usable_refresh(&state, &client, &RefreshToken::presented(token.as_str())).await? {
@@ -88,7 +89,7 @@ impl Introspection {
     fn of(
         state: &AppState,
         scope: Scopes,
-        client_id: String,
+        client_id: ClientId,
         sub: String,
         (iat, exp): (i64, i64),
         jkt: Option<String>,
@@ -96,7 +97,7 @@ impl Introspection {
         Introspection {
             active: true,
             scope: Some(scope.to_string()),
-            client_id: Some(client_id),
+            client_id: Some(client_id.to_string()),
             sub: Some(sub),
             iat: Some(iat),
             exp: Some(exp),

@@ -93,9 +93,9 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
     let Some((id, s)) = session::current(state, req).await? else {
         return Ok(done(state, back));
     };
-    let hint_is_this_user = hint
-        .as_ref()
-        .is_some_and(|(client, sub)| *sub == state.keys.pseudonymizer.pairwise_subject(client, &s.user_key));
+    let hint_is_this_user = hint.as_ref().is_some_and(|(client, sub)| {
+        *sub == state.keys.pseudonymizer.pairwise_subject(&client.as_str().into(), &s.user_key)
+    });
     let confirmed =
         is_post && params.get("csrf").is_some_and(|t| state.keys.pseudonymizer.csrf_matches(id.as_str(), t));
     if !hint_is_this_user && !confirmed {

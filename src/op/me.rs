@@ -105,7 +105,7 @@ pub async fn erase(
         .told
         .into_iter()
         .map(|(client, o)| {
-            let name = state.client(&client).map_or(client.clone(), |c| c.name.clone());
+            let name = state.client(&client).map_or(client.to_string(), |c| c.name.clone());
             (name, o == crate::backchannel::Outcome::Delivered)
         })
         .collect();

@@ -26,7 +26,7 @@ pub async fn par(
     }
     // Authenticated as this client: the request is this client's. Its
     // secret (client_secret_post) authenticated this call and is not kept.
-    params.insert("client_id".into(), client.id.clone());
+    params.insert("client_id".into(), client.id.to_string());
     params.remove("client_secret");
     // RFC 9449 §10.1: a DPoP proof binds the code to its key, as dpop_jkt
     // would; both must then name the same key.
@@ -50,7 +50,7 @@ pub async fn par(
         .map_err(|description| refused(OAuthError::InvalidRequest, description.to_owned()))?;
     // Only what /authorize acts on is kept, each bounded (the pre-login
     // memory bound of docs/SECURITY.md); every other pushed field is dropped.
-    let provider = params.get("provider").filter(|p| client.providers.contains(p)).cloned();
+    let provider = params.get("provider").and_then(|p| client.providers.iter().find(|c| *c == p)).cloned();
     let handle = PushedHandle::random();
     state.records.put_pushed(&handle, &PushedRequest { request, prompt, provider }, PAR_LIFETIME).await?;
     let mut response = HttpResponse::Created();

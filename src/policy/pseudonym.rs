@@ -1,6 +1,7 @@
 //! Keyed hashes that replace the upstream identity: the user key (the only
 //! stored form of the upstream `iss`+`sub`) and the per-app pairwise subject.
 
+use crate::ids::ClientId;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -81,7 +82,7 @@ impl Pseudonymizer {
     }
 
     /// The subject an app sees: different per app, so apps cannot correlate users.
-    pub fn pairwise_subject(&self, client_id: &str, user: &UserKey) -> String {
+    pub fn pairwise_subject(&self, client_id: &ClientId, user: &UserKey) -> String {
         self.mac("claimgate/pairwise-sub/v1", &[client_id, user.as_str()])
     }
 
@@ -89,14 +90,14 @@ impl Pseudonymizer {
     /// (`/picture/{handle}`): per client like `sub`, so that two apps
     /// comparing picture URLs learn nothing; nothing in it comes from the
     /// provider's URL.
-    pub fn picture_handle(&self, client_id: &str, user: &UserKey) -> String {
+    pub fn picture_handle(&self, client_id: &ClientId, user: &UserKey) -> String {
         self.mac("claimgate/picture/v1", &[client_id, user.as_str()])
     }
 
     /// The `sid` one client sees for one SSO session (OpenID Connect
     /// Back-Channel Logout 1.0 §2.1), per client like `sub`: a shared `sid`
     /// would let two apps link their users.
-    pub fn pairwise_sid(&self, client_id: &str, session_id: &str) -> String {
+    pub fn pairwise_sid(&self, client_id: &ClientId, session_id: &str) -> String {
         self.mac("claimgate/pairwise-sid/v1", &[client_id, session_id])
     }
 }
@@ -109,10 +110,10 @@ mod tests {
     fn pairwise_subjects_differ_per_client_and_are_stable() {
         let p = Pseudonymizer::new(b"secret");
         let user = p.user_key("https://accounts.google.com", "1234");
-        let a = p.pairwise_subject("app-a", &user);
-        let b = p.pairwise_subject("app-b", &user);
+        let a = p.pairwise_subject(&"app-a".into(), &user);
+        let b = p.pairwise_subject(&"app-b".into(), &user);
         assert_ne!(a, b);
-        assert_eq!(a, p.pairwise_subject("app-a", &user));
+        assert_eq!(a, p.pairwise_subject(&"app-a".into(), &user));
         assert!(!a.contains("1234"));
     }
 

@@ -46,23 +46,27 @@ async fn consent_records(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(
-        records.get_consent(&user, "a", None).await.unwrap().as_ref().map(|c| &c.declined),
+        records.get_consent(&user, &"a".into(), None).await.unwrap().as_ref().map(|c| &c.declined),
         Some(&[ProfileClaim::Picture].into())
     );
-    assert!(records.get_consent(&user, "b", None).await.unwrap().is_none(), "a per-session consent is the session's");
+    assert!(
+        records.get_consent(&user, &"b".into(), None).await.unwrap().is_none(),
+        "a per-session consent is the session's"
+    );
     assert!(records
-        .get_consent(&user, "b", Some(&claimgate::store::records::SessionId::presented("session-1")))
+        .get_consent(&user, &"b".into(), Some(&claimgate::store::records::SessionId::presented("session-1")))
         .await
         .unwrap()
         .is_some());
-    let listed: Vec<String> = records.consents_of(&user).await.unwrap().into_iter().map(|c| c.client_id).collect();
+    let listed: Vec<String> =
+        records.consents_of(&user).await.unwrap().into_iter().map(|c| c.client_id.to_string()).collect();
     assert_eq!(listed, ["a", "b"]);
-    records.delete_consent(&user, "a", None).await.unwrap();
-    assert!(records.get_consent(&user, "a", None).await.unwrap().is_none());
+    records.delete_consent(&user, &"a".into(), None).await.unwrap();
+    assert!(records.get_consent(&user, &"a".into(), None).await.unwrap().is_none());
     records.erase_user(&user).await.unwrap();
     assert!(
         records
-            .get_consent(&user, "b", Some(&claimgate::store::records::SessionId::presented("session-1")))
+            .get_consent(&user, &"b".into(), Some(&claimgate::store::records::SessionId::presented("session-1")))
             .await
             .unwrap()
             .is_none(),

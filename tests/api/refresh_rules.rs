@@ -37,7 +37,7 @@ async fn queued_logouts(app: &TestApp) -> Vec<String> {
     let mut clients = Vec::new();
     for r in app.state.records.queued_deliveries().await.unwrap() {
         if let Some(d) = app.state.records.peek_delivery(&r).await.unwrap() {
-            clients.push(d.client_id);
+            clients.push(d.client_id.to_string());
         }
     }
     clients.sort();

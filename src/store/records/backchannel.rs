@@ -5,6 +5,7 @@
 //! logout's `jti`: never a profile value.
 
 use super::{digest, key, Records};
+use crate::ids::ClientId;
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -21,7 +22,7 @@ const QUEUED_TTL: Duration = Duration::from_secs(3600 + 600);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Delivery {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub sub: String,
     pub sid: String,
     /// The same on every attempt, so that the app can ignore a duplicate.

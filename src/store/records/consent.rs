@@ -7,6 +7,7 @@
 //! and under the session when it lives only as long as the session.
 
 use super::{key, session_index, user_index, Records, SessionId};
+use crate::ids::ClientId;
 use crate::policy::{ProfileClaim, UserKey};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -17,7 +18,7 @@ use std::time::Duration;
 /// may receive (with the client's configured claims and the request).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
-    pub client_id: String,
+    pub client_id: ClientId,
     /// The claims the user agreed to release to the app.
     pub given: BTreeSet<ProfileClaim>,
     /// Optional claims the user left unticked (a decision, not asked again).
@@ -34,7 +35,7 @@ pub struct Consent {
 
 /// Where a consent is kept: per user and app, remembered across sessions;
 /// or per session too (`lifetimes.consent_secs = 0`).
-fn consent_key(user: &UserKey, client: &str, session: Option<&SessionId>) -> String {
+fn consent_key(user: &UserKey, client: &ClientId, session: Option<&SessionId>) -> String {
     match session {
         None => key("consent", &format!("{}\u{0}{client}", user.as_str())),
         Some(session) => key("consent", &format!("{}\u{0}{client}\u{0}{}", user.as_str(), session.as_str())),
@@ -47,7 +48,7 @@ impl Records {
     pub async fn get_consent(
         &self,
         user: &UserKey,
-        client: &str,
+        client: &ClientId,
         session: Option<&SessionId>,
     ) -> Result<Option<Consent>, StoreError> {
         self.get(&consent_key(user, client, session)).await
@@ -74,7 +75,7 @@ impl Records {
     pub async fn delete_consent(
         &self,
         user: &UserKey,
-        client: &str,
+        client: &ClientId,
         session: Option<&SessionId>,
     ) -> Result<(), StoreError> {
         let k = consent_key(user, client, session);

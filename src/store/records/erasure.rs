@@ -2,6 +2,7 @@
 
 use super::kinds::{AccessGrant, AuthCode, ForwardSession, RefreshGrant};
 use super::{email_index, session_index_of, user_index, Records};
+use crate::ids::ClientId;
 use crate::policy::UserKey;
 use crate::store::StoreError;
 
@@ -55,7 +56,7 @@ impl Records {
     /// Ends everything one client holds of a user: its codes, access and
     /// refresh tokens (with their families) and forward-auth cookies, in
     /// every session (consent withdrawn). Returns how many records ended.
-    pub async fn revoke_client(&self, user: &UserKey, client: &str) -> Result<usize, StoreError> {
+    pub async fn revoke_client(&self, user: &UserKey, client: &ClientId) -> Result<usize, StoreError> {
         let mut ended = 0;
         for member in self.store.set_members(&user_index(user)).await? {
             let kind = member.split(':').next().unwrap_or_default();
@@ -64,7 +65,7 @@ impl Records {
                 "fa-session" => self.get::<ForwardSession>(&member).await?.map(|f| f.client_id),
                 "code" => self.get::<AuthCode>(&member).await?.map(|c| c.request.client_id),
                 "refresh" => match self.get::<RefreshGrant>(&member).await? {
-                    Some(g) if g.client_id == client => {
+                    Some(g) if g.client_id == *client => {
                         ended += self.revoke_family(&g.family).await?;
                         None
                     }

@@ -3,6 +3,7 @@
 
 use super::digest;
 use super::handles::{FamilyId, SessionId};
+use crate::ids::{ClientId, ProviderId};
 use crate::policy::disclosure::{ClaimsRequest, Scopes};
 use crate::policy::{Profile, ProfileClaim, UserKey};
 use crate::upstream::UpstreamPending;
@@ -37,7 +38,7 @@ impl std::fmt::Debug for BindingDigest {
 /// Stored under the upstream `state`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PendingLogin {
-    pub provider: String,
+    pub provider: ProviderId,
     pub upstream: UpstreamPending,
     pub request: AuthorizationRequest,
     /// The browser that pressed the notice's button (RFC 6749 §10.12).
@@ -48,7 +49,7 @@ pub struct PendingLogin {
 /// What an app asked for at `/authorize`, validated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthorizationRequest {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub redirect_uri: String,
     pub scope: Scopes,
     pub state: Option<String>,
@@ -127,7 +128,7 @@ pub struct AuthCode {
 pub struct Session {
     pub user_key: UserKey,
     pub profile: Profile,
-    pub provider: String,
+    pub provider: ProviderId,
     pub auth_time: i64,
     /// Absolute end of the session (unix seconds), whatever its activity.
     pub expires_at: i64,
@@ -150,7 +151,7 @@ pub struct Session {
 /// One release of claims to an app (shown to the user on `/me`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Disclosure {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub claims: Vec<String>,
     pub at: i64,
 }
@@ -159,7 +160,7 @@ pub struct Disclosure {
 /// internal authorization request.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ForwardReturn {
-    pub client_id: String,
+    pub client_id: ClientId,
     /// The originally requested URL, whose origin is in the client's list.
     pub return_to: String,
     /// The browser that began this sign-in.
@@ -173,13 +174,13 @@ pub struct ForwardReturn {
 /// with the session.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ForwardSession {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub session: SessionId,
     /// The client's pairwise subject.
     pub subject: String,
     /// The session's provider and profile, so that the client's provider
     /// policy is checked as it is now, on every request.
-    pub provider: String,
+    pub provider: ProviderId,
     pub profile: Profile,
     /// The session's absolute end (unix seconds).
     pub expires_at: i64,
@@ -196,7 +197,7 @@ pub struct ForwardSession {
 /// session and user: logout and erasure delete it with the session.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AccessGrant {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub session: SessionId,
     pub scope: Scopes,
     /// The client's pairwise subject.
@@ -218,7 +219,7 @@ pub struct AccessGrant {
 /// when a rotated refresh token comes back (RFC 9700 §4.14.2).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RefreshGrant {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub session: SessionId,
     /// The scope of the original authorization; a refresh may narrow it.
     pub scope: Scopes,

@@ -5,6 +5,7 @@
 //! long as the user's newest session can, and a new login rewrites them.
 
 use super::{key, Records};
+use crate::ids::ClientId;
 use crate::policy::UserKey;
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,7 @@ impl std::fmt::Debug for StoredPicture {
 /// What one client's picture handle leads to.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PictureLink {
-    pub client_id: String,
+    pub client_id: ClientId,
     pub user_key: UserKey,
 }
 

@@ -5,6 +5,7 @@
 use super::handles::PushedHandle;
 use super::kinds::{AuthorizationRequest, Prompt};
 use super::{key, Records};
+use crate::ids::ProviderId;
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -18,7 +19,7 @@ pub struct PushedRequest {
     pub request: AuthorizationRequest,
     pub prompt: Prompt,
     /// One of the client's providers, preselected by the app.
-    pub provider: Option<String>,
+    pub provider: Option<ProviderId>,
 }
 
 impl Records {
