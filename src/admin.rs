@@ -27,10 +27,14 @@ async fn is_ready(state: &AppState) -> (bool, bool, bool) {
 
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let (ready, store, providers) = is_ready(&state).await;
+    // Stopping: still serving, but no new traffic should come here.
+    let draining = state.draining.load(std::sync::atomic::Ordering::Relaxed);
+    let ready = ready && !draining;
     state.metrics.ready.set(i64::from(ready));
     let body = json!({
         "store": if store { "ok" } else { "unavailable" },
         "providers": if providers { "ok" } else { "missing" },
+        "draining": draining,
     });
     if ready {
         HttpResponse::Ok().json(body)

@@ -143,6 +143,10 @@ fn load(path: &std::path::Path) -> Result<Config, Box<dyn std::error::Error>> {
 fn check(config: &std::path::Path) -> Outcome {
     let cfg = load(config)?;
     print!("{}", explain::text(&explain::document(&cfg, None)));
+    println!();
+    for line in cfg.limits.explain() {
+        println!("{line}");
+    }
     for warning in cfg.warnings() {
         eprintln!("claimgate: warning: {warning}");
     }

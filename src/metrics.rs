@@ -3,13 +3,16 @@
 
 use crate::store::{Store, StoreError};
 use async_trait::async_trait;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Every store operation `InstrumentedStore` measures (the `op` label).
-pub const STORE_OPS: [&str; 14] = [
+pub const STORE_OPS: [&str; 15] = [
     "put",
+    "rate",
     "swap",
     "put_new",
     "put_capped",
@@ -58,6 +61,9 @@ pub struct Metrics {
     /// Pictures at login in proxy mode, by provider and outcome (proxied,
     /// none, store_failed, or why the provider's picture was refused).
     pub pictures: IntCounterVec,
+    /// Rate-limited requests carrying `X-Forwarded-For` or `Forwarded` from
+    /// a peer not in `limits.trusted_proxies` (the header is not believed).
+    pub untrusted_forwarded: IntCounter,
 }
 
 /// The latency histograms: requests, upstream calls, store operations.
@@ -86,9 +92,42 @@ fn histograms(registry: &Registry) -> Result<(HistogramVec, HistogramVec, Histog
     Ok((http_seconds, upstream_seconds, store_seconds))
 }
 
+/// The gauges, and the one counter without labels.
+fn gauges(registry: &Registry) -> Result<(IntGauge, IntGauge, IntCounter), prometheus::Error> {
+    let active_sessions = IntGauge::with_opts(
+        Opts::new("active_sessions", "SSO sessions in the store (memory store only; expired ones until swept)")
+            .namespace("claimgate"),
+    )?;
+    registry.register(Box::new(active_sessions.clone()))?;
+    let ready = IntGauge::with_opts(
+        Opts::new("ready", "1 when the store answers and every provider is loaded (checked at each scrape)")
+            .namespace("claimgate"),
+    )?;
+    registry.register(Box::new(ready.clone()))?;
+    let untrusted_forwarded = IntCounter::with_opts(
+        Opts::new(
+            "untrusted_forwarded_total",
+            "Requests with X-Forwarded-For or Forwarded from a peer not in limits.trusted_proxies",
+        )
+        .namespace("claimgate"),
+    )?;
+    registry.register(Box::new(untrusted_forwarded.clone()))?;
+    Ok((active_sessions, ready, untrusted_forwarded))
+}
+
 impl Metrics {
+    /// The token and userinfo endpoints' outcomes (`success` and each error
+    /// code), from the start.
+    pub fn start_outcomes(&self, outcomes: &[&str]) {
+        for outcome in outcomes {
+            self.token_requests.with_label_values(&[outcome]);
+            self.userinfo_requests.with_label_values(&[outcome]);
+        }
+    }
+
     /// Series that exist from the start, so that alerts and panels on them
-    /// work before the first event.
+    /// work before the first event (Prometheus' instrumentation guide:
+    /// export 0 for series known to be possible).
     pub fn start_series(&self, config: &crate::config::Config) {
         for client in config.clients.values() {
             if client.oidc().is_some_and(|o| o.backchannel_logout.is_some()) {
@@ -101,6 +140,31 @@ impl Metrics {
             }
             if client.forward_auth().is_none() {
                 self.refresh_misplaced.with_label_values(&[&client.id]);
+            }
+        }
+        // Every sign-in a client may start, through each provider it allows.
+        for client in config.clients.values() {
+            for provider in &client.providers {
+                let (p, c) = (provider.as_str(), client.id.as_str());
+                self.logins_started.with_label_values(&[p, c]);
+                self.logins_completed.with_label_values(&[p, c]);
+                self.logins_failed.with_label_values(&[p, c, "browser_mismatch"]);
+            }
+        }
+        // Each value rule of each kept claim, for each provider.
+        for provider in config.providers.keys() {
+            let kept = crate::policy::values::ValueRefusal::ALL
+                .into_iter()
+                .filter(|r| config.notice.keeps.contains(&r.claim()));
+            for refusal in kept {
+                self.values_refused.with_label_values(&[provider.as_str(), refusal.claim().as_str(), refusal.reason()]);
+            }
+        }
+        // The request-rate ratio of the 5xx alert, for the routes apps and
+        // browsers use most.
+        for route in ["/authorize", "/token", "/userinfo", "/auth"] {
+            for class in ["2xx", "4xx", "5xx"] {
+                self.http_seconds.with_label_values(&[route, class]);
             }
         }
         let proxied = config.notice.picture == crate::config::PictureMode::Proxy
@@ -137,16 +201,7 @@ impl Metrics {
     /// or a duplicate), reported at start-up.
     pub fn new() -> Result<Metrics, prometheus::Error> {
         let registry = Registry::new();
-        let active_sessions = IntGauge::with_opts(
-            Opts::new("active_sessions", "SSO sessions in the store (memory store only; expired ones until swept)")
-                .namespace("claimgate"),
-        )?;
-        registry.register(Box::new(active_sessions.clone()))?;
-        let ready = IntGauge::with_opts(
-            Opts::new("ready", "1 when the store answers and every provider is loaded (checked at each scrape)")
-                .namespace("claimgate"),
-        )?;
-        registry.register(Box::new(ready.clone()))?;
+        let (active_sessions, ready, untrusted_forwarded) = gauges(&registry)?;
         let (http_seconds, upstream_seconds, store_seconds) = histograms(&registry)?;
         let c = |name: &str, help: &str, labels: &[&str]| counter(&registry, name, help, labels);
         let metrics = Metrics {
@@ -203,6 +258,7 @@ impl Metrics {
                 &["reason"],
             )?,
             active_sessions,
+            untrusted_forwarded,
             registry,
         };
         // Series that exist from the start, so that rates and alerts on them
@@ -253,6 +309,10 @@ impl Store for InstrumentedStore {
     async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
         let t = Instant::now();
         self.observe("put_new", t, self.inner.put_new(key, value, ttl).await)
+    }
+    async fn rate(&self, key: &str, limit: u32, period: Duration) -> Result<Option<Duration>, StoreError> {
+        let t = Instant::now();
+        self.observe("rate", t, self.inner.rate(key, limit, period).await)
     }
     async fn put_capped(
         &self,

@@ -128,12 +128,14 @@ impl Application {
         };
         let tls = config.server.tls.clone();
         let shutdown = config.server.shutdown_timeout.as_secs();
-        let edge = web::Data::new(crate::limits::EdgeLimits::new(&config.limits, metrics.clone()));
+        let edge = edge_limits(&config, &metrics, &records, &keys);
         forget_idle_addresses(&edge);
         let pictures = crate::pictures::Pictures::new(picture_client(&config)?, &issuer);
-        let state = web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics, pictures });
+        let draining = Default::default();
+        let state =
+            web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics, pictures, draining });
         crate::backchannel::spawn_worker(&state);
-        state.metrics.start_series(&state.config);
+        start_series(&state);
         let port = listener.local_addr().map_err(|source| StartupError::Listen { addr: "?".into(), source })?.port();
         let listen_err = |source| StartupError::Listen { addr: port.to_string(), source };
 
@@ -170,7 +172,9 @@ impl Application {
                     }
                 })
         })
-        .shutdown_timeout(shutdown);
+        .shutdown_timeout(shutdown)
+        // SIGTERM is handled in `run_until_stopped`: drain first, then stop.
+        .disable_signals();
         let server = match tls {
             Some(tls) => server.listen_rustls_0_23(listener, rustls_config(tls)?).map_err(listen_err)?,
             None => server.listen(listener).map_err(listen_err)?,
@@ -180,14 +184,7 @@ impl Application {
         let (admin, admin_port) = match admin_listener {
             Some(l) => {
                 let admin_port = l.local_addr().map(|a| a.port()).ok();
-                let admin_state = state.clone();
-                let admin = HttpServer::new(move || App::new().app_data(admin_state.clone()).configure(admin_routes))
-                    .workers(1)
-                    .shutdown_timeout(shutdown)
-                    .listen(l)
-                    .map_err(listen_err)?
-                    .run();
-                (Some(admin), admin_port)
+                (Some(admin_server(&state, l, shutdown).map_err(listen_err)?), admin_port)
             }
             None => (None, None),
         };
@@ -207,14 +204,65 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGTERM/SIGINT (in-flight requests get
-    /// `server.shutdown_timeout_secs` to finish) or a listener fails.
+    /// Serves until SIGTERM/SIGINT or a listener fails. On the signal,
+    /// `/readyz` answers 503 for `server.drain_secs` while every request is
+    /// still served; then the listeners close and in-flight requests get
+    /// `server.shutdown_timeout_secs` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handles = (self.server.handle(), self.admin.as_ref().map(|a| a.handle()));
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            stop_signal().await;
+            let drain = state.config.server.drain;
+            state.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+            tracing::info!(drain_secs = drain.as_secs(), "stopping: not ready while draining, then closing");
+            tokio::time::sleep(drain).await;
+            let (main, admin) = handles;
+            let admin_stopped = async {
+                if let Some(admin) = admin {
+                    admin.stop(true).await;
+                }
+            };
+            tokio::join!(main.stop(true), admin_stopped);
+        });
         match self.admin {
             Some(admin) => tokio::try_join!(self.server, admin).map(|_| ()),
             None => self.server.await,
         }
     }
+}
+
+/// The admin listener's server: probes and metrics, one worker.
+fn admin_server(state: &web::Data<AppState>, listener: TcpListener, shutdown: u64) -> std::io::Result<Server> {
+    let admin_state = state.clone();
+    Ok(HttpServer::new(move || App::new().app_data(admin_state.clone()).configure(admin_routes))
+        .workers(1)
+        .shutdown_timeout(shutdown)
+        .disable_signals()
+        .listen(listener)?
+        .run())
+}
+
+/// SIGTERM (what an orchestrator sends) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The store `[store]` names.
@@ -269,6 +317,27 @@ async fn request_span(
     }
     .instrument(span)
     .await
+}
+
+/// Every series the alerts and the dashboard read, at 0 from the start.
+fn start_series(state: &AppState) {
+    state.metrics.start_series(&state.config);
+    let codes = crate::protocol::errors::OAuthError::ALL.map(crate::protocol::errors::OAuthError::code);
+    state.metrics.start_outcomes(&[&["success", "missing_token"][..], &codes[..]].concat());
+}
+
+/// The limits at the edge; with `limits.shared_rates`, counted in the store.
+fn edge_limits(
+    config: &Config,
+    metrics: &Arc<Metrics>,
+    records: &Records,
+    keys: &Keys,
+) -> web::Data<crate::limits::EdgeLimits> {
+    let edge = crate::limits::EdgeLimits::new(&config.limits, metrics.clone());
+    web::Data::new(match config.limits.shared_rates {
+        true => edge.shared(records.store().clone(), Arc::new(keys.pseudonymizer.clone())),
+        false => edge,
+    })
 }
 
 /// Forgets rate-limit buckets of addresses not seen for a while, every

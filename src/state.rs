@@ -21,6 +21,9 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// The picture proxy (`[notice] picture = "proxy"`).
     pub pictures: crate::pictures::Pictures,
+    /// Set on SIGTERM: `/readyz` answers 503 while requests are still served
+    /// (`server.drain_secs`).
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {

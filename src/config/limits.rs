@@ -4,6 +4,7 @@
 
 use super::{invalid, ConfigError};
 use actix_web::http::header::HeaderName;
+use ipnet::IpNet;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -15,6 +16,10 @@ pub(super) struct RawLimits {
     sign_in_per_minute: Option<u32>,
     token_per_minute: Option<u32>,
     client_ip_header: Option<String>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
+    #[serde(default)]
+    shared_rates: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -32,9 +37,16 @@ pub struct Limits {
     pub sign_in_per_minute: u32,
     /// Per client address: `/token` and `/revoke` requests a minute.
     pub token_per_minute: u32,
-    /// The header in which a trusted reverse proxy names the client's address
-    /// (its last value is used); unset: the peer address of the connection.
+    /// The header in which the trusted proxies name the client's address
+    /// (`X-Forwarded-For`, or another address list); unset: RFC 7239
+    /// `Forwarded`. Read only from `trusted_proxies`.
     pub client_ip_header: Option<HeaderName>,
+    /// The proxies (CIDRs) whose forwarding headers are believed; from any
+    /// other peer, the peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Per-address rates counted in the shared store, so that every
+    /// instance together enforces them (else each instance counts its own).
+    pub shared_rates: bool,
 }
 
 impl Default for Limits {
@@ -46,6 +58,8 @@ impl Default for Limits {
             sign_in_per_minute: 60,
             token_per_minute: 1200,
             client_ip_header: None,
+            trusted_proxies: Vec::new(),
+            shared_rates: false,
         }
     }
 }
@@ -72,6 +86,20 @@ impl RawLimits {
                     .map_err(|_| invalid("limits.client_ip_header", format!("\"{h}\" is not an HTTP header name")))
             })
             .transpose()?;
+        let trusted_proxies = self
+            .trusted_proxies
+            .iter()
+            .enumerate()
+            .map(|(i, net)| {
+                cidr(net).ok_or_else(|| {
+                    invalid(format!("limits.trusted_proxies[{i}]"), format!("\"{net}\" is not an address or CIDR"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if client_ip_header.is_some() && trusted_proxies.is_empty() {
+            let why = "is read only from limits.trusted_proxies: name the proxies allowed to set it";
+            return Err(invalid("limits.client_ip_header", why));
+        }
         Ok(Limits {
             // A registered redirect URI, a state and a nonce must fit.
             max_query_bytes: at_least("max_query_bytes", self.max_query_bytes, 1024, d.max_query_bytes)?,
@@ -80,8 +108,49 @@ impl RawLimits {
             sign_in_per_minute: at_least("sign_in_per_minute", self.sign_in_per_minute, 1, d.sign_in_per_minute)?,
             token_per_minute: at_least("token_per_minute", self.token_per_minute, 1, d.token_per_minute)?,
             client_ip_header,
+            trusted_proxies,
+            shared_rates: self.shared_rates,
         })
     }
+}
+
+impl Limits {
+    /// What `claimgate check` says of the client address and the rates.
+    pub fn explain(&self) -> Vec<String> {
+        let address = match (&self.client_ip_header, self.trusted_proxies.as_slice()) {
+            (_, []) => "limits.trusted_proxies = []: the client's address is the connection's peer; \
+                        forwarding headers are ignored (behind a proxy, everyone would share its rate limit)"
+                .to_owned(),
+            (header, trusted) => format!(
+                "limits.trusted_proxies = {:?}: from these peers the client's address is read from {}, \
+                 walking the chain from the right past every trusted hop; from any other peer, the peer",
+                trusted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                header.as_ref().map_or("Forwarded (RFC 7239)".to_owned(), |h| format!("limits.client_ip_header = {h}"))
+            ),
+        };
+        let rates = match self.shared_rates {
+            true => {
+                "limits.shared_rates = true: per-address rates are counted in the shared store, \
+                     for all instances together (each instance counts alone while the store is down)"
+            }
+            false => {
+                "limits.shared_rates = false: each instance counts per-address rates itself \
+                      (N instances allow N times the rate)"
+            }
+        };
+        vec![
+            address,
+            format!(
+                "limits: {} sign-in and {} token requests a minute per address; {rates}",
+                self.sign_in_per_minute, self.token_per_minute
+            ),
+        ]
+    }
+}
+
+/// `10.0.0.0/8`, `fd00::/8`, or one address (`/32`, `/128`).
+fn cidr(text: &str) -> Option<IpNet> {
+    text.parse::<IpNet>().ok().or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }
 
 #[cfg(test)]
@@ -103,7 +172,15 @@ mod tests {
         let e = parse("client_ip_header = \"x forwarded\"").unwrap_err().to_string();
         assert!(e.starts_with("limits.client_ip_header:"), "{e}");
         assert!(parse("per_hour = 3").is_err(), "unknown keys are refused");
-        let h = parse("client_ip_header = \"X-Forwarded-For\"").unwrap().client_ip_header.unwrap();
-        assert_eq!(h.as_str(), "x-forwarded-for");
+        let e = parse("client_ip_header = \"X-Forwarded-For\"").unwrap_err().to_string();
+        assert!(e.starts_with("limits.client_ip_header:") && e.contains("trusted_proxies"), "{e}");
+        let l = parse(
+            "client_ip_header = \"X-Forwarded-For\"\ntrusted_proxies = [\"10.0.0.0/8\", \"fd00::/8\", \"192.0.2.1\"]",
+        )
+        .unwrap();
+        assert_eq!(l.client_ip_header.unwrap().as_str(), "x-forwarded-for");
+        assert_eq!(l.trusted_proxies.len(), 3);
+        let e = parse("trusted_proxies = [\"10.0.0.0/8\", \"ingress\"]").unwrap_err().to_string();
+        assert!(e.starts_with("limits.trusted_proxies[1]:"), "{e}");
     }
 }

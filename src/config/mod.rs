@@ -194,6 +194,10 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
     let keys = keys::validate(raw.keys, &store, env)?;
     let lifetimes = lifetimes::validate(raw.lifetimes)?;
     let limits = raw.limits.validate()?;
+    if limits.shared_rates && !store.is_shared() {
+        let why = "counts in a shared store: set store.kind to redis or redis-cluster, or leave it false";
+        return Err(invalid("limits.shared_rates", why));
+    }
     let providers = providers::validate(raw.providers, &server, &notice, env)?;
     let clients = clients::validate(raw.clients, &server, &providers, &notice, env)?;
     Ok(Config { server, store, notice, keys, lifetimes, limits, providers, clients })

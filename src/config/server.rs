@@ -18,6 +18,7 @@ pub(super) struct RawServer {
     #[serde(default)]
     metrics_public: bool,
     shutdown_timeout_secs: Option<u64>,
+    drain_secs: Option<u64>,
     #[serde(default)]
     discovery_retries: u32,
     tls: Option<RawTls>,
@@ -52,6 +53,10 @@ pub struct ServerConfig {
     pub metrics_public: bool,
     /// How long in-flight requests may take to finish after SIGTERM.
     pub shutdown_timeout: Duration,
+    /// After SIGTERM: how long `/readyz` answers 503 while the listener
+    /// still serves, so that a load balancer routing by readiness stops
+    /// sending requests before the port closes.
+    pub drain: Duration,
     /// Discovery attempts after the first one fails (backoff 1 s, 2 s, 4 s… up to 30 s).
     pub discovery_retries: u32,
     pub tls: Option<TlsConfig>,
@@ -114,6 +119,7 @@ pub(super) fn validate(raw: RawServer) -> Result<ServerConfig, ConfigError> {
         admin_listen: raw.admin_listen,
         metrics_public: raw.metrics_public,
         shutdown_timeout: Duration::from_secs(raw.shutdown_timeout_secs.unwrap_or(30)),
+        drain: Duration::from_secs(raw.drain_secs.unwrap_or(5)),
         discovery_retries: raw.discovery_retries,
         tls,
     };

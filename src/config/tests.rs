@@ -285,6 +285,14 @@ fn the_store_kind_decides_its_keys() {
 }
 
 #[test]
+fn shared_rates_need_a_shared_store() {
+    let e = err(&edited(|c| {
+        c.set("limits", "shared_rates", true);
+    }));
+    assert!(e.starts_with("limits.shared_rates:") && e.contains("store.kind"), "{e}");
+}
+
+#[test]
 fn unknown_keys_are_named() {
     let e = err(&edited(|c| {
         c.set("notice", "keep_forever", true);

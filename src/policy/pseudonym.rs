@@ -63,6 +63,13 @@ impl Pseudonymizer {
         UserKey(self.mac("claimgate/user-key/v1", &[upstream_issuer, upstream_subject]))
     }
 
+    /// A client address as a shared rate limit's key: the store never holds
+    /// the address itself, and no one without the secret can tell which
+    /// address a key counts.
+    pub fn address_key(&self, address: &str) -> String {
+        self.mac("claimgate/rate-address/v1", &[address])
+    }
+
     /// The key of the index from an email address to its users (erasure by
     /// email): a keyed hash, so the store never holds the address as a key.
     pub fn email_key(&self, email: &str) -> String {

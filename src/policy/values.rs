@@ -26,6 +26,17 @@ pub enum ValueRefusal {
 }
 
 impl ValueRefusal {
+    /// Every refusal, for the series that exist from the start.
+    pub const ALL: [ValueRefusal; 7] = [
+        ValueRefusal::NameEmpty,
+        ValueRefusal::NameTooLong,
+        ValueRefusal::EmailTooLong,
+        ValueRefusal::EmailMalformed,
+        ValueRefusal::PictureTooLong,
+        ValueRefusal::PictureMalformed,
+        ValueRefusal::PictureNotHttps,
+    ];
+
     pub fn reason(self) -> &'static str {
         match self {
             ValueRefusal::NameEmpty => "name_empty",

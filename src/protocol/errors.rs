@@ -39,6 +39,27 @@ pub enum OAuthError {
 }
 
 impl OAuthError {
+    /// Every code, for the series that exist from the start.
+    pub const ALL: [OAuthError; 17] = [
+        OAuthError::InvalidRequest,
+        OAuthError::InvalidClient,
+        OAuthError::InvalidGrant,
+        OAuthError::UnsupportedGrantType,
+        OAuthError::UnsupportedResponseType,
+        OAuthError::InvalidScope,
+        OAuthError::AccessDenied,
+        OAuthError::ServerError,
+        OAuthError::TemporarilyUnavailable,
+        OAuthError::LoginRequired,
+        OAuthError::ConsentRequired,
+        OAuthError::RequestNotSupported,
+        OAuthError::RequestUriNotSupported,
+        OAuthError::InvalidToken,
+        OAuthError::InvalidDpopProof,
+        OAuthError::UseDpopNonce,
+        OAuthError::InvalidRequestUri,
+    ];
+
     pub fn code(self) -> &'static str {
         match self {
             OAuthError::InvalidRequest => "invalid_request",

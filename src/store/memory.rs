@@ -254,6 +254,27 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn rate(&self, key: &str, limit: u32, period: Duration) -> Result<Option<Duration>, StoreError> {
+        let emission = i64::try_from(period.as_millis() / u128::from(limit.max(1))).unwrap_or(i64::MAX).max(1);
+        let burst = i64::from(limit.max(1));
+        let now = self.now();
+        let mut table = lock(&self.table);
+        let tat = match self.live(&mut table, key).map(|e| &e.value) {
+            Some(Value::Bytes(b)) => b.first_chunk::<8>().map_or(now, |b| i64::from_be_bytes(*b)),
+            Some(Value::Set(_)) => return Err(wrong_type(key)),
+            None => now,
+        }
+        .max(now);
+        let new_tat = tat.saturating_add(emission);
+        let allow_at = new_tat.saturating_sub(emission.saturating_mul(burst));
+        if allow_at > now {
+            return Ok(Some(Duration::from_millis(u64::try_from(allow_at - now).unwrap_or(0))));
+        }
+        let value = Value::Bytes(new_tat.to_be_bytes().to_vec().into());
+        table.insert(key, Entry { value, expires_at: new_tat });
+        Ok(None)
+    }
+
     async fn put_capped(
         &self,
         class: &str,

@@ -67,6 +67,12 @@ pub trait Store: Send + Sync + 'static {
     async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError>;
     /// The live members of the index at `key` (empty when there is none).
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError>;
+    /// One request of a flow allowed `limit` requests per `period`, in a
+    /// burst of as many (GCRA, the generic cell rate algorithm; the same
+    /// quota `governor` keeps per instance), counted atomically for every
+    /// instance that shares the store: `None` when it is admitted, else how
+    /// long until it would be. Shared per-address rates (`limits.shared_rates`).
+    async fn rate(&self, key: &str, limit: u32, period: Duration) -> Result<Option<Duration>, StoreError>;
     /// Whether the store answers (readiness).
     async fn ping(&self) -> Result<(), StoreError>;
     /// How many live keys start with `prefix`, where the backend can tell

@@ -37,6 +37,10 @@ struct Scripts {
     /// are live and ARGV[1] is not one of them; else record ARGV[1] until
     /// now + ARGV[2] ms.
     cap_admit: Script,
+    /// GCRA: ARGV[1] ms between requests, ARGV[2] the burst. The key holds
+    /// the theoretical arrival time; returns 0 when admitted (and moves
+    /// it), else the milliseconds to wait.
+    rate: Script,
 }
 
 impl Scripts {
@@ -59,6 +63,16 @@ impl Scripts {
                  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1]) \
                  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end \
                  return 1"
+            )),
+            rate: Script::new(&format!(
+                "{NOW_MS} local emission = tonumber(ARGV[1]) local burst = tonumber(ARGV[2]) \
+                 local tat = tonumber(redis.call('GET', KEYS[1])) or now \
+                 if tat < now then tat = now end \
+                 local new_tat = tat + emission \
+                 local allow_at = new_tat - emission * burst \
+                 if allow_at > now then return allow_at - now end \
+                 redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now) \
+                 return 0"
             )),
         }
     }
@@ -163,6 +177,21 @@ where
             .query_async::<()>(&mut conn)
             .await
             .map_err(unavailable)
+    }
+
+    async fn rate(&self, key: &str, limit: u32, period: Duration) -> Result<Option<Duration>, StoreError> {
+        let emission = (millis(period) / u64::from(limit.max(1))).max(1);
+        let mut conn = self.conn.clone();
+        let wait: u64 = self
+            .scripts
+            .rate
+            .key(format!("{}{key}", self.prefix))
+            .arg(emission)
+            .arg(limit.max(1))
+            .invoke_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok((wait > 0).then(|| Duration::from_millis(wait)))
     }
 
     async fn put_capped(

@@ -16,7 +16,35 @@ pub async fn run_all(store: Arc<dyn Store>, prefix: &str) {
     index_members_expire_one_by_one(&*store, prefix).await;
     capped_classes(&*store, prefix).await;
     consent_records(store.clone()).await;
+    rates_are_counted_together(store.clone(), prefix).await;
     store.ping().await.expect("ping");
+}
+
+/// `Store::rate` (GCRA): a burst of `limit`, then one per `period / limit`;
+/// concurrent callers (instances) share one count, and keys count apart.
+async fn rates_are_counted_together(s: Arc<dyn Store>, p: &str) {
+    let (k, other) = (format!("{p}rate"), format!("{p}rate-other"));
+    let period = Duration::from_secs(6);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, k) = (s.clone(), k.clone());
+            tokio::spawn(async move { s.rate(&k, 3, period).await.unwrap() })
+        })
+        .collect();
+    let mut admitted = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            None => admitted += 1,
+            Some(wait) => assert!(wait > Duration::ZERO && wait <= Duration::from_secs(2), "{wait:?}"),
+        }
+    }
+    assert_eq!(admitted, 3, "a burst of the limit, across concurrent callers");
+    assert_eq!(s.rate(&other, 3, period).await.unwrap(), None, "another key counts apart");
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(s.rate(&k, 3, period).await.unwrap(), None, "one more after period / limit");
+    assert!(s.rate(&k, 3, period).await.unwrap().is_some());
+    s.delete(&k).await.unwrap();
+    s.delete(&other).await.unwrap();
 }
 
 /// The consent record (issue 23) over the backend: kept per user and app,

@@ -48,6 +48,24 @@ async fn every_metric_the_alerts_and_the_dashboard_use_exists_in_a_scrape() {
         );
     })
     .await;
+    // Issue 26, point 3: before any request, every series the alerts and the
+    // dashboard read is there (at 0), for every label value known at start.
+    let first = app.browse("/metrics").await.body;
+    let at_start = scraped(&first);
+    for file in ["deploy/prometheus/alerts.yml", "deploy/grafana/claimgate.json"] {
+        let missing: Vec<String> = metric_names(&read(file)).into_iter().filter(|m| !at_start.contains(m)).collect();
+        assert!(missing.is_empty(), "{file}: no series at start for {missing:?}");
+    }
+    for series in [
+        "claimgate_logins_failed_total{client=\"app-a\",provider=\"idp\",reason=\"browser_mismatch\"} 0",
+        "claimgate_logins_completed_total{client=\"app-a\",provider=\"idp\"} 0",
+        "claimgate_backchannel_logout_total{client=\"app-a\",outcome=\"failed\"} 0",
+        "claimgate_refresh_token_reuse_total{client=\"app-a\"} 0",
+        "claimgate_token_requests_total{outcome=\"invalid_grant\"} 0",
+        "claimgate_untrusted_forwarded_total 0",
+    ] {
+        assert!(first.contains(series), "{series} at start in\n{first}");
+    }
     // What a day brings: a login, a refused one, a refused value, requests.
     app.idp.set_claim("picture", serde_json::json!("javascript:alert(1)"));
     let tokens = app.full_login(&APP_A, "openid profile email").await;

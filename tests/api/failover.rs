@@ -32,6 +32,9 @@ impl Store for CodesUnserved {
         self.check(key)?;
         self.inner.put(key, value, ttl).await
     }
+    async fn rate(&self, key: &str, limit: u32, period: Duration) -> Result<Option<Duration>, StoreError> {
+        self.inner.rate(key, limit, period).await
+    }
     async fn put_capped(&self, c: &str, k: &str, v: &[u8], ttl: Duration, cap: u64) -> Result<bool, StoreError> {
         self.inner.put_capped(c, k, v, ttl, cap).await
     }

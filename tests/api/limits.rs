@@ -19,7 +19,7 @@ fn with_limits(limits: &'static [(&'static str, i64)]) -> impl FnOnce(&mut Confi
 #[tokio::test]
 async fn a_flood_from_one_address_stores_little_and_another_address_still_signs_in() {
     let app = spawn_app_with(|c: &mut ConfigEdit| {
-        c.set("limits", "client_ip_header", "x-forwarded-for");
+        c.set("limits", "client_ip_header", "x-forwarded-for").set_list("limits", "trusted_proxies", &["127.0.0.0/8"]);
     })
     .await;
     let url = app.authorize_url(&APP_A, "openid", &[]);
@@ -52,6 +52,49 @@ async fn a_flood_from_one_address_stores_little_and_another_address_still_signs_
     let metrics = app.state.metrics.render();
     let line = format!("claimgate_limited_total{{reason=\"sign_in_rate\"}} {limited}");
     assert!(metrics.contains(&line), "{line} in {metrics}");
+}
+
+/// Issue 26, point 1: behind trusted proxies the chain is walked from the
+/// right, so a value the client wrote at its left is never its address;
+/// from an untrusted peer, forwarding headers are not believed (and counted).
+#[tokio::test]
+async fn a_spoofed_forwarded_address_is_not_believed() {
+    let app = spawn_app_with(|c: &mut ConfigEdit| {
+        c.set("limits", "client_ip_header", "x-forwarded-for")
+            .set_list("limits", "trusted_proxies", &["127.0.0.0/8"])
+            .set("limits", "sign_in_per_minute", 2);
+    })
+    .await;
+    let url = app.authorize_url(&APP_A, "openid", &[]);
+    let http = reqwest::Client::new();
+    let from = |chain: &str| {
+        let request = http.get(&url).header("x-forwarded-for", chain.to_owned());
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Two trusted hops (an ingress, then a sidecar at 127.0.0.9): the
+    // ingress appended 198.51.100.7; what the client wrote at the left
+    // changes every time and buys it nothing.
+    assert_eq!(from("203.0.113.1, 198.51.100.7, 127.0.0.9").await, 200);
+    assert_eq!(from("203.0.113.2, 198.51.100.7, 127.0.0.9").await, 200);
+    assert_eq!(from("203.0.113.3, 198.51.100.7, 127.0.0.9").await, 429, "the same client, whatever it wrote");
+    assert_eq!(from("198.51.100.8, 127.0.0.9").await, 200, "another client behind the same proxies");
+    assert!(!app.state.metrics.render().contains("claimgate_untrusted_forwarded_total 1"));
+
+    // An untrusted peer: its headers are not believed, so every request is
+    // the peer's (127.0.0.1 is not in 10.0.0.0/8), and they are counted.
+    let app = spawn_app_with(|c: &mut ConfigEdit| {
+        c.set("limits", "client_ip_header", "x-forwarded-for")
+            .set_list("limits", "trusted_proxies", &["10.0.0.0/8"])
+            .set("limits", "sign_in_per_minute", 2);
+    })
+    .await;
+    let url = app.authorize_url(&APP_A, "openid", &[]);
+    for (i, expected) in [200, 200, 429].into_iter().enumerate() {
+        let r = http.get(&url).header("x-forwarded-for", format!("198.51.100.{i}")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), expected, "request {i}");
+    }
+    assert!(app.state.metrics.render().contains("claimgate_untrusted_forwarded_total 3"));
+    assert!(logs().contains("from a peer not in limits.trusted_proxies"), "warned");
 }
 
 #[tokio::test]
@@ -152,4 +195,32 @@ async fn the_user_index_holds_only_live_records() {
     // The session, its token index, the email index, one access token, the
     // redeemed-code marker, the one live code and the user's consent for app-a.
     assert!(size <= 7, "expired codes left the index: {size} members");
+}
+
+/// Issue 26, point 2: with `limits.shared_rates`, two instances on one
+/// Redis hold the configured rate together (each alone would allow it
+/// twice over); a store that stops answering leaves each instance counting
+/// on its own, not refusing everyone.
+#[tokio::test]
+async fn a_shared_rate_is_held_by_two_instances_together() {
+    let store = TestStore::redis();
+    let shared = |c: &mut ConfigEdit| {
+        c.set("limits", "shared_rates", true).set("limits", "sign_in_per_minute", 3);
+    };
+    let a = spawn(Options { store: Some(store.clone()), edit: Some(Box::new(shared)), ..Options::default() }).await;
+    let b = spawn(Options {
+        store: Some(store.clone()),
+        behind: Some((a.public_url.clone(), a.idp.clone())),
+        edit: Some(Box::new(shared)),
+        ..Options::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for app in [&a, &b, &a, &b, &a, &b] {
+        let url = app.authorize_url(&APP_A, "openid", &[]).replace(&a.public_url, &app.base);
+        statuses.push(http.get(&url).send().await.unwrap().status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 429, 429, 429], "three a minute for both instances together");
+    store.cleanup().await;
 }

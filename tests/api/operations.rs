@@ -145,3 +145,47 @@ async fn the_tls_listener_speaks_http_1_1_only() {
     let h2_only = tokio::task::block_in_place(|| negotiate(&app, &[b"h2"]));
     assert!(h2_only.is_err_and(|e| e.contains("NoApplicationProtocol")), "h2 alone is refused");
 }
+
+/// Issue 26, point 4: after SIGTERM the process keeps serving for
+/// `server.drain_secs` while `/readyz` answers 503 (a load balancer that
+/// routes by readiness stops sending before the port closes), then closes.
+#[tokio::test]
+async fn sigterm_drains_not_ready_but_serving_then_closes() {
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (port, admin) = (free(), free());
+    let mut c = ConfigEdit::parse(include_str!("../../config.dev.toml"));
+    c.set("server", "listen", format!("127.0.0.1:{port}"))
+        .set("server", "public_url", format!("http://127.0.0.1:{port}"))
+        .set("server", "admin_listen", format!("127.0.0.1:{admin}"))
+        .set("server", "drain_secs", 2);
+    let file = std::env::temp_dir().join(format!("claimgate-drain-{port}.toml"));
+    std::fs::write(&file, c.to_string()).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_claimgate"))
+        .args(["serve", "--config", file.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let status = |url: String| {
+        let http = http.clone();
+        async move { http.get(url).send().await.map(|r| r.status().as_u16()).ok() }
+    };
+    let ready = format!("http://127.0.0.1:{admin}/readyz");
+    let page = format!("http://127.0.0.1:{port}/.well-known/openid-configuration");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while status(ready.clone()).await != Some(200) {
+        assert!(std::time::Instant::now() < deadline, "claimgate did not become ready");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(status(ready.clone()).await, Some(503), "not ready while draining");
+    assert_eq!(status(page.clone()).await, Some(200), "but still serving");
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(status(page).await, None, "closed after the drain");
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert!(exit.success(), "{exit:?}");
+    std::fs::remove_file(&file).unwrap();
+}

@@ -167,3 +167,26 @@ async fn redis_going_away_gives_fast_503s_and_service_resumes_when_it_returns() 
     redis.kill().unwrap();
     redis.wait().unwrap();
 }
+
+/// Issue 26, point 2: while the shared store is down, each instance counts
+/// per-address rates on its own rather than refusing everyone: requests
+/// within the rate reach their handler (503: the store is down for it too),
+/// those beyond it get the edge's 429.
+#[tokio::test]
+async fn shared_rates_fall_back_to_this_instance_while_the_store_is_down() {
+    let port = free_port();
+    let mut redis = start_redis(port, &[]);
+    let store = TestStore::redis_at(&format!("redis://127.0.0.1:{port}"));
+    let edit = |c: &mut ConfigEdit| {
+        c.set("limits", "shared_rates", true).set("limits", "sign_in_per_minute", 2);
+    };
+    let app = spawn(Options { store: Some(store), edit: Some(Box::new(edit)), ..Options::default() }).await;
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    let url = app.authorize_url(&APP_A, "openid", &[]);
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(app.browse(&url).await.status);
+    }
+    assert_eq!(statuses, [503, 503, 429], "counted here while the store is away");
+}

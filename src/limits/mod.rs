@@ -4,19 +4,25 @@
 //! counted by `governor`. The `[limits]` section sets them
 //! (`config::Limits`, defaults in docs/SECURITY.md).
 
+mod client_address;
+
 use crate::config::Limits;
 use crate::metrics::Metrics;
 use crate::pages;
+use crate::policy::Pseudonymizer;
+use crate::store::Store;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
+pub use client_address::{ClientAddress, Seen};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -58,9 +64,17 @@ pub struct EdgeLimits {
     metrics: Arc<Metrics>,
     sign_in: DefaultKeyedRateLimiter<IpAddr>,
     token: DefaultKeyedRateLimiter<IpAddr>,
-    client_ip_header: Option<HeaderName>,
+    address: ClientAddress,
+    /// Whether the one warning about forwarding headers from an untrusted
+    /// peer was logged.
+    warned_untrusted: AtomicBool,
     max_query_bytes: usize,
     max_form_bytes: usize,
+    /// `limits.shared_rates`: the store that counts for every instance, and
+    /// the keyed hash that names an address there.
+    shared: Option<(Arc<dyn Store>, Arc<Pseudonymizer>)>,
+    sign_in_per_minute: u32,
+    token_per_minute: u32,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -73,10 +87,20 @@ impl EdgeLimits {
             metrics,
             sign_in: RateLimiter::keyed(per_minute(limits.sign_in_per_minute)),
             token: RateLimiter::keyed(per_minute(limits.token_per_minute)),
-            client_ip_header: limits.client_ip_header.clone(),
+            address: ClientAddress { trusted: limits.trusted_proxies.clone(), header: limits.client_ip_header.clone() },
+            warned_untrusted: AtomicBool::new(false),
             max_query_bytes: limits.max_query_bytes,
             max_form_bytes: limits.max_form_bytes,
+            shared: None,
+            sign_in_per_minute: limits.sign_in_per_minute,
+            token_per_minute: limits.token_per_minute,
         }
+    }
+
+    /// Counts the per-address rates in `store`, for every instance that
+    /// shares it (`limits.shared_rates`).
+    pub fn shared(self, store: Arc<dyn Store>, names: Arc<Pseudonymizer>) -> Self {
+        Self { shared: Some((store, names)), ..self }
     }
 
     /// Forgets addresses whose buckets are full again (call every minute or so).
@@ -87,18 +111,45 @@ impl EdgeLimits {
         }
     }
 
-    /// The client's address: the last value of the trusted proxy's header
-    /// when one is configured (the address that proxy saw), else the peer.
-    /// IPv6 counts by /64, the block one subscriber usually holds.
+    /// The client's address (see [`ClientAddress`]). IPv6 counts by /64,
+    /// the block one subscriber usually holds. Forwarding headers from an
+    /// untrusted peer are counted, and warned about once: behind a proxy
+    /// not listed in `limits.trusted_proxies`, every user shares its address.
     fn client(&self, req: &ServiceRequest) -> Option<IpAddr> {
-        let from_proxy = self.client_ip_header.as_ref().and_then(|h| {
-            let last = req.headers().get_all(h).last()?.to_str().ok()?;
-            last.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
-        });
-        from_proxy.or_else(|| req.peer_addr().map(|a| a.ip())).map(bucket)
+        let seen = self.address.of(req.peer_addr()?.ip(), req.headers());
+        if seen.untrusted_forwarding {
+            self.metrics.untrusted_forwarded.inc();
+            if !self.warned_untrusted.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "requests carry X-Forwarded-For or Forwarded from a peer not in limits.trusted_proxies: \
+                     the peer's address is used, so everyone behind that proxy shares one rate limit; \
+                     list the proxy in limits.trusted_proxies (and set limits.client_ip_header if it is not Forwarded)"
+                );
+            }
+        }
+        Some(bucket(seen.client))
     }
 
-    /// `None` when the request may go on; else how long to wait.
+    /// `None` when the request may go on; else how long to wait. Shared:
+    /// one store round trip; a store that does not answer falls back to
+    /// this instance's own count rather than refusing everyone.
+    async fn check_rate(&self, class: Class, client: IpAddr) -> Option<Duration> {
+        let Some((store, names)) = &self.shared else { return self.check(class, client) };
+        let limit = match class {
+            Class::SignIn => self.sign_in_per_minute,
+            Class::Token => self.token_per_minute,
+        };
+        let key = format!("rate:{}:{}", class.label(), names.address_key(&client.to_string()));
+        match store.rate(&key, limit, Duration::from_secs(60)).await {
+            Ok(wait) => wait,
+            Err(e) => {
+                tracing::warn!(error = %e, "shared rate limit unavailable: counting on this instance");
+                self.check(class, client)
+            }
+        }
+    }
+
+    /// This instance's own count.
     fn check(&self, class: Class, client: IpAddr) -> Option<Duration> {
         let limiter = match class {
             Class::SignIn => &self.sign_in,
@@ -169,7 +220,7 @@ impl Refusal {
     }
 }
 
-fn refusal(limits: &EdgeLimits, req: &ServiceRequest, class: Option<Class>) -> Option<Refusal> {
+async fn refusal(limits: &EdgeLimits, req: &ServiceRequest, class: Option<Class>) -> Option<Refusal> {
     if req.query_string().len() > limits.max_query_bytes {
         return Some(Refusal::QueryTooLong);
     }
@@ -180,7 +231,7 @@ fn refusal(limits: &EdgeLimits, req: &ServiceRequest, class: Option<Class>) -> O
     }
     let class = class?;
     let client = limits.client(req)?;
-    limits.check(class, client).map(|wait| Refusal::TooMany(class, wait))
+    limits.check_rate(class, client).await.map(|wait| Refusal::TooMany(class, wait))
 }
 
 /// The middleware: refuses what exceeds a limit before any handler runs.
@@ -189,11 +240,13 @@ pub async fn enforce(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let class = Class::of(req.path());
-    let refused = req.app_data::<web::Data<EdgeLimits>>().and_then(|limits| {
-        let r = refusal(limits, &req, class)?;
-        limits.metrics.limited.with_label_values(&[r.label()]).inc();
-        Some(r)
-    });
+    let mut refused = None;
+    if let Some(limits) = req.app_data::<web::Data<EdgeLimits>>() {
+        refused = refusal(limits, &req, class).await;
+        if let Some(r) = &refused {
+            limits.metrics.limited.with_label_values(&[r.label()]).inc();
+        }
+    }
     match refused {
         Some(r) => {
             let json = class == Some(Class::Token);
