@@ -33,7 +33,7 @@ async fn spawn_backend() -> u16 {
     port
 }
 
-struct Nginx(Child, std::path::PathBuf);
+pub(crate) struct Nginx(pub(crate) Child, pub(crate) std::path::PathBuf);
 
 impl Drop for Nginx {
     fn drop(&mut self) {
@@ -43,7 +43,7 @@ impl Drop for Nginx {
     }
 }
 
-fn nginx_binary() -> &'static str {
+pub(crate) fn nginx_binary() -> &'static str {
     if Command::new("nginx").arg("-v").output().is_ok() {
         "nginx"
     } else {

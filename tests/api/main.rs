@@ -29,6 +29,7 @@ mod properties;
 mod redis_store;
 mod refresh;
 mod refresh_rules;
+mod rolling;
 mod sessions;
 mod signing;
 mod upstream_hostile;

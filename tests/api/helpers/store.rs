@@ -51,7 +51,7 @@ impl TestStore {
 
     /// `[store]` for this store; a shared store needs the keys every
     /// instance shares, too.
-    pub(super) fn configure(&self, config: &mut ConfigEdit) {
+    pub fn configure(&self, config: &mut ConfigEdit) {
         let TestStore::Redis { urls, prefix, cluster } = self else { return };
         match cluster {
             false => config.set("store", "kind", "redis").set("store", "url", urls[0].as_str()),
