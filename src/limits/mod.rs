@@ -286,6 +286,40 @@ mod tests {
         assert_eq!(limits.check(Class::Token, one), None, "classes count apart");
     }
 
+    /// Forwarding headers from an untrusted peer: each counted, one warning.
+    #[test]
+    fn an_untrusted_peer_forwarding_is_counted_and_warned_about_once() {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let trusted = vec!["10.0.0.0/8".parse().unwrap()];
+        let limits = EdgeLimits::new(&Limits { trusted_proxies: trusted, ..Limits::default() }, metrics.clone());
+        let log = Lines::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).finish();
+        tracing::subscriber::with_default(subscriber, || {
+            for n in 0..3 {
+                let req = actix_web::test::TestRequest::get()
+                    .peer_addr("198.51.100.7:4711".parse().unwrap())
+                    .insert_header(("x-forwarded-for", format!("203.0.113.{n}")))
+                    .to_srv_request();
+                assert_eq!(limits.client(&req), Some("198.51.100.7".parse().unwrap()), "the peer, not the header");
+            }
+        });
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.matches("not in limits.trusted_proxies").count(), 1, "{text}");
+        assert_eq!(metrics.untrusted_forwarded.get(), 3);
+    }
+
     #[test]
     fn classes_cover_the_unauthenticated_endpoints() {
         for p in ["/authorize", "/authorize/continue", "/auth/start", "/auth/callback", "/callback/google"] {
