@@ -33,7 +33,7 @@ async fn spawn_backend() -> u16 {
     port
 }
 
-pub(crate) struct Nginx(pub(crate) Child, pub(crate) std::path::PathBuf);
+pub(crate) struct Nginx(Child, std::path::PathBuf);
 
 impl Drop for Nginx {
     fn drop(&mut self) {
@@ -43,7 +43,7 @@ impl Drop for Nginx {
     }
 }
 
-pub(crate) fn nginx_binary() -> &'static str {
+fn nginx_binary() -> &'static str {
     if Command::new("nginx").arg("-v").output().is_ok() {
         "nginx"
     } else {
@@ -53,18 +53,10 @@ pub(crate) fn nginx_binary() -> &'static str {
 
 /// nginx on `port` protecting the backend with claimgate's /auth (client wiki).
 fn start_nginx(port: u16, claimgate: &str, backend: u16) -> Nginx {
-    let dir =
-        std::env::temp_dir().join(format!("claimgate-nginx-{}", &claimgate::store::records::random_handle()[..8]));
-    std::fs::create_dir_all(&dir).unwrap();
-    let d = dir.display();
-    let conf = format!(
-        r#"daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log warn;
-events {{ worker_connections 64; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi;
-  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-  server {{
+    start_nginx_with(
+        port,
+        &format!(
+            r#"server {{
     listen 127.0.0.1:{port};
     location = /_claimgate_auth {{
       internal;
@@ -89,7 +81,26 @@ http {{
       error_page 401 = @signin;
       proxy_pass http://127.0.0.1:{backend};
     }}
-  }}
+  }}"#
+        ),
+    )
+}
+
+/// nginx in the foreground on `port`, in a directory of its own, with
+/// `http` inside its `http {}` block; stopped when dropped.
+pub(crate) fn start_nginx_with(port: u16, http: &str) -> Nginx {
+    let dir =
+        std::env::temp_dir().join(format!("claimgate-nginx-{}", &claimgate::store::records::random_handle()[..8]));
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.display();
+    let conf = format!(
+        r#"daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi;
+  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+  {http}
 }}
 "#
     );

@@ -7,7 +7,7 @@
 //! requests fail fast with 503 meanwhile and succeed again after, with no
 //! restart of claimgate. The figures go to stderr (uncaptured).
 
-use crate::forward_auth::{nginx_binary, Nginx};
+use crate::forward_auth::{start_nginx_with, Nginx};
 use crate::helpers::*;
 use crate::redis_store::start_redis;
 use std::io::Write;
@@ -42,18 +42,11 @@ async fn wait_until_up(port: u16) {
 }
 
 fn start_balancer(port: u16, backends: &[u16]) -> Nginx {
-    let dir = std::env::temp_dir().join(format!("claimgate-lb-{port}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let d = dir.display();
     let servers: String = backends.iter().map(|p| format!("server 127.0.0.1:{p} max_fails=0;")).collect();
-    let conf = format!(
-        r#"daemon off; master_process off; worker_processes 1; pid {d}/nginx.pid; error_log {d}/error.log crit;
-events {{ worker_connections 256; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi;
-  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
-  upstream claimgate {{ {servers} }}
+    start_nginx_with(
+        port,
+        &format!(
+            r#"upstream claimgate {{ {servers} }}
   server {{
     listen 127.0.0.1:{port};
     location / {{
@@ -62,23 +55,9 @@ http {{
       proxy_connect_timeout 1s;
       proxy_set_header Host $http_host;
     }}
-  }}
-}}
-"#
-    );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new(nginx_binary())
-        .args(["-p", &d.to_string(), "-c", &dir.join("nginx.conf").display().to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx (bash scripts/test.sh installs it)");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nginx did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Nginx(child, dir)
+  }}"#
+        ),
+    )
 }
 
 /// One sign-in as a browser makes it, through the balancer, then its
