@@ -368,6 +368,36 @@ pub fn parse_params(input: &str) -> Result<std::collections::HashMap<String, Str
 mod tests {
     use super::*;
 
+    /// `OAuthError::ALL` (the series that exist from the start) lists every
+    /// code: a new variant fails to compile here until it has a place, and
+    /// then this fails until ALL has it too.
+    #[test]
+    fn all_lists_every_error() {
+        fn place(e: OAuthError) -> usize {
+            match e {
+                OAuthError::InvalidRequest => 0,
+                OAuthError::InvalidClient => 1,
+                OAuthError::InvalidGrant => 2,
+                OAuthError::UnsupportedGrantType => 3,
+                OAuthError::UnsupportedResponseType => 4,
+                OAuthError::InvalidScope => 5,
+                OAuthError::AccessDenied => 6,
+                OAuthError::ServerError => 7,
+                OAuthError::TemporarilyUnavailable => 8,
+                OAuthError::LoginRequired => 9,
+                OAuthError::ConsentRequired => 10,
+                OAuthError::RequestNotSupported => 11,
+                OAuthError::RequestUriNotSupported => 12,
+                OAuthError::InvalidToken => 13,
+                OAuthError::InvalidDpopProof => 14,
+                OAuthError::UseDpopNonce => 15,
+                OAuthError::InvalidRequestUri => 16,
+            }
+        }
+        let places: std::collections::BTreeSet<usize> = OAuthError::ALL.into_iter().map(place).collect();
+        assert_eq!(places, (0..17).collect());
+    }
+
     #[test]
     fn repeated_parameters_are_refused() {
         assert!(parse_params("a=1&b=2").is_ok());
