@@ -203,7 +203,9 @@ async fn rolling_restarts_and_a_redis_restart_under_load() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let recovered = back.elapsed();
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Sign-ins begun during the outage end (nginx may spend ~3 s trying
+    // each instance) before counting what fails after it.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     let after = outage.failures.lock().unwrap().len();
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, Ordering::Relaxed);
@@ -216,7 +218,7 @@ async fn rolling_restarts_and_a_redis_restart_under_load() {
         std::io::stderr(),
         "rolling restarts: {} requests, {} failed, {:.1} s for 3 SIGTERM-and-restart rounds\n\
          redis outage (3 s): {} requests, {} failed while it was away, served again {:.2} s after its return, \
-         {} failed in the 2 s after ({:?})",
+         {} failed in the 2 s after that ({:?})",
         rolling.0,
         rolling.1.len(),
         rolling.2.as_secs_f64(),
@@ -235,7 +237,12 @@ async fn rolling_restarts_and_a_redis_restart_under_load() {
     let _ = std::fs::remove_dir_all(&redis_dir);
     assert!(rolling.1.is_empty(), "requests failed during rolling restarts: {:?}", rolling.1);
     // Fast 503s while Redis is away: never a hang (0: no answer) or a 500.
-    assert!(outage_failures.iter().all(|f| f.ends_with(": 503")), "{outage_failures:?}");
+    // One exception is the balancer's own doing: nginx passes a callback
+    // answered 503 to the next instance, and when the first had already
+    // taken the single-use pending login before Redis went, the retry finds
+    // it used (400, "start again").
+    let expected = |f: &String| f.ends_with(": 503") || f == "callback: 400";
+    assert!(outage_failures.iter().all(expected), "{outage_failures:?}");
     assert_eq!(outage_failures.len(), after, "everything succeeds once Redis is back: {outage_failures:?}");
     assert!(down.elapsed() > Duration::from_secs(3));
 }
