@@ -60,6 +60,7 @@ pub fn http_client() -> Result<UpstreamHttp, StartupError> {
 
 /// The bounds of every upstream call: no redirects, timeouts, our name.
 fn upstream_client_builder() -> reqwest::ClientBuilder {
+    crate::upstream::http::use_aws_lc();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(5))
@@ -282,7 +283,7 @@ pub async fn store_from_config(config: &Config, clock: Arc<dyn Clock>) -> Result
 }
 
 fn rustls_config(tls: crate::config::TlsConfig) -> Result<rustls::ServerConfig, StartupError> {
-    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+    rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_no_client_auth().with_single_cert(tls.cert_chain, tls.key))
         .map_err(StartupError::Tls)

@@ -100,6 +100,7 @@ fn http() -> Option<&'static reqwest::Client> {
     static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
+            crate::upstream::http::use_aws_lc();
             let built = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(TIMEOUT).build();
             built.map_err(|e| tracing::error!(error = %e, "back-channel HTTP client could not be built")).ok()
         })

@@ -11,6 +11,14 @@ use reqwest::StatusCode;
 use std::future::Future;
 use std::pin::Pin;
 
+/// TLS for every outbound client on `aws-lc-rs`, the library that already
+/// signs claimgate's tokens: one crypto library in the binary, not two.
+/// Call before building a `reqwest` client (idempotent).
+pub fn use_aws_lc() {
+    // Err only when a provider is installed already (by an earlier call).
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 /// The largest upstream response body claimgate reads.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
