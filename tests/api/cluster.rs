@@ -36,11 +36,16 @@ mod tempdir {
 
 /// `n` free ports whose cluster-bus ports (+10000) are free too.
 fn cluster_ports(n: usize) -> Vec<u16> {
+    // Below the kernel's ephemeral range (32768 and up), bus ports too: the
+    // other tests' "any free port" (bind to port 0) never hands one of these
+    // out while the cluster starts, which it did once. 18500-18599 is the
+    // forward-auth tests' own.
+    use rand::Rng;
     let mut ports = Vec::new();
     while ports.len() < n {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let p = l.local_addr().unwrap().port();
-        if p < 55000 && std::net::TcpListener::bind(("127.0.0.1", p + 10000)).is_ok() && !ports.contains(&p) {
+        let p: u16 = rand::thread_rng().gen_range(11_000..17_000);
+        let free = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
+        if free(p) && free(p + 10_000) && !ports.contains(&p) {
             ports.push(p);
         }
     }
