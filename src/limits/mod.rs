@@ -1,8 +1,10 @@
 //! Limits at the edge, before any handler reads or stores anything: query
 //! and body sizes (414, 413), and per-address request rates on the
 //! endpoints anyone can call before signing in (429 with `Retry-After`),
-//! counted by `governor`. The `[limits]` section sets them
-//! (`config::Limits`, defaults in docs/SECURITY.md).
+//! counted by `governor` in this instance, or with `limits.shared_rates` in
+//! the shared store for all instances together. The client's address is
+//! found behind trusted proxies by `client_address`. The `[limits]` section
+//! sets them (`config::Limits`, defaults in docs/SECURITY.md).
 
 mod client_address;
 
