@@ -141,9 +141,7 @@ impl Metrics {
             if client.forward_auth().is_none() {
                 self.refresh_misplaced.with_label_values(&[&client.id]);
             }
-        }
-        // Every sign-in a client may start, through each provider it allows.
-        for client in config.clients.values() {
+            // Every sign-in the client may start, through each provider it allows.
             for provider in &client.providers {
                 let (p, c) = (provider.as_str(), client.id.as_str());
                 self.logins_started.with_label_values(&[p, c]);

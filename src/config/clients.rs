@@ -146,10 +146,7 @@ impl ClientConfig {
     }
 
     pub fn oidc(&self) -> Option<&OidcClient> {
-        match &self.kind {
-            ClientKind::Oidc(oidc) => Some(oidc),
-            ClientKind::ForwardAuth(_) => None,
-        }
+        self.as_oidc().map(|app| app.oidc)
     }
 
     pub fn forward_auth(&self) -> Option<&ForwardAuth> {

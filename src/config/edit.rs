@@ -77,22 +77,19 @@ impl ConfigEdit {
         self
     }
 
+    /// The item at `key` in the table at `path`.
+    fn item(&self, path: &str, key: &str) -> Option<&Item> {
+        path.split('.').try_fold(self.doc.as_item(), |item, name| item.get(name))?.get(key)
+    }
+
     /// The string at `key` in the table at `path`.
     pub fn get_str(&self, path: &str, key: &str) -> Option<String> {
-        let mut item = self.doc.as_item();
-        for name in path.split('.') {
-            item = item.get(name)?;
-        }
-        item.get(key)?.as_str().map(str::to_owned)
+        self.item(path, key)?.as_str().map(str::to_owned)
     }
 
     /// The value of `key` in the table at `path`, as TOML text.
     pub fn get(&self, path: &str, key: &str) -> Option<String> {
-        let mut item = self.doc.as_item();
-        for name in path.split('.') {
-            item = item.get(name)?;
-        }
-        item.get(key).map(|v| v.to_string().trim().to_owned())
+        self.item(path, key).map(|v| v.to_string().trim().to_owned())
     }
 }
 

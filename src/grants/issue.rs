@@ -87,7 +87,7 @@ pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Resul
         return Err(session_ended());
     }
     let refresh_token = if client.oidc.refresh_tokens && g.refresh_scope.contains("offline_access") {
-        Some(refresh(state, client, &g, &session, &access_token, lifetime).await?)
+        Some(refresh(state, client, &g, &session, &subject, &access_token, lifetime).await?)
     } else {
         None
     };
@@ -195,6 +195,7 @@ async fn refresh(
     client: OidcApp<'_>,
     g: &Grant<'_>,
     session: &crate::store::records::Session,
+    subject: &str,
     access_token: &AccessToken,
     access_lifetime: Duration,
 ) -> Result<(RefreshToken, FamilyId), TokenError> {
@@ -207,7 +208,7 @@ async fn refresh(
         scope: g.refresh_scope.clone(),
         family: family.clone(),
         auth_time: g.auth_time,
-        subject: state.keys.pseudonymizer.pairwise_subject(&client.id, &session.user_key),
+        subject: subject.to_owned(),
         iat: state.now(),
         exp: session.expires_at,
         // Confidential clients' refresh tokens are bound by the client's

@@ -147,7 +147,7 @@ pub async fn spend(state: &AppState, proof: &Proof) -> Result<(), DpopError> {
 }
 
 /// Refuses unless `proof` is by the key a grant is bound to.
-pub fn bound_key(state: &AppState, bound: &str, proof: Option<&Proof>) -> Result<(), TokenError> {
+fn bound_key(state: &AppState, bound: &str, proof: Option<&Proof>) -> Result<(), TokenError> {
     match proof {
         Some(p) if bool::from(p.jkt.as_bytes().ct_eq(bound.as_bytes())) => Ok(()),
         Some(_) => Err(DpopError::WrongKey.into_token_error(state)),

@@ -2,13 +2,10 @@
 //! backend on loopback, and the Traefik-style redirect mode.
 
 use crate::helpers::*;
+use crate::redis_store::free_port;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// A backend that shows which X-Auth-Request-* headers reached it.
 async fn spawn_backend() -> u16 {
@@ -126,9 +123,7 @@ http {{
 /// A forward-auth client `wiki` behind the proxy on `nginx_port`, with `extra` settings.
 fn wiki_client(nginx_port: u16, extra: &'static [(&'static str, &'static str)]) -> impl FnOnce(&mut ConfigEdit) {
     move |c| {
-        c.set("clients.wiki", "mode", "forward-auth")
-            .set_list("clients.wiki", "return_origins", &[&format!("http://127.0.0.1:{nginx_port}")])
-            .set_list("clients.wiki", "claims", &["email"]);
+        forward_auth_client(c, "wiki", &format!("http://127.0.0.1:{nginx_port}"), &["email"]);
         for (key, value) in extra {
             c.set("clients.wiki", key, *value);
         }

@@ -151,8 +151,7 @@ async fn the_tls_listener_speaks_http_1_1_only() {
 /// routes by readiness stops sending before the port closes), then closes.
 #[tokio::test]
 async fn sigterm_drains_not_ready_but_serving_then_closes() {
-    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (port, admin) = (free(), free());
+    let (port, admin) = (crate::redis_store::free_port(), crate::redis_store::free_port());
     let mut c = ConfigEdit::parse(include_str!("../../config.dev.toml"));
     c.set("server", "listen", format!("127.0.0.1:{port}"))
         .set("server", "public_url", format!("http://127.0.0.1:{port}"))

@@ -100,7 +100,7 @@ async fn one_code_redeemed_at_two_instances_at_once_succeeds_once() {
 
 // ---- a Redis of this test's own, stopped and started again ----
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

@@ -9,16 +9,12 @@
 
 use crate::forward_auth::{start_nginx_with, Nginx};
 use crate::helpers::*;
-use crate::redis_store::start_redis;
+use crate::redis_store::{free_port, start_redis};
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 const REDIRECT: &str = "http://127.0.0.1:8081/callback";
 
