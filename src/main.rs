@@ -95,7 +95,7 @@ enum Part {
 
 /// `--alg` names no algorithm claimgate signs with.
 #[derive(Debug, thiserror::Error)]
-#[error("\"{0}\" is not one of RS256, ES256, EdDSA")]
+#[error("\"{0}\" is not one of RS256, PS256, ES256, EdDSA")]
 struct UnknownAlg(String);
 
 fn parse_alg(name: &str) -> Result<SigningAlg, UnknownAlg> {

@@ -63,6 +63,7 @@ mod tests {
     fn a_logout_token_verifies_with_jsonwebtoken_and_has_no_nonce() {
         for (alg, jose) in [
             (SigningAlg::Rs256, jsonwebtoken::Algorithm::RS256),
+            (SigningAlg::Ps256, jsonwebtoken::Algorithm::PS256),
             (SigningAlg::Es256, jsonwebtoken::Algorithm::ES256),
             (SigningAlg::EdDsa, jsonwebtoken::Algorithm::EdDSA),
         ] {

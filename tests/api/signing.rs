@@ -48,33 +48,34 @@ fn at_hash(access_token: &str, alg: SigningAlg) -> String {
 
 #[tokio::test]
 async fn each_client_gets_id_tokens_in_its_algorithm_and_an_independent_library_verifies_them() {
-    let (rs, es, ed) = (pem(SigningAlg::Rs256), pem(SigningAlg::Es256), pem(SigningAlg::EdDsa));
-    let keys = with_keys(&[&rs, &es, &ed]);
+    let (rs, ps) = (pem(SigningAlg::Rs256), pem(SigningAlg::Ps256));
+    let (es, ed) = (pem(SigningAlg::Es256), pem(SigningAlg::EdDsa));
+    let keys = with_keys(&[&rs, &ps, &es, &ed]);
     let app = spawn_app_with(move |c| {
         keys(c);
-        c.set("clients.app-a", "id_token_signed_response_alg", "ES256").set(
-            "clients.app-b",
-            "id_token_signed_response_alg",
-            "EdDSA",
-        );
+        c.set("clients.app-a", "id_token_signed_response_alg", "ES256")
+            .set("clients.app-b", "id_token_signed_response_alg", "EdDSA")
+            .set("clients.public-app", "id_token_signed_response_alg", "PS256");
     })
     .await;
     let discovery = app.browse("/.well-known/openid-configuration").await.json();
-    assert_eq!(discovery["id_token_signing_alg_values_supported"], serde_json::json!(["RS256", "ES256", "EdDSA"]));
+    let algs = serde_json::json!(["RS256", "PS256", "ES256", "EdDSA"]);
+    assert_eq!(discovery["id_token_signing_alg_values_supported"], algs);
     let jwks: JwkSet = serde_json::from_value(app.browse("/jwks").await.json()).unwrap();
-    assert_eq!(jwks.keys.len(), 3);
+    assert_eq!(jwks.keys.len(), 4);
     assert!(app.browse("/jwks").await.body.find("\"d\"").is_none(), "the JWKS publishes public keys only");
 
     for (client, alg, jose) in [
         (&APP_A, SigningAlg::Es256, Algorithm::ES256),
         (&APP_B, SigningAlg::EdDsa, Algorithm::EdDSA),
-        (&PUBLIC_APP, SigningAlg::Rs256, Algorithm::RS256),
+        (&PUBLIC_APP, SigningAlg::Ps256, Algorithm::PS256),
     ] {
         let tokens = app.full_login(client, "openid profile email").await;
         let id_token = tokens["id_token"].as_str().unwrap();
         let claims = app.verify_id_token_with(id_token, client.id, jose).await;
         assert_eq!(claims["at_hash"], at_hash(tokens["access_token"].as_str().unwrap(), alg), "{alg}");
         // Hostile: the same token presented as another algorithm does not verify.
+        // (An RSA-PSS signature presented as RS256, with its own key, included.)
         let other = if jose == Algorithm::RS256 { Algorithm::ES256 } else { Algorithm::RS256 };
         assert!(verify_with_jwks(id_token, &jwks, &app.public_url, client.id, other).is_err(), "{alg}");
         // A tampered signature does not verify.
