@@ -22,6 +22,8 @@
 pub mod account;
 pub mod admin;
 pub mod backchannel;
+pub mod client_assertion;
+pub mod client_keys;
 pub mod clock;
 pub mod config;
 pub mod dpop;

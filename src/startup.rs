@@ -71,6 +71,18 @@ fn upstream_client_builder() -> reqwest::ClientBuilder {
 /// The picture proxy's client: the upstream bounds, and names resolved to
 /// public addresses only (`upstream::public_dns`); the dev provider's own
 /// host (claimgate itself, on loopback) is exempt.
+fn warn_generated(keys: &Keys) {
+    for key in &keys.generated {
+        tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
+    }
+}
+
+/// The admin listener (`server.admin_listen`), if one is configured.
+fn bind_admin(config: &Config) -> Result<Option<TcpListener>, StartupError> {
+    let Some(addr) = &config.server.admin_listen else { return Ok(None) };
+    TcpListener::bind(addr).map(Some).map_err(|source| StartupError::Listen { addr: addr.clone(), source })
+}
+
 fn picture_client(config: &Config) -> Result<UpstreamHttp, StartupError> {
     let own_host = config.server.public_url.host_str().map(str::to_owned);
     let dev = config.providers.values().any(|p| matches!(p.kind, crate::config::ProviderKind::Dev));
@@ -109,9 +121,7 @@ impl Application {
         store: Arc<dyn Store>,
     ) -> Result<Application, StartupError> {
         let keys = Keys::load(&config)?;
-        for key in &keys.generated {
-            tracing::warn!(key = %key, "no {key} configured: generated one for this process only; tokens and pairwise subjects will not survive a restart or match another instance");
-        }
+        warn_generated(&keys);
         let metrics = Arc::new(Metrics::new().map_err(StartupError::Metrics)?);
         // One upstream HTTP client (and connection pool) for providers; the
         // picture proxy has its own, whose resolver refuses private addresses.
@@ -121,20 +131,25 @@ impl Application {
         let store: Arc<dyn Store> = Arc::new(InstrumentedStore::new(store, metrics.clone()));
         let records = Records::new(store, keys.sealer.clone(), config.lifetimes.session_absolute)
             .with_pending_cap(config.limits.max_pending);
-        let admin_listener = match &config.server.admin_listen {
-            Some(addr) => {
-                Some(TcpListener::bind(addr).map_err(|source| StartupError::Listen { addr: addr.clone(), source })?)
-            }
-            None => None,
-        };
+        let admin_listener = bind_admin(&config)?;
         let tls = config.server.tls.clone();
         let shutdown = config.server.shutdown_timeout.as_secs();
         let edge = edge_limits(&config, &metrics, &records, &keys);
         forget_idle_addresses(&edge);
         let pictures = crate::pictures::Pictures::new(picture_client(&config)?, &issuer);
-        let draining = Default::default();
-        let state =
-            web::Data::new(AppState { config, issuer, keys, records, providers, clock, metrics, pictures, draining });
+        let client_keys = crate::client_keys::ClientKeys::new(http, clock.clone());
+        let state = web::Data::new(AppState {
+            config,
+            issuer,
+            keys,
+            records,
+            providers,
+            clock,
+            metrics,
+            pictures,
+            draining: Default::default(),
+            client_keys,
+        });
         crate::backchannel::spawn_worker(&state);
         start_series(&state);
         let port = listener.local_addr().map_err(|source| StartupError::Listen { addr: "?".into(), source })?.port();

@@ -24,6 +24,8 @@ pub struct AppState {
     /// Set on SIGTERM: `/readyz` answers 503 while requests are still served
     /// (`server.drain_secs`).
     pub draining: std::sync::atomic::AtomicBool,
+    /// The public keys of `private_key_jwt` clients (`jwks_uri` cached).
+    pub client_keys: crate::client_keys::ClientKeys,
 }
 
 impl AppState {

@@ -51,6 +51,15 @@ pub(super) struct RawClient {
     /// RFC 9126 §6: authorization requests only through `/par`.
     #[serde(default)]
     require_pushed_authorization_requests: bool,
+    /// OpenID Connect Dynamic Client Registration 1.0 §2 metadata names:
+    /// how the client authenticates, and its public keys for `private_key_jwt`.
+    token_endpoint_auth_method: Option<String>,
+    /// A JWK Set as JSON text.
+    jwks: Option<String>,
+    jwks_uri: Option<String>,
+    /// The FAPI 2.0 Security Profile for this client.
+    #[serde(default)]
+    fapi2: bool,
 }
 
 /// A registered application: what every kind shares, and its kind with
@@ -95,6 +104,10 @@ pub struct OidcClient {
     pub require_dpop: bool,
     /// Authorization requests only pushed (RFC 9126 §6).
     pub require_pushed_authorization_requests: bool,
+    /// Under the FAPI 2.0 Security Profile (`fapi2 = true`): pushed
+    /// requests, PKCE, DPoP and `private_key_jwt` only, ID tokens never in
+    /// RS256, refresh tokens not rotated (`fapi2_rules` lists each rule).
+    pub fapi2: bool,
 }
 
 /// How a relying party authenticates, which decides what it must prove.
@@ -102,9 +115,38 @@ pub struct OidcClient {
 pub enum ClientAuth {
     /// Authenticates at `/token` with its secret (RFC 6749 §2.3.1).
     Secret(SecretString),
+    /// Authenticates with a JWT signed by one of its keys (`private_key_jwt`,
+    /// RFC 7523 §2.2, OIDC Core §9): claimgate holds no secret of it.
+    PrivateKeyJwt(ClientKeySource),
     /// No secret: must prove PKCE at `/authorize` and `/token` (RFC 9700 §2.1.1).
     Public,
 }
+
+/// Where a `private_key_jwt` client's public keys come from.
+#[derive(Debug, Clone)]
+pub enum ClientKeySource {
+    /// `jwks`: the set itself, checked at start-up.
+    Inline(std::sync::Arc<jsonwebtoken::jwk::JwkSet>),
+    /// `jwks_uri`: fetched and cached (`client_keys`), so the client rotates
+    /// its keys without a change here.
+    Uri(RegisteredUri),
+}
+
+/// What `fapi2 = true` enforces, for `claimgate check` and the docs: each
+/// rule with the FAPI 2.0 Security Profile's section.
+pub const FAPI2_RULES: [&str; 11] = [
+    "authorization requests only pushed (PAR, RFC 9126), with redirect_uri (§5.3.2.2)",
+    "PKCE with S256 on every request (§5.3.2.2)",
+    "access tokens only DPoP-bound (RFC 9449; §5.3.2.1: sender-constrained tokens)",
+    "client authentication by private_key_jwt only: a client_secret is a config error (§5.3.2.1)",
+    "the client assertion's aud only claimgate's issuer, as a string (§5.3.2.1)",
+    "client assertions and ID tokens in PS256, ES256 or EdDSA, never RS256 (§5.4.1)",
+    "refresh tokens not rotated; the token stays until the session ends (§5.3.2.1)",
+    "authorization codes live at most 60 s; request_uri values 60 s (§5.3.2.1, §5.3.2.2)",
+    "iat and nbf up to 10 s in the future accepted in assertions and DPoP proofs (§5.3.2.1)",
+    "no CORS on /authorize; redirects after a POST are 303 See Other (§5.3.2.2)",
+    "nonce values up to 64 characters accepted (up to 512) (§5.3.2.2)",
+];
 
 /// A client's Back-Channel Logout 1.0 registration (§2.2).
 #[derive(Debug, Clone)]
@@ -225,6 +267,10 @@ fn only_for(id: &str, c: &RawClient, forward_auth: bool) -> Result<(), ConfigErr
         ),
         ("backchannel_logout_uri", c.backchannel_logout_uri.is_some(), "receives no ID token"),
         ("backchannel_logout_session_required", c.backchannel_logout_session_required, "receives no ID token"),
+        ("token_endpoint_auth_method", c.token_endpoint_auth_method.is_some(), "has no secret: it never calls /token"),
+        ("jwks", c.jwks.is_some(), "never calls /token"),
+        ("jwks_uri", c.jwks_uri.is_some(), "never calls /token"),
+        ("fapi2", c.fapi2, "uses no tokens: claimgate redeems its codes itself"),
     ];
     let proxy_only = [
         ("return_origins", !c.return_origins.is_empty()),
@@ -307,22 +353,103 @@ fn oidc(
     let post_logout_redirect_uris =
         registered(&c.post_logout_redirect_uris, &key("post_logout_redirect_uris"), RegisteredUri::post_logout)?;
     let id_token_alg = match c.id_token_signed_response_alg.as_deref() {
+        // FAPI 2.0 Security Profile §5.4.1: not RS256.
+        None if c.fapi2 => SigningAlg::Ps256,
         None => SigningAlg::Rs256,
         Some(name) => SigningAlg::parse(name).ok_or_else(|| {
-            invalid(key("id_token_signed_response_alg"), format!("\"{name}\" is not one of RS256, ES256, EdDSA"))
+            invalid(key("id_token_signed_response_alg"), format!("\"{name}\" is not one of RS256, PS256, ES256, EdDSA"))
         })?,
     };
-    let secret = secret(c.client_secret.clone(), &key("client_secret"), &env_name("CLIENT", id, "client_secret"), env)?;
+    let auth = client_auth(id, c, env)?;
+    if c.fapi2 {
+        fapi2(id, &auth, id_token_alg)?;
+    }
     Ok(OidcClient {
-        auth: secret.map_or(ClientAuth::Public, ClientAuth::Secret),
+        auth,
         redirect_uris,
         post_logout_redirect_uris,
         id_token_alg,
         refresh_tokens: c.refresh_tokens,
         backchannel_logout: backchannel_logout(id, c)?,
-        require_dpop: c.require_dpop,
-        require_pushed_authorization_requests: c.require_pushed_authorization_requests,
+        require_dpop: c.require_dpop || c.fapi2,
+        require_pushed_authorization_requests: c.require_pushed_authorization_requests || c.fapi2,
+        fapi2: c.fapi2,
     })
+}
+
+/// `token_endpoint_auth_method` with what it needs: a secret, keys, or
+/// neither. Given no method, a secret makes a confidential client and no
+/// secret a public one, as before the key existed.
+fn client_auth(id: &str, c: &RawClient, env: &impl Fn(&str) -> Option<String>) -> Result<ClientAuth, ConfigError> {
+    let key = |k: &str| format!("clients.{id}.{k}");
+    let secret = secret(c.client_secret.clone(), &key("client_secret"), &env_name("CLIENT", id, "client_secret"), env)?;
+    let keys = client_keys(id, c)?;
+    let keys_key = if c.jwks.is_some() { key("jwks") } else { key("jwks_uri") };
+    match (c.token_endpoint_auth_method.as_deref(), secret, keys) {
+        (Some("private_key_jwt"), None, Some(keys)) => Ok(ClientAuth::PrivateKeyJwt(keys)),
+        (Some("private_key_jwt"), Some(_), _) => {
+            Err(invalid(key("client_secret"), "a private_key_jwt client has no secret: it signs with its own keys"))
+        }
+        (Some("private_key_jwt"), None, None) => {
+            Err(invalid(key("jwks"), "private_key_jwt needs the client's public keys: jwks or jwks_uri"))
+        }
+        (_, _, Some(_)) => Err(invalid(keys_key, "only for token_endpoint_auth_method = \"private_key_jwt\"")),
+        (None | Some("client_secret_basic" | "client_secret_post"), Some(secret), None) => {
+            Ok(ClientAuth::Secret(secret))
+        }
+        (Some(m @ ("client_secret_basic" | "client_secret_post")), None, None) => {
+            Err(invalid(key("client_secret"), format!("required by token_endpoint_auth_method = \"{m}\"")))
+        }
+        (None | Some("none"), None, None) => Ok(ClientAuth::Public),
+        (Some("none"), Some(_), None) => {
+            Err(invalid(key("client_secret"), "a client with token_endpoint_auth_method = \"none\" has no secret"))
+        }
+        (Some(other), ..) => Err(invalid(
+            key("token_endpoint_auth_method"),
+            format!("\"{other}\" is not one of client_secret_basic, client_secret_post, private_key_jwt, none"),
+        )),
+    }
+}
+
+/// `jwks` (checked now) or `jwks_uri` (https, or http on a loopback host), not both.
+fn client_keys(id: &str, c: &RawClient) -> Result<Option<ClientKeySource>, ConfigError> {
+    let key = |k: &str| format!("clients.{id}.{k}");
+    match (&c.jwks, &c.jwks_uri) {
+        (Some(_), Some(_)) => Err(invalid(key("jwks_uri"), "give jwks or jwks_uri, not both")),
+        (Some(text), None) => crate::client_assertion::parse_key_set(text.as_bytes())
+            .map(|set| Some(ClientKeySource::Inline(std::sync::Arc::new(set))))
+            .map_err(|e| invalid(key("jwks"), e.to_string())),
+        (None, Some(uri)) => RegisteredUri::backchannel(uri)
+            .map(|u| Some(ClientKeySource::Uri(u)))
+            .map_err(|e| invalid(key("jwks_uri"), e.to_string())),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The FAPI 2.0 Security Profile's rules that a configuration can break.
+fn fapi2(id: &str, auth: &ClientAuth, id_token_alg: SigningAlg) -> Result<(), ConfigError> {
+    let key = |k: &str| format!("clients.{id}.{k}");
+    // §5.3.2.1: private_key_jwt (or mTLS, which claimgate does not offer).
+    let ClientAuth::PrivateKeyJwt(keys) = auth else {
+        let why = "a fapi2 client authenticates with private_key_jwt only (FAPI 2.0 Security Profile §5.3.2.1)";
+        return Err(invalid(key("token_endpoint_auth_method"), why));
+    };
+    // §5.4.1: PS256, ES256 or EdDSA.
+    if id_token_alg == SigningAlg::Rs256 {
+        let why =
+            "a fapi2 client's ID tokens are PS256, ES256 or EdDSA, never RS256 (FAPI 2.0 Security Profile §5.4.1)";
+        return Err(invalid(key("id_token_signed_response_alg"), why));
+    }
+    if let ClientKeySource::Inline(set) = keys {
+        let rs256 = set.keys.iter().position(|k| {
+            !crate::client_assertion::FAPI2_ALGORITHMS.iter().any(|a| crate::client_assertion::key_fits(k, a))
+        });
+        if let Some(i) = rs256 {
+            let why = format!("keys[{i}] signs RS256 only, which a fapi2 client may not use (FAPI 2.0 §5.4.1)");
+            return Err(invalid(key("jwks"), why));
+        }
+    }
+    Ok(())
 }
 
 /// Back-Channel Logout 1.0 §2.2 registration.

@@ -14,7 +14,10 @@ mod store;
 mod uris;
 
 pub use crate::net::is_loopback;
-pub use clients::{BackchannelLogout, ClientAuth, ClientConfig, ClientKind, ForwardAuth, OidcApp, OidcClient};
+pub use clients::{
+    BackchannelLogout, ClientAuth, ClientConfig, ClientKeySource, ClientKind, ForwardAuth, OidcApp, OidcClient,
+    FAPI2_RULES,
+};
 pub use keys::{KeysConfig, SigningKeySource};
 pub use lifetimes::Lifetimes;
 pub use limits::Limits;

@@ -220,6 +220,9 @@ fn forward_auth_needs_exact_origins_and_known_providers() {
         ("post_logout_redirect_uris", "[\"https://wiki.example.com/bye\"]"),
         ("id_token_signed_response_alg", "\"ES256\""),
         ("backchannel_logout_uri", "\"https://wiki.example.com/bcl\""),
+        ("token_endpoint_auth_method", "\"private_key_jwt\""),
+        ("jwks_uri", "\"https://wiki.example.com/jwks\""),
+        ("fapi2", "true"),
     ] {
         let e = err(&edited(|c| {
             good(c);
@@ -471,4 +474,131 @@ fn consent_keys_are_read_and_refused_by_name() {
         c.set("lifetimes", "consent_secs", 0);
     });
     assert_eq!(Config::parse(&per_session, no_env).unwrap().lifetimes.consent, None);
+}
+
+/// A public P-256 key and an RS256-only RSA key, as a client publishes them.
+fn client_jwks(private_d: bool, rs256: bool) -> String {
+    let key = crate::signing::SigningKey::generate(crate::signing::SigningAlg::Es256).unwrap();
+    let mut jwk = serde_json::to_value(openidconnect::PrivateSigningKey::as_verification_key(&key)).unwrap();
+    if private_d {
+        jwk["d"] = "c2VjcmV0".into();
+    }
+    let mut keys = vec![jwk];
+    if rs256 {
+        let rsa = crate::signing::SigningKey::generate(crate::signing::SigningAlg::Rs256).unwrap();
+        keys.push(serde_json::to_value(openidconnect::PrivateSigningKey::as_verification_key(&rsa)).unwrap());
+    }
+    serde_json::json!({ "keys": keys }).to_string()
+}
+
+type Edit<'a> = dyn Fn(&mut ConfigEdit) + 'a;
+
+#[test]
+fn private_key_jwt_needs_its_keys_and_no_secret() {
+    let jwks = client_jwks(false, false);
+    let keyed = |c: &mut ConfigEdit| {
+        c.remove(MAIN, "client_secret").set(MAIN, "token_endpoint_auth_method", "private_key_jwt");
+    };
+    let ok = Config::parse(
+        &edited(|c| {
+            keyed(c);
+            c.set(MAIN, "jwks", jwks.as_str());
+        }),
+        no_env,
+    )
+    .unwrap();
+    assert!(matches!(ok.clients["main-app"].oidc().unwrap().auth, ClientAuth::PrivateKeyJwt(_)));
+    let cases: [(&str, Box<Edit<'_>>); 8] = [
+        ("clients.main-app.jwks:", Box::new(|c| keyed(c))),
+        (
+            "clients.main-app.client_secret:",
+            Box::new(move |c| {
+                c.set(MAIN, "token_endpoint_auth_method", "private_key_jwt").set(
+                    MAIN,
+                    "jwks",
+                    client_jwks(false, false).as_str(),
+                );
+            }),
+        ),
+        (
+            "clients.main-app.jwks:",
+            Box::new(move |c| {
+                keyed(c);
+                c.set(MAIN, "jwks", client_jwks(true, false).as_str());
+            }),
+        ),
+        (
+            "clients.main-app.jwks:",
+            Box::new(|c| {
+                keyed(c);
+                c.set(MAIN, "jwks", r#"{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}"#);
+            }),
+        ),
+        (
+            "clients.main-app.jwks_uri:",
+            Box::new(|c| {
+                keyed(c);
+                c.set(MAIN, "jwks_uri", "http://keys.example.com/jwks");
+            }),
+        ),
+        (
+            "clients.main-app.jwks_uri:",
+            Box::new(|c| {
+                c.set(MAIN, "jwks_uri", "https://keys.example.com/jwks");
+            }),
+        ),
+        (
+            "clients.main-app.token_endpoint_auth_method:",
+            Box::new(|c| {
+                c.set(MAIN, "token_endpoint_auth_method", "client_secret_jwt");
+            }),
+        ),
+        (
+            "clients.main-app.client_secret:",
+            Box::new(|c| {
+                c.set(MAIN, "token_endpoint_auth_method", "none");
+            }),
+        ),
+    ];
+    for (i, (key, edit)) in cases.iter().enumerate() {
+        let e = err(&edited(|c| edit(c)));
+        assert!(e.starts_with(key), "case {i}: {e}");
+    }
+    // jwks_uri: https, or http on loopback.
+    let local = edited(|c| {
+        keyed(c);
+        c.set(MAIN, "jwks_uri", "http://127.0.0.1:9/jwks");
+    });
+    assert!(Config::parse(&local, no_env).is_ok());
+}
+
+#[test]
+fn fapi2_enforces_the_profile_and_refuses_what_breaks_it() {
+    let jwks = client_jwks(false, false);
+    let fapi = |c: &mut ConfigEdit| {
+        c.remove(MAIN, "client_secret")
+            .set(MAIN, "token_endpoint_auth_method", "private_key_jwt")
+            .set(MAIN, "jwks", jwks.as_str())
+            .set(MAIN, "fapi2", true);
+    };
+    let c = Config::parse(&edited(fapi), no_env).unwrap();
+    let app = c.clients["main-app"].oidc().unwrap();
+    assert!(app.fapi2 && app.require_dpop && app.require_pushed_authorization_requests);
+    assert_eq!(app.id_token_alg, crate::signing::SigningAlg::Ps256, "never RS256 by default");
+    // A secret, RS256 ID tokens, an RS256-only key: each refused by its key.
+    let e = err(&edited(|c| {
+        c.set(MAIN, "fapi2", true);
+    }));
+    assert!(e.starts_with("clients.main-app.token_endpoint_auth_method:") && e.contains("FAPI 2.0"), "{e}");
+    let e = err(&edited(|c| {
+        fapi(c);
+        c.set(MAIN, "id_token_signed_response_alg", "RS256");
+    }));
+    assert!(e.starts_with("clients.main-app.id_token_signed_response_alg:"), "{e}");
+    let with_rs256 = client_jwks(false, true);
+    let e = err(&edited(|c| {
+        fapi(c);
+        c.set(MAIN, "jwks", with_rs256.as_str());
+    }));
+    assert!(e.starts_with("clients.main-app.jwks:") && e.contains("keys[1]"), "{e}");
 }

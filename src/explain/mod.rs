@@ -6,7 +6,7 @@
 //! it contains no secret.
 
 use crate::config::{
-    ClientAuth, ClientKind, Config, OidcClient, OidcFlavor, PictureMode, ProviderConfig, ProviderKind,
+    ClientAuth, ClientKind, Config, OidcClient, OidcFlavor, PictureMode, ProviderConfig, ProviderKind, FAPI2_RULES,
 };
 use crate::policy::disclosure::{released, Scopes};
 use crate::policy::{values, ProfileClaim};
@@ -111,6 +111,10 @@ pub struct ClientView {
     pub subject: &'static str,
     pub receives: Vec<ClientClaim>,
     pub never_receives: Vec<ClientClaim>,
+    /// The FAPI 2.0 Security Profile's rules claimgate enforces for this
+    /// client (`fapi2 = true`), each with the profile's section.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fapi2: Vec<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -437,12 +441,18 @@ fn client_view(config: &Config, c: &crate::config::ClientConfig) -> ClientView {
         name: c.name.clone(),
         kind: match &c.kind {
             ClientKind::ForwardAuth(_) => "forward-auth (claims as response headers)",
+            ClientKind::Oidc(OidcClient { fapi2: true, .. }) => "confidential, private_key_jwt, FAPI 2.0",
             ClientKind::Oidc(OidcClient { auth: ClientAuth::Secret(_), .. }) => "confidential",
+            ClientKind::Oidc(OidcClient { auth: ClientAuth::PrivateKeyJwt(_), .. }) => "confidential, private_key_jwt",
             ClientKind::Oidc(OidcClient { auth: ClientAuth::Public, .. }) => "public (PKCE required)",
         },
         subject: "pairwise: HMAC(keys.pairwise_secret, client id, user_key), different for every client",
         receives,
         never_receives,
+        fapi2: match c.oidc().is_some_and(|o| o.fapi2) {
+            true => FAPI2_RULES.to_vec(),
+            false => Vec::new(),
+        },
     }
 }
 

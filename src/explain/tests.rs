@@ -58,6 +58,25 @@ fn json_has_no_secret_and_a_stable_format() {
 }
 
 #[test]
+fn the_report_lists_every_fapi2_rule_for_a_fapi2_client_only() {
+    let key = crate::signing::SigningKey::generate(crate::signing::SigningAlg::Es256).unwrap();
+    let jwk = serde_json::to_value(openidconnect::PrivateSigningKey::as_verification_key(&key)).unwrap();
+    let jwks = serde_json::json!({ "keys": [jwk] }).to_string();
+    let mut edit = crate::config::edit::ConfigEdit::parse(CONFIG);
+    edit.remove("clients.a", "client_secret")
+        .set("clients.a", "token_endpoint_auth_method", "private_key_jwt")
+        .set("clients.a", "jwks", jwks.as_str())
+        .set("clients.a", "fapi2", true);
+    let d = document(&Config::parse(&edit.to_string(), |_| None).unwrap(), None);
+    let text = text(&d);
+    for rule in crate::config::FAPI2_RULES {
+        assert!(text.contains(rule), "{rule}");
+    }
+    assert!(d.clients[1].fapi2.is_empty(), "client b is not under the profile");
+    assert!(text.contains("confidential, private_key_jwt, FAPI 2.0"));
+}
+
+#[test]
 fn one_client_only() {
     let d = document(&Config::parse(CONFIG, |_| None).unwrap(), Some("b"));
     assert_eq!(d.clients.len(), 1);

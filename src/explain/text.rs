@@ -48,6 +48,12 @@ pub fn text(doc: &DisclosureDocument) -> String {
     for c in &doc.clients {
         let _ = writeln!(out, "\nclient {} \"{}\" ({})", c.id, c.name, c.kind);
         let _ = writeln!(out, "  sub: {}", c.subject);
+        if !c.fapi2.is_empty() {
+            let _ = writeln!(out, "  FAPI 2.0 Security Profile (fapi2 = true), enforced:");
+            for rule in &c.fapi2 {
+                let _ = writeln!(out, "    - {rule}");
+            }
+        }
         for r in &c.receives {
             let optional = if r.optional { " (optional)" } else { "" };
             let _ = writeln!(

@@ -75,6 +75,7 @@ pub async fn grant(
             auth_time: grant.auth_time,
             code: Some(&code),
             family: None,
+            kept_refresh: None,
             claims: request.claims.as_ref(),
             dpop,
         },

@@ -38,6 +38,9 @@ pub struct Grant<'a> {
     pub code: Option<&'a Code>,
     /// The refresh-token family continued; `None` starts one.
     pub family: Option<FamilyId>,
+    /// The refresh token presented, kept rather than rotated (a FAPI 2.0
+    /// client): answered again, and no new one is made.
+    pub kept_refresh: Option<&'a RefreshToken>,
     /// The authorization's `claims` parameter (OIDC Core §5.5).
     pub claims: Option<&'a ClaimsRequest>,
     /// The request's DPoP proof (RFC 9449 §5), already spent by the grant:
@@ -86,10 +89,12 @@ pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Resul
     if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
         return Err(session_ended());
     }
-    let refresh_token = if client.oidc.refresh_tokens && g.refresh_scope.contains("offline_access") {
-        Some(refresh(state, client, &g, &session, &subject, &access_token, lifetime).await?)
-    } else {
-        None
+    let refresh_token = match (g.kept_refresh, &g.family) {
+        (Some(kept), Some(family)) => Some(keep(state, kept, family, &access_token, lifetime).await?),
+        _ if client.oidc.refresh_tokens && g.refresh_scope.contains("offline_access") => {
+            Some(refresh(state, client, &g, &session, &subject, &access_token, lifetime).await?)
+        }
+        _ => None,
     };
     note_code(state, &g, &session, &access_token, refresh_token.as_ref(), lifetime).await?;
     let refresh_token = refresh_token.map(|(token, _)| token);
@@ -227,6 +232,24 @@ async fn refresh(
         return Err(TokenError::invalid_grant("the refresh token's grant was revoked"));
     }
     Ok((token, family))
+}
+
+/// The refresh token presented stays the client's (no rotation): the new
+/// access token joins its family, so that revoking the family ends both.
+async fn keep(
+    state: &AppState,
+    kept: &RefreshToken,
+    family: &FamilyId,
+    access_token: &AccessToken,
+    access_lifetime: Duration,
+) -> Result<(RefreshToken, FamilyId), TokenError> {
+    state.records.join_family(family, access_token, access_lifetime).await?;
+    // A revocation racing this refresh leaves its tombstone: undo.
+    if state.records.family_revoked(family).await? {
+        state.records.revoke_family(family).await?;
+        return Err(TokenError::invalid_grant("the refresh token's grant was revoked"));
+    }
+    Ok((kept.clone(), family.clone()))
 }
 
 /// What an ID token says.

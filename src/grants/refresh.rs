@@ -1,5 +1,7 @@
 //! The refresh-token grant (RFC 6749 §6, OIDC Core §12): rotation on every
-//! use, and reuse detection that revokes the whole family (RFC 9700 §4.14.2).
+//! use, and reuse detection that revokes the whole family (RFC 9700 §4.14.2);
+//! for a FAPI 2.0 client, no rotation (the profile allows it only in
+//! extraordinary circumstances: its tokens are bound to its key instead).
 //! The refreshed tokens are built from the stored profile: claimgate holds
 //! no upstream token, so nothing is fetched upstream.
 //!
@@ -81,6 +83,11 @@ pub async fn grant(
     // before the token is used, so that a thief replaying the owner's proof
     // with a stolen token spends nothing (RFC 9449 §11.1).
     dpop.spend().await?;
+    // FAPI 2.0 Security Profile §5.3.2.1: no rotation for such a client;
+    // the token stays valid, and reuse is no signal.
+    if client.oidc.fapi2 {
+        return issue(state, client, refreshed(&seen, &scope, dpop, Some(token))).await;
+    }
     // Used and marked rotated in one store operation: of two racing uses,
     // the loser finds the marker (RFC 9700 §4.14.2).
     let g = match state.records.rotate_refresh(token, &seen, session::until_end(state, &session)).await? {
@@ -88,22 +95,23 @@ pub async fn grant(
         Rotation::Reused(g) => return Err(reused(state, client, &g).await?),
         Rotation::Gone => return Err(unknown(&client)),
     };
-    issue(
-        state,
-        client,
-        Grant {
-            session_id: &g.session,
-            scope: &scope,
-            refresh_scope: &g.scope,
-            nonce: None,
-            auth_time: g.auth_time,
-            code: None,
-            family: Some(g.family.clone()),
-            claims: g.claims.as_ref(),
-            dpop,
-        },
-    )
-    .await
+    issue(state, client, refreshed(&g, &scope, dpop, None)).await
+}
+
+/// What a refresh issues: the grant's tokens for `scope`, in its family.
+fn refreshed<'a>(g: &'a RefreshGrant, scope: &'a Scopes, dpop: &'a Dpop, kept: Option<&'a RefreshToken>) -> Grant<'a> {
+    Grant {
+        session_id: &g.session,
+        scope,
+        refresh_scope: &g.scope,
+        nonce: None,
+        auth_time: g.auth_time,
+        code: None,
+        family: Some(g.family.clone()),
+        kept_refresh: kept,
+        claims: g.claims.as_ref(),
+        dpop,
+    }
 }
 
 /// The owner presented a rotated token: two parties hold this grant, one

@@ -104,7 +104,8 @@ pub fn validate(
     // for the others the scope is not granted (RFC 6749 §3.3).
     let scopes = if client.oidc.refresh_tokens { scopes } else { scopes.without("offline_access") };
     request.scope = scopes;
-    if let Err(description) = proof_keys(client.is_public(), params, &mut request) {
+    // PKCE for public clients (RFC 9700 §2.1.1) and FAPI 2.0 clients (§5.3.2.2).
+    if let Err(description) = proof_keys(client.is_public() || client.oidc.fapi2, params, &mut request) {
         return fail(&request, OAuthError::InvalidRequest, description);
     }
     if let Err(description) = the_rest(params, &mut request) {
@@ -150,7 +151,7 @@ fn client_and_redirect<'a>(
 /// PKCE (RFC 7636 §4.2–4.3; public clients must use it) and the DPoP key
 /// the code will be bound to (RFC 9449 §10).
 fn proof_keys(
-    public_client: bool,
+    pkce_required: bool,
     params: &HashMap<String, String>,
     request: &mut AuthorizationRequest,
 ) -> Result<(), &'static str> {
@@ -162,7 +163,7 @@ fn proof_keys(
         (Some(_), Some("S256")) => return Err("code_challenge is not a S256 challenge"),
         (Some(_), _) => return Err("code_challenge_method must be S256"),
         (None, Some(_)) => return Err("code_challenge is missing"),
-        (None, None) if public_client => return Err("public clients must use PKCE (S256)"),
+        (None, None) if pkce_required => return Err("this client must use PKCE (S256)"),
         (None, None) => {}
     }
     if let Some(jkt) = params.get("dpop_jkt") {

@@ -7,6 +7,7 @@ use crate::journey::{begin, proceed};
 use crate::policy::ProfileClaim;
 use crate::protocol::binding::BrowserBinding;
 use crate::protocol::errors::{parse_params, PageError};
+use crate::protocol::redirect::after_post;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::collections::BTreeSet;
@@ -21,7 +22,7 @@ pub async fn authorize_post(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let form = std::str::from_utf8(&body).map_err(|_| PageError::bad_request("The request is not valid form data."))?;
-    authorize(&req, &state, form).await
+    authorize(&req, &state, form).await.map(after_post)
 }
 
 async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> Result<HttpResponse, PageError> {
@@ -66,5 +67,5 @@ pub async fn continue_login(
     let Some(pressed) = parse_continue(&body) else {
         return Err(PageError::bad_request("The form is not complete. Please start again from the application."));
     };
-    proceed::proceed(&state, &req, pressed).await
+    proceed::proceed(&state, &req, pressed).await.map(after_post)
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 
 pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
     let iss = &state.issuer;
+    let assertion_algs = crate::client_assertion::ALGORITHMS;
     HttpResponse::Ok().insert_header(("Cache-Control", "public, max-age=300")).json(json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/authorize"),
@@ -15,16 +16,20 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         "jwks_uri": format!("{iss}/jwks"),
         "end_session_endpoint": format!("{iss}/logout"),
         "revocation_endpoint": format!("{iss}/revoke"),
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "revocation_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "introspection_endpoint": format!("{iss}/introspect"),
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "introspection_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "scopes_supported": SUPPORTED_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": state.keys.signing.algs().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        // RFC 7523 §2.2 and OIDC Core §9: private_key_jwt, asymmetric algorithms only.
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": assertion_algs,
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash",
                              "name", "email", "email_verified", "picture", "sid"],

@@ -21,7 +21,7 @@ pub async fn introspect(
     dpop: DpopRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, TokenError> {
-    let (client, params) = authenticated_form(&state, &req, &body)?;
+    let (client, params) = authenticated_form(&state, &req, &body).await?;
     if client.is_public() {
         // §2.1: the endpoint requires authorization; a public client has no credential.
         return Err(TokenError::invalid_client(false));

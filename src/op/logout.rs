@@ -8,6 +8,7 @@ use crate::account::session;
 use crate::pages;
 use crate::protocol::cookies;
 use crate::protocol::errors::{parse_params, PageError};
+use crate::protocol::redirect::after_post;
 use crate::signing::SigningAlg;
 use crate::state::AppState;
 use crate::store::records::{session_ref, SessionId};
@@ -28,7 +29,7 @@ pub async fn logout_post(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     match std::str::from_utf8(&body) {
-        Ok(form) => logout(&req, &state, form, true).await,
+        Ok(form) => logout(&req, &state, form, true).await.map(after_post),
         Err(_) => Ok(bad("The request is not valid form data.")),
     }
 }

@@ -19,7 +19,7 @@ pub async fn par(
     dpop: DpopRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, TokenError> {
-    let (client, mut params) = authenticated_form(&state, &req, &body)?;
+    let (client, mut params) = authenticated_form(&state, &req, &body).await?;
     // §2.1: a pushed request cannot itself point at one.
     if params.contains_key("request_uri") {
         return Err(TokenError::invalid_request("request_uri is not allowed in a pushed request"));

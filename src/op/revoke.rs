@@ -15,7 +15,7 @@ pub async fn revoke(
     dpop: DpopRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, TokenError> {
-    let (client, params) = authenticated_form(&state, &req, &body)?;
+    let (client, params) = authenticated_form(&state, &req, &body).await?;
     let token = params.get("token").ok_or_else(|| TokenError::invalid_request("token is required"))?;
     // §2.1: either kind of token; the hint is only a hint, both are tried.
     let (access, refresh) = (AccessToken::presented(token.as_str()), RefreshToken::presented(token.as_str()));

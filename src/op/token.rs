@@ -37,7 +37,7 @@ async fn grant(
     if !is_form {
         return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
     }
-    let (client, params) = authenticated_form(state, req, body)?;
+    let (client, params) = authenticated_form(state, req, body).await?;
     // RFC 9449 §5: checked before anything is consumed, so that a nonce
     // challenge does not cost the client its code or refresh token.
     let dpop = dpop.checked()?;

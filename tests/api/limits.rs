@@ -148,7 +148,7 @@ async fn pending_sign_ins_are_capped(store: Option<TestStore>) {
     assert!(full.headers.contains_key("retry-after"));
     // A sign-in that goes on (ticket taken, pending login stored) holds one place.
     let to_upstream = app.press_continue(&notices[0]).await;
-    assert_eq!(to_upstream.status, 302);
+    assert_eq!(to_upstream.status, 303, "a redirect answering a POST");
     assert_eq!(app.browse(&app.authorize_url(&APP_A, "openid", &[])).await.status, 503, "still 3 in progress");
     // Finishing it frees a place (another app: this one now answers from the session).
     let callback = app.browse(&to_upstream.location().unwrap()).await.location().unwrap();

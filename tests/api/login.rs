@@ -157,6 +157,6 @@ async fn the_notice_page_says_what_the_app_receives_from_the_policy() {
     let forged = app.browse_post("/authorize/continue", &[("ticket", "forged"), ("provider", "idp")]).await;
     assert_eq!(forged.status, 400);
     let ticket = field_value(&page.body, "name=\"ticket\" value=\"").unwrap();
-    assert_eq!(app.browse_post("/authorize/continue", &[("ticket", &ticket)]).await.status, 302);
+    assert_eq!(app.browse_post("/authorize/continue", &[("ticket", &ticket)]).await.status, 303);
     assert_eq!(app.browse_post("/authorize/continue", &[("ticket", &ticket)]).await.status, 400);
 }

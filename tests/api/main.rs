@@ -25,6 +25,7 @@ mod operations;
 mod par;
 mod pictures;
 mod pictures_upstream;
+mod private_key_jwt;
 mod properties;
 mod redis_store;
 mod refresh;

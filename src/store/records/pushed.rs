@@ -1,11 +1,12 @@
 //! Records of sender-constrained and pushed requests: the `jti`s of DPoP
-//! proofs already used (RFC 9449 §11.1), and pushed authorization requests
+//! proofs (RFC 9449 §11.1) and client assertions (RFC 7523 §3) already
+//! used, and pushed authorization requests
 //! waiting for the browser (RFC 9126).
 
 use super::handles::PushedHandle;
 use super::kinds::{AuthorizationRequest, Prompt};
 use super::{key, Records};
-use crate::ids::ProviderId;
+use crate::ids::{ClientId, ProviderId};
 use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -28,6 +29,19 @@ impl Records {
     /// thumbprint, so that two clients' `jti`s never collide.
     pub async fn spend_dpop_proof(&self, jkt: &str, jti: &str, ttl: Duration) -> Result<bool, StoreError> {
         let k = key("dpop-jti", &format!("{jkt}.{jti}"));
+        self.store.put_new(&k, &self.seal(&k, &())?, ttl).await
+    }
+
+    /// Marks a client assertion's `jti` used (RFC 7523 §3 point 7); false
+    /// when it already was (a replay). Kept until the assertion expires.
+    /// Per client, so that two clients' `jti`s never collide.
+    pub async fn spend_client_assertion(
+        &self,
+        client: &ClientId,
+        jti: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let k = key("assertion-jti", &format!("{client}.{jti}"));
         self.store.put_new(&k, &self.seal(&k, &())?, ttl).await
     }
 

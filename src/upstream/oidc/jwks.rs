@@ -27,7 +27,7 @@ pub async fn fetch(http: &UpstreamHttp, uri: &JsonWebKeySetUrl) -> Result<(CoreJ
 }
 
 /// `Cache-Control: max-age`, within [`MIN_AGE`]..=[`MAX_AGE`] (RFC 9111 §5.2.2.1).
-fn max_age(headers: &HeaderMap) -> Duration {
+pub fn max_age(headers: &HeaderMap) -> Duration {
     let directives = headers.get_all(CACHE_CONTROL).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(','));
     let mut age = MAX_AGE;
     for d in directives.map(str::trim) {

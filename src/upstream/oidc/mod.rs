@@ -7,7 +7,7 @@
 //! `finish` returns.
 
 mod issuer;
-mod jwks;
+pub mod jwks;
 mod verify;
 
 use super::http::UpstreamHttp;
