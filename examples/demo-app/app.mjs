@@ -3,7 +3,7 @@
 // certified Relying Party library), with ID-token signature checks on, and
 // shows exactly what it received.
 //
-//   node app.mjs    # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD, ID_TOKEN_ALG, REFRESH, DPOP, PAR
+//   node app.mjs    # env: ISSUER, CLIENT_ID, CLIENT_SECRET, PORT, AUTH_METHOD, ID_TOKEN_ALG, REFRESH, DPOP, PAR, PRIVATE_JWK
 //   ISSUER=http://127.0.0.1:8080 CLIENT_ID=demo CLIENT_SECRET=demo-secret PORT=8081 node app.mjs
 //
 // With DPOP=1 its tokens are bound to a key it holds (RFC 9449: every token
@@ -20,11 +20,23 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256', refresh = false, dpop = false, par = false, exposeTokens = false }) {
-  const auth = authMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret) : client.ClientSecretBasic(clientSecret);
+// How the app authenticates at claimgate's back-channel endpoints: its
+// secret, or (private_key_jwt, RFC 7523) a JWT signed with its private key;
+// an RSA key signs PS256, a P-256 key ES256.
+async function clientAuth(authMethod, clientSecret, privateJwk) {
+  if (authMethod === 'private_key_jwt') {
+    const algorithm = privateJwk.kty === 'RSA' ? { name: 'RSA-PSS', hash: 'SHA-256' } : { name: 'ECDSA', namedCurve: 'P-256' };
+    const key = await crypto.webcrypto.subtle.importKey('jwk', privateJwk, algorithm, false, ['sign']);
+    return client.PrivateKeyJwt({ key, kid: privateJwk.kid });
+  }
+  return authMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret) : client.ClientSecretBasic(clientSecret);
+}
+
+export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256', refresh = false, dpop = false, par = false, exposeTokens = false, privateJwk = undefined }) {
+  const auth = await clientAuth(authMethod, clientSecret, privateJwk);
   // The algorithm claimgate signs this app's ID tokens with (its client's
   // id_token_signed_response_alg); openid-client refuses any other.
-  const metadata = { client_secret: clientSecret, id_token_signed_response_alg: idTokenAlg };
+  const metadata = { id_token_signed_response_alg: idTokenAlg, ...(clientSecret ? { client_secret: clientSecret } : {}) };
   const config = await client.discovery(new URL(issuer), clientId, metadata, auth, {
     execute: issuer.startsWith('http://') ? [client.allowInsecureRequests] : [],
   });
@@ -184,6 +196,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     refresh: process.env.REFRESH === '1',
     dpop: process.env.DPOP === '1',
     par: process.env.PAR === '1',
+    // AUTH_METHOD=private_key_jwt: the app's private key as a JWK (JSON, with kid).
+    privateJwk: process.env.PRIVATE_JWK ? JSON.parse(process.env.PRIVATE_JWK) : undefined,
   });
   console.log(`demo app on ${url} — open ${url}/login`);
 }

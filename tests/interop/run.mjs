@@ -37,7 +37,7 @@ const freePort = () => new Promise((ok) => {
 
 const cgPort = await freePort();
 const cg = `http://127.0.0.1:${cgPort}`;
-const [portA, portB, portC] = [await freePort(), await freePort(), await freePort()];
+const [portA, portB, portC, portD] = [await freePort(), await freePort(), await freePort(), await freePort()];
 const upstream = await startUpstream({ marker, redirectUris: [`${cg}/callback/upstream`] });
 const bad = await startBadUpstream({ marker });
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -45,6 +45,12 @@ fs.writeFileSync(path.join(work, 'signing.pem'), privateKey);
 // A second signing algorithm, chosen by app B (id_token_signed_response_alg).
 const ed = crypto.generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 fs.writeFileSync(path.join(work, 'signing-ed25519.pem'), ed.privateKey);
+// A PS256 key, as claimgate makes one (PKCS#8 id-RSASSA-PSS), for app D's ID tokens.
+fs.writeFileSync(path.join(work, 'signing-ps256.pem'), execFileSync(bin, ['keys', 'generate', '--only', 'signing-key', '--alg', 'PS256']));
+// App D holds no secret: it signs its own assertions (private_key_jwt) with this key.
+const appD = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const appDJwk = { ...appD.privateKey.export({ format: 'jwk' }), kid: 'demo-d-1' };
+const appDPublic = { kty: 'RSA', n: appDJwk.n, e: appDJwk.e, kid: appDJwk.kid };
 const prefix = `interop:${crypto.randomBytes(4).toString('hex')}:`;
 
 function config(store) {
@@ -61,7 +67,7 @@ version = "interop"
 [limits]
 sign_in_per_minute = 6000
 [keys]
-signing_key_files = ["${path.join(work, 'signing.pem')}", "${path.join(work, 'signing-ed25519.pem')}"]
+signing_key_files = ["${path.join(work, 'signing.pem')}", "${path.join(work, 'signing-ed25519.pem')}", "${path.join(work, 'signing-ps256.pem')}"]
 pairwise_secret = "an-interop-pairwise-secret-of-32-chars"
 storage_keys = ["i1:${crypto.randomBytes(32).toString('base64')}"]
 [providers.upstream]
@@ -105,6 +111,16 @@ providers = ["upstream"]
 refresh_tokens = true
 require_dpop = true
 require_pushed_authorization_requests = true
+[clients.demo-d]
+name = "Demo app D"
+redirect_uris = ["http://127.0.0.1:${portD}/callback"]
+post_logout_redirect_uris = ["http://127.0.0.1:${portD}/"]
+claims = ["name", "email"]
+providers = ["upstream"]
+refresh_tokens = true
+token_endpoint_auth_method = "private_key_jwt"
+jwks = '${JSON.stringify({ keys: [appDPublic] })}'
+fapi2 = true
 [clients.probe]
 client_secret = "probe-secret"
 redirect_uris = ["http://127.0.0.1:9/cb"]
@@ -210,6 +226,21 @@ async function browserScenarios(store) {
     await page.click('#refresh');
     await page.waitForSelector('#refreshed');
     check(`[${store}] openid-client refreshes app C's tokens with DPoP`, (await page.textContent('#token-type')).toLowerCase() === 'dpop' && (await page.textContent('#refreshed')).includes('rotated yes'));
+
+    // A fourth app under the FAPI 2.0 Security Profile: no secret
+    // (private_key_jwt, PS256 assertions made by openid-client), PAR and DPoP
+    // required, PS256 ID tokens, refresh tokens not rotated.
+    await page.goto(`http://127.0.0.1:${portD}/login`);
+    await page.click('button:has-text("Continue")');
+    await page.waitForSelector('#status');
+    const infoD = JSON.parse(await page.textContent('#userinfo'));
+    check(`[${store}] openid-client signs in a FAPI 2.0 client with private_key_jwt, PAR and DPoP, and reads userinfo`, (await page.textContent('#status')) === 'Signed in.' && (await page.textContent('#token-type')).toLowerCase() === 'dpop'
+      && (await page.textContent('#id-alg')) === 'PS256' && infoD.email === 'jane.doe@example.com', `${await page.textContent('main').catch(() => '')} ${JSON.stringify(infoD)}`);
+    await page.click('#refresh');
+    await page.waitForSelector('#refreshed');
+    check(`[${store}] openid-client refreshes the FAPI 2.0 client's tokens with an assertion and DPoP; the refresh token is not rotated`, (await page.textContent('#refreshed')).includes('rotated no') && (await page.textContent('#token-type')).toLowerCase() === 'dpop', await page.textContent('#refreshed'));
+    const secretD = await fetch(`${cg}/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('demo-d:guess').toString('base64')}` }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x' }) });
+    check(`[${store}] the FAPI 2.0 client cannot authenticate with a secret`, secretD.status === 401, `${secretD.status}`);
 
     // Login CSRF: a callback link made in one browser signs nothing in in another.
     const attackerContext = await browser.newContext();
@@ -331,11 +362,13 @@ try {
     const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A', refresh: true });
     const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B', idTokenAlg: 'EdDSA' });
     const demoC = await startDemoApp({ issuer: cg, clientId: 'demo-c', clientSecret: 'secret-c', port: portC, title: 'Demo app C', refresh: true, dpop: true, par: true, exposeTokens: true });
+    const demoD = await startDemoApp({ issuer: cg, clientId: 'demo-d', port: portD, authMethod: 'private_key_jwt', privateJwk: appDJwk, title: 'Demo app D', idTokenAlg: 'PS256', refresh: true, dpop: true, par: true });
     await browserScenarios(store);
     if (store === 'memory') await misbehavingUpstream();
     demoA.server.close();
     demoB.server.close();
     demoC.server.close();
+    demoD.server.close();
     claimgate.kill();
     await new Promise((ok) => claimgate.once('exit', ok));
     claimgate = undefined;
