@@ -85,10 +85,17 @@ async fn sign_in(public: &str) -> Result<String, String> {
     let back = browser.get(format!("{public}/callback/dev?state={state}&code=dev-approved")).send().await;
     let back = back.map_err(|e| format!("callback: {e}"))?;
     let location = back.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_owned();
-    let code = url::Url::parse(&location)
-        .ok()
-        .and_then(|u| u.query_pairs().find(|(k, _)| k == "code").map(|(_, v)| v.into_owned()))
-        .ok_or_else(|| fail("callback", back.status().as_u16()))?;
+    let param = |name: &str| {
+        url::Url::parse(&location)
+            .ok()
+            .and_then(|u| u.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
+    };
+    // RFC 6749 §4.1.2.1: a code the store could not keep is answered at the
+    // app as temporarily_unavailable (a 302 without a code).
+    if param("error").as_deref() == Some("temporarily_unavailable") {
+        return Err("callback: temporarily_unavailable".into());
+    }
+    let code = param("code").ok_or_else(|| fail("callback", back.status().as_u16()))?;
     let token_form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)];
     let tokens = browser.post(format!("{public}/token")).basic_auth("demo", Some("demo-secret")).form(&token_form);
     let tokens = tokens.send().await.map_err(|e| format!("token: {e}"))?;
@@ -237,7 +244,10 @@ async fn rolling_restarts_and_a_redis_restart_under_load() {
     // answered 503 to the next instance, and when the first had already
     // taken the single-use pending login before Redis went, the retry finds
     // it used (400, "start again").
-    let expected = |f: &String| f.ends_with(": 503") || f == "callback: 400";
+    // And a code the store could not keep: the app is told
+    // temporarily_unavailable (RFC 6749 §4.1.2.1), as the failover test expects.
+    let expected =
+        |f: &String| f.ends_with(": 503") || f == "callback: 400" || f == "callback: temporarily_unavailable";
     assert!(outage_failures.iter().all(expected), "{outage_failures:?}");
     assert_eq!(outage_failures.len(), after, "everything succeeds once Redis is back: {outage_failures:?}");
     assert!(down.elapsed() > Duration::from_secs(3));
