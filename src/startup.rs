@@ -12,7 +12,7 @@ use crate::store::records::Records;
 use crate::store::redis::RedisStore;
 use crate::store::Store;
 use crate::upstream::http::UpstreamHttp;
-use crate::upstream::oidc::{OidcProvider, OidcSettings};
+use crate::upstream::oidc::{ClientSecretSource, OidcProvider, OidcSettings};
 use crate::upstream::{dev::DevProvider, github::GithubProvider, UpstreamProvider};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -36,6 +36,8 @@ pub enum StartupError {
     Store(#[source] crate::store::StoreError),
     #[error("providers.{id}: {source}")]
     Provider { id: String, source: url::ParseError },
+    #[error("providers.{id}.private_key: {source}")]
+    AppleKey { id: String, source: crate::upstream::apple::BadKey },
     #[error("server.tls: {0}")]
     Tls(#[source] rustls::Error),
     #[error("cannot build the HTTP client: {0}")]
@@ -377,10 +379,9 @@ async fn discover_with_retries(
     config: &Config,
     id: &str,
     p: &crate::config::ProviderConfig,
-    (issuer, flavor, client_id, client_secret): (&str, crate::config::OidcFlavor, &str, &secrecy::SecretString),
-    http: &UpstreamHttp,
-    clock: &Arc<dyn Clock>,
-    metrics: &Metrics,
+    (issuer, flavor, client_id): (&str, crate::config::OidcFlavor, &str),
+    client_secret: &dyn Fn() -> Result<ClientSecretSource, StartupError>,
+    (http, clock, metrics): (&UpstreamHttp, &Arc<dyn Clock>, &Metrics),
 ) -> Result<OidcProvider, StartupError> {
     let mut attempt = 0;
     loop {
@@ -392,7 +393,7 @@ async fn discover_with_retries(
             issuer,
             flavor,
             client_id,
-            client_secret: client_secret.clone(),
+            client_secret: client_secret()?,
             public_url: &public_url,
         };
         let result = OidcProvider::discover(settings, http.clone(), clock.clone()).await;
@@ -423,8 +424,18 @@ async fn build_providers(
     for (id, p) in &config.providers {
         let provider: Arc<dyn UpstreamProvider> = match &p.kind {
             ProviderKind::Oidc { issuer, flavor, client_id, client_secret } => {
-                let oidc = (issuer.as_str(), *flavor, client_id.as_str(), client_secret);
-                Arc::new(discover_with_retries(config, id, p, oidc, http, clock, metrics).await?)
+                let secret = || Ok(ClientSecretSource::Static(client_secret.clone()));
+                let oidc = (issuer.as_str(), *flavor, client_id.as_str());
+                Arc::new(discover_with_retries(config, id, p, oidc, &secret, (http, clock, metrics)).await?)
+            }
+            ProviderKind::Apple(apple) => {
+                let secret = || {
+                    let maker = crate::upstream::apple::ClientSecretMaker::new(apple, clock.clone())
+                        .map_err(|source| StartupError::AppleKey { id: id.to_string(), source })?;
+                    Ok(ClientSecretSource::Apple(maker))
+                };
+                let oidc = (apple.issuer.as_str(), crate::config::OidcFlavor::Generic, apple.client_id.as_str());
+                Arc::new(discover_with_retries(config, id, p, oidc, &secret, (http, clock, metrics)).await?)
             }
             ProviderKind::Github { client_id, client_secret, web_url, api_url } => Arc::new(
                 GithubProvider::new(
@@ -461,6 +472,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/authorize", web::post().to(op::authorize::authorize_post))
         .route("/authorize/continue", web::post().to(op::authorize::continue_login))
         .route("/callback/{provider}", web::get().to(op::callback::callback))
+        .route("/callback/{provider}", web::post().to(op::callback::callback_post))
         .route("/dev/{provider}/authorize", web::get().to(op::callback::dev_authorize))
         .route("/dev/{provider}/picture.png", web::get().to(op::callback::dev_picture))
         .route("/token", web::post().to(op::token::token))

@@ -22,7 +22,7 @@ pub use keys::{KeysConfig, SigningKeySource};
 pub use lifetimes::Lifetimes;
 pub use limits::Limits;
 pub use pictures::{PictureHosts, PictureMode};
-pub use providers::{is_guid, OidcFlavor, ProviderConfig, ProviderKind};
+pub use providers::{is_guid, AppleSettings, OidcFlavor, ProviderConfig, ProviderKind, APPLE_ISSUER};
 pub use server::{LogFormat, ServerConfig, TlsConfig};
 pub use store::StoreConfig;
 pub use uris::{PostLogoutUri, RedirectUri, RegisteredUri};

@@ -41,14 +41,50 @@ pub(super) struct RawProvider {
     map: BTreeMap<String, String>,
     /// Where claimgate may fetch this provider's pictures (defaults per kind).
     picture_hosts: Option<Vec<String>>,
+    /// Sign in with Apple: the team, the key's id and the `.p8` key that
+    /// signs the client-secret JWT (`private_key` also from the environment).
+    team_id: Option<String>,
+    key_id: Option<String>,
+    private_key: Option<String>,
+    private_key_file: Option<String>,
 }
 
 #[derive(Debug)]
 pub enum ProviderKind {
-    Oidc { issuer: String, flavor: OidcFlavor, client_id: String, client_secret: SecretString },
-    Github { client_id: String, client_secret: SecretString, web_url: String, api_url: String },
+    Oidc {
+        issuer: String,
+        flavor: OidcFlavor,
+        client_id: String,
+        client_secret: SecretString,
+    },
+    Github {
+        client_id: String,
+        client_secret: SecretString,
+        web_url: String,
+        api_url: String,
+    },
+    /// Sign in with Apple: OpenID Connect with a form-post callback and a
+    /// client secret claimgate makes (an ES256 JWT, `upstream::apple`).
+    Apple(AppleSettings),
     Dev,
 }
+
+/// `kind = "apple"`: the Services ID, the team and the key that signs the
+/// client secret.
+#[derive(Debug)]
+pub struct AppleSettings {
+    /// `https://appleid.apple.com` unless overridden (a stand-in).
+    pub issuer: String,
+    /// The Services ID.
+    pub client_id: String,
+    pub team_id: String,
+    pub key_id: String,
+    /// The `.p8` key: PKCS#8 P-256, checked at start-up.
+    pub private_key: SecretString,
+}
+
+/// Apple's issuer (and the client secret's audience).
+pub const APPLE_ISSUER: &str = "https://appleid.apple.com";
 
 /// The quirks of an OpenID Connect provider, decided once from its issuer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +142,7 @@ pub(super) fn validate(
             ProviderKind::Oidc { flavor: OidcFlavor::Google, .. } => "Google".into(),
             ProviderKind::Dev => "Sample provider (dev)".into(),
             ProviderKind::Github { .. } => "GitHub".into(),
+            ProviderKind::Apple(_) => "Apple".into(),
             _ => id.clone(),
         });
         let sources = sources_of(&id, &p, &kind, notice)?;
@@ -173,8 +210,67 @@ fn kind_of(
             let api_url = base_url("api_url", p.api_url.clone(), GITHUB_API_URL)?;
             ProviderKind::Github { client_id, client_secret, web_url, api_url }
         }
-        other => return Err(invalid(key("kind"), format!("\"{other}\" is not a provider kind (oidc, github, dev)"))),
+        "apple" => ProviderKind::Apple(apple(id, p, env)?),
+        other => {
+            return Err(invalid(key("kind"), format!("\"{other}\" is not a provider kind (oidc, github, apple, dev)")))
+        }
     })
+}
+
+/// `kind = "apple"`: its ids and its key, which must be a PKCS#8 P-256
+/// key (what Apple's developer site hands out as a `.p8` file).
+fn apple(id: &str, p: &RawProvider, env: &impl Fn(&str) -> Option<String>) -> Result<AppleSettings, ConfigError> {
+    let key = |k: &str| format!("providers.{id}.{k}");
+    let required = |k: &str| invalid(key(k), "required for kind = \"apple\"");
+    let issuer = p.issuer.clone().unwrap_or_else(|| APPLE_ISSUER.to_owned());
+    let parsed = Url::parse(&issuer).map_err(|e| invalid(key("issuer"), format!("not a URL: {e}")))?;
+    if parsed.scheme() != "https" && !is_loopback(&parsed) {
+        return Err(invalid(key("issuer"), "must be https (plain http only on a loopback address)"));
+    }
+    if p.client_secret.is_some() {
+        return Err(invalid(key("client_secret"), "Apple's client secret is a JWT claimgate makes from private_key"));
+    }
+    let client_id = p.client_id.clone().ok_or_else(|| required("client_id"))?;
+    // Apple's team and key identifiers: ten letters or digits.
+    let ten = |k: &str, v: &Option<String>| -> Result<String, ConfigError> {
+        let v = v.clone().ok_or_else(|| required(k))?;
+        match v.len() == 10 && v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            true => Ok(v),
+            false => Err(invalid(key(k), format!("\"{v}\" is not an Apple identifier (10 letters or digits)"))),
+        }
+    };
+    let (team_id, key_id) = (ten("team_id", &p.team_id)?, ten("key_id", &p.key_id)?);
+    let var = env_name("PROVIDER", id, "private_key");
+    let (from, pem) = match (secret(p.private_key.clone(), &key("private_key"), &var, env)?, &p.private_key_file) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(key("private_key_file"), "give private_key or private_key_file, not both"))
+        }
+        (Some(pem), None) => (key("private_key"), pem),
+        (None, Some(file)) => {
+            let text =
+                std::fs::read_to_string(file).map_err(|e| invalid(key("private_key_file"), format!("{file}: {e}")))?;
+            (key("private_key_file"), SecretString::from(text))
+        }
+        (None, None) => {
+            return Err(invalid(
+                key("private_key"),
+                format!("required for kind = \"apple\" (or private_key_file, or set {var})"),
+            ))
+        }
+    };
+    if !is_p256_pkcs8(&pem) {
+        return Err(invalid(from, "not a PKCS#8 P-256 private key (the .p8 file Apple's developer site gives)"));
+    }
+    Ok(AppleSettings { issuer, client_id, team_id, key_id, private_key: pem })
+}
+
+/// A "PRIVATE KEY" PEM block holding a P-256 key.
+fn is_p256_pkcs8(pem: &SecretString) -> bool {
+    use secrecy::ExposeSecret;
+    let text = pem.expose_secret();
+    text.contains("-----BEGIN PRIVATE KEY-----")
+        && crate::signing::SigningKey::from_pem(text)
+            .is_ok_and(|keys| keys.len() == 1 && keys.iter().all(|k| k.alg() == crate::signing::SigningAlg::Es256))
 }
 
 /// Which upstream claim feeds each profile field (`map`), kept by the notice.
@@ -256,7 +352,8 @@ fn default_picture_hosts(kind: &ProviderKind, server: &ServerConfig) -> PictureH
         ProviderKind::Github { web_url, .. } if web_url == GITHUB_WEB_URL => PictureHosts::known(GITHUB_PICTURE_HOSTS),
         ProviderKind::Github { web_url, .. } => Url::parse(web_url).map(|u| own(&u)).unwrap_or_default(),
         ProviderKind::Dev => own(&server.public_url),
-        ProviderKind::Oidc { .. } => PictureHosts::default(),
+        // Apple sends no picture.
+        ProviderKind::Oidc { .. } | ProviderKind::Apple(_) => PictureHosts::default(),
     }
 }
 
@@ -298,9 +395,10 @@ impl super::Config {
         let mut out = Vec::new();
         let proxied =
             self.notice.picture == super::PictureMode::Proxy && self.notice.keeps.contains(&ProfileClaim::Picture);
-        // Microsoft's `picture` is no URL (Graph serves photos to a token): nothing to list.
+        // Microsoft's `picture` is no URL (Graph serves photos to a token),
+        // and Apple sends none: nothing to list.
         let microsoft = |p: &&super::ProviderConfig| {
-            matches!(p.kind, ProviderKind::Oidc { flavor: OidcFlavor::Microsoft { .. }, .. })
+            matches!(p.kind, ProviderKind::Oidc { flavor: OidcFlavor::Microsoft { .. }, .. } | ProviderKind::Apple(_))
         };
         for p in self.providers.values().filter(|p| proxied && p.picture_hosts.is_empty() && !microsoft(p)) {
             out.push(format!(

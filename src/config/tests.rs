@@ -602,3 +602,57 @@ fn fapi2_enforces_the_profile_and_refuses_what_breaks_it() {
     }));
     assert!(e.starts_with("clients.main-app.jwks:") && e.contains("keys[1]"), "{e}");
 }
+
+#[test]
+fn an_apple_provider_needs_its_ids_and_a_p256_pkcs8_key_each_error_naming_its_key() {
+    let p8 = crate::signing::SigningKey::generate(crate::signing::SigningAlg::Es256).unwrap().to_pkcs8_pem().unwrap();
+    let apple = |c: &mut ConfigEdit| {
+        c.set("providers.apple", "kind", "apple")
+            .set("providers.apple", "client_id", "com.example.signin")
+            .set("providers.apple", "team_id", "ABCDE12345")
+            .set("providers.apple", "key_id", "KEY123ABCD");
+    };
+    let ok = Config::parse(
+        &edited(|c| {
+            apple(c);
+            c.set("providers.apple", "private_key", p8.as_str());
+        }),
+        no_env,
+    )
+    .unwrap();
+    let p = &ok.providers["apple"];
+    assert_eq!(p.display_name, "Apple");
+    let ProviderKind::Apple(settings) = &p.kind else { panic!("an Apple provider") };
+    assert_eq!(settings.issuer, "https://appleid.apple.com", "Apple's issuer by default");
+    // The key from the environment, like other secrets.
+    let from_env = |name: &str| (name == "CLAIMGATE_PROVIDER_APPLE_PRIVATE_KEY").then(|| p8.clone());
+    assert!(Config::parse(&edited(apple), from_env).is_ok());
+    let rsa = crate::signing::SigningKey::generate(crate::signing::SigningAlg::Rs256).unwrap().to_pkcs8_pem().unwrap();
+    let sec1 = include_str!("../../tests/fixtures/keys/p256-sec1.pem");
+    let cases: [(&str, &str, &str); 6] = [
+        ("private_key", rsa.as_str(), "providers.apple.private_key:"),
+        ("private_key", sec1, "providers.apple.private_key:"),
+        ("team_id", "short", "providers.apple.team_id:"),
+        ("key_id", "KEY-123-AB", "providers.apple.key_id:"),
+        ("client_secret", "s", "providers.apple.client_secret:"),
+        ("issuer", "http://apple.example", "providers.apple.issuer:"),
+    ];
+    for (k, v, expected) in cases {
+        let e = err(&edited(|c| {
+            apple(c);
+            if k != "private_key" {
+                c.set("providers.apple", "private_key", p8.as_str());
+            }
+            c.set("providers.apple", k, v);
+        }));
+        assert!(e.starts_with(expected), "{k}: {e}");
+    }
+    let e = err(&edited(apple));
+    assert!(e.starts_with("providers.apple.private_key:") && e.contains("CLAIMGATE_PROVIDER_APPLE_PRIVATE_KEY"), "{e}");
+    // A key file that is not a key names private_key_file.
+    let e = err(&edited(|c| {
+        apple(c);
+        c.set("providers.apple", "private_key_file", "/nonexistent/AuthKey.p8");
+    }));
+    assert!(e.starts_with("providers.apple.private_key_file:"), "{e}");
+}

@@ -169,6 +169,8 @@ fn fate(config: &Config, p: &ProviderConfig, claim: &str) -> ClaimFate {
             let proxied = field == ProfileClaim::Picture && config.notice.picture == PictureMode::Proxy;
             let proxy_rule = if proxied {
                 format!("; notice.picture = \"proxy\": fetched from providers.{}.picture_hosts, re-encoded; apps receive claimgate's own URL, never this one", p.id)
+            } else if field == ProfileClaim::Name && matches!(p.kind, ProviderKind::Apple(_)) {
+                "; Apple sends it only on the first sign-in, in the form post's user field (not in the ID token)".into()
             } else {
                 String::new()
             };
@@ -316,6 +318,11 @@ fn verified_source(p: &ProviderConfig) -> RuleView {
             "the ID token's (or userinfo's) claim".into(),
             "the provider's email_verified; an address without email_verified = true counts as unverified".into(),
         ),
+        ProviderKind::Apple(_) => rule(
+            "email_verified".into(),
+            "the ID token's claim (Apple may send the string \"true\")".into(),
+            "Apple's email_verified; a private relay address (@privaterelay.appleid.com) is kept as the email: it is already the minimal form".into(),
+        ),
         ProviderKind::Github { .. } => rule(
             "email_verified".into(),
             "GET /user/emails".into(),
@@ -388,6 +395,7 @@ fn provider_view(config: &Config, p: &ProviderConfig, only_client: Option<&str>)
     let (kind, issuer) = match &p.kind {
         ProviderKind::Oidc { issuer, .. } => ("oidc", Some(issuer.clone())),
         ProviderKind::Github { web_url, .. } => ("github", Some(web_url.clone())),
+        ProviderKind::Apple(apple) => ("apple", Some(apple.issuer.clone())),
         ProviderKind::Dev => ("dev", None),
     };
     ProviderView {

@@ -123,8 +123,21 @@ claims = ["name", "email", "picture"]
     let text = format!(
         "[server]\nlisten = \"127.0.0.1:8080\"\npublic_url = \"http://127.0.0.1:8080\"\n[notice]\nkeeps = [\"name\", \"email\", \"picture\"]\n{providers}"
     );
-    let config = Config::parse(&text, |_| None).unwrap();
+    let mut edit = crate::config::edit::ConfigEdit::parse(&text);
+    let p8 = crate::signing::SigningKey::generate(crate::signing::SigningAlg::Es256).unwrap().to_pkcs8_pem().unwrap();
+    edit.set("providers.apple", "kind", "apple")
+        .set("providers.apple", "client_id", "com.example.signin")
+        .set("providers.apple", "team_id", "ABCDE12345")
+        .set("providers.apple", "key_id", "KEY123ABCD")
+        .set("providers.apple", "private_key", p8.as_str());
+    let config = Config::parse(&edit.to_string(), |_| None).unwrap();
     let doc = document(&config, None);
+    let apple = doc.providers.iter().find(|p| p.id == "apple").unwrap();
+    for claim in crate::upstream::catalog::APPLE_CLAIMS {
+        assert!(apple.claims.iter().any(|f| f.claim == *claim), "Apple's {claim} is in the report");
+    }
+    let name = apple.claims.iter().find(|f| f.claim == "name").unwrap();
+    assert!(name.action == "kept" && name.rule.contains("only on the first sign-in"), "{}", name.rule);
     let pseudonymizer = Pseudonymizer::new(b"k");
     for view in &doc.providers {
         let p = &config.providers[view.id.as_str()];

@@ -40,7 +40,12 @@ pub async fn notice(
     let choices_shown = ticket.choices_shown;
     state.records.put_ticket(&handle, &ticket, state.config.lifetimes.pending_login).await?;
     let keeps: Vec<ProfileClaim> = state.config.notice.keeps.iter().copied().collect();
+    // Apple tells its relying parties the user's name once: say so where it is offered.
+    let apple = providers.iter().any(|(id, _)| {
+        state.config.providers.get(*id).is_some_and(|p| matches!(p.kind, crate::config::ProviderKind::Apple(_)))
+    });
     Ok(pages::notice(&pages::Notice {
+        apple_name_once: apple,
         app: &client.name,
         receives: &required,
         optional: &optional,

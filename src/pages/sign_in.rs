@@ -24,6 +24,8 @@ pub struct Notice<'a> {
     pub ticket: &'a str,
     /// (id, display name) per provider button; empty: one "Continue" button.
     pub providers: &'a [(&'a str, &'a str)],
+    /// Sign in with Apple is offered: it shares the name only once.
+    pub apple_name_once: bool,
 }
 
 /// One optional claim on the notice.
@@ -93,6 +95,12 @@ pub fn notice(n: &Notice) -> HttpResponse {
                 @for (id, name) in n.providers {
                     p { button type="submit" name="provider" value=(id) { "Continue with " (name) } }
                 }
+            }
+        }
+        @if n.apple_name_once {
+            p {
+                "Apple shares your name only the first time you sign in with Apple here: "
+                "apps that received it keep it, and later sign-ins carry no name."
             }
         }
         p {

@@ -104,6 +104,27 @@ pub const GITHUB_CLAIMS: &[&str] = &[
     "html_url",
 ];
 
+/// Sign in with Apple: the ID token's claims, and `name`, which arrives
+/// only in the first authorization's `user` form field.
+pub const APPLE_CLAIMS: &[&str] = &[
+    "sub",
+    "email",
+    "email_verified",
+    "is_private_email",
+    "real_user_status",
+    "transfer_sub",
+    "nonce_supported",
+    "name",
+    "iss",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "c_hash",
+];
+
 /// Claims that only prove the ID token is genuine and meant for claimgate.
 pub const PROTOCOL_CLAIMS: &[&str] =
     &["iss", "aud", "azp", "exp", "iat", "nbf", "auth_time", "nonce", "acr", "amr", "at_hash", "c_hash", "sid", "tid"];
@@ -118,6 +139,7 @@ pub fn claims_of(p: &ProviderConfig) -> Vec<String> {
         }
         ProviderKind::Oidc { .. } => OIDC_CLAIMS.iter().map(|c| c.to_string()).collect(),
         ProviderKind::Github { .. } => GITHUB_CLAIMS.iter().map(|c| c.to_string()).collect(),
+        ProviderKind::Apple(_) => APPLE_CLAIMS.iter().map(|c| c.to_string()).collect(),
         ProviderKind::Dev => crate::upstream::dev::DevProvider::sample_claims("").keys().cloned().collect(),
     };
     let mut all = base;

@@ -2,6 +2,7 @@
 //! module behind [`UpstreamProvider`]; all return the same verified
 //! [`UpstreamIdentity`], which only [`crate::policy::filter`] may open.
 
+pub mod apple;
 pub mod catalog;
 pub mod dev;
 pub mod github;
@@ -53,6 +54,8 @@ pub struct CallbackParams {
     /// RFC 9207 authorization response issuer.
     pub iss: Option<String>,
     pub error: Option<String>,
+    /// Sign in with Apple's form post: the user's name, first sign-in only.
+    pub user: Option<String>,
 }
 
 impl CallbackParams {

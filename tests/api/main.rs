@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per capability.
 
+mod apple;
 mod architecture;
 mod backchannel;
 mod cluster;

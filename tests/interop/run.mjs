@@ -10,6 +10,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startUpstream } from './upstream.mjs';
 import { startBadUpstream, CASES } from './bad-upstream.mjs';
+import { startApple, APPLE } from './apple.mjs';
 import { startDemoApp } from '../../examples/demo-app/app.mjs';
 
 const here = import.meta.dirname;
@@ -37,9 +38,11 @@ const freePort = () => new Promise((ok) => {
 
 const cgPort = await freePort();
 const cg = `http://127.0.0.1:${cgPort}`;
-const [portA, portB, portC, portD] = [await freePort(), await freePort(), await freePort(), await freePort()];
+const [portA, portB, portC, portD, portE] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
 const upstream = await startUpstream({ marker, redirectUris: [`${cg}/callback/upstream`] });
 const bad = await startBadUpstream({ marker });
+// Sign in with Apple's stand-in, on another site (localhost) than claimgate (127.0.0.1).
+const apple = await startApple();
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 fs.writeFileSync(path.join(work, 'signing.pem'), privateKey);
 // A second signing algorithm, chosen by app B (id_token_signed_response_alg).
@@ -51,6 +54,7 @@ fs.writeFileSync(path.join(work, 'signing-ps256.pem'), execFileSync(bin, ['keys'
 const appD = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const appDJwk = { ...appD.privateKey.export({ format: 'jwk' }), kid: 'demo-d-1' };
 const appDPublic = { kty: 'RSA', n: appDJwk.n, e: appDJwk.e, kid: appDJwk.kid };
+fs.writeFileSync(path.join(work, 'AuthKey.p8'), apple.p8Pem);
 const prefix = `interop:${crypto.randomBytes(4).toString('hex')}:`;
 
 function config(store) {
@@ -83,6 +87,13 @@ display_name = "Misbehaving"
 issuer = "${bad.issuer}"
 client_id = "claimgate"
 client_secret = "bad-secret"
+[providers.apple]
+kind = "apple"
+issuer = "${apple.issuer}"
+client_id = "${APPLE.servicesId}"
+team_id = "${APPLE.teamId}"
+key_id = "${APPLE.keyId}"
+private_key_file = "${path.join(work, 'AuthKey.p8')}"
 [clients.demo-a]
 name = "Demo app A"
 client_secret = "secret-a"
@@ -121,6 +132,13 @@ refresh_tokens = true
 token_endpoint_auth_method = "private_key_jwt"
 jwks = '${JSON.stringify({ keys: [appDPublic] })}'
 fapi2 = true
+[clients.demo-e]
+name = "Demo app E"
+client_secret = "secret-e"
+redirect_uris = ["http://127.0.0.1:${portE}/callback"]
+post_logout_redirect_uris = ["http://127.0.0.1:${portE}/"]
+claims = ["name", "email"]
+providers = ["apple"]
 [clients.probe]
 client_secret = "probe-secret"
 redirect_uris = ["http://127.0.0.1:9/cb"]
@@ -242,6 +260,22 @@ async function browserScenarios(store) {
     const secretD = await fetch(`${cg}/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('demo-d:guess').toString('base64')}` }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x' }) });
     check(`[${store}] the FAPI 2.0 client cannot authenticate with a secret`, secretD.status === 401, `${secretD.status}`);
 
+    // Sign in with Apple: Apple's page (another site) form-POSTs to claimgate;
+    // the sign-in cookie (SameSite=Lax) is not sent on that POST, so claimgate
+    // answers 303 to itself and the browser's GET carries it.
+    const appleContext = await browser.newContext();
+    const applePage = await appleContext.newPage();
+    await applePage.goto(`http://127.0.0.1:${portE}/login`);
+    await applePage.click('button:has-text("Continue with Apple")');
+    await applePage.waitForSelector('#status');
+    const infoE = JSON.parse(await applePage.textContent('#userinfo'));
+    const secretOk = apple.state.secrets.length > 0 && apple.state.secrets.every((x) => x.ok);
+    check(`[${store}] Chromium signs in with Apple through a cross-site form post: the name once, the relay address, a verified client secret`, (await applePage.textContent('#status')) === 'Signed in.'
+      && infoE.name === 'Jane Appleseed' && infoE.email === 'q8r4@privaterelay.appleid.com' && secretOk, `${JSON.stringify(infoE)} ${JSON.stringify(apple.state.secrets)}`);
+    await applePage.screenshot({ path: path.join(artifacts, `apple-${store}.png`), fullPage: true });
+    await appleContext.close();
+    apple.state.authorizedBefore = false;
+
     // Login CSRF: a callback link made in one browser signs nothing in in another.
     const attackerContext = await browser.newContext();
     let callbackUrl = '';
@@ -362,6 +396,7 @@ try {
     const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A', refresh: true });
     const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B', idTokenAlg: 'EdDSA' });
     const demoC = await startDemoApp({ issuer: cg, clientId: 'demo-c', clientSecret: 'secret-c', port: portC, title: 'Demo app C', refresh: true, dpop: true, par: true, exposeTokens: true });
+    const demoE = await startDemoApp({ issuer: cg, clientId: 'demo-e', clientSecret: 'secret-e', port: portE, title: 'Demo app E' });
     const demoD = await startDemoApp({ issuer: cg, clientId: 'demo-d', port: portD, authMethod: 'private_key_jwt', privateJwk: appDJwk, title: 'Demo app D', idTokenAlg: 'PS256', refresh: true, dpop: true, par: true });
     await browserScenarios(store);
     if (store === 'memory') await misbehavingUpstream();
@@ -369,6 +404,7 @@ try {
     demoB.server.close();
     demoC.server.close();
     demoD.server.close();
+    demoE.server.close();
     claimgate.kill();
     await new Promise((ok) => claimgate.once('exit', ok));
     claimgate = undefined;
@@ -378,6 +414,7 @@ try {
   check('suite ran to completion', false, e.stack);
 } finally {
   if (claimgate) claimgate.kill();
+  apple.server.close();
   try {
     const keys = execFileSync('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${prefix}*`]).toString().split('\n').filter(Boolean);
     if (keys.length) execFileSync('redis-cli', ['-u', redisUrl, 'del', ...keys]);

@@ -46,6 +46,23 @@ pub struct PendingLogin {
     pub binding: BindingDigest,
 }
 
+/// A form-post provider's answer (Sign in with Apple), kept under the
+/// upstream `state` from the cross-site POST until the browser comes back
+/// same-site with its sign-in cookie (`op::callback`).
+#[derive(Serialize, Deserialize)]
+pub struct FormPostAnswer {
+    pub code: Option<String>,
+    /// Apple's `user` field (the name, first sign-in only).
+    pub user: Option<String>,
+    pub error: Option<String>,
+}
+
+impl std::fmt::Debug for FormPostAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FormPostAnswer([redacted])")
+    }
+}
+
 /// What an app asked for at `/authorize`, validated.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthorizationRequest {

@@ -39,8 +39,8 @@ pub use pushed::PushedRequest;
 pub use refresh::Rotation;
 
 pub use kinds::{
-    AccessGrant, AuthCode, AuthorizationRequest, BindingDigest, Disclosure, ForwardReturn, ForwardSession,
-    PendingLogin, Prompt, RefreshGrant, Session, Ticket,
+    AccessGrant, AuthCode, AuthorizationRequest, BindingDigest, Disclosure, FormPostAnswer, ForwardReturn,
+    ForwardSession, PendingLogin, Prompt, RefreshGrant, Session, Ticket,
 };
 
 use super::seal::Sealer;
@@ -220,6 +220,21 @@ impl Records {
     /// Single use: a replayed callback finds nothing.
     pub async fn take_pending(&self, state: &str) -> Result<Option<PendingLogin>, StoreError> {
         self.take_pre_login(&key("pending", state)).await
+    }
+
+    /// The provider a pending login waits for, without taking it.
+    pub async fn pending_provider(&self, state: &str) -> Result<Option<crate::ids::ProviderId>, StoreError> {
+        Ok(self.get::<PendingLogin>(&key("pending", state)).await?.map(|p| p.provider))
+    }
+
+    /// A form-post provider's answer, until the same-site hop takes it
+    /// (within `limits.max_pending`, like the pending login it answers).
+    pub async fn put_form_post(&self, state: &str, a: &FormPostAnswer, ttl: Duration) -> Result<(), StoreError> {
+        self.put_pre_login(&key("form-post", state), a, ttl).await
+    }
+
+    pub async fn take_form_post(&self, state: &str) -> Result<Option<FormPostAnswer>, StoreError> {
+        self.take_pre_login(&key("form-post", state)).await
     }
 
     pub async fn put_ticket(&self, handle: &TicketHandle, t: &Ticket, ttl: Duration) -> Result<(), StoreError> {

@@ -57,11 +57,28 @@ pub type Metadata = ProviderMetadata<
     CoreSubjectIdentifierType,
 >;
 
+/// Where the provider's client secret comes from.
+pub enum ClientSecretSource {
+    /// Configured (`client_secret`).
+    Static(SecretString),
+    /// Made by claimgate and renewed (Sign in with Apple).
+    Apple(super::apple::ClientSecretMaker),
+}
+
+impl ClientSecretSource {
+    fn secret(&self) -> Option<SecretString> {
+        match self {
+            ClientSecretSource::Static(s) => Some(s.clone()),
+            ClientSecretSource::Apple(maker) => maker.secret(),
+        }
+    }
+}
+
 pub struct OidcProvider {
     id: String,
     display_name: String,
     client_id: ClientId,
-    client_secret: SecretString,
+    client_secret: ClientSecretSource,
     redirect_uri: RedirectUrl,
     /// How `iss` is checked: the discovered issuer (plus Google's bare
     /// spelling for Google only), or Microsoft's tenant template.
@@ -85,7 +102,7 @@ pub struct OidcSettings<'a> {
     pub issuer: &'a str,
     pub flavor: crate::config::OidcFlavor,
     pub client_id: &'a str,
-    pub client_secret: SecretString,
+    pub client_secret: ClientSecretSource,
     pub public_url: &'a str,
 }
 
@@ -146,12 +163,20 @@ impl OidcProvider {
         openidconnect::EndpointMaybeSet,
     > {
         let metadata = self.metadata().clone();
-        CoreClient::from_provider_metadata(
-            metadata,
-            self.client_id.clone(),
-            Some(ClientSecret::new(self.client_secret.expose_secret().to_owned())),
-        )
-        .set_redirect_uri(self.redirect_uri.clone())
+        let secret = self.client_secret.secret().map(|s| ClientSecret::new(s.expose_secret().to_owned()));
+        let client = CoreClient::from_provider_metadata(metadata, self.client_id.clone(), secret)
+            .set_redirect_uri(self.redirect_uri.clone());
+        match self.is_apple() {
+            // Apple takes the client secret in the body only.
+            true => client.set_auth_type(openidconnect::AuthType::RequestBody),
+            false => client,
+        }
+    }
+
+    /// Sign in with Apple: form-post callback, `name email` scopes, the
+    /// name from the `user` form field (`super::apple`).
+    fn is_apple(&self) -> bool {
+        matches!(self.client_secret, ClientSecretSource::Apple(_))
     }
 
     /// Refetches the JWKS (stale keys, or an unknown `kid` after a key
@@ -216,10 +241,14 @@ impl UpstreamProvider for OidcProvider {
         let client = self.client();
         let mut request = client
             .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
-            // Never ask for more than these three.
+            // Never ask for more than these three (Apple: name and email; it has no picture).
             .add_scope(Scope::new("email".into()))
-            .add_scope(Scope::new("profile".into()))
+            .add_scope(Scope::new(if self.is_apple() { "name" } else { "profile" }.into()))
             .set_pkce_challenge(challenge);
+        // Apple answers a request for the name or email only by form post.
+        if self.is_apple() {
+            request = request.add_extra_param("response_mode", "form_post");
+        }
         // The app's step-up request, passed on (OIDC Core §3.1.2.1).
         if options.force_login {
             request = request.add_prompt(CoreAuthPrompt::Login);
@@ -253,6 +282,7 @@ impl UpstreamProvider for OidcProvider {
             }
             _ => {}
         }
+        let user = params.user.clone();
         let code = params.into_code(&pending.state)?;
         let client = self.client();
         let request = client.exchange_code(AuthorizationCode::new(code)).map_err(|_| UpstreamError::TokenEndpoint)?;
@@ -286,6 +316,10 @@ impl UpstreamProvider for OidcProvider {
         let Verified { issuer, subject, auth_time, mut claims } =
             verified.map_err(|e| UpstreamError::InvalidIdToken(verification_reason(&e)))?;
 
+        // Apple: the name of the first authorization, never in the ID token.
+        if let Some(name) = user.as_deref().filter(|_| self.is_apple()).and_then(super::apple::name_from_user_field) {
+            claims.merge_missing(UpstreamClaims::new(serde_json::Map::from_iter([("name".into(), name.into())])));
+        }
         if ["name", "email", "picture"].iter().any(|c| !claims.contains(c)) {
             if let Some(more) = self.userinfo(response.access_token().secret(), &subject).await? {
                 claims.merge_missing(more);
