@@ -225,5 +225,30 @@ fn auth_handler(c: &mut Criterion) {
     });
 }
 
-criterion_group!(hot_paths, benches, record_encoding, auth_handler);
+/// A photo-like JPEG of `side`×`side` (smooth gradients and noise, as a
+/// face photo compresses), as providers serve avatars.
+fn avatar_jpeg(side: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(side, side, |x, y| {
+        let n = ((x.wrapping_mul(2654435761) ^ y.wrapping_mul(40503)) >> 7) as u8 & 0x1f;
+        image::Rgb([(x * 255 / side) as u8 ^ n, (y * 255 / side) as u8, 180u8.wrapping_add(n)])
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Jpeg).unwrap();
+    out
+}
+
+/// The picture proxy's work for a login that fetches a new picture:
+/// decode, scale and encode claimgate's own PNG, at Google's default
+/// 96 px and a 460 px GitHub avatar. A login whose picture is unchanged
+/// (fresh or answered 304) does none of it.
+fn picture_path(c: &mut Criterion) {
+    for side in [96, 460] {
+        let jpeg = avatar_jpeg(side);
+        c.bench_function(&format!("picture reencode ({side} px JPEG, {} bytes)", jpeg.len()), |b| {
+            b.iter(|| claimgate::pictures::reencode(black_box(&jpeg)).unwrap())
+        });
+    }
+}
+
+criterion_group!(hot_paths, benches, record_encoding, auth_handler, picture_path);
 criterion_main!(hot_paths);

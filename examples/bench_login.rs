@@ -5,6 +5,11 @@
 //! with a forward-auth client id, `forward_auth_cookie` a live forward-auth
 //! cookie (`name=value`) for `/auth`.
 //!
+//! With SHAPE=browser, each sign-in is what a browser and its app do, one
+//! after another: the notice page, the notice's button, the dev provider's
+//! own page, its callback, the app's token request and a userinfo call,
+//! each sign-in with a fresh cookie jar (CONCURRENCY is then ignored).
+//!
 //! Usage: bench_login BASE_URL CLIENT_ID CLIENT_SECRET REDIRECT_URI LOGINS CONCURRENCY CLAIMGATE_PID [FA_CLIENT_ID]
 
 use std::time::Instant;
@@ -48,7 +53,14 @@ async fn sign_in(http: &reqwest::Client, base: &str, start: &str) -> Result<(Str
         .map_err(|e| e.to_string())?;
     jar.extend(cookies_set(&r));
     let upstream = r.headers().get("location").and_then(|v| v.to_str().ok()).ok_or("no upstream redirect")?;
-    let state = value_after(upstream, "state=").ok_or("no state")?;
+    let state = if browser_shaped() {
+        // The dev provider's page, as the browser is sent to it.
+        let page = http.get(upstream).header("cookie", jar.join("; ")).send().await.map_err(|e| e.to_string())?;
+        let page = page.text().await.map_err(|e| e.to_string())?;
+        value_after(&page, "name=\"state\" value=\"").ok_or("no state on the dev page")?.to_owned()
+    } else {
+        value_after(upstream, "state=").ok_or("no state")?.to_owned()
+    };
     let r = http
         .get(format!("{base}/callback/{provider}?state={state}&code=dev-approved"))
         .header("cookie", jar.join("; "))
@@ -79,7 +91,20 @@ async fn login(http: &reqwest::Client, a: &Args) -> Result<String, String> {
         .json()
         .await
         .map_err(|e| e.to_string())?;
-    tokens["access_token"].as_str().map(str::to_owned).ok_or_else(|| format!("no token: {tokens}"))
+    let token = tokens["access_token"].as_str().map(str::to_owned).ok_or_else(|| format!("no token: {tokens}"))?;
+    if browser_shaped() {
+        let info = http.get(format!("{}/userinfo", a.base)).bearer_auth(&token).send().await;
+        let status = info.map_err(|e| e.to_string())?.status();
+        if !status.is_success() {
+            return Err(format!("userinfo: {status}"));
+        }
+    }
+    Ok(token)
+}
+
+/// SHAPE=browser: sequential sign-ins with the pages a browser loads.
+fn browser_shaped() -> bool {
+    std::env::var("SHAPE").is_ok_and(|s| s == "browser")
 }
 
 /// A forward-auth sign-in for `client`; returns its cookie as `name=value`.
@@ -116,6 +141,7 @@ async fn main() {
         redirect: argv[4].clone(),
     });
     let (logins, concurrency): (usize, usize) = (argv[5].parse().unwrap(), argv[6].parse().unwrap());
+    let concurrency = if browser_shaped() { 1 } else { concurrency };
     let pid = argv[7].clone();
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     // Warm up connections and caches.

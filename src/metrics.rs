@@ -169,7 +169,7 @@ impl Metrics {
             && config.notice.keeps.contains(&crate::policy::ProfileClaim::Picture);
         for provider in config.providers.keys().filter(|_| proxied) {
             let refusals = crate::pictures::Refusal::ALL.into_iter().map(crate::pictures::Refusal::reason);
-            for outcome in ["proxied", "none", "store_failed"].into_iter().chain(refusals) {
+            for outcome in ["proxied", "reused", "revalidated", "none", "store_failed"].into_iter().chain(refusals) {
                 self.pictures.with_label_values(&[provider, outcome]);
             }
         }

@@ -104,11 +104,20 @@ pub async fn dev_authorize(
     }
 }
 
-/// `GET /dev/{provider}/picture.png`: the dev provider's sample picture.
-pub async fn dev_picture(state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+/// `GET /dev/{provider}/picture.png`: the dev provider's sample picture,
+/// cacheable and with a validator, as a real provider's picture host
+/// answers (the picture proxy revalidates it instead of fetching it again).
+pub async fn dev_picture(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    const ETAG: &str = "\"dev-sample-1\"";
     match state.config.providers.get(path.as_str()).map(|p| &p.kind) {
         Some(crate::config::ProviderKind::Dev) => {
-            HttpResponse::Ok().content_type("image/png").body(DevProvider::sample_picture())
+            let cached = req.headers().get("if-none-match").is_some_and(|v| v.as_bytes() == ETAG.as_bytes());
+            let mut response = if cached { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+            response.insert_header(("cache-control", "public, max-age=3600")).insert_header(("etag", ETAG));
+            match cached {
+                true => response.finish(),
+                false => response.content_type("image/png").body(DevProvider::sample_picture()),
+            }
         }
         _ => pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such page.", None),
     }

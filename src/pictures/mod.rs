@@ -9,10 +9,10 @@
 mod fetch;
 mod reencode;
 
+pub use fetch::SourceCache;
 pub use reencode::{reencode, MAX_SIDE};
 
 use crate::config::PictureHosts;
-use crate::store::records::StoredPicture;
 use crate::upstream::http::UpstreamHttp;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
@@ -117,10 +117,20 @@ impl Pictures {
     }
 
     /// The provider's picture at `url`, fetched from `hosts` only and
-    /// re-encoded, within [`FETCH_BOUND`].
-    pub async fn fetch(&self, hosts: &PictureHosts, url: &str) -> Result<StoredPicture, Refusal> {
+    /// re-encoded, within [`FETCH_BOUND`]. With the `known` validators of
+    /// the picture kept from it before, the source may answer that it has
+    /// not changed: nothing is decoded or encoded then.
+    pub async fn fetch(
+        &self,
+        hosts: &PictureHosts,
+        url: &str,
+        known: Option<&SourceCache>,
+    ) -> Result<Fetched, Refusal> {
         let work = async {
-            let bytes = fetch::download(&self.http, hosts, url).await?;
+            let (bytes, cache) = match fetch::download(&self.http, hosts, url, known).await? {
+                fetch::Downloaded::NotModified(cache) => return Ok(Fetched::Unchanged(cache)),
+                fetch::Downloaded::Body(bytes, cache) => (bytes, cache),
+            };
             // Decoding is CPU work: off the async workers, a few at a time.
             // The permit moves into the task, so a decode that outlives the
             // bound still counts until it ends.
@@ -131,14 +141,28 @@ impl Pictures {
             })
             .await
             .map_err(|_| Refusal::Undecodable)??;
-            Ok(StoredPicture { etag: etag(&png), png })
+            Ok(Fetched::New(png, cache))
         };
         tokio::time::timeout(FETCH_BOUND, work).await.unwrap_or(Err(Refusal::TimedOut))
     }
 }
 
+/// What a fetch found.
+pub enum Fetched {
+    /// The source's picture has not changed since it was kept (304).
+    Unchanged(SourceCache),
+    /// A new picture: the PNG claimgate encoded, and the source's caching.
+    New(Vec<u8>, SourceCache),
+}
+
+/// The source a picture was kept from, as stored beside it: a digest of
+/// the provider's URL (the URL itself is not kept).
+pub fn source_of(url: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(url.as_bytes()))
+}
+
 /// A strong validator of the bytes served (RFC 9110 §8.8.3).
-fn etag(png: &[u8]) -> String {
+pub fn etag(png: &[u8]) -> String {
     let digest = Sha256::digest(png);
     format!("\"{}\"", URL_SAFE_NO_PAD.encode(digest.get(..16).unwrap_or_default()))
 }

@@ -372,3 +372,45 @@ async fn each_apps_picture_url_has_its_own_etag() {
     let crossed = reqwest::Client::new().get(&b).header("if-none-match", &ea).send().await.unwrap();
     assert_eq!(crossed.status(), 200, "another app's ETag does not match");
 }
+
+/// Issue 31: a picture kept from the same URL is used again while its host
+/// said it is fresh, and revalidated after (a 304 costs no decoding); a
+/// changed picture or a new URL is fetched again.
+#[tokio::test]
+async fn an_unchanged_picture_is_reused_or_revalidated_not_fetched_and_encoded_again() {
+    let clock = std::sync::Arc::new(claimgate::clock::ManualClock::new(chrono::Utc::now()));
+    let app = spawn(Options { clock: clock.clone(), ..Options::default() }).await;
+    let outcome = |o: &str| app.state.metrics.pictures.with_label_values(&["idp", o]).get();
+    let requests = || app.idp.picture_requests().iter().filter(|(n, _)| n == "jane.png").count();
+    let v1 = png_with_text(48, 32, "v1");
+    app.idp.set_picture("jane.png", Answer { etag: Some("\"v1\""), max_age: Some(600), ..Answer::ok("image/png", v1) });
+    let first = picture_of(&app, &APP_A).await.unwrap();
+    let stored = fetch(&first).await.bytes().await.unwrap();
+    assert_eq!((outcome("proxied"), requests()), (1, 1));
+
+    // Within max-age: not even asked.
+    assert!(picture_of(&app, &APP_A).await.is_some());
+    assert_eq!((outcome("reused"), requests()), (1, 1), "fresh: no request to the host");
+
+    // Past it: a conditional request, answered 304; the same bytes served.
+    clock.advance(chrono::Duration::seconds(601));
+    assert!(picture_of(&app, &APP_A).await.is_some());
+    assert_eq!((outcome("revalidated"), requests()), (1, 2));
+    let (_, asked) = app.idp.picture_requests().last().unwrap().clone();
+    assert_eq!(asked.get("if-none-match").map(String::as_str), Some("\"v1\""));
+    assert_eq!(fetch(&first).await.bytes().await.unwrap(), stored);
+
+    // The host's picture changes (a new validator): fetched and encoded again.
+    clock.advance(chrono::Duration::seconds(601));
+    let v2 = png_with_text(64, 64, "v2");
+    app.idp.set_picture("jane.png", Answer { etag: Some("\"v2\""), max_age: Some(600), ..Answer::ok("image/png", v2) });
+    assert!(picture_of(&app, &APP_A).await.is_some());
+    assert_eq!(outcome("proxied"), 2);
+    assert_ne!(fetch(&first).await.bytes().await.unwrap(), stored, "the new picture is served");
+
+    // A new URL is another source, however fresh the kept one is.
+    app.idp.set_picture("other.png", Answer::ok("image/png", png_with_text(16, 16, "o")));
+    app.idp.set_claim("picture", json!(format!("{}/pictures/other.png", app.idp.issuer())));
+    assert!(picture_of(&app, &APP_A).await.is_some());
+    assert_eq!(outcome("proxied"), 3);
+}

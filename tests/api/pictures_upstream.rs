@@ -15,15 +15,28 @@ pub struct Answer {
     pub body: Vec<u8>,
     pub location: Option<String>,
     pub delay: Option<Duration>,
+    /// A validator (answered 304 to a request that names it) and a
+    /// `Cache-Control: max-age`, as real picture hosts send them.
+    pub etag: Option<&'static str>,
+    pub max_age: Option<u64>,
 }
 
 impl Answer {
     pub fn ok(content_type: &'static str, body: Vec<u8>) -> Self {
-        Answer { status: 200, content_type, body, location: None, delay: None }
+        Answer { status: 200, content_type, body, location: None, delay: None, etag: None, max_age: None }
     }
 
     pub fn redirect(to: &str) -> Self {
-        Answer { status: 302, content_type: "text/plain", body: Vec::new(), location: Some(to.to_owned()), delay: None }
+        let location = Some(to.to_owned());
+        Answer {
+            status: 302,
+            content_type: "text/plain",
+            body: Vec::new(),
+            location,
+            delay: None,
+            etag: None,
+            max_age: None,
+        }
     }
 }
 
@@ -85,8 +98,19 @@ pub async fn serve(req: HttpRequest, s: web::Data<IdpState>, name: web::Path<Str
     if let Some(d) = a.delay {
         tokio::time::sleep(d).await;
     }
+    if let Some(etag) = a.etag {
+        if req.headers().get("if-none-match").is_some_and(|v| v.as_bytes() == etag.as_bytes()) {
+            return HttpResponse::NotModified().insert_header(("etag", etag)).finish();
+        }
+    }
     let mut response = HttpResponse::build(actix_web::http::StatusCode::from_u16(a.status).unwrap());
     response.content_type(a.content_type);
+    if let Some(etag) = a.etag {
+        response.insert_header(("etag", etag));
+    }
+    if let Some(age) = a.max_age {
+        response.insert_header(("cache-control", format!("public, max-age={age}")));
+    }
     if let Some(l) = &a.location {
         response.insert_header(("location", l.as_str()));
     }

@@ -17,6 +17,20 @@ use std::time::Duration;
 pub struct StoredPicture {
     pub png: Vec<u8>,
     pub etag: String,
+    /// Where it came from (`pictures::source_of`: a digest of the
+    /// provider's URL) and when it was fetched or last revalidated: a
+    /// login with the same source uses it again instead of fetching.
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub fetched_at: i64,
+    /// The source's validators and freshness (`pictures::SourceCache`).
+    #[serde(default)]
+    pub source_etag: Option<String>,
+    #[serde(default)]
+    pub source_last_modified: Option<String>,
+    #[serde(default)]
+    pub fresh_secs: u64,
 }
 
 impl std::fmt::Debug for StoredPicture {
