@@ -180,15 +180,7 @@ impl Application {
                 .wrap(from_fn(crate::limits::enforce))
                 .wrap(headers)
                 .wrap(from_fn(request_span))
-                .configure(routes)
-                .configure(|cfg| {
-                    if probes_here {
-                        probe_routes(cfg)
-                    }
-                    if metrics_here {
-                        cfg.route("/metrics", web::get().to(crate::admin::metrics));
-                    }
-                })
+                .configure(|cfg| main_routes(cfg, probes_here, metrics_here))
         })
         .shutdown_timeout(shutdown)
         // SIGTERM is handled in `run_until_stopped`: drain first, then stop.
@@ -465,33 +457,50 @@ async fn build_providers(
 
 /// The route table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/.well-known/openid-configuration", web::get().to(op::discovery::openid_configuration))
+    // actix-web tries routes in this order, and a route with a parameter is
+    // a regex: the paths apps call on every request come first, those with
+    // parameters last (a profile of /userinfo and /healthz under load showed
+    // the walk past the regexes).
+    cfg.route("/userinfo", web::get().to(op::userinfo::userinfo))
+        .route("/userinfo", web::post().to(op::userinfo::userinfo))
+        .route("/auth", web::get().to(op::forward_auth::check))
+        .route("/token", web::post().to(op::token::token))
+        .route("/introspect", web::post().to(op::introspect::introspect))
+        .route("/revoke", web::post().to(op::revoke::revoke))
+        .route("/par", web::post().to(op::par::par))
+        .route("/.well-known/openid-configuration", web::get().to(op::discovery::openid_configuration))
         .route("/jwks", web::get().to(op::discovery::jwks))
         .route("/.well-known/claimgate-disclosure", web::get().to(op::discovery::disclosure))
         .route("/authorize", web::get().to(op::authorize::authorize_get))
         .route("/authorize", web::post().to(op::authorize::authorize_post))
         .route("/authorize/continue", web::post().to(op::authorize::continue_login))
-        .route("/callback/{provider}", web::get().to(op::callback::callback))
-        .route("/callback/{provider}", web::post().to(op::callback::callback_post))
-        .route("/dev/{provider}/authorize", web::get().to(op::callback::dev_authorize))
-        .route("/dev/{provider}/picture.png", web::get().to(op::callback::dev_picture))
-        .route("/token", web::post().to(op::token::token))
-        .route("/userinfo", web::get().to(op::userinfo::userinfo))
-        .route("/userinfo", web::post().to(op::userinfo::userinfo))
-        .route("/revoke", web::post().to(op::revoke::revoke))
-        .route("/introspect", web::post().to(op::introspect::introspect))
-        .route("/par", web::post().to(op::par::par))
         .route("/logout", web::get().to(op::logout::logout_get))
         .route("/logout", web::post().to(op::logout::logout_post))
-        .route("/auth", web::get().to(op::forward_auth::check))
         .route("/auth/start", web::get().to(op::forward_auth::start))
         .route("/auth/callback", web::get().to(op::forward_auth::callback))
-        .route("/picture/{handle}", web::get().to(op::picture::picture))
         .route("/me", web::get().to(op::me::me))
         .route("/me/picture", web::get().to(op::picture::own_picture))
         .route("/me/erase", web::post().to(op::me::erase))
         .route("/me/export", web::get().to(op::export::export))
+        .route("/callback/{provider}", web::get().to(op::callback::callback))
+        .route("/callback/{provider}", web::post().to(op::callback::callback_post))
+        .route("/dev/{provider}/authorize", web::get().to(op::callback::dev_authorize))
+        .route("/dev/{provider}/picture.png", web::get().to(op::callback::dev_picture))
+        .route("/picture/{handle}", web::get().to(op::picture::picture))
         .route("/me/apps/{client_id}/withdraw", web::post().to(op::me::withdraw));
+}
+
+/// The main listener's routes: the probes first when there is no admin
+/// listener (a load balancer asks them all the time), then the OpenID
+/// Provider's, then `/metrics` when it is public.
+fn main_routes(cfg: &mut web::ServiceConfig, probes: bool, metrics: bool) {
+    if probes {
+        probe_routes(cfg);
+    }
+    routes(cfg);
+    if metrics {
+        cfg.route("/metrics", web::get().to(crate::admin::metrics));
+    }
 }
 
 /// Operations endpoints: on the main listener, or on `server.admin_listen`.
