@@ -177,6 +177,16 @@ fn kind_of(
     env: &impl Fn(&str) -> Option<String>,
 ) -> Result<ProviderKind, ConfigError> {
     let key = |k: &str| format!("providers.{id}.{k}");
+    // Apple's keys mean nothing for another kind: refused by name, never ignored.
+    let apple_only = [
+        ("team_id", p.team_id.is_some()),
+        ("key_id", p.key_id.is_some()),
+        ("private_key", p.private_key.is_some()),
+        ("private_key_file", p.private_key_file.is_some()),
+    ];
+    if let Some((k, _)) = apple_only.iter().find(|(_, set)| *set).filter(|_| p.kind != "apple") {
+        return Err(invalid(key(k), "only a Sign in with Apple provider (kind = \"apple\") has it"));
+    }
     Ok(match p.kind.as_str() {
         "oidc" => {
             let issuer = p.issuer.clone().ok_or_else(|| invalid(key("issuer"), "required for kind = \"oidc\""))?;

@@ -649,6 +649,11 @@ fn an_apple_provider_needs_its_ids_and_a_p256_pkcs8_key_each_error_naming_its_ke
     }
     let e = err(&edited(apple));
     assert!(e.starts_with("providers.apple.private_key:") && e.contains("CLAIMGATE_PROVIDER_APPLE_PRIVATE_KEY"), "{e}");
+    // Apple's keys on another kind are refused by name.
+    let e = err(&edited(|c| {
+        c.set(GOOGLE, "team_id", "ABCDE12345");
+    }));
+    assert!(e.starts_with("providers.google.team_id:"), "{e}");
     // A key file that is not a key names private_key_file.
     let e = err(&edited(|c| {
         apple(c);
