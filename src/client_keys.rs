@@ -11,11 +11,11 @@ use crate::clock::Clock;
 use crate::config::{ClientKeySource, OidcApp};
 use crate::ids::ClientId;
 use crate::upstream::http::UpstreamHttp;
-use crate::upstream::oidc::jwks::{max_age, REFETCH_MIN_INTERVAL};
-use chrono::{DateTime, Utc};
+use crate::upstream::oidc::jwks::{max_age, KeyCache};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 /// Why no key was found for an assertion.
 #[derive(Debug, thiserror::Error)]
@@ -30,23 +30,24 @@ pub enum KeyLookupError {
     NotKeyClient,
 }
 
-/// One client's keys from its `jwks_uri`.
+/// One `jwks_uri` client's keys, and when they were fetched (the same
+/// bookkeeping as a provider's keys: [`KeyCache`]).
 struct Fetched {
-    set: Arc<JwkSet>,
-    fresh_until: DateTime<Utc>,
+    set: RwLock<Option<Arc<JwkSet>>>,
+    cache: KeyCache,
 }
 
-/// Every `jwks_uri` client's keys, and when each was last fetched.
+/// Every `jwks_uri` client's keys. One entry per configured client at most:
+/// a client is looked up in the config before its keys are.
 pub struct ClientKeys {
     http: UpstreamHttp,
     clock: Arc<dyn Clock>,
-    fetched: RwLock<HashMap<ClientId, Fetched>>,
-    last_fetch: RwLock<HashMap<ClientId, DateTime<Utc>>>,
+    fetched: RwLock<HashMap<ClientId, Arc<Fetched>>>,
 }
 
 impl ClientKeys {
     pub fn new(http: UpstreamHttp, clock: Arc<dyn Clock>) -> Self {
-        Self { http, clock, fetched: RwLock::default(), last_fetch: RwLock::default() }
+        Self { http, clock, fetched: RwLock::default() }
     }
 
     /// The client's key an assertion names (`kid`, `alg`).
@@ -59,40 +60,33 @@ impl ClientKeys {
             ClientKeySource::Inline(set) => return find_key(set, kid, alg).cloned().ok_or(KeyLookupError::NoSuchKey),
             ClientKeySource::Uri(uri) => uri,
         };
-        let cached = self.cached(&client.id);
-        if let Some((set, fresh)) = &cached {
-            if let Some(key) = find_key(set, kid, alg).filter(|_| *fresh) {
-                return Ok(key.clone());
-            }
+        let entry = self.entry(&client.id);
+        // Keys past their freshness count for nothing: a removed key stops authenticating.
+        let fresh = entry.set.read().unwrap_or_else(|e| e.into_inner()).clone().filter(|_| !entry.cache.is_stale());
+        if let Some(key) = fresh.as_deref().and_then(|set| find_key(set, kid, alg)) {
+            return Ok(key.clone());
         }
         // Unknown kid, stale or never fetched: one fetch per interval.
-        if !self.claim_fetch(&client.id) {
-            return match cached {
-                Some((set, true)) => find_key(&set, kid, alg).cloned().ok_or(KeyLookupError::NoSuchKey),
-                _ => Err(KeyLookupError::NoSuchKey),
-            };
+        if !entry.cache.claim_fetch() {
+            return fresh.as_deref().and_then(|set| find_key(set, kid, alg)).cloned().ok_or(KeyLookupError::NoSuchKey);
         }
-        let set = self.fetch(&client.id, uri.url()).await?;
+        let set = self.fetch(&client.id, uri.url(), &entry).await?;
         find_key(&set, kid, alg).cloned().ok_or(KeyLookupError::NoSuchKey)
     }
 
-    fn cached(&self, client: &ClientId) -> Option<(Arc<JwkSet>, bool)> {
-        let fetched = self.fetched.read().unwrap_or_else(|e| e.into_inner());
-        fetched.get(client).map(|f| (f.set.clone(), self.clock.now() < f.fresh_until))
-    }
-
-    fn claim_fetch(&self, client: &ClientId) -> bool {
-        let now = self.clock.now();
-        let mut last = self.last_fetch.write().unwrap_or_else(|e| e.into_inner());
-        let interval = chrono::Duration::from_std(REFETCH_MIN_INTERVAL).unwrap_or(chrono::Duration::MAX);
-        if last.get(client).is_some_and(|at| now < *at + interval) {
-            return false;
+    fn entry(&self, client: &ClientId) -> Arc<Fetched> {
+        if let Some(entry) = self.fetched.read().unwrap_or_else(|e| e.into_inner()).get(client) {
+            return entry.clone();
         }
-        last.insert(client.clone(), now);
-        true
+        let mut fetched = self.fetched.write().unwrap_or_else(|e| e.into_inner());
+        let entry = fetched.entry(client.clone()).or_insert_with(|| {
+            // Stale from the start: the first use fetches.
+            Arc::new(Fetched { set: RwLock::new(None), cache: KeyCache::new(self.clock.clone(), Duration::ZERO) })
+        });
+        entry.clone()
     }
 
-    async fn fetch(&self, client: &ClientId, url: &url::Url) -> Result<Arc<JwkSet>, KeyLookupError> {
+    async fn fetch(&self, client: &ClientId, url: &url::Url, entry: &Fetched) -> Result<Arc<JwkSet>, KeyLookupError> {
         let fetched = self.http.get(url.clone(), None, &[("accept", "application/json")]).await.map_err(|e| {
             tracing::warn!(client = %client, error = %e, "client jwks_uri unreachable");
             KeyLookupError::Unreachable(e.to_string())
@@ -104,9 +98,8 @@ impl ClientKeys {
         let set = Arc::new(parse_key_set(&fetched.body).inspect_err(|e| {
             tracing::warn!(client = %client, error = %e, "client jwks_uri serves no usable key set");
         })?);
-        let age = chrono::Duration::from_std(max_age(&fetched.headers)).unwrap_or(chrono::Duration::zero());
-        let entry = Fetched { set: set.clone(), fresh_until: self.clock.now() + age };
-        self.fetched.write().unwrap_or_else(|e| e.into_inner()).insert(client.clone(), entry);
+        *entry.set.write().unwrap_or_else(|e| e.into_inner()) = Some(set.clone());
+        entry.cache.renewed(max_age(&fetched.headers));
         tracing::info!(client = %client, keys = set.keys.len(), "client keys fetched");
         Ok(set)
     }
