@@ -99,10 +99,6 @@ impl AssertionError {
     }
 }
 
-/// JWK members of a private (or symmetric) key: a client's published set
-/// must have none (RFC 7517 §9.2: the public keys only).
-const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
-
 /// Why a client's JWK Set (`jwks`, or what its `jwks_uri` serves) is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeySetError {
@@ -123,7 +119,8 @@ pub enum KeySetError {
 pub fn parse_key_set(json: &[u8]) -> Result<JwkSet, KeySetError> {
     let value: serde_json::Value = serde_json::from_slice(json).map_err(|e| KeySetError::NotASet(e.to_string()))?;
     let raw = value.get("keys").and_then(|k| k.as_array()).ok_or_else(|| KeySetError::NotASet("no keys".into()))?;
-    if let Some(i) = raw.iter().position(|k| PRIVATE_MEMBERS.iter().any(|m| k.get(m).is_some())) {
+    // RFC 7517 §9.2: the public keys only (the members DPoP refuses too).
+    if let Some(i) = raw.iter().position(|k| k.as_object().is_some_and(crate::dpop::is_private_jwk)) {
         return Err(KeySetError::Private(i));
     }
     let set: JwkSet = serde_json::from_value(value).map_err(|e| KeySetError::NotASet(e.to_string()))?;
@@ -215,11 +212,15 @@ pub fn key_fits(key: &Jwk, alg: &str) -> bool {
     kty_fits && use_fits && alg_fits
 }
 
-/// Checks `assertion` with the client's `key` (found from [`claimed`]):
+/// Checks `assertion`, read by [`claimed`], with the client's `key` found from it:
 /// RFC 7523 §3 points 1–7 and OIDC Core §9; the `jti`'s single use is the
 /// caller's, with the returned [`Valid`].
-pub fn validate(assertion: &str, key: &Jwk, expected: &Expected<'_>) -> Result<Valid, AssertionError> {
-    let claimed = claimed(assertion)?;
+pub fn validate(
+    assertion: &str,
+    claimed: &Claimed,
+    key: &Jwk,
+    expected: &Expected<'_>,
+) -> Result<Valid, AssertionError> {
     if !expected.algorithms.contains(&claimed.alg.as_str()) {
         return Err(AssertionError::Algorithm);
     }
@@ -280,6 +281,11 @@ mod tests {
 
     const ISSUER: &str = "https://login.example";
 
+    /// [`claimed`], then [`validate`], as the caller does.
+    fn check(assertion: &str, key: &Jwk, expected: &Expected<'_>) -> Result<Valid, AssertionError> {
+        validate(assertion, &claimed(assertion)?, key, expected)
+    }
+
     fn es256() -> (EncodingKey, Jwk) {
         let key = crate::signing::SigningKey::generate(crate::signing::SigningAlg::Es256).unwrap();
         let pem = key.to_pkcs8_pem().unwrap();
@@ -311,7 +317,7 @@ mod tests {
             c[k] = v;
             sign(&key, c)
         };
-        assert_eq!(validate(&sign(&key, good.clone()), &jwk, &expected(now)).unwrap().jti, "j1");
+        assert_eq!(check(&sign(&key, good.clone()), &jwk, &expected(now)).unwrap().jti, "j1");
         let cases = [
             (with("aud", json!("https://elsewhere.example")), AssertionError::Audience),
             (with("iss", json!("other-app")), AssertionError::Subject),
@@ -321,17 +327,17 @@ mod tests {
             (with("jti", json!("")), AssertionError::Identifier),
         ];
         for (assertion, error) in cases {
-            assert_eq!(validate(&assertion, &jwk, &expected(now)), Err(error));
+            assert_eq!(check(&assertion, &jwk, &expected(now)), Err(error));
         }
-        assert!(validate(&with("iat", json!(now + 10)), &jwk, &expected(now)).is_ok(), "10 s of skew");
+        assert!(check(&with("iat", json!(now + 10)), &jwk, &expected(now)).is_ok(), "10 s of skew");
         let array = with("aud", json!([ISSUER]));
-        assert!(validate(&array, &jwk, &expected(now)).is_ok());
+        assert!(check(&array, &jwk, &expected(now)).is_ok());
         let fapi = Expected { audiences: &[ISSUER], audience_as_string: true, ..expected(now) };
-        assert_eq!(validate(&array, &jwk, &fapi), Err(AssertionError::Audience), "FAPI 2.0: a string only");
+        assert_eq!(check(&array, &jwk, &fapi), Err(AssertionError::Audience), "FAPI 2.0: a string only");
         let endpoint = with("aud", json!("https://login.example/token"));
-        assert_eq!(validate(&endpoint, &jwk, &fapi), Err(AssertionError::Audience));
+        assert_eq!(check(&endpoint, &jwk, &fapi), Err(AssertionError::Audience));
         let (_, other) = es256();
-        assert_eq!(validate(&sign(&key, good.clone()), &other, &expected(now)), Err(AssertionError::Signature));
+        assert_eq!(check(&sign(&key, good.clone()), &other, &expected(now)), Err(AssertionError::Signature));
     }
 
     #[test]
@@ -340,10 +346,10 @@ mod tests {
         let body = URL_SAFE_NO_PAD
             .encode(r#"{"iss":"app","sub":"app","aud":"https://login.example","exp":9999999999,"jti":"x"}"#);
         let none = format!("{}.{body}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#));
-        assert_eq!(validate(&none, &jwk, &expected(0)), Err(AssertionError::Algorithm));
+        assert_eq!(check(&none, &jwk, &expected(0)), Err(AssertionError::Algorithm));
         let hs =
             encode(&Header::new(Algorithm::HS256), &json!({"sub": "app"}), &EncodingKey::from_secret(b"s")).unwrap();
-        assert_eq!(validate(&hs, &jwk, &expected(0)), Err(AssertionError::Algorithm));
+        assert_eq!(check(&hs, &jwk, &expected(0)), Err(AssertionError::Algorithm));
         assert_eq!(claimed(&hs).unwrap().client_id, "app");
     }
 }

@@ -7,4 +7,4 @@ mod nonce;
 mod proof;
 
 pub use nonce::Nonces;
-pub use proof::{ath, validate, Expected, Proof, ProofError, ALGORITHMS, MAX_AGE_SECS, MAX_SKEW_SECS};
+pub use proof::{ath, is_private_jwk, validate, Expected, Proof, ProofError, ALGORITHMS, MAX_AGE_SECS, MAX_SKEW_SECS};

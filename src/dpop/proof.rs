@@ -21,8 +21,8 @@ pub const MAX_SKEW_SECS: i64 = 60;
 /// A proof larger than this is not parsed (a header carries one public key).
 const MAX_PROOF_BYTES: usize = 8 * 1024;
 
-/// JWK members of a private (or symmetric) key: a proof's `jwk` must have
-/// none (§4.3 point 7).
+/// JWK members of a private (or symmetric) key (RFC 7518 §6): a proof's
+/// `jwk` must have none (§4.3 point 7), nor a client's published key set.
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 /// What the request a proof came with must match.
@@ -199,6 +199,11 @@ fn has_private_members(proof: &str) -> bool {
     let Ok(json) = URL_SAFE_NO_PAD.decode(encoded) else { return true };
     let Ok(header) = serde_json::from_slice::<serde_json::Value>(&json) else { return true };
     let Some(jwk) = header.get("jwk").and_then(|j| j.as_object()) else { return true };
+    is_private_jwk(jwk)
+}
+
+/// Whether a JWK (as JSON) carries a private or symmetric key's members.
+pub fn is_private_jwk(jwk: &serde_json::Map<String, serde_json::Value>) -> bool {
     PRIVATE_MEMBERS.iter().any(|m| jwk.contains_key(*m))
 }
 

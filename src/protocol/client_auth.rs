@@ -142,7 +142,8 @@ async fn by_assertion<'a>(
         algorithms,
         now: state.now(),
     };
-    let valid = client_assertion::validate(assertion, &key, &expected).map_err(|e| refused(id, e.reason()))?;
+    let valid =
+        client_assertion::validate(assertion, &claimed, &key, &expected).map_err(|e| refused(id, e.reason()))?;
     // RFC 7523 §3 point 7: single use, remembered until it expires.
     let ttl = Duration::from_secs(u64::try_from(valid.exp - state.now()).unwrap_or(0).max(1));
     if !state.records.spend_client_assertion(&client.id, &valid.jti, ttl).await? {
