@@ -185,7 +185,6 @@ config '[store]
 kind = "memory"' link > "$work/link.toml"
 "${on_server[@]}" "$BIN/claimgate" serve --config "$work/link.toml" >"$work/link.log" 2>&1 & cg=$!; pids+=($cg)
 wait_for "http://127.0.0.1:$CG_PORT/healthz"
-SHAPE=browser "${on_load[@]}" "$EX/bench_login" "http://127.0.0.1:$CG_PORT" bench bench-secret "http://127.0.0.1:9/cb" 1 1 "$cg" >/dev/null
 browser+=("memory|link|$(browser_cpu "$cg")|")
 kill "$cg" 2>/dev/null || true
 wait "$cg" 2>/dev/null || true

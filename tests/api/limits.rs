@@ -54,17 +54,24 @@ async fn a_flood_from_one_address_stores_little_and_another_address_still_signs_
     assert!(metrics.contains(&line), "{line} in {metrics}");
 }
 
+/// Addresses from `X-Forwarded-For` set by peers in `trusted`; two
+/// sign-ins a minute per address.
+fn behind_proxies(trusted: &'static str) -> impl FnOnce(&mut ConfigEdit) + 'static {
+    move |c| {
+        c.set("limits", "client_ip_header", "x-forwarded-for").set_list("limits", "trusted_proxies", &[trusted]).set(
+            "limits",
+            "sign_in_per_minute",
+            2,
+        );
+    }
+}
+
 /// Issue 26, point 1: behind trusted proxies the chain is walked from the
 /// right, so a value the client wrote at its left is never its address;
 /// from an untrusted peer, forwarding headers are not believed (and counted).
 #[tokio::test]
 async fn a_spoofed_forwarded_address_is_not_believed() {
-    let app = spawn_app_with(|c: &mut ConfigEdit| {
-        c.set("limits", "client_ip_header", "x-forwarded-for")
-            .set_list("limits", "trusted_proxies", &["127.0.0.0/8"])
-            .set("limits", "sign_in_per_minute", 2);
-    })
-    .await;
+    let app = spawn_app_with(behind_proxies("127.0.0.0/8")).await;
     let url = app.authorize_url(&APP_A, "openid", &[]);
     let http = reqwest::Client::new();
     let from = |chain: &str| {
@@ -82,12 +89,7 @@ async fn a_spoofed_forwarded_address_is_not_believed() {
 
     // An untrusted peer: its headers are not believed, so every request is
     // the peer's (127.0.0.1 is not in 10.0.0.0/8), and they are counted.
-    let app = spawn_app_with(|c: &mut ConfigEdit| {
-        c.set("limits", "client_ip_header", "x-forwarded-for")
-            .set_list("limits", "trusted_proxies", &["10.0.0.0/8"])
-            .set("limits", "sign_in_per_minute", 2);
-    })
-    .await;
+    let app = spawn_app_with(behind_proxies("10.0.0.0/8")).await;
     let url = app.authorize_url(&APP_A, "openid", &[]);
     for (i, expected) in [200, 200, 429].into_iter().enumerate() {
         let r = http.get(&url).header("x-forwarded-for", format!("198.51.100.{i}")).send().await.unwrap();
