@@ -33,6 +33,7 @@ pub mod ids;
 pub mod journey;
 pub mod keys;
 pub mod limits;
+pub mod messages;
 pub mod metrics;
 pub mod net;
 pub mod op;

@@ -159,7 +159,6 @@ impl Application {
 
         let main_state = state.clone();
         let probes_here = admin_listener.is_none();
-        let metrics_here = state.config.server.metrics_public;
         let body_limit = state.config.limits.max_form_bytes;
         let hsts = tls.is_some();
         let server = HttpServer::new(move || {
@@ -180,7 +179,7 @@ impl Application {
                 .wrap(from_fn(crate::limits::enforce))
                 .wrap(headers)
                 .wrap(from_fn(request_span))
-                .configure(|cfg| main_routes(cfg, probes_here, metrics_here))
+                .configure(|cfg| main_routes(cfg, &main_state, probes_here))
         })
         .shutdown_timeout(shutdown)
         // SIGTERM is handled in `run_until_stopped`: drain first, then stop.
@@ -471,34 +470,49 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/.well-known/openid-configuration", web::get().to(op::discovery::openid_configuration))
         .route("/jwks", web::get().to(op::discovery::jwks))
         .route("/.well-known/claimgate-disclosure", web::get().to(op::discovery::disclosure))
-        .route("/authorize", web::get().to(op::authorize::authorize_get))
-        .route("/authorize", web::post().to(op::authorize::authorize_post))
-        .route("/authorize/continue", web::post().to(op::authorize::continue_login))
-        .route("/logout", web::get().to(op::logout::logout_get))
-        .route("/logout", web::post().to(op::logout::logout_post))
-        .route("/auth/start", web::get().to(op::forward_auth::start))
-        .route("/auth/callback", web::get().to(op::forward_auth::callback))
-        .route("/me", web::get().to(op::me::me))
+        .service(page("/authorize").get(op::authorize::authorize_get).post(op::authorize::authorize_post))
+        .service(page("/authorize/continue").post(op::authorize::continue_login))
+        .service(page("/logout").get(op::logout::logout_get).post(op::logout::logout_post))
+        .service(page("/auth/start").get(op::forward_auth::start))
+        .service(page("/auth/callback").get(op::forward_auth::callback))
+        .service(page("/me").get(op::me::me))
         .route("/me/picture", web::get().to(op::picture::own_picture))
-        .route("/me/erase", web::post().to(op::me::erase))
-        .route("/me/export", web::get().to(op::export::export))
-        .route("/callback/{provider}", web::get().to(op::callback::callback))
-        .route("/callback/{provider}", web::post().to(op::callback::callback_post))
-        .route("/dev/{provider}/authorize", web::get().to(op::callback::dev_authorize))
+        .service(page("/me/erase").post(op::me::erase))
+        .service(page("/me/export").get(op::export::export))
+        .service(page("/callback/{provider}").get(op::callback::callback).post(op::callback::callback_post))
+        .service(page("/dev/{provider}/authorize").get(op::callback::dev_authorize))
         .route("/dev/{provider}/picture.png", web::get().to(op::callback::dev_picture))
         .route("/picture/{handle}", web::get().to(op::picture::picture))
-        .route("/me/apps/{client_id}/withdraw", web::post().to(op::me::withdraw));
+        .service(page("/me/apps/{client_id}/withdraw").post(op::me::withdraw));
+}
+
+/// A route that answers a person: its pages speak the request's language
+/// (`pages::language`). The JSON and image endpoints skip that work.
+fn page(
+    path: &str,
+) -> actix_web::Resource<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::resource(path).wrap(from_fn(crate::pages::language::negotiate))
 }
 
 /// The main listener's routes: the probes first when there is no admin
 /// listener (a load balancer asks them all the time), then the OpenID
 /// Provider's, then `/metrics` when it is public.
-fn main_routes(cfg: &mut web::ServiceConfig, probes: bool, metrics: bool) {
+fn main_routes(cfg: &mut web::ServiceConfig, state: &web::Data<AppState>, probes: bool) {
     if probes {
         probe_routes(cfg);
     }
+    // The pages' languages, for `pages::language::negotiate`.
+    cfg.app_data(web::Data::from(state.config.pages.messages.clone()));
     routes(cfg);
-    if metrics {
+    if state.config.server.metrics_public {
         cfg.route("/metrics", web::get().to(crate::admin::metrics));
     }
 }

@@ -7,6 +7,7 @@ pub mod edit;
 mod keys;
 mod lifetimes;
 mod limits;
+mod pages;
 mod pictures;
 mod providers;
 mod server;
@@ -21,6 +22,7 @@ pub use clients::{
 pub use keys::{KeysConfig, SigningKeySource};
 pub use lifetimes::Lifetimes;
 pub use limits::Limits;
+pub use pages::Pages;
 pub use pictures::{PictureHosts, PictureMode};
 pub use providers::{is_guid, AppleSettings, OidcFlavor, ProviderConfig, ProviderKind, APPLE_ISSUER};
 pub use server::{LogFormat, ServerConfig, TlsConfig};
@@ -71,6 +73,8 @@ struct RawConfig {
     #[serde(default)]
     limits: limits::RawLimits,
     #[serde(default)]
+    pages: pages::RawPages,
+    #[serde(default)]
     providers: BTreeMap<String, RawProvider>,
     #[serde(default)]
     clients: BTreeMap<String, RawClient>,
@@ -98,6 +102,7 @@ pub struct Config {
     pub keys: KeysConfig,
     pub lifetimes: Lifetimes,
     pub limits: Limits,
+    pub pages: Pages,
     pub providers: BTreeMap<ProviderId, ProviderConfig>,
     pub clients: BTreeMap<ClientId, ClientConfig>,
 }
@@ -203,7 +208,8 @@ fn validate(raw: RawConfig, env: &impl Fn(&str) -> Option<String>) -> Result<Con
     }
     let providers = providers::validate(raw.providers, &server, &notice, env)?;
     let clients = clients::validate(raw.clients, &server, &providers, &notice, env)?;
-    Ok(Config { server, store, notice, keys, lifetimes, limits, providers, clients })
+    let pages = raw.pages.validate()?;
+    Ok(Config { server, store, notice, keys, lifetimes, limits, pages, providers, clients })
 }
 
 fn check_id(id: &str, key: &str) -> Result<(), ConfigError> {

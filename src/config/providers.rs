@@ -402,7 +402,7 @@ impl super::Config {
     /// Settings that work but leave a door open: `claimgate check` prints
     /// them and `serve` logs them. Each names its key.
     pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.pages.warnings();
         let proxied =
             self.notice.picture == super::PictureMode::Proxy && self.notice.keeps.contains(&ProfileClaim::Picture);
         // Microsoft's `picture` is no URL (Graph serves photos to a token),

@@ -5,6 +5,8 @@
 use super::finish::{app_error, consent_then_code, covered, issue_code, Seen};
 use super::notice::notice;
 use crate::account::{consent, session};
+use crate::messages::Msg;
+use crate::pages::language;
 use crate::protocol::binding::BrowserBinding;
 use crate::protocol::errors::{OAuthError, PageError};
 use crate::state::AppState;
@@ -41,7 +43,7 @@ pub async fn begin(
     how: Begin<'_>,
 ) -> Result<HttpResponse, PageError> {
     let Some(client) = state.client(&request.client_id) else {
-        return Err(PageError::bad_request("This application is not registered with claimgate."));
+        return Err(PageError::bad_request(Msg::AppNotRegistered));
     };
     if let Some(p) = how.provider {
         if !client.providers.iter().any(|c| c == p) {
@@ -63,7 +65,13 @@ pub async fn begin(
         }
         if how.ask_consent {
             let known = consent::decision(consent::current(state, &s.user_key, &client.id, &id).await?.as_ref());
-            let ticket = Ticket { request, force_login: false, binding: how.binding.digest(), choices_shown: true };
+            let ticket = Ticket {
+                request,
+                force_login: false,
+                binding: how.binding.digest(),
+                choices_shown: true,
+                locale: Some(language::chosen_tag()),
+            };
             let page = notice(state, client, ticket, &[], Some(&known)).await?;
             return Ok(how.binding.attach(state, page));
         }
@@ -79,7 +87,13 @@ pub async fn begin(
             client.providers.iter().filter_map(|p| state.providers.get(p)).map(|p| (p.id(), p.display_name())).collect()
         }
     };
-    let ticket = Ticket { request, force_login: how.force_login, binding: how.binding.digest(), choices_shown: false };
+    let ticket = Ticket {
+        request,
+        force_login: how.force_login,
+        binding: how.binding.digest(),
+        choices_shown: false,
+        locale: Some(language::chosen_tag()),
+    };
     let page = notice(state, client, ticket, &providers, None).await?;
     Ok(how.binding.attach(state, page))
 }

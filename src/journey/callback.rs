@@ -9,7 +9,8 @@ use super::finish::{app_url, consent_then_code, Seen};
 use crate::account::{picture, session};
 use crate::config::ProviderConfig;
 use crate::ids::ClientId;
-use crate::pages;
+use crate::messages::Msg;
+use crate::pages::{self, language, Problem};
 use crate::policy::{filter, FilterError, FilterOutcome, ProfileClaim, UpstreamIdentity};
 use crate::protocol::binding;
 use crate::protocol::cookies::{session_cookie, session_id};
@@ -22,8 +23,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use std::sync::Arc;
 
-const EXPIRED: &str =
-    "The sign-in link was already used, has expired, or belongs to another browser. Please start again from the application.";
+const EXPIRED: Msg = Msg::LinkUsed;
 
 pub async fn finish_upstream(
     state: &AppState,
@@ -35,7 +35,7 @@ pub async fn finish_upstream(
     // The path is the client's: only a configured provider id is ever logged.
     let (Some(config), Some(provider)) = (state.config.providers.get(path), state.providers.get(path)) else {
         audit.failure("unknown_provider");
-        return Ok(pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such sign-in provider.", None));
+        return Ok(pages::refused(StatusCode::NOT_FOUND, Msg::NotFoundTitle, Msg::NoSuchProvider));
     };
     audit.provider = Some(&config.id);
     let pending = take_pending(state, req, config, params.state.as_deref(), &mut audit).await?;
@@ -45,21 +45,29 @@ pub async fn finish_upstream(
         Ok(identity) => identity,
         Err(reason) => {
             audit.failure(reason.0);
-            let text = format!("{} could not sign you in: {}.", provider.display_name(), reason.1);
-            return Ok(pages::error(StatusCode::BAD_GATEWAY, "Sign-in failed", &text, Some(&back)));
+            // The reason's label is language-neutral: support can read it.
+            let problem = Problem {
+                provider: Some(provider.display_name().to_owned()),
+                code: Some(reason.0),
+                ..Problem::new(Msg::SignInFailedTitle, Msg::SignInFailedText)
+            };
+            return Ok(pages::error(StatusCode::BAD_GATEWAY, problem, Some(&back)));
         }
     };
     let received: Vec<String> = identity.claims.names().map(str::to_owned).collect();
     let record = match keep(state, config, &request.client_id, identity, &received, &audit).await {
         Ok(record) => record,
-        Err(e) => return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in refused", &format!("{e}."), Some(&back))),
+        Err(e) => {
+            let problem = Problem::new(Msg::SignInRefusedTitle, refusal_text(&e));
+            return Ok(pages::error(StatusCode::FORBIDDEN, problem, Some(&back)));
+        }
     };
     Ok(match open_session(state, req, &record).await {
         Ok(id) => finish_in_session(state, request, binding, &id, &record).await?,
         Err(e) => {
             tracing::error!(error = %e, "store failed while opening a session");
-            let text = "Please try again in a moment.";
-            pages::error(StatusCode::SERVICE_UNAVAILABLE, "Sign-in is unavailable", text, Some(&back))
+            let problem = Problem::new(Msg::SignInUnavailableTitle, Msg::TryAgain);
+            pages::error(StatusCode::SERVICE_UNAVAILABLE, problem, Some(&back))
         }
     })
 }
@@ -99,6 +107,7 @@ async fn take_pending<'a>(
         audit.failure("browser_mismatch");
         return Err(PageError::OtherBrowser);
     }
+    language::restore(pending.locale.as_deref());
     Ok(pending)
 }
 
@@ -120,6 +129,18 @@ async fn verify(
         state.metrics.logins_failed.with_label_values(&[config.id.as_str(), client.as_str(), e.reason()]).inc();
         (e.reason(), e.to_string())
     })
+}
+
+/// What the page says of a refusal by the provider's rules.
+fn refusal_text(e: &FilterError) -> Msg {
+    match e {
+        FilterError::MissingEmail => Msg::RefusedMissingEmail,
+        FilterError::UnverifiedEmail => Msg::RefusedUnverifiedEmail,
+        FilterError::EmailDomainNotAllowed => Msg::RefusedEmailDomain,
+        FilterError::MissingSubject => Msg::RefusedMissingSubject,
+        FilterError::HostedDomainNotAllowed => Msg::RefusedHostedDomain,
+        FilterError::TenantNotAllowed => Msg::RefusedTenant,
+    }
 }
 
 /// THE FILTER, then the picture: the session record of what is kept. A

@@ -5,6 +5,8 @@
 use super::notice::notice;
 use crate::account::consent;
 use crate::config::ClientConfig;
+use crate::messages::Msg;
+use crate::pages::language;
 use crate::policy::ProfileClaim;
 use crate::protocol::errors::{OAuthError, PageError};
 use crate::state::AppState;
@@ -78,7 +80,7 @@ pub async fn consent_then_code(
     binding: BindingDigest,
 ) -> Result<Step, PageError> {
     let Some(client) = state.client(&request.client_id) else {
-        return Err(PageError::bad_request("This application is no longer registered."));
+        return Err(PageError::bad_request(Msg::AppNoLongerRegistered));
     };
     let prev = consent::current(state, &session.user_key, &client.id, session_id).await?;
     let asked = consent::asked(client, &request).all();
@@ -98,7 +100,8 @@ pub async fn consent_then_code(
         tracing::info!(client = %request.client_id, provider = %session.provider, outcome = "consented", "authorization");
         return Ok(issue_code(state, request, session_id, session.auth_time, &session.user_key).await);
     }
-    let ticket = Ticket { request, force_login: false, binding, choices_shown: true };
+    let ticket =
+        Ticket { request, force_login: false, binding, choices_shown: true, locale: Some(language::chosen_tag()) };
     Ok(Step::Ask(notice(state, client, ticket, &[], Some(&consent::decision(consent.as_ref()))).await?))
 }
 

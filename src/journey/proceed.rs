@@ -7,6 +7,8 @@
 use super::finish::{app_error, consent_then_code, Seen};
 use crate::account::session;
 use crate::ids::ProviderId;
+use crate::messages::Msg;
+use crate::pages::language;
 use crate::policy::ProfileClaim;
 use crate::protocol::binding::{self, BrowserBinding};
 use crate::protocol::errors::{OAuthError, PageError};
@@ -29,16 +31,15 @@ pub struct Pressed {
 
 pub async fn proceed(state: &AppState, req: &HttpRequest, pressed: Pressed) -> Result<HttpResponse, PageError> {
     let Some(ticket) = state.records.take_ticket(&TicketHandle::presented(pressed.ticket)).await? else {
-        return Err(PageError::Expired(
-            "The page was already used or is too old. Please start again from the application.",
-        ));
+        return Err(PageError::Expired(Msg::PageUsed));
     };
     if !binding::is_same_browser(state, req, &ticket.binding) {
         tracing::warn!(client = %ticket.request.client_id, reason = "browser_mismatch", "authorization refused");
         return Err(PageError::OtherBrowser);
     }
+    language::restore(ticket.locale.as_deref());
     let Some(client) = state.client(&ticket.request.client_id) else {
-        return Err(PageError::bad_request("This application is no longer registered."));
+        return Err(PageError::bad_request(Msg::AppNoLongerRegistered));
     };
     let session = session::serving(state, req, client, ticket.request.max_age, ticket.force_login).await?;
     let Some((id, s)) = session else { return go_upstream(state, req, ticket, pressed.provider.as_deref()).await };
@@ -61,7 +62,7 @@ async fn go_upstream(
 ) -> Result<HttpResponse, PageError> {
     let request = ticket.request;
     let Some(client) = state.client(&request.client_id) else {
-        return Err(PageError::bad_request("This application is no longer registered."));
+        return Err(PageError::bad_request(Msg::AppNoLongerRegistered));
     };
     let chosen = match chosen {
         Some(p) => client.providers.iter().find(|c| *c == p),
@@ -78,6 +79,7 @@ async fn go_upstream(
         upstream: start.pending,
         request,
         binding: ticket.binding,
+        locale: ticket.locale,
     };
     state.records.put_pending(&pending.upstream.state, &pending, state.config.lifetimes.pending_login).await?;
     tracing::info!(client = %pending.request.client_id, provider = %pending.provider, outcome = "upstream_redirect", "authorization");

@@ -6,6 +6,7 @@
 use super::finish::app_error;
 use crate::config::{ClientConfig, OidcApp};
 use crate::ids::{ClientId, ProviderId};
+use crate::messages::Msg;
 use crate::policy::disclosure::{ClaimsRequest, Scopes};
 use crate::protocol::errors::{OAuthError, PageError};
 use crate::state::AppState;
@@ -49,6 +50,7 @@ pub async fn from_front_channel(state: &AppState, front: &HashMap<String, String
             request,
             prompt,
             provider: front.get("provider").map(|p| ProviderId::from(p.as_str())),
+            ui_locale: None,
         }),
         Err(description) => Incoming::Refused(app_error(state, &request, OAuthError::InvalidRequest, description)),
     })
@@ -64,7 +66,7 @@ pub const PAR_LIFETIME: Duration = Duration::from_secs(60);
 pub enum Refusal {
     /// Before the client and its redirect URI are known good: never sent
     /// to the redirect URI (RFC 6749 §4.1.2.1).
-    Unsafe(String),
+    Unsafe(Msg),
     /// After: sent back to the app (or, for a pushed request, in the answer).
     ToApp(Box<AuthorizationRequest>, OAuthError, &'static str),
 }
@@ -120,19 +122,13 @@ fn client_and_redirect<'a>(
     state: &'a AppState,
     params: &HashMap<String, String>,
 ) -> Result<(OidcApp<'a>, AuthorizationRequest), Refusal> {
-    let unsafe_ = |m: &str| Refusal::Unsafe(m.to_owned());
-    let client_id =
-        params.get("client_id").ok_or_else(|| unsafe_("The application did not say who it is (client_id)."))?;
+    let client_id = params.get("client_id").ok_or(Refusal::Unsafe(Msg::NoClientId))?;
     // A forward-auth client signs in through /auth/start only.
-    let client = state
-        .client(client_id)
-        .and_then(ClientConfig::as_oidc)
-        .ok_or_else(|| unsafe_("This application is not registered with claimgate."))?;
-    let redirect_uri = params
-        .get("redirect_uri")
-        .ok_or_else(|| unsafe_("The application did not say where to return (redirect_uri)."))?;
+    let client =
+        state.client(client_id).and_then(ClientConfig::as_oidc).ok_or(Refusal::Unsafe(Msg::AppNotRegistered))?;
+    let redirect_uri = params.get("redirect_uri").ok_or(Refusal::Unsafe(Msg::NoRedirectUri))?;
     if !client.oidc.redirect_uris.iter().any(|r| r.matches(redirect_uri)) {
-        return Err(unsafe_("The return address is not registered for this application."));
+        return Err(Refusal::Unsafe(Msg::ReturnNotRegistered));
     }
     let request = AuthorizationRequest {
         client_id: ClientId::from(client_id.as_str()),
@@ -215,11 +211,7 @@ pub async fn resolve(
     front: &HashMap<String, String>,
     request_uri: &str,
 ) -> Result<Resolved, PageError> {
-    let invalid = || {
-        PageError::bad_request(
-            "The sign-in request has expired or was already used (invalid_request_uri). Please start again from the application.",
-        )
-    };
+    let invalid = || PageError::bad_request(Msg::RequestUriInvalid);
     let Some(handle) = request_uri.strip_prefix(URN) else {
         // Sent back only where the front channel names a registered
         // redirect URI of its client (RFC 6749 §4.1.2.1).
@@ -246,7 +238,7 @@ pub async fn resolve(
         .and_then(|c| c.oidc())
         .is_some_and(|c| c.redirect_uris.iter().any(|r| r.matches(&pushed.request.redirect_uri)));
     if !registered {
-        return Err(PageError::bad_request("The return address is not registered for this application."));
+        return Err(PageError::bad_request(Msg::ReturnNotRegistered));
     }
     Ok(Resolved::Pushed(pushed))
 }

@@ -9,8 +9,9 @@
 mod client_address;
 
 use crate::config::Limits;
+use crate::messages::Msg;
 use crate::metrics::Metrics;
-use crate::pages;
+use crate::pages::{self, language};
 use crate::policy::Pseudonymizer;
 use crate::store::Store;
 use actix_web::body::{EitherBody, MessageBody};
@@ -188,28 +189,21 @@ impl Refusal {
         }
     }
 
-    /// A page for browsers; an OAuth-style JSON error for app back-ends.
-    fn response(&self, json: bool) -> HttpResponse {
-        let (status, title, message) = match self {
-            Refusal::QueryTooLong => {
-                (StatusCode::URI_TOO_LONG, "Request too long", "The address of this request is too long.")
-            }
-            Refusal::BodyTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "Request too large", "This request carries too much data.")
-            }
-            Refusal::TooMany(..) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many requests",
-                "Too many sign-in requests came from your network. Please wait a moment and try again.",
-            ),
+    /// A page for browsers (in their language); an OAuth-style JSON error
+    /// for app back-ends (in English, RFC 6749 §5.2's ASCII).
+    fn response(&self, json: bool, req: &actix_web::HttpRequest) -> HttpResponse {
+        let (status, title, text) = match self {
+            Refusal::QueryTooLong => (StatusCode::URI_TOO_LONG, Msg::TooLongTitle, Msg::TooLongText),
+            Refusal::BodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, Msg::TooLargeTitle, Msg::TooLargeText),
+            Refusal::TooMany(..) => (StatusCode::TOO_MANY_REQUESTS, Msg::TooManyTitle, Msg::TooManyText),
         };
         let mut response = if json {
             HttpResponse::build(status).json(serde_json::json!({
                 "error": if status == StatusCode::TOO_MANY_REQUESTS { "temporarily_unavailable" } else { "invalid_request" },
-                "error_description": message,
+                "error_description": language::english(text),
             }))
         } else {
-            pages::error(status, title, message, None)
+            language::render_for(req, || pages::refused(status, title, text))
         };
         if let Refusal::TooMany(_, wait) = self {
             // RFC 9110 §10.2.3: whole seconds, at least one.
@@ -253,7 +247,8 @@ pub async fn enforce(
         Some(r) => {
             let json = class == Some(Class::Token);
             tracing::info!(reason = r.label(), "request refused at the edge");
-            Ok(req.into_response(r.response(json)).map_into_right_body())
+            let response = r.response(json, req.request());
+            Ok(req.into_response(response).map_into_right_body())
         }
         None => next.call(req).await.map(ServiceResponse::map_into_left_body),
     }

@@ -4,6 +4,8 @@
 
 use crate::journey::request::{self, Incoming};
 use crate::journey::{begin, proceed};
+use crate::messages::Msg;
+use crate::pages::language;
 use crate::policy::ProfileClaim;
 use crate::protocol::binding::BrowserBinding;
 use crate::protocol::errors::{parse_params, PageError};
@@ -21,16 +23,23 @@ pub async fn authorize_post(
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let form = std::str::from_utf8(&body).map_err(|_| PageError::bad_request("The request is not valid form data."))?;
+    let form = std::str::from_utf8(&body).map_err(|_| PageError::bad_request(Msg::NotFormData))?;
     authorize(&req, &state, form).await.map(after_post)
 }
 
 async fn authorize(req: &HttpRequest, state: &AppState, raw: &str) -> Result<HttpResponse, PageError> {
     let front = parse_params(raw)?;
+    // OIDC Core §3.1.2.1: the pages in the first of `ui_locales` claimgate
+    // speaks, from here to the end of the sign-in (stored with it).
+    if let Some(tags) = front.get("ui_locales") {
+        language::prefer(tags);
+    }
     let incoming = match request::from_front_channel(state, &front).await? {
         Incoming::Request(incoming) => incoming,
         Incoming::Refused(answer) => return Ok(answer),
     };
+    // A pushed request's (RFC 9126 §4: used as it was pushed).
+    language::restore(incoming.ui_locale.as_deref());
     let how = begin::Begin {
         // OIDC Core §3.1.2.1 (errata): max_age=0 is prompt=login.
         force_login: incoming.prompt.login || incoming.request.max_age == Some(0),
@@ -65,7 +74,7 @@ pub async fn continue_login(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let Some(pressed) = parse_continue(&body) else {
-        return Err(PageError::bad_request("The form is not complete. Please start again from the application."));
+        return Err(PageError::bad_request(Msg::FormIncomplete));
     };
     proceed::proceed(&state, &req, pressed).await.map(after_post)
 }

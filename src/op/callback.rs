@@ -3,6 +3,7 @@
 //! Apple), and the dev provider's own pages.
 
 use crate::journey::callback::finish_upstream;
+use crate::messages::Msg;
 use crate::pages;
 use crate::protocol::errors::PageError;
 use crate::state::AppState;
@@ -58,11 +59,10 @@ pub async fn callback_post(
     form: web::Form<FormPost>,
 ) -> Result<HttpResponse, PageError> {
     if !is_form_post(&state, &path) {
-        return Ok(pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such page.", None));
+        return Ok(pages::refused(StatusCode::NOT_FOUND, Msg::NotFoundTitle, Msg::NoSuchPage));
     }
     let FormPost { code, state: upstream_state, user, error } = form.into_inner();
-    let expired =
-        || PageError::Expired("The sign-in has expired or was already used. Please start again from the application.");
+    let expired = || PageError::Expired(Msg::SignInUsed);
     let upstream_state = upstream_state.filter(|s| s.len() <= 256).ok_or_else(expired)?;
     // Kept only for a sign-in in progress with this provider: nothing an
     // unknown `state` names is stored.
@@ -100,7 +100,7 @@ pub async fn dev_authorize(
             let picture = DevProvider::picture_url(&state.issuer, &id);
             pages::dev_login(&id, &query.state, &DevProvider::sample_claims(&picture))
         }
-        _ => pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such page.", None),
+        _ => pages::refused(StatusCode::NOT_FOUND, Msg::NotFoundTitle, Msg::NoSuchPage),
     }
 }
 
@@ -119,6 +119,6 @@ pub async fn dev_picture(req: HttpRequest, state: web::Data<AppState>, path: web
                 false => response.content_type("image/png").body(DevProvider::sample_picture()),
             }
         }
-        _ => pages::error(StatusCode::NOT_FOUND, "Not found", "There is no such page.", None),
+        _ => pages::refused(StatusCode::NOT_FOUND, Msg::NotFoundTitle, Msg::NoSuchPage),
     }
 }

@@ -39,6 +39,8 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
         "claims_parameter_supported": true,
+        // OIDC Discovery §3: the languages of the pages (built in and the operator's).
+        "ui_locales_supported": state.config.pages.messages.tags().collect::<Vec<_>>(),
         // RFC 9126 §5: PAR; required for every client only if each requires it.
         "pushed_authorization_request_endpoint": format!("{iss}/par"),
         "require_pushed_authorization_requests": every_client_requires_par(&state),

@@ -13,6 +13,7 @@
 use crate::account::{consent, session};
 use crate::config::{ClientConfig, ForwardAuth};
 use crate::journey::begin::{begin, Begin};
+use crate::messages::Msg;
 use crate::pages;
 use crate::policy::disclosure::{release_granted, Asked, Scopes};
 use crate::policy::ProfileClaim;
@@ -162,11 +163,11 @@ pub async fn start(
     q: web::Query<StartQuery>,
 ) -> Result<HttpResponse, PageError> {
     let Some((client, fa)) = forward_client(&state, q.client.as_deref()) else {
-        return Err(PageError::bad_request("This application is not registered with claimgate."));
+        return Err(PageError::bad_request(Msg::AppNotRegistered));
     };
     let Some(rd) = q.rd.as_deref().and_then(|rd| allowed_return(fa, rd)) else {
         tracing::warn!(client = %client.id, reason = "return_url_not_allowed", "forward-auth sign-in refused");
-        return Err(PageError::bad_request("The return address is not registered for this application."));
+        return Err(PageError::bad_request(Msg::ReturnNotRegistered));
     };
     let handle = ForwardReturnHandle::random();
     let binding = BrowserBinding::of(&state, &req);
@@ -207,16 +208,13 @@ pub async fn callback(
     state: web::Data<AppState>,
     q: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let expired = || Err(PageError::Expired("Please open the page you wanted again."));
+    let expired = || Err(PageError::Expired(Msg::OpenPageAgain));
     match q.error.as_deref() {
         // The store could not keep the code: claimgate's own 503 page.
         Some("temporarily_unavailable") => {
-            let (title, text) = ("Sign-in is unavailable", "Please try again in a moment.");
-            return Ok(pages::error(StatusCode::SERVICE_UNAVAILABLE, title, text, None));
+            return Ok(pages::refused(StatusCode::SERVICE_UNAVAILABLE, Msg::SignInUnavailableTitle, Msg::TryAgain));
         }
-        Some(_) => {
-            return Ok(pages::error(StatusCode::FORBIDDEN, "Sign-in failed", "The sign-in did not complete.", None))
-        }
+        Some(_) => return Ok(pages::refused(StatusCode::FORBIDDEN, Msg::SignInFailedTitle, Msg::SignInNotCompleted)),
         None => {}
     }
     let (Some(code), Some(handle)) = (q.code.as_deref(), q.state.as_deref()) else { return expired() };

@@ -5,6 +5,7 @@
 //! cannot sign users out.
 
 use crate::account::session;
+use crate::messages::Msg;
 use crate::pages;
 use crate::protocol::cookies;
 use crate::protocol::errors::{parse_params, PageError};
@@ -30,12 +31,12 @@ pub async fn logout_post(
 ) -> Result<HttpResponse, PageError> {
     match std::str::from_utf8(&body) {
         Ok(form) => logout(&req, &state, form, true).await.map(after_post),
-        Err(_) => Ok(bad("The request is not valid form data.")),
+        Err(_) => Ok(bad(Msg::NotFormData)),
     }
 }
 
-fn bad(message: &str) -> HttpResponse {
-    pages::error(StatusCode::BAD_REQUEST, "This sign-out request is not valid", message, None)
+fn bad(message: Msg) -> HttpResponse {
+    pages::refused(StatusCode::BAD_REQUEST, Msg::SignOutInvalidTitle, message)
 }
 
 /// The (client id, pairwise subject) an ID token names, if claimgate signed
@@ -58,29 +59,29 @@ fn verify_hint(state: &AppState, hint: &str) -> Option<(String, String)> {
 async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -> Result<HttpResponse, PageError> {
     let params: HashMap<String, String> = match parse_params(raw) {
         Ok(p) => p,
-        Err(e) => return Ok(bad(&e.to_string())),
+        Err(e) => return Ok(bad(e.message())),
     };
     let hint = match params.get("id_token_hint") {
         Some(h) => match verify_hint(state, h) {
             Some(v) => Some(v),
-            None => return Ok(bad("The id_token_hint was not issued by this service.")),
+            None => return Ok(bad(Msg::HintNotOurs)),
         },
         None => None,
     };
     let client_id = match (hint.as_ref().map(|(c, _)| c), params.get("client_id")) {
-        (Some(a), Some(b)) if a != b => return Ok(bad("client_id does not match the id_token_hint.")),
+        (Some(a), Some(b)) if a != b => return Ok(bad(Msg::HintClientMismatch)),
         (a, b) => a.or(b).cloned(),
     };
     // Where to go afterwards: only a URI the client registered, exactly.
     let back = match params.get("post_logout_redirect_uri") {
         Some(uri) => {
             let Some(client) = client_id.as_deref().and_then(|c| state.client(c)) else {
-                return Ok(bad("post_logout_redirect_uri needs a client_id or an id_token_hint."));
+                return Ok(bad(Msg::LogoutNeedsClient));
             };
             let Some(registered) =
                 client.oidc().and_then(|o| o.post_logout_redirect_uris.iter().find(|u| u.matches(uri)))
             else {
-                return Ok(bad("The return address is not registered for this application."));
+                return Ok(bad(Msg::ReturnNotRegistered));
             };
             let mut url = registered.url().clone();
             if let Some(s) = params.get("state") {

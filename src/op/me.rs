@@ -4,6 +4,7 @@
 //! all of it is [`super::export`].
 
 use crate::account::{consent, erasure, session};
+use crate::messages::Msg;
 use crate::pages;
 use crate::policy::{Picture, ProfileClaim};
 use crate::protocol::cookies;
@@ -25,8 +26,7 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         .iter()
         .map(|d| {
             let name = state.client(&d.client_id).map(|c| c.name.as_str()).unwrap_or(&d.client_id);
-            let claims =
-                if d.claims.is_empty() { "only a pseudonymous identifier".into() } else { d.claims.join(", ") };
+            let claims = d.claims.iter().filter_map(|c| c.parse::<ProfileClaim>().ok()).collect();
             (name, claims, when(d.at))
         })
         .collect();
@@ -70,7 +70,7 @@ pub async fn me(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
 
 /// A `/me` form without its session's CSRF token (an old page, or another site's).
 fn form_expired() -> HttpResponse {
-    pages::error(StatusCode::FORBIDDEN, "Request refused", "This form has expired. Please open the page again.", None)
+    pages::refused(StatusCode::FORBIDDEN, Msg::RequestRefusedTitle, Msg::FormExpired)
 }
 
 #[derive(serde::Deserialize)]
@@ -85,12 +85,7 @@ pub async fn erase(
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     let Some((id, s)) = session::current(&state, &req).await? else {
-        return Ok(pages::error(
-            StatusCode::BAD_REQUEST,
-            "Not signed in",
-            "There is nothing to delete for this browser.",
-            None,
-        ));
+        return Ok(pages::refused(StatusCode::BAD_REQUEST, Msg::NotSignedInTitle, Msg::NothingToDelete));
     };
     if !state.keys.pseudonymizer.csrf_matches(id.as_str(), &form.csrf) {
         return Ok(form_expired());
@@ -133,20 +128,19 @@ pub async fn withdraw(
     path: web::Path<String>,
     form: web::Form<WithdrawForm>,
 ) -> Result<HttpResponse, PageError> {
-    let refused =
-        |title: &'static str, text: &'static str| Ok(pages::error(StatusCode::BAD_REQUEST, title, text, None));
+    let refused = |title: Msg, text: Msg| Ok(pages::refused(StatusCode::BAD_REQUEST, title, text));
     let Some((id, s)) = session::current(&state, &req).await? else {
-        return refused("Not signed in", "There is nothing to withdraw for this browser.");
+        return refused(Msg::NotSignedInTitle, Msg::NothingToWithdraw);
     };
     if !state.keys.pseudonymizer.csrf_matches(id.as_str(), &form.csrf) {
         return Ok(form_expired());
     }
     let Some(client) = state.client(&path) else {
-        return refused("Unknown app", "This app is not registered with claimgate.");
+        return refused(Msg::UnknownAppTitle, Msg::AppNotRegistered);
     };
     let scope = consent::scope_of(&state, &id);
     let Some(given) = state.records.get_consent(&s.user_key, &client.id, scope).await? else {
-        return refused("Nothing to withdraw", "You have not agreed to share anything with this app.");
+        return refused(Msg::NothingWithdrawTitle, Msg::NoConsentToWithdraw);
     };
     let withdrawn = match form.claim.as_deref() {
         None => {
@@ -155,10 +149,7 @@ pub async fn withdraw(
         }
         Some(name) => {
             let Some(claim) = name.parse::<ProfileClaim>().ok().filter(|c| client.optional_claims.contains(c)) else {
-                return refused(
-                    "Not an optional claim",
-                    "This app needs it to sign you in: withdraw the whole app instead.",
-                );
+                return refused(Msg::NotOptionalTitle, Msg::NotOptionalText);
             };
             let mut decision = consent::decision(Some(&given));
             decision.given.remove(&claim);

@@ -5,6 +5,7 @@
 //! scope, PKCE challenge and DPoP key were set by the app's back end.
 
 use crate::journey::request::{validate, Refusal, PAR_LIFETIME, URN};
+use crate::pages::language;
 use crate::protocol::client_auth::authenticated_form;
 use crate::protocol::dpop::{DpopError, DpopRequest};
 use crate::protocol::errors::{OAuthError, TokenError};
@@ -43,7 +44,7 @@ pub async fn par(
         TokenError::new(error, description)
     };
     let request = validate(&state, &params, true).map_err(|refusal| match refusal {
-        Refusal::Unsafe(message) => refused(OAuthError::InvalidRequest, message),
+        Refusal::Unsafe(message) => refused(OAuthError::InvalidRequest, language::english(message)),
         Refusal::ToApp(_, error, description) => refused(error, description.to_owned()),
     })?;
     let prompt = Prompt::parse(params.get("prompt").map(String::as_str))
@@ -51,8 +52,13 @@ pub async fn par(
     // Only what /authorize acts on is kept, each bounded (the pre-login
     // memory bound of docs/SECURITY.md); every other pushed field is dropped.
     let provider = params.get("provider").and_then(|p| client.providers.iter().find(|c| *c == p)).cloned();
+    // Only a language claimgate speaks is kept, never the app's text.
+    let catalog = &state.config.pages.messages;
+    let ui_locale =
+        params.get("ui_locales").and_then(|v| catalog.from_ui_locales(v)).map(|l| catalog.tag(l).to_owned());
     let handle = PushedHandle::random();
-    state.records.put_pushed(&handle, &PushedRequest { request, prompt, provider }, PAR_LIFETIME).await?;
+    let pushed = PushedRequest { request, prompt, provider, ui_locale };
+    state.records.put_pushed(&handle, &pushed, PAR_LIFETIME).await?;
     let mut response = HttpResponse::Created();
     dpop.spend().await?;
     dpop.nonce_on(&mut response);

@@ -1,11 +1,13 @@
 //! The signed-in user's own pages: what is stored (`/me`), sign-out and
 //! erasure.
 
-use super::{html, layout, plain_list};
+use super::{html, language, layout, Speaker};
+use crate::messages::Msg;
 use crate::policy::ProfileClaim;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use maud::html as markup;
+use fluent_bundle::FluentValue;
+use maud::{html as markup, Markup};
 
 /// What `/me` shows: the stored profile, the apps that received it, the
 /// session's times (already formatted), and the CSRF token of its forms.
@@ -16,8 +18,8 @@ pub struct MeView<'a> {
     pub provider: &'a str,
     pub signed_in: String,
     pub ends_by: String,
-    /// (app name, claims received or a phrase, when).
-    pub apps: Vec<(&'a str, String, String)>,
+    /// (app name, the claims it received, when).
+    pub apps: Vec<(&'a str, Vec<ProfileClaim>, String)>,
     /// What the user consented to, per app.
     pub consents: Vec<AppConsent<'a>>,
     pub notice_url: Option<&'a str>,
@@ -51,134 +53,160 @@ pub enum OwnPicture<'a> {
 }
 
 pub fn me(v: &MeView) -> HttpResponse {
-    let field = |label: &str, value: Option<&str>| {
-        markup! { li { (label) ": " @match value { Some(value) => (value), None => "not stored" } } }
+    let s = language::current();
+    let not_stored = s.t(Msg::MeNotStored);
+    let field = |label: Msg, value: Option<&str>| {
+        markup! { li { (s.t(label)) ": " @match value { Some(value) => (value), None => (not_stored) } } }
     };
+    let app = |name: &str| ("app", FluentValue::from(name.to_owned()));
+    let notice_version = match (v.notice_version, v.notice_revised) {
+        (Some(v), Some(r)) => {
+            Some(s.text(Msg::MeNoticeVersionRevised, &[("version", v.into()), ("revised", r.into())]))
+        }
+        (Some(v), None) => Some(s.text(Msg::MeNoticeVersion, &[("version", v.into())])),
+        (None, _) => None,
+    };
+    let notice_url = v.notice_url.map(|url| url.replace("{locale}", s.tag()));
     let body = markup! {
-        h1 { "What claimgate stores about you" }
+        h1 { (s.t(Msg::MeHeading)) }
         ul {
-            (field("Name", v.name))
-            (field("Email address", v.email))
+            (field(Msg::MeName, v.name))
+            (field(Msg::MeEmail, v.email))
             li {
-                "Profile picture: "
+                (s.t(Msg::MePicture)) ": "
                 @match v.picture {
                     Some(OwnPicture::Proxied) => {
                         br;
-                        img src="/me/picture" alt="Your profile picture, as claimgate keeps it" style="max-width:96px;max-height:96px";
+                        img src="/me/picture" alt=(s.t(Msg::MePictureAlt)) style="max-width:96px;max-height:96px";
                     }
                     Some(OwnPicture::Link(url)) => (url),
-                    None => "not stored",
+                    None => (not_stored),
                 }
             }
         }
         p {
-            "Nothing else from your " (v.provider) " account is kept. Signed in " (v.signed_in)
-            "; this session ends by " (v.ends_by) " at the latest."
+            (s.text(Msg::MeSession, &[
+                ("provider", v.provider.into()),
+                ("signed_in", v.signed_in.as_str().into()),
+                ("ends_by", v.ends_by.as_str().into()),
+            ]))
         }
-        h2 { "Apps in this session" }
+        h2 { (s.t(Msg::MeAppsHeading)) }
         ul {
-            @for (app, claims, at) in &v.apps { li { (app) " received " (claims) " on " (at) } }
-            @if v.apps.is_empty() { li { "No app has received anything in this session." } }
-        }
-        h2 { "What you agreed to share" }
-        @if v.consents.is_empty() { p { "You have not agreed to share anything with an app." } }
-        @for c in &v.consents {
-            section aria-label=(c.app) {
-                h3 { (c.app) }
-                p {
-                    @if c.receives.is_empty() { "Receives only an identifier that is unique to it." }
-                    @else { "Receives " (plain_list(&c.receives)) "." }
-                    @if !c.declined.is_empty() { " You declined " (plain_list(&c.declined)) "." }
-                    " Agreed on " (c.given_at)
-                    @if let Some(version) = &c.notice_version { " under notice version " (version) }
-                    "."
-                    @if !c.current { " The notice has changed since: you will be asked again." }
-                }
-                @for claim in &c.optional {
-                    form method="post" action=(format!("/me/apps/{}/withdraw", c.client_id)) {
-                        input type="hidden" name="csrf" value=(v.csrf);
-                        input type="hidden" name="claim" value=(claim.as_str());
-                        button type="submit" { "Stop sharing my " (plain_list(&[*claim]).trim_start_matches("your ")) " with " (c.app) }
+            @for (name, claims, at) in &v.apps {
+                li {
+                    @if claims.is_empty() {
+                        (s.text(Msg::MeAppReceivedNothing, &[app(name), ("when", at.as_str().into())]))
+                    } @else {
+                        (s.text(Msg::MeAppReceived, &[app(name), ("claims", s.claims(claims).into()), ("when", at.as_str().into())]))
                     }
                 }
-                form method="post" action=(format!("/me/apps/{}/withdraw", c.client_id)) {
-                    input type="hidden" name="csrf" value=(v.csrf);
-                    button type="submit" { "Withdraw everything from " (c.app) }
-                }
             }
+            @if v.apps.is_empty() { li { (s.t(Msg::MeNoApps)) } }
         }
-        p { a href="/me/export" download="claimgate-export.json" { "Download my data (JSON)" } }
-        @match (v.notice_url, v.notice_version) {
-            (Some(url), version) => p {
-                a href=(url) { "Privacy notice" }
-                @if let Some(version) = version { " (version " (version) @if let Some(r) = v.notice_revised { ", revised " (r) } ")" }
-            },
-            (None, Some(version)) => p { "Privacy notice version " (version) @if let Some(r) = v.notice_revised { ", revised " (r) } },
-            (None, None) => {},
-        }
+        h2 { (s.t(Msg::MeConsentsHeading)) }
+        @if v.consents.is_empty() { p { (s.t(Msg::MeNoConsents)) } }
+        @for c in &v.consents { (consent_section(&s, v.csrf, c)) }
+        p { a href="/me/export" download="claimgate-export.json" { (s.t(Msg::MeExport)) } }
+        @if let Some(url) = &notice_url { p { a href=(url) { (s.t(Msg::MeNotice)) } } }
+        @if let Some(version) = &notice_version { p { (version) } }
         form method="post" action="/logout" {
             input type="hidden" name="csrf" value=(v.csrf);
-            button type="submit" { "Sign out" }
+            button type="submit" { (s.t(Msg::SignOut)) }
         }
         form method="post" action="/me/erase" {
             input type="hidden" name="csrf" value=(v.csrf);
-            p { button type="submit" { "Delete my data" } }
+            p { button type="submit" { (s.t(Msg::MeDelete)) } }
         }
     };
-    html(StatusCode::OK, layout("Your data", body))
+    html(StatusCode::OK, &s, layout(&s, &s.t(Msg::MeTitle), body))
+}
+
+/// One app's consent on `/me`, with its withdrawal buttons.
+fn consent_section(s: &Speaker, csrf: &str, c: &AppConsent) -> Markup {
+    let app = || ("app", FluentValue::from(c.app));
+    let when = || ("when", FluentValue::from(c.given_at.as_str()));
+    markup! {
+        section aria-label=(c.app) {
+            h3 { (c.app) }
+            p {
+                @if c.receives.is_empty() { (s.t(Msg::MeConsentReceivesNothing)) }
+                @else { (s.text(Msg::MeConsentReceives, &[("claims", s.claims(&c.receives).into())])) }
+                @if !c.declined.is_empty() { " " (s.text(Msg::MeConsentDeclined, &[("claims", s.claims(&c.declined).into())])) }
+                " "
+                @match &c.notice_version {
+                    Some(version) => (s.text(Msg::MeConsentGivenVersion, &[when(), ("version", version.as_str().into())])),
+                    None => (s.text(Msg::MeConsentGiven, &[when()])),
+                }
+                @if !c.current { " " (s.t(Msg::MeConsentOutdated)) }
+            }
+            @for claim in &c.optional {
+                form method="post" action=(format!("/me/apps/{}/withdraw", c.client_id)) {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="claim" value=(claim.as_str());
+                    button type="submit" { (s.text(Msg::MeWithdrawClaim, &[("claim", claim.as_str().into()), app()])) }
+                }
+            }
+            form method="post" action=(format!("/me/apps/{}/withdraw", c.client_id)) {
+                input type="hidden" name="csrf" value=(csrf);
+                button type="submit" { (s.text(Msg::MeWithdrawApp, &[app()])) }
+            }
+        }
+    }
 }
 
 pub fn not_signed_in() -> HttpResponse {
+    let s = language::current();
     let body = markup! {
-        h1 { "You are not signed in" }
-        p { "claimgate holds no session for this browser." }
+        h1 { (s.t(Msg::NotSignedInHeading)) }
+        p { (s.t(Msg::NotSignedInText)) }
     };
-    html(StatusCode::OK, layout("Your data", body))
+    html(StatusCode::OK, &s, layout(&s, &s.t(Msg::MeTitle), body))
 }
 
 /// After "Delete my data": which apps were told, and whether they heard.
 /// `told`: (app name, delivered now).
 pub fn deleted(told: &[(String, bool)]) -> HttpResponse {
+    let s = language::current();
     let body = markup! {
-        h1 { "Your data is deleted" }
-        p {
-            "claimgate holds nothing about you any more. Apps that received your name, email or picture "
-            "keep their own copies under their own privacy policies."
-        }
+        h1 { (s.t(Msg::DeletedHeading)) }
+        p { (s.t(Msg::DeletedText)) }
         @if !told.is_empty() {
-            h2 { "Apps told that you signed out" }
+            h2 { (s.text(Msg::DeletedToldHeading, &[("count", told.len().into())])) }
             ul {
                 @for (app, delivered) in told {
                     li {
-                        (app) ": "
-                        @if *delivered { "told." } @else { "not reachable yet; claimgate keeps trying for an hour." }
+                        @if *delivered { (s.text(Msg::DeletedTold, &[("app", app.as_str().into())])) }
+                        @else { (s.text(Msg::DeletedNotYet, &[("app", app.as_str().into())])) }
                     }
                 }
             }
         }
     };
-    html(StatusCode::OK, layout("Deleted", body))
+    html(StatusCode::OK, &s, layout(&s, &s.t(Msg::DeletedTitle), body))
 }
 
 pub fn signed_out() -> HttpResponse {
+    let s = language::current();
     let body = markup! {
-        h1 { "You are signed out" }
-        p { "Your claimgate session has ended." }
+        h1 { (s.t(Msg::SignedOutHeading)) }
+        p { (s.t(Msg::SignedOutText)) }
     };
-    html(StatusCode::OK, layout("Signed out", body))
+    html(StatusCode::OK, &s, layout(&s, &s.t(Msg::SignedOutTitle), body))
 }
 
 /// Asks before signing out (RP-initiated logout without a valid hint): the
 /// form carries the CSRF token and the request's own parameters.
 pub fn confirm_sign_out(csrf: &str, carried: &[(&str, &str)]) -> HttpResponse {
+    let s = language::current();
     let body = markup! {
-        h1 { "Sign out?" }
-        p { "This ends your claimgate session and the access of every app you signed in to through it." }
+        h1 { (s.t(Msg::SignOutHeading)) }
+        p { (s.t(Msg::SignOutText)) }
         form method="post" action="/logout" {
             input type="hidden" name="csrf" value=(csrf);
             @for (name, value) in carried { input type="hidden" name=(name) value=(value); }
-            button type="submit" { "Sign out" }
+            button type="submit" { (s.t(Msg::SignOut)) }
         }
     };
-    html(StatusCode::OK, layout("Sign out", body))
+    html(StatusCode::OK, &s, layout(&s, &s.t(Msg::SignOut), body))
 }

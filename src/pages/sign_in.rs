@@ -1,10 +1,12 @@
 //! The pages of a sign-in: the notice (and provider chooser), and the dev
 //! provider's stand-in login page.
 
-use super::{html, layout};
+use super::{html, language, layout};
+use crate::messages::Msg;
 use crate::policy::ProfileClaim;
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
+use fluent_bundle::FluentValue;
 
 /// What the notice page says, all of it from the policy.
 pub struct Notice<'a> {
@@ -37,105 +39,87 @@ pub struct Choice {
     pub essential: bool,
 }
 
-fn claim_words(claim: ProfileClaim) -> &'static str {
-    match claim {
-        ProfileClaim::Name => "name",
-        ProfileClaim::Email => "email address",
-        ProfileClaim::Picture => "profile picture",
-    }
-}
-
-/// "your name, email address and profile picture"
-pub fn plain_list(claims: &[ProfileClaim]) -> String {
-    let words: Vec<&str> = claims.iter().map(|c| claim_words(*c)).collect();
-    match words.as_slice() {
-        [] => String::new(),
-        [one] => format!("your {one}"),
-        [init @ .., last] => format!("your {} and {last}", init.join(", ")),
-    }
-}
-
 /// The notice shown before the user is sent upstream (and the provider
 /// chooser when there are several): one form, one button per choice.
 pub fn notice(n: &Notice) -> HttpResponse {
+    let s = language::current();
+    let app = || ("app", FluentValue::from(n.app));
     let receives = if n.receives.is_empty() {
-        "only an identifier that is unique to it, so it cannot recognise you elsewhere".to_string()
+        s.text(Msg::NoticeReceivesNothing, &[app()])
     } else {
-        format!("{}, and an identifier that is unique to it", plain_list(n.receives))
+        s.text(Msg::NoticeReceives, &[app(), ("claims", s.claims(n.receives).into())])
+    };
+    // `{locale}` in `notice.url`: the notice in the page's language.
+    let notice_url = n.notice_url.map(|url| url.replace("{locale}", s.tag()));
+    let version = match (n.notice_version, n.notice_revised) {
+        (Some(v), Some(r)) => Some(s.text(Msg::NoticeVersionRevised, &[("version", v.into()), ("revised", r.into())])),
+        (Some(v), None) => Some(s.text(Msg::NoticeVersion, &[("version", v.into())])),
+        (None, _) => None,
     };
     let body = maud::html! {
-        h1 { (n.app) " asks you to sign in" }
-        p { (n.app) " will receive " (receives) "." }
+        h1 { (s.text(Msg::NoticeHeading, &[app()])) }
+        p { (receives) }
         form method="post" action="/authorize/continue" {
             input type="hidden" name="ticket" value=(n.ticket);
             @if !n.optional.is_empty() {
                 @if n.choices_shown {
                     fieldset {
-                        legend { "You may also share, if you choose:" }
+                        legend { (s.t(Msg::NoticeMayShare)) }
                         @for c in n.optional {
                             p {
                                 label {
                                     input type="checkbox" name="claim" value=(c.claim.as_str()) checked[c.ticked];
-                                    " your " (claim_words(c.claim))
-                                    @if c.essential { " (" (n.app) " says it needs this)" }
+                                    " " (s.claims(&[c.claim]))
+                                    @if c.essential { " " (s.text(Msg::NoticeClaimNeeded, &[app()])) }
                                 }
                             }
                         }
                     }
                 } @else {
                     p {
-                        (n.app) " also asks for " (plain_list(&n.optional.iter().map(|c| c.claim).collect::<Vec<_>>()))
-                        ", which you may decline: you choose after signing in, unless you chose before."
+                        (s.text(Msg::NoticeAlsoAsks, &[app(), ("claims", s.claims(&n.optional.iter().map(|c| c.claim).collect::<Vec<_>>()).into())]))
                     }
                 }
             }
             @if n.providers.is_empty() {
-                button type="submit" { "Continue" }
+                button type="submit" { (s.t(Msg::NoticeContinue)) }
             } @else {
                 @for (id, name) in n.providers {
-                    p { button type="submit" name="provider" value=(id) { "Continue with " (name) } }
+                    p { button type="submit" name="provider" value=(id) { (s.text(Msg::NoticeContinueWith, &[("provider", (*name).into())])) } }
                 }
             }
         }
         @if n.apple_name_once {
-            p {
-                "Apple shares your name only the first time you sign in with Apple here: "
-                "apps that received it keep it, and later sign-ins carry no name."
-            }
+            p { (s.t(Msg::NoticeAppleNameOnce)) }
         }
-        p {
-            "claimgate keeps " (plain_list(n.keeps)) "; nothing else from your account is kept. "
-            "You can see, withdraw and download what you shared at any time on your claimgate page (/me)."
-            @if let Some(url) = n.notice_url {
-                " " a href=(url) { "Read the privacy notice" } "."
-            }
-            @if let Some(version) = n.notice_version {
-                " Notice version " (version)
-                @if let Some(revised) = n.notice_revised { ", revised " (revised) }
-                "."
+        p { (s.text(Msg::NoticeKeeps, &[("claims", s.claims(n.keeps).into())])) }
+        @if notice_url.is_some() || version.is_some() {
+            p {
+                @if let Some(url) = &notice_url { a href=(url) { (s.t(Msg::NoticeRead)) } }
+                @if notice_url.is_some() && version.is_some() { " " }
+                @if let Some(version) = &version { (version) }
             }
         }
     };
-    html(StatusCode::OK, layout(&format!("Sign in to {}", n.app), body))
+    let title = s.text(Msg::NoticeTitle, &[app()]);
+    html(StatusCode::OK, &s, layout(&s, &title, body))
 }
 
 /// The dev provider's sample login page: shows every claim the stand-in
 /// upstream will send, so the filter's work is visible afterwards.
 pub fn dev_login(provider_id: &str, state: &str, claims: &serde_json::Map<String, serde_json::Value>) -> HttpResponse {
+    let s = language::current();
     let body = maud::html! {
-        h1 { "Dev sign-in (not a real provider)" }
-        p {
-            "This stand-in upstream signs in one sample user and sends these claims. "
-            "claimgate keeps only what the notice allows and drops the rest."
-        }
+        h1 { (s.t(Msg::DevHeading)) }
+        p { (s.t(Msg::DevIntro)) }
         ul { @for (k, v) in claims { li { code { (k) } ": " (v.to_string()) } } }
         form method="get" action=(format!("/callback/{provider_id}")) {
             input type="hidden" name="state" value=(state);
             input type="hidden" name="code" value="dev-approved";
-            button type="submit" { "Sign in as the sample user" }
+            button type="submit" { (s.t(Msg::DevSignIn)) }
         }
     };
-    html(StatusCode::OK, layout("Dev sign-in", body))
+    html(StatusCode::OK, &s, layout(&s, &s.t(Msg::DevTitle), body))
 }
 
 #[cfg(test)]
@@ -143,8 +127,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_words() {
-        assert_eq!(plain_list(&ProfileClaim::ALL), "your name, email address and profile picture");
-        assert_eq!(plain_list(&[ProfileClaim::Email]), "your email address");
+    fn claims_are_joined_as_the_language_does() {
+        let s = language::current();
+        assert_eq!(s.claims(&ProfileClaim::ALL), "your name, your email address and your profile picture");
+        assert_eq!(s.claims(&[ProfileClaim::Email]), "your email address");
+        assert_eq!(s.claims(&[ProfileClaim::Name, ProfileClaim::Picture]), "your name and your profile picture");
     }
 }

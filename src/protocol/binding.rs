@@ -11,6 +11,7 @@
 //! nothing in a victim's browser. One cookie serves every sign-in a browser
 //! runs at once (several tabs), so a new one is made only when none is there.
 
+use crate::messages::Msg;
 use crate::pages;
 use crate::protocol::cookies;
 use crate::state::AppState;
@@ -65,12 +66,7 @@ pub fn is_same_browser(state: &AppState, req: &HttpRequest, expected: &BindingDi
 
 /// The answer to a sign-in step finished in another browser: nothing issued.
 pub fn other_browser_page() -> HttpResponse {
-    pages::error(
-        StatusCode::BAD_REQUEST,
-        "This sign-in belongs to another browser",
-        "It was started in another browser, or this browser's sign-in cookie has expired. Nothing was signed in. Please start again from the application.",
-        None,
-    )
+    pages::refused(StatusCode::BAD_REQUEST, Msg::OtherBrowserTitle, Msg::OtherBrowserText)
 }
 
 /// A value claimgate could have made: 32 random bytes, base64url.

@@ -4,6 +4,7 @@
 //! browser sees ([`PageError`]), and a bare 503 ([`Unavailable`]). Handlers say `?`; a store failure becomes
 //! a fast 503 (logged once, here) without a block in every handler.
 
+use crate::messages::Msg;
 use crate::pages;
 use crate::protocol::binding;
 use crate::store::StoreError;
@@ -271,19 +272,19 @@ pub enum PageError {
     #[error("store failed: {0}")]
     Store(#[from] StoreError),
     /// The request is not valid (a 400 page with this message).
-    #[error("{0}")]
-    BadRequest(String),
+    #[error("{}", .0.id())]
+    BadRequest(Msg),
     /// A single-use step was already used, or is too old.
     #[error("expired")]
-    Expired(&'static str),
+    Expired(Msg),
     /// The step belongs to a sign-in another browser began.
     #[error("another browser")]
     OtherBrowser,
 }
 
 impl PageError {
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::BadRequest(message.into())
+    pub fn bad_request(message: Msg) -> Self {
+        Self::BadRequest(message)
     }
 }
 
@@ -301,10 +302,8 @@ impl ResponseError for PageError {
                 tracing::error!(error = %e, "store failed");
                 pages::unavailable()
             }
-            PageError::BadRequest(m) => {
-                pages::error(StatusCode::BAD_REQUEST, "This sign-in request is not valid", m, None)
-            }
-            PageError::Expired(m) => pages::error(StatusCode::BAD_REQUEST, "This sign-in has expired", m, None),
+            PageError::BadRequest(m) => pages::refused(StatusCode::BAD_REQUEST, Msg::RequestInvalidTitle, *m),
+            PageError::Expired(m) => pages::refused(StatusCode::BAD_REQUEST, Msg::ExpiredTitle, *m),
             PageError::OtherBrowser => binding::other_browser_page(),
         }
     }
@@ -344,9 +343,19 @@ impl From<ParamsError> for TokenError {
     }
 }
 
+impl ParamsError {
+    /// What a page says of it.
+    pub fn message(&self) -> Msg {
+        match self {
+            ParamsError::NotFormEncoded => Msg::NotFormData,
+            ParamsError::Repeated(_) => Msg::ParamRepeated,
+        }
+    }
+}
+
 impl From<ParamsError> for PageError {
     fn from(e: ParamsError) -> Self {
-        Self::BadRequest(e.to_string())
+        Self::BadRequest(e.message())
     }
 }
 

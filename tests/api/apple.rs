@@ -301,7 +301,8 @@ async fn a_cancelled_sign_in_and_hostile_id_tokens_are_refused() {
     let posted = app.post_in(&browser, &action, &[("error", "user_cancelled_authorize"), ("state", &state)]).await;
     let LoginEnd::Page(status, body) = finish(&app, &browser, &posted).await else { panic!("a page") };
     assert_eq!(status, 502);
-    assert!(body.contains("user_cancelled_authorize") || body.contains("reported an error"), "{body}");
+    // The page names the reason by its language-neutral code.
+    assert!(body.contains("Apple could not sign you in.") && body.contains("Error code: upstream_denied"), "{body}");
 
     for (claim, value, reason) in [
         ("aud", json!("com.other.app"), "id_token_wrong_audience"),

@@ -224,7 +224,7 @@ async fn erasure_tells_the_apps_and_the_page_says_so() {
     let csrf = field_value(&me, "name=\"csrf\" value=\"").unwrap();
     let done = app.browse_post("/me/erase", &[("csrf", &csrf)]).await;
     assert_eq!(done.status, 200);
-    assert!(done.body.contains("Apps told that you signed out") && done.body.contains("app-a: told."), "{}", done.body);
+    assert!(done.body.contains("App told that you signed out") && done.body.contains("app-a: told."), "{}", done.body);
     assert_eq!(rx.received(1, Duration::from_secs(1)).await.len(), 1);
 }
 

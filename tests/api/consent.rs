@@ -325,7 +325,7 @@ async fn me_shows_consents_and_withdraws_a_claim_or_an_app() {
 
     let me = app.browse_in(&browser, "/me").await.body;
     assert!(me.contains("What you agreed to share") && me.contains("under notice version test-1"), "{me}");
-    assert!(me.contains("Receives your name, email address and profile picture"), "{me}");
+    assert!(me.contains("Receives your name, your email address and your profile picture"), "{me}");
     assert!(
         me.contains("action=\"/me/apps/app-a/withdraw\"") && me.contains("name=\"claim\" value=\"picture\""),
         "{me}"

@@ -148,7 +148,7 @@ async fn the_notice_page_says_what_the_app_receives_from_the_policy() {
         "{}",
         page.body
     );
-    assert!(page.body.contains("claimgate keeps your name, email address and profile picture; nothing else"));
+    assert!(page.body.contains("claimgate keeps your name, your email address and your profile picture; nothing else"));
     assert!(page.body.contains("https://example.com/privacy"));
     assert!(!page.body.contains("<script"), "works without JavaScript");
     let page = app.browse(&app.authorize_url(&APP_A, "openid email", &[])).await;

@@ -76,7 +76,11 @@ async fn erasure_by_the_user(store: Option<TestStore>) {
     let me = app.browse("/me").await;
     assert_eq!(me.status, 200);
     assert!(me.body.contains("Jane Doe") && me.body.contains("jane.doe@example.com"));
-    assert!(me.body.contains("app-a received name, email, picture"), "{}", me.body);
+    assert!(
+        me.body.contains("app-a received your name, your email address and your profile picture on "),
+        "{}",
+        me.body
+    );
     let csrf = csrf_of(&me.body);
     assert_eq!(app.browse_post("/me/erase", &[("csrf", "forged")]).await.status, 403);
     assert_eq!(app.userinfo(a["access_token"].as_str().unwrap()).await.status, 200);

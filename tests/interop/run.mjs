@@ -175,7 +175,7 @@ async function browserScenarios(store) {
     const before = upstream.state.logins;
     await page.goto(`http://127.0.0.1:${portA}/login`);
     const notice = await page.textContent('main');
-    check(`[${store}] notice page names the app and what it receives`, notice.includes('Demo app A asks you to sign in') && notice.includes('your name, email address and profile picture'), notice.slice(0, 120));
+    check(`[${store}] notice page names the app and what it receives`, notice.includes('Demo app A asks you to sign in') && notice.includes('your name, your email address and your profile picture'), notice.slice(0, 120));
     await page.click('button:has-text("Continue with Google (test)")');
     await page.click('#upstream-login');
     await page.waitForSelector('#status');

@@ -44,6 +44,9 @@ pub struct PendingLogin {
     /// The browser that pressed the notice's button (RFC 6749 §10.12).
     #[serde(default)]
     pub binding: BindingDigest,
+    /// The language of the sign-in's pages, chosen at `/authorize`.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// A form-post provider's answer (Sign in with Apple), kept under the
@@ -129,6 +132,9 @@ pub struct Ticket {
     /// known): an unticked box is then a decision to decline.
     #[serde(default)]
     pub choices_shown: bool,
+    /// The language of the sign-in's pages, chosen at `/authorize`.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// A one-time authorization code, bound to the request that produced it.

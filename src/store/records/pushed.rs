@@ -21,6 +21,10 @@ pub struct PushedRequest {
     pub prompt: Prompt,
     /// One of the client's providers, preselected by the app.
     pub provider: Option<ProviderId>,
+    /// The language `ui_locales` chose (OIDC Core §3.1.2.1), as a tag
+    /// claimgate speaks: never the app's text.
+    #[serde(default)]
+    pub ui_locale: Option<String>,
 }
 
 impl Records {
