@@ -661,3 +661,30 @@ fn an_apple_provider_needs_its_ids_and_a_p256_pkcs8_key_each_error_naming_its_ke
     }));
     assert!(e.starts_with("providers.apple.private_key_file:"), "{e}");
 }
+
+#[test]
+fn pages_languages_are_checked_and_an_operators_gaps_reported_once() {
+    let text = |edit: fn(&mut ConfigEdit)| edited(edit);
+    let e = err(&text(|c| {
+        c.set("pages", "default_locale", "pt");
+    }));
+    assert!(e.starts_with("pages.default_locale: \"pt\" is neither a built-in language"), "{e}");
+    let e = err(&text(|c| {
+        c.set("pages", "locales_dir", "/nonexistent/claimgate-locales");
+    }));
+    assert!(e.starts_with("pages.locales_dir: cannot read /nonexistent/claimgate-locales"), "{e}");
+
+    let dir = std::env::temp_dir().join(format!("claimgate-config-locales-{}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("it.ftl"), "notice-continue = Continua\n").unwrap();
+    let mut c = ConfigEdit::parse(BASE);
+    c.set("pages", "locales_dir", dir.display().to_string()).set("pages", "default_locale", "it");
+    let cfg = Config::parse(&c.to_string(), no_env).unwrap();
+    assert_eq!(cfg.pages.messages.tag(cfg.pages.messages.default_language()), "it");
+    let warnings: Vec<String> = cfg.warnings().into_iter().filter(|w| w.starts_with("pages.")).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("it.ftl lacks") && warnings[0].contains("notice-heading"), "{warnings:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+    // The built-in languages need no warning.
+    assert!(Config::parse(BASE, no_env).unwrap().warnings().iter().all(|w| !w.starts_with("pages.")));
+}

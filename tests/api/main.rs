@@ -16,6 +16,7 @@ mod helpers;
 mod hostile_values;
 mod hot_paths;
 mod idp;
+mod languages;
 mod leak;
 mod limits;
 mod login;
