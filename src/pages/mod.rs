@@ -26,7 +26,7 @@ line-height:1.5;color:#1a1a1a;background:#fff;overflow-wrap:anywhere}h1{font-siz
 a{color:#1a56db;text-decoration:underline}\
 button{padding:.6rem 1.2rem;border:0;border-radius:.3rem;background:#1a56db;color:#fff;cursor:pointer;max-width:100%}\
 button:focus,a:focus,input:focus{outline:3px solid #b45309;outline-offset:2px}ul{padding-left:1.2rem}\
-fieldset{border:1px solid #6b7280;border-radius:.3rem}input[type=checkbox]{width:1.2rem;height:1.2rem;vertical-align:middle}\
+fieldset{border:1px solid #6b7280;border-radius:.3rem}input[type=checkbox]{width:1.5rem;height:1.5rem;vertical-align:middle}\
 code{background:#f3f4f6;padding:0 .2rem}.muted{color:#4b5563}\
 @media (prefers-color-scheme:dark){body{color:#e5e7eb;background:#111827}a{color:#93c5fd}\
 button{background:#93c5fd;color:#111827}button:focus,a:focus,input:focus{outline-color:#fbbf24}\

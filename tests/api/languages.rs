@@ -130,3 +130,17 @@ async fn an_operators_files_add_a_language_and_override_a_message() {
     assert_eq!(discovery["ui_locales_supported"], serde_json::json!(["en", "de", "fr", "es", "it"]));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn the_edge_limits_page_speaks_the_browsers_language() {
+    let app = spawn_app().await;
+    let long = format!("{}/authorize?padding={}", app.base, "x".repeat(5000));
+    let page = app.browse_in(&browser_speaking("fr-FR,fr;q=0.9"), &long).await;
+    assert_eq!(page.status, 414);
+    assert_eq!(lang_of(&page.body), "fr");
+    assert!(page.body.contains("Requête trop longue"), "{}", page.body);
+    // An app's back-end is answered in English (RFC 6749 §5.2: ASCII).
+    let json = app.post_form(&format!("/token?padding={}", "x".repeat(5000)), &[], None).await;
+    assert_eq!(json.status, 414);
+    assert_eq!(json.json()["error_description"], "The address of this request is too long.");
+}

@@ -12,6 +12,7 @@ import { startUpstream } from './upstream.mjs';
 import { startBadUpstream, CASES } from './bad-upstream.mjs';
 import { startApple, APPLE } from './apple.mjs';
 import { startDemoApp } from '../../examples/demo-app/app.mjs';
+import { accessibilityAudit, a11yConfig, startA11yApp } from './accessibility.mjs';
 
 const here = import.meta.dirname;
 const root = path.resolve(here, '../..');
@@ -55,6 +56,7 @@ const appD = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const appDJwk = { ...appD.privateKey.export({ format: 'jwk' }), kid: 'demo-d-1' };
 const appDPublic = { kty: 'RSA', n: appDJwk.n, e: appDJwk.e, kid: appDJwk.kid };
 fs.writeFileSync(path.join(work, 'AuthKey.p8'), apple.p8Pem);
+const a11yApp = await startA11yApp();
 const prefix = `interop:${crypto.randomBytes(4).toString('hex')}:`;
 
 function config(store) {
@@ -144,7 +146,7 @@ client_secret = "probe-secret"
 redirect_uris = ["http://127.0.0.1:9/cb"]
 claims = ["name", "email", "picture"]
 providers = ["bad"]
-`;
+${a11yConfig(a11yApp.url)}`;
 }
 
 let logs = '';
@@ -164,12 +166,14 @@ async function startClaimgate(store) {
 const allowedId = new Set(['iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'sid', 'sub', 'name', 'email', 'email_verified', 'picture']);
 const allowedInfo = new Set(['sub', 'name', 'email', 'email_verified', 'picture']);
 
+const launchChromium = () => chromium.launch({
+  executablePath: chromiumPath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
 async function browserScenarios(store) {
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const page = await (await browser.newContext()).newPage();
     const before = upstream.state.logins;
@@ -399,7 +403,15 @@ try {
     const demoE = await startDemoApp({ issuer: cg, clientId: 'demo-e', clientSecret: 'secret-e', port: portE, title: 'Demo app E' });
     const demoD = await startDemoApp({ issuer: cg, clientId: 'demo-d', port: portD, authMethod: 'private_key_jwt', privateJwk: appDJwk, title: 'Demo app D', idTokenAlg: 'PS256', refresh: true, dpop: true, par: true });
     await browserScenarios(store);
-    if (store === 'memory') await misbehavingUpstream();
+    if (store === 'memory') {
+      await misbehavingUpstream();
+      const browser = await launchChromium();
+      try {
+        await accessibilityAudit({ browser, cg, returnUrl: a11yApp.url, artifacts, check });
+      } finally {
+        await browser.close();
+      }
+    }
     demoA.server.close();
     demoB.server.close();
     demoC.server.close();
@@ -415,6 +427,7 @@ try {
 } finally {
   if (claimgate) claimgate.kill();
   apple.server.close();
+  a11yApp.server.close();
   try {
     const keys = execFileSync('redis-cli', ['-u', redisUrl, '--scan', '--pattern', `${prefix}*`]).toString().split('\n').filter(Boolean);
     if (keys.length) execFileSync('redis-cli', ['-u', redisUrl, 'del', ...keys]);
