@@ -147,6 +147,9 @@ fn check(config: &std::path::Path) -> Outcome {
     for line in cfg.limits.explain() {
         println!("{line}");
     }
+    let messages = &cfg.pages.messages;
+    let languages: Vec<&str> = messages.tags().collect();
+    println!("pages: {} (default {})", languages.join(", "), messages.tag(messages.default_language()));
     for warning in cfg.warnings() {
         eprintln!("claimgate: warning: {warning}");
     }
