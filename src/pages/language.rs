@@ -30,6 +30,12 @@ impl Speaker {
         Speaker { catalog, lang }
     }
 
+    /// `lang` of `catalog` (tests).
+    #[cfg(test)]
+    pub(crate) fn of(catalog: Arc<Catalog>, lang: Lang) -> Speaker {
+        Speaker { catalog, lang }
+    }
+
     pub fn text(&self, msg: Msg, args: &[(&str, FluentValue)]) -> String {
         self.catalog.text(self.lang, msg, args)
     }
@@ -118,13 +124,7 @@ pub fn render_for<R>(req: &actix_web::HttpRequest, page: impl FnOnce() -> R) -> 
 }
 
 /// Runs `page` with `speaker` (tests render every page in every language).
-pub fn render_in<R>(speaker: Speaker, page: impl FnOnce() -> R) -> R {
+#[cfg(test)]
+pub(crate) fn render_in<R>(speaker: Speaker, page: impl FnOnce() -> R) -> R {
     SPEAKER.sync_scope(RefCell::new(speaker), page)
-}
-
-impl Speaker {
-    /// `lang` of `catalog` (tests).
-    pub fn of(catalog: Arc<Catalog>, lang: Lang) -> Speaker {
-        Speaker { catalog, lang }
-    }
 }
