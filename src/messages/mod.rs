@@ -89,10 +89,15 @@ fn message_ids(resource: &FluentResource) -> Vec<String> {
 
 fn bundle(id: &LanguageIdentifier) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![id.clone()]);
-    // Pages escape every value; Unicode isolation marks would only show
-    // up as stray characters in copied text.
-    bundle.set_use_isolating(false);
+    // Unicode isolation marks keep a left-to-right value (an app's name, an
+    // address) from reordering a right-to-left sentence; in a left-to-right
+    // language they would only show up as stray characters in copied text.
+    bundle.set_use_isolating(is_right_to_left(id));
     bundle
+}
+
+fn is_right_to_left(id: &LanguageIdentifier) -> bool {
+    id.character_direction() == unic_langid::CharacterDirection::RTL
 }
 
 fn built_in(tag: &str) -> Option<&'static str> {
@@ -203,6 +208,14 @@ impl Catalog {
     /// The BCP 47 tag of `lang` (`<html lang>`).
     pub fn tag(&self, lang: Lang) -> &str {
         self.languages.get(lang.0).map_or("en", |l| l.tag.as_str())
+    }
+
+    /// `rtl` or `ltr` (`<html dir>`): an operator may add Arabic or Hebrew.
+    pub fn direction(&self, lang: Lang) -> &'static str {
+        match self.languages.get(lang.0).is_some_and(|l| is_right_to_left(&l.id)) {
+            true => "rtl",
+            false => "ltr",
+        }
     }
 
     /// The language of exactly this tag (a choice stored with a sign-in).

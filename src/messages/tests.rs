@@ -134,6 +134,19 @@ fn an_operators_files_override_messages_and_add_languages() {
 }
 
 #[test]
+fn an_added_right_to_left_language_is_isolated_and_says_so() {
+    let dir = dir_with(&[("ar.ftl", "notice-heading = { $app } يطلب منك تسجيل الدخول\n")]);
+    let c = Catalog::load("en", Some(&dir)).unwrap();
+    let (ar, de) = (c.by_tag("ar").unwrap(), c.by_tag("de").unwrap());
+    assert_eq!((c.direction(ar), c.direction(de)), ("rtl", "ltr"));
+    // The app's (left-to-right) name is isolated inside the Arabic sentence.
+    let text = c.text(ar, Msg::NoticeHeading, &[("app", "Wiki".into())]);
+    assert!(text.starts_with("\u{2068}Wiki\u{2069}"), "{text:?}");
+    assert!(!c.text(de, Msg::NoticeHeading, &[("app", "Wiki".into())]).contains('\u{2068}'));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn a_bad_file_or_default_is_named() {
     let dir = dir_with(&[("de.ftl", "notice-continue = ok\nthis is not fluent\n")]);
     let e = Catalog::load("en", Some(&dir)).unwrap_err().to_string();

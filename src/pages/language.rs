@@ -44,6 +44,11 @@ impl Speaker {
     pub fn tag(&self) -> &str {
         self.catalog.tag(self.lang)
     }
+
+    /// The writing direction (`<html dir>`).
+    pub fn direction(&self) -> &'static str {
+        self.catalog.direction(self.lang)
+    }
 }
 
 tokio::task_local! {

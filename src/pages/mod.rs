@@ -65,7 +65,7 @@ impl Speaker {
 fn layout(s: &Speaker, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang=(s.tag()) {
+        html lang=(s.tag()) dir=(s.direction()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width,initial-scale=1";
@@ -242,7 +242,7 @@ mod tests {
             for (i, (name, page)) in language::render_in(speaker, every_page).into_iter().enumerate() {
                 assert_eq!(page.headers().get(header::CONTENT_LANGUAGE).unwrap(), tag);
                 let text = body(page);
-                assert!(text.contains(&format!("<html lang=\"{tag}\">")), "{tag} {name}");
+                assert!(text.contains(&format!("<html lang=\"{tag}\" dir=\"ltr\">")), "{tag} {name}");
                 if tag != "en" {
                     assert_ne!(text, english[i], "{tag} {name} is the English page");
                 }
