@@ -24,7 +24,7 @@ const STYLE: &str = ":root{color-scheme:light dark}\
 body{font-family:system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem;\
 line-height:1.5;color:#1a1a1a;background:#fff;overflow-wrap:anywhere}h1{font-size:1.4rem}a,button{font-size:1rem}\
 a{color:#1a56db;text-decoration:underline}\
-button{padding:.6rem 1.2rem;border:0;border-radius:.3rem;background:#1a56db;color:#fff;cursor:pointer;max-width:100%}\
+button{font-family:inherit;padding:.6rem 1.2rem;border:0;border-radius:.3rem;background:#1a56db;color:#fff;cursor:pointer;max-width:100%}\
 button:focus,a:focus,input:focus{outline:3px solid #b45309;outline-offset:2px}ul{padding-left:1.2rem}\
 fieldset{border:1px solid #6b7280;border-radius:.3rem}input[type=checkbox]{width:1.5rem;height:1.5rem;vertical-align:middle}\
 code{background:#f3f4f6;padding:0 .2rem}.muted{color:#4b5563}\
