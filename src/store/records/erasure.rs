@@ -23,17 +23,45 @@ impl Records {
                 if member.starts_with(&email_index("")) {
                     // Shared with other users who signed in with the same address.
                     self.store.set_remove(&member, user.as_str()).await?;
+                } else if let Some(idx) = session_index_of(&member) {
+                    // A session, and what was issued under it: swept before
+                    // and after the session goes, as `end_session` does.
+                    self.sweep(&idx).await?;
+                    self.store.delete(&member).await?;
+                    self.sweep(&idx).await?;
+                    self.store.delete(&idx).await?;
                 } else {
                     self.store.delete(&member).await?;
-                    if let Some(idx) = session_index_of(&member) {
-                        // Its members (tokens, cookies) are in this index too.
-                        self.store.delete(&idx).await?;
-                    }
                 }
             }
         }
         self.store.delete(&idx).await?;
         Ok(done.len())
+    }
+
+    /// Deletes every record a session's index names. Today each is in the
+    /// user's index too; reading the session's own index as well lets a
+    /// later release index session-bound records there only (fewer, smaller
+    /// index entries per sign-in, docs/DESIGN-NOTES.md) while instances of
+    /// this one still erase them.
+    async fn sweep(&self, session_index: &str) -> Result<(), StoreError> {
+        for record in self.store.set_members(session_index).await? {
+            self.store.delete(&record).await?;
+        }
+        Ok(())
+    }
+
+    /// The user's records: those in the user's index, and those in each of
+    /// their sessions' indexes (see [`Self::sweep`]), each once.
+    async fn records_of(&self, user: &UserKey) -> Result<Vec<String>, StoreError> {
+        let mut all = std::collections::BTreeSet::new();
+        for member in self.store.set_members(&user_index(user)).await? {
+            if let Some(idx) = session_index_of(&member) {
+                all.extend(self.store.set_members(&idx).await?);
+            }
+            all.insert(member);
+        }
+        Ok(all.into_iter().collect())
     }
 
     /// The users who signed in with this email address (keyed hash).
@@ -58,7 +86,7 @@ impl Records {
     /// every session (consent withdrawn). Returns how many records ended.
     pub async fn revoke_client(&self, user: &UserKey, client: &ClientId) -> Result<usize, StoreError> {
         let mut ended = 0;
-        for member in self.store.set_members(&user_index(user)).await? {
+        for member in self.records_of(user).await? {
             let kind = member.split(':').next().unwrap_or_default();
             let owner = match kind {
                 "access" => self.get::<AccessGrant>(&member).await?.map(|g| g.client_id),
@@ -79,5 +107,71 @@ impl Records {
             }
         }
         Ok(ended)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::kinds::Session;
+    use super::super::{key, session_index, SessionId};
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::policy::Profile;
+    use crate::store::memory::MemoryStore;
+    use crate::store::seal::Sealer;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    /// A user with one session, and one access grant of `client` indexed
+    /// under the session only (as a later release writes them).
+    async fn user_with_a_session_only_record(client: &str) -> (Records, UserKey, String) {
+        let records =
+            Records::new(MemoryStore::new(Arc::new(SystemClock)), Arc::new(Sealer::generate().unwrap()), HOUR);
+        let user = UserKey::from_stored("user-1".into());
+        let session = SessionId::random();
+        let s = Session {
+            user_key: user.clone(),
+            profile: Profile::default(),
+            provider: "dev".into(),
+            auth_time: 0,
+            expires_at: i64::MAX,
+            disclosures: Vec::new(),
+            consents: Default::default(),
+            last_active: None,
+        };
+        records.open_session(&session, &s, HOUR, None).await.unwrap();
+        let grant = AccessGrant {
+            client_id: client.into(),
+            session: session.clone(),
+            scope: Default::default(),
+            subject: "sub".into(),
+            released: Profile::default(),
+            iat: 0,
+            exp: i64::MAX,
+            jkt: None,
+        };
+        let access = key("access", "token-1");
+        records.store.set_add(&session_index(&session), &access, HOUR).await.unwrap();
+        records.put(&access, &grant, HOUR).await.unwrap();
+        (records, user, access)
+    }
+
+    #[tokio::test]
+    async fn erasure_reaches_records_only_the_sessions_index_names() {
+        let (records, user, access) = user_with_a_session_only_record("app").await;
+        assert!(records.store.get(&access).await.unwrap().is_some());
+        records.erase_user(&user).await.unwrap();
+        assert!(records.store.get(&access).await.unwrap().is_none(), "the access grant outlived the erasure");
+    }
+
+    #[tokio::test]
+    async fn withdrawal_reaches_records_only_the_sessions_index_names() {
+        let (records, user, access) = user_with_a_session_only_record("app").await;
+        assert_eq!(records.revoke_client(&user, &"other".into()).await.unwrap(), 0);
+        assert!(records.store.get(&access).await.unwrap().is_some(), "another client's withdrawal ends nothing");
+        assert_eq!(records.revoke_client(&user, &"app".into()).await.unwrap(), 1);
+        assert!(records.store.get(&access).await.unwrap().is_none(), "the access grant outlived the withdrawal");
     }
 }
