@@ -455,7 +455,7 @@ async fn build_providers(
 }
 
 /// The route table.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+fn routes(cfg: &mut web::ServiceConfig) {
     // actix-web tries routes in this order, and a route with a parameter is
     // a regex: the paths apps call on every request come first, those with
     // parameters last (a profile of /userinfo and /healthz under load showed
