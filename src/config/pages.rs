@@ -21,12 +21,6 @@ pub struct Pages {
     pub messages: Arc<Catalog>,
 }
 
-impl Default for Pages {
-    fn default() -> Self {
-        Self { locales_dir: None, messages: Arc::new(Catalog::built_in()) }
-    }
-}
-
 impl RawPages {
     pub(super) fn validate(self) -> Result<Pages, ConfigError> {
         let locales_dir = self.locales_dir.map(PathBuf::from);

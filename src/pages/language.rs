@@ -106,26 +106,28 @@ fn accept_language(req: &actix_web::HttpRequest) -> Option<&str> {
     req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
 }
 
+/// The request's language by its `Accept-Language`, in the catalog
+/// `startup` registers beside the page routes.
+fn speaker_for(req: &actix_web::HttpRequest) -> Speaker {
+    match req.app_data::<web::Data<Catalog>>() {
+        Some(catalog) => Speaker::for_request(catalog.clone().into_inner(), accept_language(req)),
+        None => fallback(),
+    }
+}
+
 /// The middleware of every route that answers a person.
 pub async fn negotiate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let speaker = match req.app_data::<web::Data<Catalog>>() {
-        Some(catalog) => Speaker::for_request(catalog.clone().into_inner(), accept_language(req.request())),
-        None => fallback(),
-    };
+    let speaker = speaker_for(req.request());
     SPEAKER.scope(RefCell::new(speaker), next.call(req)).await
 }
 
 /// Makes a page outside the middleware (the edge limits' 429) in the
 /// request's language.
 pub fn render_for<R>(req: &actix_web::HttpRequest, page: impl FnOnce() -> R) -> R {
-    let speaker = match req.app_data::<web::Data<Catalog>>() {
-        Some(catalog) => Speaker::for_request(catalog.clone().into_inner(), accept_language(req)),
-        None => fallback(),
-    };
-    SPEAKER.sync_scope(RefCell::new(speaker), page)
+    SPEAKER.sync_scope(RefCell::new(speaker_for(req)), page)
 }
 
 /// Runs `page` with `speaker` (tests render every page in every language).
