@@ -4,6 +4,7 @@
 
 use crate::helpers::*;
 use crate::idp::Misbehaviour;
+use crate::par::{authorize_with, push, request_uri};
 
 /// A browser (own cookie jar) whose `Accept-Language` is `languages`.
 fn browser_speaking(languages: &str) -> reqwest::Client {
@@ -79,23 +80,8 @@ async fn an_unsupported_language_falls_back_to_the_default() {
 #[tokio::test]
 async fn a_pushed_requests_ui_locales_is_kept_with_it() {
     let app = spawn_app().await;
-    let (_, challenge) = pkce_pair();
-    let form = [
-        ("response_type", "code"),
-        ("client_id", "app-a"),
-        ("redirect_uri", APP_A.redirect_uri),
-        ("scope", "openid email"),
-        ("code_challenge", challenge.as_str()),
-        ("code_challenge_method", "S256"),
-        ("ui_locales", "es-MX"),
-    ];
-    let pushed = app.post_form("/par", &form, Some(("app-a", "secret-a"))).await.json();
-    let uri = pushed["request_uri"].as_str().unwrap();
-    let q = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("client_id", "app-a")
-        .append_pair("request_uri", uri)
-        .finish();
-    let notice = app.browse_in(&browser_speaking("fr"), &format!("{}/authorize?{q}", app.base)).await;
+    let uri = request_uri(&push(&app, &[("ui_locales", "es-MX")]).await.0);
+    let notice = app.browse_in(&browser_speaking("fr"), &authorize_with(&app, "app-a", &uri, "")).await;
     assert!(is_notice(&notice), "{}", notice.body);
     assert_eq!(lang_of(&notice.body), "es");
 }

@@ -10,18 +10,18 @@ use std::sync::Arc;
 const URN: &str = "urn:ietf:params:oauth:request_uri:";
 
 /// app-a pushes a code request with PKCE; returns (request_uri, verifier).
-async fn push(app: &TestApp, extra: &[(&str, &str)]) -> (Resp, String) {
+pub(crate) async fn push(app: &TestApp, extra: &[(&str, &str)]) -> (Resp, String) {
     push_with_state(app, "pushed-state", extra).await
 }
 
-fn request_uri(r: &Resp) -> String {
+pub(crate) fn request_uri(r: &Resp) -> String {
     assert_eq!(r.status, 201, "{}", r.body);
     let body = r.json();
     assert_eq!(body["expires_in"], 60);
     body["request_uri"].as_str().unwrap().to_owned()
 }
 
-fn authorize_with(app: &TestApp, client_id: &str, uri: &str, extra: &str) -> String {
+pub(crate) fn authorize_with(app: &TestApp, client_id: &str, uri: &str, extra: &str) -> String {
     let q: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("client_id", client_id)
         .append_pair("request_uri", uri)
