@@ -41,6 +41,8 @@ pub mod pages;
 pub mod pictures;
 pub mod policy;
 pub mod protocol;
+pub mod secevent;
+pub mod signals;
 pub mod signing;
 pub mod startup;
 pub mod state;

@@ -193,7 +193,8 @@ async fn serve(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
 
 #[actix_web::main]
 async fn erase(config: PathBuf, email: String) -> Result<String, Box<dyn std::error::Error>> {
-    use claimgate::backchannel::{Notifier, Outcome};
+    use claimgate::backchannel::Outcome;
+    use claimgate::state::Notifier;
     let cfg = Config::load(&config)?;
     if !cfg.store.is_shared() {
         return Err("store.kind = \"memory\": the data lives inside the serving process; \
@@ -208,7 +209,13 @@ async fn erase(config: PathBuf, email: String) -> Result<String, Box<dyn std::er
     let issuer = cfg.server.issuer();
     let notifier =
         Notifier { config: &cfg, issuer: &issuer, keys: &keys, records: &records, metrics: &metrics, clock: &clock };
-    let erased = claimgate::account::erasure::erase_email(&notifier, &email, std::time::Duration::from_secs(5)).await?;
+    let erased = claimgate::account::erasure::erase_email(
+        &notifier,
+        &email,
+        claimgate::secevent::Initiator::Admin,
+        std::time::Duration::from_secs(5),
+    )
+    .await?;
     let mut report = format!("erased {} user(s)", erased.users);
     // Apps that received tokens are told now; what does not answer within a
     // few seconds stays queued, and the running instances retry it.

@@ -44,6 +44,14 @@ pub struct Metrics {
     pub active_sessions: IntGauge,
     /// Back-channel logout attempts by client and outcome (delivered, retrying, failed).
     pub backchannel: IntCounterVec,
+    /// Security events (SSF) at emission, by client, event and outcome
+    /// (queued, held, dropped_disabled, dropped_full, unsigned).
+    pub ssf_events: IntCounterVec,
+    /// SET deliveries by client and outcome: push attempts (delivered,
+    /// retrying, failed) and poll acknowledgements (acknowledged).
+    pub ssf_deliveries: IntCounterVec,
+    /// Receivers' refusals of SETs by RFC 8935 §2.4 / RFC 8936 `err` code.
+    pub ssf_receiver_errors: IntCounterVec,
     /// Rotated refresh tokens presented again (each revokes its family), by client.
     pub refresh_reuse: IntCounterVec,
     /// Refresh tokens presented by a client that does not own them, or
@@ -135,6 +143,11 @@ impl Metrics {
                     self.backchannel.with_label_values(&[&client.id, outcome]);
                 }
             }
+            if !matches!(client.signals, crate::config::Signals::Off) {
+                for outcome in ["delivered", "retrying", "failed", "acknowledged"] {
+                    self.ssf_deliveries.with_label_values(&[&client.id, outcome]);
+                }
+            }
             if client.oidc().is_some_and(|o| o.refresh_tokens) {
                 self.refresh_reuse.with_label_values(&[&client.id]);
             }
@@ -176,6 +189,30 @@ impl Metrics {
     }
 }
 
+/// The Shared Signals transmitter's counters: events, deliveries, receivers' errors.
+fn signal_counters(registry: &Registry) -> Result<(IntCounterVec, IntCounterVec, IntCounterVec), prometheus::Error> {
+    Ok((
+        counter(
+            registry,
+            "ssf_events_total",
+            "Security events (Shared Signals) at emission by outcome",
+            &["client", "event", "outcome"],
+        )?,
+        counter(
+            registry,
+            "ssf_deliveries_total",
+            "Security event deliveries: push attempts and poll acknowledgements, by outcome",
+            &["client", "outcome"],
+        )?,
+        counter(
+            registry,
+            "ssf_receiver_errors_total",
+            "Security events refused by their receiver, by error code",
+            &["client", "err"],
+        )?,
+    ))
+}
+
 fn counter(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
     let c = IntCounterVec::new(Opts::new(name, help).namespace("claimgate"), labels)?;
     registry.register(Box::new(c.clone()))?;
@@ -201,6 +238,7 @@ impl Metrics {
         let registry = Registry::new();
         let (active_sessions, ready, untrusted_forwarded) = gauges(&registry)?;
         let (http_seconds, upstream_seconds, store_seconds) = histograms(&registry)?;
+        let (ssf_events, ssf_deliveries, ssf_receiver_errors) = signal_counters(&registry)?;
         let c = |name: &str, help: &str, labels: &[&str]| counter(&registry, name, help, labels);
         let metrics = Metrics {
             backchannel: c(
@@ -208,6 +246,9 @@ impl Metrics {
                 "Back-channel logout delivery attempts by outcome",
                 &["client", "outcome"],
             )?,
+            ssf_events,
+            ssf_deliveries,
+            ssf_receiver_errors,
             refresh_reuse: c(
                 "refresh_token_reuse_total",
                 "Rotated refresh tokens presented again; each revokes its family",

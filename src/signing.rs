@@ -208,6 +208,19 @@ impl SigningKey {
     pub fn kid(&self) -> &str {
         &self.kid
     }
+
+    /// A compact JWS (RFC 7515 §7.1) of `claims` with this key, in its
+    /// algorithm, with `kid` and the explicit type `typ` (RFC 8725 §3.11:
+    /// `logout+jwt`, `secevent+jwt`) in the header.
+    pub fn sign_typed_jwt(&self, typ: &str, claims: &serde_json::Value) -> Result<String, SigningError> {
+        let header = serde_json::json!({ "alg": self.alg().as_str(), "kid": self.kid(), "typ": typ });
+        let part = |v: &serde_json::Value| {
+            serde_json::to_vec(v).map(|b| URL_SAFE_NO_PAD.encode(b)).map_err(|e| SigningError::Other(e.to_string()))
+        };
+        let signing_input = format!("{}.{}", part(&header)?, part(claims)?);
+        let signature = self.sign(&self.alg().jws(), signing_input.as_bytes())?;
+        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    }
 }
 
 impl PrivateSigningKey for SigningKey {

@@ -470,6 +470,20 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/.well-known/openid-configuration", web::get().to(op::discovery::openid_configuration))
         .route("/jwks", web::get().to(op::discovery::jwks))
         .route("/.well-known/claimgate-disclosure", web::get().to(op::discovery::disclosure))
+        .route("/.well-known/ssf-configuration", web::get().to(op::ssf::configuration))
+        .service(
+            web::resource("/ssf/stream")
+                .route(web::get().to(op::ssf::stream))
+                .route(web::post().to(op::ssf::stream))
+                .route(web::patch().to(op::ssf::stream))
+                .route(web::put().to(op::ssf::stream))
+                .route(web::delete().to(op::ssf::stream)),
+        )
+        .service(
+            web::resource("/ssf/status").route(web::get().to(op::ssf::status)).route(web::post().to(op::ssf::status)),
+        )
+        .route("/ssf/verify", web::post().to(op::ssf::verify))
+        .route("/ssf/poll", web::post().to(op::ssf::poll_events))
         .service(page("/authorize").get(op::authorize::authorize_get).post(op::authorize::authorize_post))
         .service(page("/authorize/continue").post(op::authorize::continue_login))
         .service(page("/logout").get(op::logout::logout_get).post(op::logout::logout_post))

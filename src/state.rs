@@ -37,3 +37,37 @@ impl AppState {
         self.clock.now().timestamp()
     }
 }
+
+/// What telling the apps needs (back-channel logout, security events):
+/// the server's state, or the `erase` command's.
+pub struct Notifier<'a> {
+    pub config: &'a Config,
+    pub issuer: &'a str,
+    pub keys: &'a Keys,
+    pub records: &'a Records,
+    pub metrics: &'a crate::metrics::Metrics,
+    pub clock: &'a dyn Clock,
+}
+
+impl<'a> From<&'a AppState> for Notifier<'a> {
+    fn from(state: &'a AppState) -> Self {
+        Notifier {
+            config: &state.config,
+            issuer: &state.issuer,
+            keys: &state.keys,
+            records: &state.records,
+            metrics: &state.metrics,
+            clock: state.clock.as_ref(),
+        }
+    }
+}
+
+impl Notifier<'_> {
+    pub fn client(&self, id: &str) -> Option<&ClientConfig> {
+        self.config.clients.get(id)
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now().timestamp()
+    }
+}

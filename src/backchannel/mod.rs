@@ -1,7 +1,8 @@
 //! OpenID Connect Back-Channel Logout 1.0: when a session ends (logout,
 //! erasure, a refresh token's reuse), claimgate POSTs a logout token to
 //! every app that received tokens in it and registered a
-//! `backchannel_logout_uri`. Deliveries are queued in the store (any
+//! `backchannel_logout_uri` (and queues the apps' `session-revoked`
+//! security events, `signals`, whose pushes share this queue). Deliveries are queued in the store (any
 //! instance of a shared store retries them, at least once each), attempted
 //! off the user's request, retried with backoff (at most 5 minutes apart)
 //! for an hour from the logout ([`RETRY_WINDOW`]), counted
@@ -9,14 +10,12 @@
 
 pub mod token;
 
-use crate::config::{ClientConfig, Config};
 use crate::ids::ClientId;
-use crate::keys::Keys;
-use crate::metrics::Metrics;
-use crate::state::AppState;
-use crate::store::records::{random_handle, Delivery, DeliveryRef, Records, Session, RETRY_WINDOW};
+use crate::secevent::Event;
+use crate::signals::{self, Action};
+use crate::state::{AppState, Notifier};
+use crate::store::records::{random_handle, Delivery, DeliveryRef, Session, RETRY_WINDOW};
 use crate::store::StoreError;
-use std::sync::OnceLock;
 use std::time::Duration;
 use token::{logout_token, LogoutClaims};
 
@@ -25,8 +24,6 @@ use token::{logout_token, LogoutClaims};
 const MAX_BACKOFF_SECS: i64 = 300;
 /// How long an instance holds a delivery while attempting it.
 const LEASE: Duration = Duration::from_secs(30);
-/// How long one attempt may take.
-const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What happened to one delivery attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,39 +45,6 @@ impl Outcome {
     }
 }
 
-/// What delivering needs: the server's state, or the `erase` command's.
-pub struct Notifier<'a> {
-    pub config: &'a Config,
-    pub issuer: &'a str,
-    pub keys: &'a Keys,
-    pub records: &'a Records,
-    pub metrics: &'a Metrics,
-    pub clock: &'a dyn crate::clock::Clock,
-}
-
-impl<'a> From<&'a AppState> for Notifier<'a> {
-    fn from(state: &'a AppState) -> Self {
-        Notifier {
-            config: &state.config,
-            issuer: &state.issuer,
-            keys: &state.keys,
-            records: &state.records,
-            metrics: &state.metrics,
-            clock: state.clock.as_ref(),
-        }
-    }
-}
-
-impl Notifier<'_> {
-    fn client(&self, id: &str) -> Option<&ClientConfig> {
-        self.config.clients.get(id)
-    }
-
-    fn now(&self) -> i64 {
-        self.clock.now().timestamp()
-    }
-}
-
 /// Seconds before attempt `n + 1`: 2, 4, 8, … 256, then every 5 minutes,
 /// until [`RETRY_WINDOW`] from the logout is over (about 17 attempts).
 fn backoff(attempts: u32) -> i64 {
@@ -92,39 +56,28 @@ fn deadline(queued_at: i64) -> i64 {
     queued_at.saturating_add(i64::try_from(RETRY_WINDOW.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// One HTTP client for every delivery: no redirects (§2.5 names one URI),
-/// no cookies, a bounded time. `None` if it could not be built (its TLS
-/// backend failed): deliveries then fail and are retried, never sent by a
-/// client without those bounds.
-fn http() -> Option<&'static reqwest::Client> {
-    static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            crate::upstream::http::use_aws_lc();
-            let built = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(TIMEOUT).build();
-            built.map_err(|e| tracing::error!(error = %e, "back-channel HTTP client could not be built")).ok()
-        })
-        .as_ref()
-}
-
 /// Queues a logout for every app that received tokens in the session (only
-/// `client`, when given) and has a back-channel URI. Returns the client ids
-/// and their deliveries.
+/// `client`, when given) and has a back-channel URI, and a CAEP
+/// `session-revoked` event for every such app with a stream that asks for
+/// it. Returns the client ids and their queued deliveries.
 pub async fn session_ended(
     state: &Notifier<'_>,
     session_ref: &str,
     session: &Session,
     only: Option<&str>,
+    action: &Action,
 ) -> Result<Vec<(ClientId, DeliveryRef)>, StoreError> {
     let mut queued = Vec::new();
     let mut clients: Vec<&str> = session.disclosures.iter().map(|d| d.client_id.as_str()).collect();
     clients.sort_unstable();
     clients.dedup();
-    for client in clients.into_iter().filter(|c| only.is_none_or(|o| o == *c)) {
-        let Some(config) = state.client(client).filter(|c| c.oidc().is_some_and(|o| o.backchannel_logout.is_some()))
-        else {
+    for config in clients.into_iter().filter(|c| only.is_none_or(|o| o == *c)).filter_map(|c| state.client(c)) {
+        let revoked = Event::SessionRevoked { initiator: action.initiator };
+        let emitted = signals::tell(state, config, &session.user_key, &revoked, action).await?;
+        queued.extend(signals::queued([(config.id.clone(), emitted)]));
+        if config.oidc().is_none_or(|o| o.backchannel_logout.is_none()) {
             continue;
-        };
+        }
         let delivery = Delivery {
             client_id: config.id.clone(),
             sub: state.keys.pseudonymizer.pairwise_subject(&config.id, &session.user_key),
@@ -133,20 +86,23 @@ pub async fn session_ended(
             attempts: 0,
             next_at: state.now(),
             queued_at: state.now(),
+            set: None,
         };
         queued.push((config.id.clone(), state.records.queue_delivery(&delivery).await?));
     }
     Ok(queued)
 }
 
-/// Queues the logouts of every session of a user about to be erased.
+/// Queues the logouts (and `session-revoked` events) of every session of a
+/// user about to be erased.
 pub async fn user_erased(
     state: &Notifier<'_>,
     user: &crate::policy::UserKey,
+    action: &Action,
 ) -> Result<Vec<(ClientId, DeliveryRef)>, StoreError> {
     let mut queued = Vec::new();
     for (reference, session) in state.records.sessions_of(user).await? {
-        queued.extend(session_ended(state, &reference, &session, None).await?);
+        queued.extend(session_ended(state, &reference, &session, None, action).await?);
     }
     Ok(queued)
 }
@@ -170,7 +126,10 @@ pub async fn run_due(state: &Notifier<'_>) -> Result<(), StoreError> {
 pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(ClientId, Outcome)>, StoreError> {
     let now = state.now();
     let Some(mut d) = state.records.lease_delivery(r, now, LEASE).await? else { return Ok(None) };
-    let result = post(state, &d, now).await;
+    let result = match d.set.as_deref() {
+        Some(set) => signals::push::deliver(state, &d, set).await,
+        None => post(state, &d, now).await,
+    };
     d.attempts += 1;
     // A delivery queued before `queued_at` existed counts from now.
     let queued_at = if d.queued_at == 0 { now } else { d.queued_at };
@@ -186,9 +145,14 @@ pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(Cl
         }
         _ => state.records.finish_delivery(r).await?,
     }
-    state.metrics.backchannel.with_label_values(&[&d.client_id, outcome.label()]).inc();
     let reason = result.err().unwrap_or("");
-    tracing::info!(target: "claimgate::audit", client = %d.client_id, outcome = outcome.label(), attempt = d.attempts, reason, "back-channel logout");
+    if d.set.is_some() {
+        state.metrics.ssf_deliveries.with_label_values(&[&d.client_id, outcome.label()]).inc();
+        tracing::info!(target: "claimgate::audit", client = %d.client_id, outcome = outcome.label(), attempt = d.attempts, reason, "security event push");
+    } else {
+        state.metrics.backchannel.with_label_values(&[&d.client_id, outcome.label()]).inc();
+        tracing::info!(target: "claimgate::audit", client = %d.client_id, outcome = outcome.label(), attempt = d.attempts, reason, "back-channel logout");
+    }
     Ok(Some((d.client_id, outcome)))
 }
 
@@ -201,7 +165,7 @@ async fn post(state: &Notifier<'_>, d: &Delivery, now: i64) -> Result<(), &'stat
     let claims =
         LogoutClaims { issuer: state.issuer, client_id: &client.id, sub: &d.sub, sid: &d.sid, jti: &d.jti, now };
     let token = logout_token(key, &claims).map_err(|_| "signing_failed")?;
-    let http = http().ok_or("no_http_client")?;
+    let http = signals::push::http().ok_or("no_http_client")?;
     let response = http.post(uri).form(&[("logout_token", token)]).send().await.map_err(|_| "unreachable")?;
     match response.status().as_u16() {
         200 | 204 => Ok(()),

@@ -3,8 +3,6 @@
 //! back-channel logout event, and never a `nonce`.
 
 use crate::signing::SigningKey;
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use openidconnect::PrivateSigningKey;
 use serde_json::json;
 
 /// §2.4: the `events` member's key.
@@ -29,10 +27,9 @@ pub struct LogoutClaims<'a> {
 #[error("logout token signing failed")]
 pub struct LogoutTokenError;
 
-/// The compact JWS (RFC 7515 §7.1) of a logout token, signed with `key` in
-/// its algorithm; `typ` is `logout+jwt` (§2.4, to tell it from an ID token).
+/// The compact JWS of a logout token, signed with `key` in its algorithm;
+/// `typ` is `logout+jwt` (§2.4, to tell it from an ID token).
 pub fn logout_token(key: &SigningKey, c: &LogoutClaims) -> Result<String, LogoutTokenError> {
-    let header = json!({ "alg": key.alg().as_str(), "kid": key.kid(), "typ": "logout+jwt" });
     let claims = json!({
         "iss": c.issuer,
         "aud": c.client_id,
@@ -43,13 +40,7 @@ pub fn logout_token(key: &SigningKey, c: &LogoutClaims) -> Result<String, Logout
         "sid": c.sid,
         "events": { LOGOUT_EVENT: {} },
     });
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).map_err(|_| LogoutTokenError)?),
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).map_err(|_| LogoutTokenError)?)
-    );
-    let signature = key.sign(&key.alg().jws(), signing_input.as_bytes()).map_err(|_| LogoutTokenError)?;
-    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    key.sign_typed_jwt("logout+jwt", &claims).map_err(|_| LogoutTokenError)
 }
 
 #[cfg(test)]
@@ -57,6 +48,7 @@ mod tests {
     use super::*;
     use crate::signing::SigningAlg;
     use openidconnect::core::CoreJsonWebKey;
+    use openidconnect::PrivateSigningKey;
 
     /// Verified by an independent JOSE library, in every algorithm.
     #[test]

@@ -1,6 +1,7 @@
 //! `[clients.ID]`: the applications (OpenID Connect or forward-auth), their
 //! redirect URIs, claims and providers.
 
+use super::signals::{RawSignals, Signals};
 use super::uris::{PostLogoutUri, RedirectUri, RegisteredUri, UriRefusal};
 use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notice, ProviderConfig, ServerConfig};
 use crate::ids::{ClientId, ProviderId};
@@ -60,6 +61,12 @@ pub(super) struct RawClient {
     /// The FAPI 2.0 Security Profile for this client.
     #[serde(default)]
     fapi2: bool,
+    /// Shared Signals (SSF 1.0): a stream the app manages, or one fixed here.
+    #[serde(default)]
+    ssf: bool,
+    ssf_push_url: Option<String>,
+    ssf_push_authorization: Option<String>,
+    ssf_events: Option<Vec<String>>,
 }
 
 /// A registered application: what every kind shares, and its kind with
@@ -75,6 +82,8 @@ pub struct ClientConfig {
     /// Upstream providers offered to this client's users.
     pub providers: Vec<ProviderId>,
     pub kind: ClientKind,
+    /// How it receives security events (SSF 1.0), if at all.
+    pub signals: Signals,
 }
 
 /// What kind of application a client is.
@@ -241,12 +250,28 @@ pub(super) fn validate(
                 return Err(invalid(format!("clients.{id}.mode"), why));
             }
         };
+        let raw_signals = RawSignals {
+            ssf: c.ssf,
+            push_url: c.ssf_push_url.as_deref(),
+            push_authorization: c.ssf_push_authorization.clone(),
+            events: c.ssf_events.as_deref(),
+        };
+        let signals = super::signals::validate(&id, raw_signals, env)?;
+        if signals.is_managed() && kind_is_public(&kind) {
+            // RFC 6749 §4.4: client_credentials is for confidential clients only.
+            return Err(invalid(format!("clients.{id}.ssf"), "a public client cannot use client_credentials"));
+        }
         let name = c.name.unwrap_or_else(|| id.clone());
         let id = ClientId::from(id);
-        let client = ClientConfig { name, id: id.clone(), claims, optional_claims, providers: client_providers, kind };
+        let client =
+            ClientConfig { name, id: id.clone(), claims, optional_claims, providers: client_providers, kind, signals };
         clients.insert(id, client);
     }
     Ok(clients)
+}
+
+fn kind_is_public(kind: &ClientKind) -> bool {
+    matches!(kind, ClientKind::Oidc(OidcClient { auth: ClientAuth::Public, .. }))
 }
 
 /// The settings of one mode are refused on a client of the other, each
@@ -271,6 +296,7 @@ fn only_for(id: &str, c: &RawClient, forward_auth: bool) -> Result<(), ConfigErr
         ("jwks", c.jwks.is_some(), "never calls /token"),
         ("jwks_uri", c.jwks_uri.is_some(), "never calls /token"),
         ("fapi2", c.fapi2, "uses no tokens: claimgate redeems its codes itself"),
+        ("ssf", c.ssf, "never calls /token (a static stream, ssf_push_url, is possible)"),
     ];
     let proxy_only = [
         ("return_origins", !c.return_origins.is_empty()),

@@ -11,6 +11,7 @@ mod pages;
 mod pictures;
 mod providers;
 mod server;
+mod signals;
 mod store;
 mod uris;
 
@@ -26,6 +27,7 @@ pub use pages::Pages;
 pub use pictures::{PictureHosts, PictureMode};
 pub use providers::{is_guid, AppleSettings, OidcFlavor, ProviderConfig, ProviderKind, APPLE_ISSUER};
 pub use server::{LogFormat, ServerConfig, TlsConfig};
+pub use signals::{Signals, StaticStream};
 pub use store::StoreConfig;
 pub use uris::{PostLogoutUri, RedirectUri, RegisteredUri};
 

@@ -688,3 +688,68 @@ fn pages_languages_are_checked_and_an_operators_gaps_reported_once() {
     // The built-in languages need no warning.
     assert!(Config::parse(BASE, no_env).unwrap().warnings().iter().all(|w| !w.starts_with("pages.")));
 }
+
+/// Issue 28's keys: a managed stream (`ssf`) or a static one
+/// (`ssf_push_url`, `ssf_push_authorization`, `ssf_events`), each refusal
+/// naming its key.
+#[test]
+fn shared_signals_keys_are_read_and_refused_by_name() {
+    let purged = crate::secevent::EventType::AccountPurged;
+    let managed = Config::parse(
+        &edited(|c| {
+            c.set(MAIN, "ssf", true);
+        }),
+        no_env,
+    )
+    .unwrap();
+    assert!(managed.clients["main-app"].signals.is_managed());
+    let fixed = Config::parse(
+        &edited(|c| {
+            c.set(MAIN, "ssf_push_url", "https://app.example.com/ssf").set_list(MAIN, "ssf_events", &[purged.uri()]);
+        }),
+        |k| (k == "CLAIMGATE_CLIENT_MAIN_APP_SSF_PUSH_AUTHORIZATION").then(|| "Bearer from-env".into()),
+    )
+    .unwrap();
+    let stream = fixed.clients["main-app"].signals.static_stream().unwrap();
+    assert_eq!(stream.events.iter().copied().collect::<Vec<_>>(), vec![purged]);
+    assert_eq!(secrecy::ExposeSecret::expose_secret(stream.authorization.as_ref().unwrap()), "Bearer from-env");
+    let every = Config::parse(
+        &edited(|c| {
+            c.set(MAIN, "ssf_push_url", "http://127.0.0.1:9/ssf");
+        }),
+        no_env,
+    )
+    .unwrap();
+    let events = &every.clients["main-app"].signals.static_stream().unwrap().events;
+    assert!(
+        events.len() == 3 && !events.contains(&crate::secevent::EventType::Verification),
+        "default: all but verification"
+    );
+
+    for (edit, key, why) in [
+        (("ssf_push_url", "http://app.example.com/ssf"), "ssf_push_url", "loopback"),
+        (("ssf_push_authorization", "Bearer x"), "ssf_push_authorization", "needs ssf_push_url"),
+    ] {
+        let e = err(&edited(|c| {
+            c.set(MAIN, edit.0, edit.1);
+        }));
+        assert!(e.starts_with(&format!("clients.main-app.{key}:")) && e.contains(why), "{e}");
+    }
+    let e = err(&edited(|c| {
+        c.set(MAIN, "ssf", true).set(MAIN, "ssf_push_url", "https://app.example.com/ssf");
+    }));
+    assert!(e.starts_with("clients.main-app.ssf_push_url:") && e.contains("not both"), "{e}");
+    let e = err(&edited(|c| {
+        c.set(MAIN, "ssf_push_url", "https://app.example.com/ssf").set_list(MAIN, "ssf_events", &["urn:x:unknown"]);
+    }));
+    assert!(e.starts_with("clients.main-app.ssf_events[0]:") && e.contains("urn:x:unknown"), "{e}");
+    let e = err(&edited(|c| {
+        c.set(MAIN, "ssf_push_url", "https://app.example.com/ssf").set_list(MAIN, "ssf_events", &[]);
+    }));
+    assert!(e.starts_with("clients.main-app.ssf_events:"), "{e}");
+    // RFC 6749 §4.4: client_credentials needs a confidential client.
+    let e = err(&edited(|c| {
+        c.remove(MAIN, "client_secret").set(MAIN, "ssf", true);
+    }));
+    assert!(e.starts_with("clients.main-app.ssf:") && e.contains("public"), "{e}");
+}

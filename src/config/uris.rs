@@ -61,7 +61,7 @@ impl RegisteredUri {
 
     /// A back-channel logout URI (Back-Channel Logout 1.0 §2.2): absolute,
     /// no fragment, http(s), plain http only on loopback.
-    pub(super) fn backchannel(text: &str) -> Result<Self, UriRefusal> {
+    pub fn backchannel(text: &str) -> Result<Self, UriRefusal> {
         let uri = Self::redirect(text, false)?;
         if !matches!(uri.url.scheme(), "http" | "https") {
             return Err(UriRefusal::NotHttp);

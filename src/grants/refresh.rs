@@ -121,7 +121,8 @@ async fn reused(state: &AppState, client: OidcApp<'_>, g: &RefreshGrant) -> Resu
     let revoked = state.records.revoke_family(&g.family).await?;
     if let Some(session) = state.records.get_session(&g.session).await? {
         let reference = crate::store::records::session_ref(&g.session);
-        crate::backchannel::session_ended(&state.into(), &reference, &session, Some(&g.client_id)).await?;
+        let action = crate::signals::Action::new(crate::secevent::Initiator::Policy);
+        crate::backchannel::session_ended(&state.into(), &reference, &session, Some(&g.client_id), &action).await?;
     }
     state.metrics.refresh_reuse.with_label_values(&[&client.id]).inc();
     tracing::warn!(target: "claimgate::audit", client = %client.id, revoked, reason = "refresh_token_reuse", outcome = "family_revoked", "token refused");

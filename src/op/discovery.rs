@@ -24,7 +24,7 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         "scopes_supported": SUPPORTED_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": state.keys.signing.algs().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         // RFC 7523 §2.2 and OIDC Core §9: private_key_jwt, asymmetric algorithms only.

@@ -105,7 +105,8 @@ async fn logout(req: &HttpRequest, state: &AppState, raw: &str, is_post: bool) -
     }
     // The apps that received tokens in this session hear of it (delivered
     // off this request, Back-Channel Logout 1.0 §2.7).
-    crate::backchannel::session_ended(&state.into(), &session_ref(&id), &s, None).await?;
+    let action = crate::signals::Action::new(crate::secevent::Initiator::User);
+    crate::backchannel::session_ended(&state.into(), &session_ref(&id), &s, None, &action).await?;
     state.records.end_session(&id).await?;
     tracing::info!(client = client_id.as_deref().unwrap_or(""), outcome = "signed_out", "logout");
     Ok(done(state, back))

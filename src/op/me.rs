@@ -9,6 +9,7 @@ use crate::pages;
 use crate::policy::{Picture, ProfileClaim};
 use crate::protocol::cookies;
 use crate::protocol::errors::PageError;
+use crate::secevent::{Event, Initiator};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -93,8 +94,8 @@ pub async fn erase(
     // Every session of the user ends: the apps that received tokens in any
     // of them are told (Back-Channel Logout 1.0), and the page says whether
     // they heard within a few seconds; the rest is retried in the background.
-    let notifier = crate::backchannel::Notifier::from(&**state);
-    let erased = erasure::erase(&notifier, &[s.user_key], std::time::Duration::from_secs(3)).await?;
+    let notifier = crate::state::Notifier::from(&**state);
+    let erased = erasure::erase(&notifier, &[s.user_key], Initiator::User, std::time::Duration::from_secs(3)).await?;
     tracing::info!(outcome = "erased", by = "user", "erasure");
     let told: Vec<(String, bool)> = erased
         .told
@@ -163,10 +164,17 @@ pub async fn withdraw(
         let handle = state.keys.pseudonymizer.picture_handle(&client.id, &s.user_key);
         state.records.delete_picture_link(&handle).await?;
     }
-    // The app drops its own session, which holds what was withdrawn.
-    let notifier = crate::backchannel::Notifier::from(&**state);
+    // The app drops its own session, which holds what was withdrawn
+    // (back-channel logout, CAEP session-revoked), and hears which claims
+    // it no longer receives (CAEP token-claims-change), in one `txn`.
+    let notifier = crate::state::Notifier::from(&**state);
+    let action = crate::signals::Action::new(Initiator::User);
     for (reference, session) in state.records.sessions_of(&s.user_key).await? {
-        crate::backchannel::session_ended(&notifier, &reference, &session, Some(&client.id)).await?;
+        crate::backchannel::session_ended(&notifier, &reference, &session, Some(&client.id), &action).await?;
+    }
+    if let Some(claim) = withdrawn {
+        let changed = Event::TokenClaimsChange { initiator: Initiator::User, withdrawn: vec![claim.as_str()] };
+        crate::signals::tell(&notifier, client, &s.user_key, &changed, &action).await?;
     }
     tracing::info!(
         target: "claimgate::audit", client = %client.id, claim = withdrawn.map(|c| c.as_str()).unwrap_or("*"),

@@ -14,5 +14,6 @@ pub mod me;
 pub mod par;
 pub mod picture;
 pub mod revoke;
+pub mod ssf;
 pub mod token;
 pub mod userinfo;

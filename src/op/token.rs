@@ -1,4 +1,5 @@
-//! `POST /token`: the authorization-code and refresh-token grants. Client
+//! `POST /token`: the authorization-code and refresh-token grants, and
+//! client credentials for Shared Signals receivers. Client
 //! authentication by client_secret_basic or client_secret_post
 //! (constant-time comparison), or none for public clients, which must then
 //! prove PKCE. A DPoP proof (RFC 9449 §5) binds the tokens issued to its key.
@@ -48,9 +49,11 @@ async fn grant(
     match params.get("grant_type").map(String::as_str) {
         Some("authorization_code") => grants::code::grant(state, client, &params, &dpop).await,
         Some("refresh_token") => grants::refresh::grant(state, client, &params, &dpop).await,
-        Some(_) => {
-            Err(TokenError::new(OAuthError::UnsupportedGrantType, "supported: authorization_code, refresh_token"))
-        }
+        Some("client_credentials") => grants::client_credentials::grant(state, client, &params, &dpop).await,
+        Some(_) => Err(TokenError::new(
+            OAuthError::UnsupportedGrantType,
+            "supported: authorization_code, refresh_token, client_credentials",
+        )),
         None => Err(TokenError::invalid_request("grant_type is required")),
     }
 }

@@ -6,9 +6,10 @@
 //! introspection endpoints (§5, §8), a 401 `DPoP` challenge at userinfo (§7.1, §9).
 
 use crate::dpop::{self, Expected, Proof, ProofError, MAX_AGE_SECS, MAX_SKEW_SECS};
-use crate::protocol::errors::{BearerError, OAuthError, TokenError};
+use crate::protocol::errors::{BearerError, OAuthError, Scheme, TokenError};
 use crate::state::AppState;
 use crate::store::StoreError;
+use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponseBuilder};
 use std::future::{ready, Ready};
 use std::time::Duration;
@@ -227,4 +228,67 @@ impl Dpop {
     pub fn refuse(&self, e: DpopError) -> TokenError {
         e.into_token_error(&self.state)
     }
+}
+
+/// Whether a protected resource's token was presented as its binding
+/// requires: a DPoP-bound token only as `DPoP` with a fresh proof by its
+/// key for `path` (RFC 9449 §7.1), spent here; a bearer token only where
+/// the client does not require DPoP (§5.2).
+pub async fn check_presentation(
+    state: &AppState,
+    req: &HttpRequest,
+    path: &str,
+    (scheme, token): (Scheme, &str),
+    bound: Option<&str>,
+    require_dpop: bool,
+) -> Result<(), BearerError> {
+    match (scheme, bound) {
+        (Scheme::DPoP, Some(bound)) => {
+            let refused = |e: DpopError| e.into_bearer_error(state);
+            let proof = proof(state, req, path, Some(token)).map_err(refused)?;
+            let proof = proof.ok_or(DpopError::Required).map_err(refused)?;
+            if !bool::from(proof.jkt.as_bytes().ct_eq(bound.as_bytes())) {
+                return Err(refused(DpopError::WrongKey));
+            }
+            spend(state, &proof).await.map_err(refused)?;
+        }
+        // §7.1: a stolen DPoP-bound token is useless as a bearer token.
+        (Scheme::Bearer, Some(_)) => {
+            return Err(BearerError::dpop(
+                OAuthError::InvalidToken,
+                "the access token is DPoP-bound: present it with DPoP",
+            ))
+        }
+        (Scheme::DPoP, None) => {
+            return Err(BearerError::invalid_token_because("the access token is not DPoP-bound: present it as Bearer"))
+        }
+        // §5.2: such a client's bearer tokens are refused too.
+        (Scheme::Bearer, None) if require_dpop => {
+            return Err(BearerError::dpop(OAuthError::InvalidToken, "this client's access tokens must be DPoP-bound"))
+        }
+        (Scheme::Bearer, None) => {}
+    }
+    Ok(())
+}
+
+/// The token and how it was presented: `Authorization: Bearer` (RFC 6750
+/// §2.1) or `Authorization: DPoP` (RFC 9449 §7.1).
+pub fn presented(req: &HttpRequest) -> Result<(Scheme, String), BearerError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Err(BearerError::missing());
+    };
+    let value = value.to_str().map_err(|_| BearerError::invalid_request("malformed Authorization header"))?;
+    let (scheme, token) =
+        value.split_once(' ').ok_or_else(|| BearerError::invalid_request("malformed Authorization header"))?;
+    let scheme = if scheme.eq_ignore_ascii_case("bearer") {
+        Scheme::Bearer
+    } else if scheme.eq_ignore_ascii_case("dpop") {
+        Scheme::DPoP
+    } else {
+        return Err(BearerError::missing());
+    };
+    if token.trim().is_empty() {
+        return Err(BearerError::missing());
+    }
+    Ok((scheme, token.trim().to_owned()))
 }

@@ -19,6 +19,7 @@ pub enum OAuthError {
     InvalidRequest,
     InvalidClient,
     InvalidGrant,
+    UnauthorizedClient,
     UnsupportedGrantType,
     UnsupportedResponseType,
     InvalidScope,
@@ -41,7 +42,7 @@ pub enum OAuthError {
 
 impl OAuthError {
     /// Every code, for the series that exist from the start.
-    pub const ALL: [OAuthError; 17] = [
+    pub const ALL: [OAuthError; 18] = [
         OAuthError::InvalidRequest,
         OAuthError::InvalidClient,
         OAuthError::InvalidGrant,
@@ -59,6 +60,7 @@ impl OAuthError {
         OAuthError::InvalidDpopProof,
         OAuthError::UseDpopNonce,
         OAuthError::InvalidRequestUri,
+        OAuthError::UnauthorizedClient,
     ];
 
     pub fn code(self) -> &'static str {
@@ -66,6 +68,7 @@ impl OAuthError {
             OAuthError::InvalidRequest => "invalid_request",
             OAuthError::InvalidClient => "invalid_client",
             OAuthError::InvalidGrant => "invalid_grant",
+            OAuthError::UnauthorizedClient => "unauthorized_client",
             OAuthError::UnsupportedGrantType => "unsupported_grant_type",
             OAuthError::UnsupportedResponseType => "unsupported_response_type",
             OAuthError::InvalidScope => "invalid_scope",
@@ -401,10 +404,11 @@ mod tests {
                 OAuthError::InvalidDpopProof => 14,
                 OAuthError::UseDpopNonce => 15,
                 OAuthError::InvalidRequestUri => 16,
+                OAuthError::UnauthorizedClient => 17,
             }
         }
         let places: std::collections::BTreeSet<usize> = OAuthError::ALL.into_iter().map(place).collect();
-        assert_eq!(places, (0..17).collect());
+        assert_eq!(places, (0..18).collect());
     }
 
     #[test]

@@ -168,7 +168,7 @@ async fn a_delivery_is_retried_for_the_whole_retry_window() {
     let a = app.full_login(&APP_A, "openid").await;
     let bye = format!("/logout?id_token_hint={}&post_logout_redirect_uri=http://127.0.0.1:9/bye-a", s(&a, "id_token"));
     app.browse(&bye).await;
-    let notifier = claimgate::backchannel::Notifier::from(&**app.state);
+    let notifier = claimgate::state::Notifier::from(&**app.state);
     let started = clock.now();
     for _ in 0..65 {
         claimgate::backchannel::run_due(&notifier).await.unwrap();
@@ -200,7 +200,7 @@ async fn a_delivery_is_retried_for_the_whole_retry_window() {
     let a = app.full_login(&APP_A, "openid").await;
     let bye = format!("/logout?id_token_hint={}&post_logout_redirect_uri=http://127.0.0.1:9/bye-a", s(&a, "id_token"));
     app.browse(&bye).await;
-    let notifier = claimgate::backchannel::Notifier::from(&**app.state);
+    let notifier = claimgate::state::Notifier::from(&**app.state);
     let failed = || app.state.metrics.backchannel.with_label_values(&["app-a", "failed"]).get();
     let started = clock.now();
     while failed() == 0 && clock.now() - started < chrono::Duration::hours(2) {
@@ -257,6 +257,7 @@ async fn another_instance_delivers_what_a_stopped_one_queued() {
         attempts: 0,
         next_at: chrono::Utc::now().timestamp(),
         queued_at: chrono::Utc::now().timestamp(),
+        set: None,
     };
     stopped.queue_delivery(&delivery).await.unwrap();
     let tokens = rx.received(1, Duration::from_secs(5)).await;

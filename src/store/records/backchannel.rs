@@ -1,8 +1,10 @@
-//! Pending back-channel logout deliveries: one record per (logout, client),
+//! Pending back-channel deliveries (a logout, or a security event's SET
+//! pushed to its stream): one record per (logout or event, client),
 //! listed in `idx:backchannel`, shared by every instance on a shared store,
 //! so a delivery queued by one instance is retried by another if the first
 //! stops. Each holds only the client, its pairwise `sub` and `sid`, and the
-//! logout's `jti`: never a profile value.
+//! logout's `jti` (or the SET, which names only the pairwise `sub`): never
+//! a profile value.
 
 use super::{digest, key, Records};
 use crate::ids::ClientId;
@@ -34,6 +36,10 @@ pub struct Delivery {
     /// [`RETRY_WINDOW`] from then. 0 in a delivery queued before it existed.
     #[serde(default)]
     pub queued_at: i64,
+    /// A security event's signed SET (SSF 1.0 push, RFC 8935) instead of a
+    /// logout: `sub` and `sid` are then empty, and `jti` is the SET's.
+    #[serde(default)]
+    pub set: Option<String>,
 }
 
 /// A queued delivery's store key.

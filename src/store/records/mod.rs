@@ -26,6 +26,7 @@ mod kinds;
 mod pictures;
 mod pushed;
 mod refresh;
+mod streams;
 
 pub use backchannel::{session_ref, Delivery, DeliveryRef, RETRY_WINDOW};
 pub use codec::{decode, encode};
@@ -37,6 +38,7 @@ pub use handles::{
 pub use pictures::{PictureLink, StoredPicture};
 pub use pushed::PushedRequest;
 pub use refresh::Rotation;
+pub use streams::{ClientGrant, StoredStream, StreamDelivery, StreamStatus, HELD_CAP, HELD_WINDOW};
 
 pub use kinds::{
     AccessGrant, AuthCode, AuthorizationRequest, BindingDigest, Disclosure, FormPostAnswer, ForwardReturn,
