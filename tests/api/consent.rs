@@ -80,7 +80,7 @@ async fn widening_a_clients_claims_releases_nothing_new_without_consent() {
 }
 
 /// app-a receives name, email and picture, the picture optional.
-fn picture_optional(c: &mut ConfigEdit) {
+pub(crate) fn picture_optional(c: &mut ConfigEdit) {
     c.set_list("clients.app-a", "optional_claims", &["picture"]);
 }
 
@@ -92,7 +92,12 @@ async fn to_choices(app: &TestApp, browser: &reqwest::Client, extra: &[(&str, &s
 }
 
 /// [`to_choices`] with this scope.
-async fn to_choices_for(app: &TestApp, browser: &reqwest::Client, scope: &str, extra: &[(&str, &str)]) -> Resp {
+pub(crate) async fn to_choices_for(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    scope: &str,
+    extra: &[(&str, &str)],
+) -> Resp {
     let mut r = app.browse_in(browser, &app.authorize_url(&APP_A, scope, extra)).await;
     for _ in 0..6 {
         if is_notice(&r) && !offered_claims(&r.body).is_empty() {
@@ -109,7 +114,7 @@ async fn to_choices_for(app: &TestApp, browser: &reqwest::Client, scope: &str, e
 }
 
 /// Posts the notice with `ticked` and follows to the app; returns the tokens.
-async fn choose(app: &TestApp, browser: &reqwest::Client, notice: &Resp, ticked: &[&str]) -> Value {
+pub(crate) async fn choose(app: &TestApp, browser: &reqwest::Client, notice: &Resp, ticked: &[&str]) -> Value {
     let ticket = field_value(&notice.body, "name=\"ticket\" value=\"").unwrap();
     let mut form = vec![("ticket", ticket.as_str())];
     form.extend(ticked.iter().map(|c| ("claim", *c)));

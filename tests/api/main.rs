@@ -34,5 +34,6 @@ mod refresh;
 mod refresh_rules;
 mod rolling;
 mod sessions;
+mod signals;
 mod signing;
 mod upstream_hostile;
