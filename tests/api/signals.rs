@@ -23,9 +23,12 @@ const POLL: &str = "urn:ietf:rfc:8936";
 
 /// What a push receiver keeps: the SETs with their Authorization header,
 /// and how many pushes to refuse (400 invalid_key, RFC 8935 §2.3).
+/// One push as received: the SET, its Authorization header, its Content-Type.
+type Pushed = (String, Option<String>, String);
+
 #[derive(Clone, Default)]
 struct Inbox {
-    sets: Arc<Mutex<Vec<(String, Option<String>, String)>>>,
+    sets: Arc<Mutex<Vec<Pushed>>>,
     refuse: Arc<AtomicUsize>,
 }
 
@@ -60,7 +63,7 @@ async fn receiver(refuse: usize) -> Receiver {
 
 impl Receiver {
     /// The SETs received within `wait`, at least `n` of them.
-    async fn received(&self, n: usize, wait: Duration) -> Vec<(String, Option<String>, String)> {
+    async fn received(&self, n: usize, wait: Duration) -> Vec<Pushed> {
         let deadline = Instant::now() + wait;
         loop {
             let got = self.inbox.sets.lock().unwrap().clone();
