@@ -13,6 +13,9 @@
 // Routes: /  (status)  /login  /callback  /logout  /refresh (with REFRESH=1)
 //         POST /backchannel-logout (OpenID Connect Back-Channel Logout 1.0;
 //         register it as the client's backchannel_logout_uri)
+//         POST /ssf/events (SSF=push), GET /ssf-log (SSF=push or poll): Shared
+//         Signals security events (the client needs ssf = true); with SSF=poll
+//         the app polls claimgate (RFC 8936) when /ssf-log is read.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import * as client from 'openid-client';
@@ -32,7 +35,7 @@ async function clientAuth(authMethod, clientSecret, privateJwk) {
   return authMethod === 'client_secret_post' ? client.ClientSecretPost(clientSecret) : client.ClientSecretBasic(clientSecret);
 }
 
-export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256', refresh = false, dpop = false, par = false, exposeTokens = false, privateJwk = undefined }) {
+export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, authMethod = 'client_secret_basic', title = clientId, idTokenAlg = 'RS256', refresh = false, dpop = false, par = false, exposeTokens = false, privateJwk = undefined, ssf = undefined }) {
   const auth = await clientAuth(authMethod, clientSecret, privateJwk);
   // The algorithm claimgate signs this app's ID tokens with (its client's
   // id_token_signed_response_alg); openid-client refuses any other.
@@ -51,6 +54,7 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
   // Cookies ignore ports: two demo apps on one host need two cookie names.
   const cookie = `demo_sid_${clientId.replace(/\W/g, '_')}`;
 
+  let signals; // the Shared Signals stream, once made (ssf)
   const server = http.createServer(async (req, res) => {
     const base = `http://127.0.0.1:${server.address().port}`;
     const url = new URL(req.url, base);
@@ -142,6 +146,28 @@ export async function startDemoApp({ issuer, clientId, clientSecret, port = 0, a
         }
         return res.end();
       }
+      if (url.pathname === '/ssf/events' && req.method === 'POST' && signals) {
+        // RFC 8935 §2: one SET as the body; 202 when accepted, 400 with an err code when not.
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        if (req.headers.authorization !== signals.pushSecret) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          return res.end(JSON.stringify({ err: 'authentication_failed', description: 'wrong Authorization' }));
+        }
+        try {
+          signals.receive(await signals.verify(body));
+          res.writeHead(202);
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.write(JSON.stringify({ err: 'invalid_key', description: 'the SET did not verify' }));
+        }
+        return res.end();
+      }
+      if (url.pathname === '/ssf-log' && signals) {
+        if (ssf === 'poll') await signals.poll();
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify(signals.log));
+      }
       if (url.pathname === '/access-token' && exposeTokens) {
         // Tests only (exposeTokens): what a thief who stole the access token would hold.
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -181,7 +207,61 @@ ${r.refreshed ? `<p id="refreshed">Refreshed: same subject ${r.refreshed.sameSub
     }
   });
   await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
-  return { server, url: `http://127.0.0.1:${server.address().port}` };
+  const url = `http://127.0.0.1:${server.address().port}`;
+  signals = ssf ? await sharedSignals({ config, issuer, clientId, idTokenAlg, DPoP, jwks, method: ssf, pushUrl: `${url}/ssf/events` }) : undefined;
+  return { server, url, stream: signals?.stream };
+}
+
+// Shared Signals (SSF 1.0): the app's own stream, made with a
+// client_credentials token of scope ssf; every SET verified with jose
+// (typ secevent+jwt, iss, aud, signature against claimgate's JWKS).
+async function sharedSignals({ config, issuer, clientId, idTokenAlg, DPoP, jwks, method, pushUrl }) {
+  const meta = await (await fetch(new URL('/.well-known/ssf-configuration', issuer))).json();
+  const token = async () => (await client.clientCredentialsGrant(config, { scope: 'ssf' }, { DPoP })).access_token;
+  const call = async (target, init) => {
+    const r = await fetch(target, { ...init, headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json', ...init?.headers } });
+    return { status: r.status, body: r.status === 204 ? null : await r.json() };
+  };
+  const pushSecret = `Bearer ${crypto.randomBytes(16).toString('hex')}`;
+  const wanted = {
+    delivery: method === 'push' ? { method: 'urn:ietf:rfc:8935', endpoint_url: pushUrl, authorization_header: pushSecret } : { method: 'urn:ietf:rfc:8936' },
+    events_requested: [
+      'https://schemas.openid.net/secevent/risc/event-type/account-purged',
+      'https://schemas.openid.net/secevent/caep/event-type/session-revoked',
+    ],
+    description: `${clientId} (demo)`,
+  };
+  let created = await call(meta.configuration_endpoint, { method: 'POST', body: JSON.stringify(wanted) });
+  if (created.status === 409) {
+    // One stream per client: replace the one it has.
+    const [current] = (await call(meta.configuration_endpoint, { method: 'GET' })).body;
+    created = await call(meta.configuration_endpoint, { method: 'PUT', body: JSON.stringify({ ...wanted, stream_id: current.stream_id }) });
+  }
+  if (created.status !== 201 && created.status !== 200) throw new Error(`stream not created: ${created.status} ${JSON.stringify(created.body)}`);
+  const stream = created.body;
+  const log = []; // { type, sub, jti, txn } of every SET received
+  const seen = new Set();
+  const verify = async (set) => (await jwtVerify(set, jwks, { issuer: config.serverMetadata().issuer, audience: clientId, typ: 'secevent+jwt', algorithms: [idTokenAlg] })).payload;
+  const receive = (payload) => {
+    if (seen.has(payload.jti)) return; // at least once: ignore a repeat
+    seen.add(payload.jti);
+    const [type] = Object.keys(payload.events);
+    log.push({ type, sub: payload.sub_id?.sub, format: payload.sub_id?.format, jti: payload.jti, txn: payload.txn });
+  };
+  // RFC 8936: take what is held, acknowledge what verified.
+  const poll = async () => {
+    let ack = [];
+    for (let i = 0; i < 10; i += 1) {
+      const r = await call(stream.delivery.endpoint_url, { method: 'POST', body: JSON.stringify({ returnImmediately: true, ack }) });
+      ack = [];
+      for (const [jti, set] of Object.entries(r.body.sets ?? {})) {
+        receive(await verify(set));
+        ack.push(jti);
+      }
+      if (ack.length === 0) return;
+    }
+  };
+  return { stream, log, verify, receive, poll, pushSecret };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -198,6 +278,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     par: process.env.PAR === '1',
     // AUTH_METHOD=private_key_jwt: the app's private key as a JWK (JSON, with kid).
     privateJwk: process.env.PRIVATE_JWK ? JSON.parse(process.env.PRIVATE_JWK) : undefined,
+    // SSF=push or SSF=poll: a Shared Signals stream (the client needs ssf = true).
+    ssf: process.env.SSF || undefined,
   });
   console.log(`demo app on ${url} — open ${url}/login`);
 }

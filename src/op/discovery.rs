@@ -24,7 +24,7 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         "scopes_supported": SUPPORTED_SCOPES,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": grant_types(&state),
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": state.keys.signing.algs().iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         // RFC 7523 §2.2 and OIDC Core §9: private_key_jwt, asymmetric algorithms only.
@@ -47,6 +47,16 @@ pub async fn openid_configuration(state: web::Data<AppState>) -> HttpResponse {
         // RFC 9449 §5.1.
         "dpop_signing_alg_values_supported": crate::dpop::ALGORITHMS,
     }))
+}
+
+/// RFC 8414 §2: client_credentials only where a client may use it (an SSF
+/// receiver, `ssf = true`).
+fn grant_types(state: &AppState) -> Vec<&'static str> {
+    let mut types = vec!["authorization_code", "refresh_token"];
+    if state.config.clients.values().any(|c| c.signals.is_managed()) {
+        types.push("client_credentials");
+    }
+    types
 }
 
 /// Whether every client that uses `/authorize` requires pushed requests.

@@ -46,6 +46,7 @@ async fn every_metric_the_alerts_and_the_dashboard_use_exists_in_a_scrape() {
             "backchannel_logout_uri",
             "http://127.0.0.1:9/bcl",
         );
+        c.set("clients.app-b", "ssf", true);
     })
     .await;
     // Issue 26, point 3: before any request, every series the alerts and the
@@ -61,6 +62,7 @@ async fn every_metric_the_alerts_and_the_dashboard_use_exists_in_a_scrape() {
         "claimgate_logins_completed_total{client=\"app-a\",provider=\"idp\"} 0",
         "claimgate_backchannel_logout_total{client=\"app-a\",outcome=\"failed\"} 0",
         "claimgate_refresh_token_reuse_total{client=\"app-a\"} 0",
+        "claimgate_ssf_deliveries_total{client=\"app-b\",outcome=\"failed\"} 0",
         "claimgate_token_requests_total{outcome=\"invalid_grant\"} 0",
         "claimgate_untrusted_forwarded_total 0",
     ] {

@@ -105,6 +105,7 @@ refresh_tokens = true
 backchannel_logout_uri = "http://127.0.0.1:${portA}/backchannel-logout"
 claims = ["name", "email", "picture"]
 providers = ["upstream"]
+ssf = true
 [clients.demo-b]
 name = "Demo app B"
 client_secret = "secret-b"
@@ -114,6 +115,7 @@ id_token_signed_response_alg = "EdDSA"
 claims = ["name", "email", "picture"]
 optional_claims = ["picture"]
 providers = ["upstream"]
+ssf = true
 [clients.demo-c]
 name = "Demo app C"
 client_secret = "secret-c"
@@ -351,6 +353,36 @@ async function browserScenarios(store) {
     await page.goto(`http://127.0.0.1:${portA}/login`);
     const after = await page.textContent('main');
     check(`[${store}] after logout the next login needs the upstream again`, after.includes('Continue with Google (test)'));
+
+    // Shared Signals: app A made its push stream and app B its poll stream
+    // with client_credentials tokens (openid-client); "Delete my data" on /me
+    // reaches both with account-purged, each with its own pairwise sub, every
+    // SET verified with jose.
+    await page.click('button:has-text("Continue with Google (test)")');
+    await page.click('#upstream-login');
+    await page.waitForSelector('#status');
+    const subA = await page.textContent('#sub');
+    await page.goto(`${cg}/me`);
+    await page.click('button:has-text("Delete my data")');
+    await page.waitForSelector('h1');
+    const purged = 'https://schemas.openid.net/secevent/risc/event-type/account-purged';
+    const eventsOf = async (port, n) => {
+      let log = [];
+      for (let i = 0; i < 50; i += 1) {
+        log = await (await fetch(`http://127.0.0.1:${port}/ssf-log`)).json();
+        if (log.filter((e) => e.type === purged).length >= n) break;
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+      return log;
+    };
+    const pushedA = await eventsOf(portA, 1);
+    const polledB = await eventsOf(portB, 1);
+    const purgedA = pushedA.filter((e) => e.type === purged);
+    const purgedB = polledB.filter((e) => e.type === purged);
+    check(`[${store}] app A (push stream made with a client_credentials token) receives account-purged after "Delete my data", about its own sub`,
+      purgedA.length === 1 && purgedA[0].sub === subA && purgedA[0].format === 'iss_sub', JSON.stringify(pushedA));
+    check(`[${store}] app B polls the same account-purged, about its own different sub, with another txn`,
+      purgedB.length === 1 && purgedB[0].sub === subB && subB !== subA && purgedB[0].txn !== purgedA[0]?.txn, JSON.stringify(polledB));
   } finally {
     await browser.close();
   }
@@ -397,8 +429,8 @@ let claimgate;
 try {
   for (const store of ['memory', 'redis']) {
     claimgate = await startClaimgate(store);
-    const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A', refresh: true });
-    const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B', idTokenAlg: 'EdDSA' });
+    const demoA = await startDemoApp({ issuer: cg, clientId: 'demo-a', clientSecret: 'secret-a', port: portA, authMethod: 'client_secret_basic', title: 'Demo app A', refresh: true, ssf: 'push' });
+    const demoB = await startDemoApp({ issuer: cg, clientId: 'demo-b', clientSecret: 'secret-b', port: portB, authMethod: 'client_secret_post', title: 'Demo app B', idTokenAlg: 'EdDSA', ssf: 'poll' });
     const demoC = await startDemoApp({ issuer: cg, clientId: 'demo-c', clientSecret: 'secret-c', port: portC, title: 'Demo app C', refresh: true, dpop: true, par: true, exposeTokens: true });
     const demoE = await startDemoApp({ issuer: cg, clientId: 'demo-e', clientSecret: 'secret-e', port: portE, title: 'Demo app E' });
     const demoD = await startDemoApp({ issuer: cg, clientId: 'demo-d', port: portD, authMethod: 'private_key_jwt', privateJwk: appDJwk, title: 'Demo app D', idTokenAlg: 'PS256', refresh: true, dpop: true, par: true });
