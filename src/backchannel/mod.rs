@@ -12,6 +12,7 @@ pub mod token;
 
 use crate::ids::ClientId;
 use crate::secevent::Event;
+use crate::signals::push::Handed;
 use crate::signals::{self, Action};
 use crate::state::{AppState, Notifier};
 use crate::store::records::{random_handle, Delivery, DeliveryRef, Session, RETRY_WINDOW};
@@ -128,13 +129,13 @@ pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(Cl
     let Some(mut d) = state.records.lease_delivery(r, now, LEASE).await? else { return Ok(None) };
     let result = match d.set.as_deref() {
         Some(set) => signals::push::deliver(state, &d, set).await,
-        None => post(state, &d, now).await,
+        None => post(state, &d, now).await.map(|()| Handed::Delivered),
     };
     d.attempts += 1;
     // A delivery queued before `queued_at` existed counts from now.
     let queued_at = if d.queued_at == 0 { now } else { d.queued_at };
     let outcome = match result {
-        Ok(()) => Outcome::Delivered,
+        Ok(_) => Outcome::Delivered,
         Err(_) if now + backoff(d.attempts) > deadline(queued_at) => Outcome::Failed,
         Err(_) => Outcome::Retrying,
     };
@@ -147,8 +148,10 @@ pub async fn attempt(state: &Notifier<'_>, r: &DeliveryRef) -> Result<Option<(Cl
     }
     let reason = result.err().unwrap_or("");
     if d.set.is_some() {
-        state.metrics.ssf_deliveries.with_label_values(&[&d.client_id, outcome.label()]).inc();
-        tracing::info!(target: "claimgate::audit", client = %d.client_id, outcome = outcome.label(), attempt = d.attempts, reason, "security event push");
+        // A SET whose stream changed meanwhile was held or dropped, not delivered.
+        let label = result.map_or(outcome.label(), Handed::label);
+        state.metrics.ssf_deliveries.with_label_values(&[&d.client_id, label]).inc();
+        tracing::info!(target: "claimgate::audit", client = %d.client_id, outcome = label, attempt = d.attempts, reason, "security event push");
     } else {
         state.metrics.backchannel.with_label_values(&[&d.client_id, outcome.label()]).inc();
         tracing::info!(target: "claimgate::audit", client = %d.client_id, outcome = outcome.label(), attempt = d.attempts, reason, "back-channel logout");

@@ -41,6 +41,7 @@ pub async fn grant(
         client_id: client.id.clone(),
         scope: SSF_SCOPE.into(),
         jkt: jkt.clone(),
+        issued_at: state.now(),
         expires_at: state.now() + i64::try_from(lifetime.as_secs()).unwrap_or(600),
     };
     state.records.put_client_grant(&token, &g, lifetime).await?;

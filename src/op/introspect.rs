@@ -44,6 +44,25 @@ pub async fn introspect(
             aud: Some(g.client_id.to_string()),
             ..Introspection::of(&state, g.scope, g.client_id, g.subject, (g.iat, g.exp), g.jkt)
         };
+    } else if let Some(g) = state
+        .records
+        .get_client_grant(&AccessToken::presented(token.as_str()))
+        .await?
+        .filter(|g| g.client_id == client.id && g.expires_at > now)
+    {
+        // A client_credentials token (Shared Signals): the client's, no user.
+        answer = Introspection {
+            active: true,
+            scope: Some(g.scope),
+            client_id: Some(g.client_id.to_string()),
+            token_type: Some(if g.jkt.is_some() { "DPoP" } else { "Bearer" }),
+            iat: Some(g.issued_at),
+            exp: Some(g.expires_at),
+            iss: Some(state.issuer.clone()),
+            aud: Some(g.client_id.to_string()),
+            cnf: g.jkt.map(|jkt| Confirmation { jkt }),
+            ..Introspection::default()
+        };
     } else if let Some(g) = usable_refresh(&state, &client, &RefreshToken::presented(token.as_str())).await? {
         answer = Introspection::of(&state, g.scope, g.client_id, g.subject, (g.iat, g.exp), g.jkt);
     }

@@ -30,6 +30,14 @@ pub async fn revoke(
         } else {
             tracing::warn!(client = %client.id, reason = "token_of_another_client", "token revocation refused");
         }
+    } else if let Some(grant) = state.records.get_client_grant(&access).await? {
+        // A Shared Signals receiver's client_credentials token.
+        if grant.client_id == client.id {
+            state.records.delete_client_grant(&access).await?;
+            tracing::info!(client = %client.id, outcome = "revoked", "token revocation");
+        } else {
+            tracing::warn!(client = %client.id, reason = "token_of_another_client", "token revocation refused");
+        }
     } else if let Some(grant) = state.records.get_refresh(&refresh).await?.filter(|g| !g.rotated) {
         // §2.1: revoking a refresh token also ends the access tokens of the
         // same grant: its whole family.

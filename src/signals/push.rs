@@ -42,23 +42,44 @@ struct ReceiverError {
     err: String,
 }
 
+/// What became of a queued SET at an attempt that did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handed {
+    /// The receiver accepted it (202).
+    Delivered,
+    /// The stream was since paused or turned to polling: held for it.
+    Held,
+    /// The stream was since disabled or deleted.
+    Dropped,
+}
+
+impl Handed {
+    pub fn label(self) -> &'static str {
+        match self {
+            Handed::Delivered => "delivered",
+            Handed::Held => "held",
+            Handed::Dropped => "dropped",
+        }
+    }
+}
+
 /// One attempt to push a queued SET to its client's stream as it stands
-/// now. A stream since paused or turned to polling holds the SET instead;
-/// one since disabled or deleted drops it. `Err` names why it failed.
-pub async fn deliver(n: &Notifier<'_>, d: &Delivery, set: &str) -> Result<(), &'static str> {
+/// now. `Err` names why it failed.
+pub async fn deliver(n: &Notifier<'_>, d: &Delivery, set: &str) -> Result<Handed, &'static str> {
     let client = n.client(&d.client_id).ok_or("client_removed")?;
     let stream = Stream::of(n, client).await.map_err(|_| "store_unavailable")?;
     let Some(stream) = stream.filter(|s| s.status != StreamStatus::Disabled) else {
-        tracing::info!(target: "claimgate::audit", client = %d.client_id, outcome = "dropped", "security event");
-        return Ok(());
+        return Ok(Handed::Dropped);
     };
     let (url, authorization) = match (&stream.delivery, stream.status) {
         (StreamDelivery::Push { endpoint_url, authorization_header }, StreamStatus::Enabled) => {
             (endpoint_url.as_str(), authorization_header.as_deref())
         }
         _ => {
-            n.records.hold_event(&d.client_id, &d.jti, set).await.map_err(|_| "store_unavailable")?;
-            return Ok(());
+            return match n.records.hold_event(&d.client_id, &d.jti, set).await.map_err(|_| "store_unavailable")? {
+                true => Ok(Handed::Held),
+                false => Ok(Handed::Dropped),
+            };
         }
     };
     let http = http().ok_or("no_http_client")?;
@@ -74,7 +95,7 @@ pub async fn deliver(n: &Notifier<'_>, d: &Delivery, set: &str) -> Result<(), &'
     let response = request.send().await.map_err(|_| "unreachable")?;
     match response.status().as_u16() {
         // §2.2: accepted.
-        202 => Ok(()),
+        202 => Ok(Handed::Delivered),
         // §2.3: refused, with an error code (§2.4).
         400 => {
             let mut response = response;

@@ -78,7 +78,9 @@ impl Receiver {
 /// A SET verified against claimgate's JWKS, as a receiver would: RS256 by
 /// its kid, typ secevent+jwt, iss, aud; no exp (SSF 1.0).
 async fn verified(app: &TestApp, set: &str, audience: &str) -> Value {
-    let jwks: JwkSet = serde_json::from_value(app.browse("/jwks").await.json()).unwrap();
+    // A fresh connection, as a receiver's would be: a pooled one idle past
+    // the server's keep-alive may be closed under the request.
+    let jwks: JwkSet = reqwest::get(format!("{}/jwks", app.base)).await.unwrap().json().await.unwrap();
     let header = jsonwebtoken::decode_header(set).unwrap();
     assert_eq!(header.typ.as_deref(), Some("secevent+jwt"));
     let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("the SET's kid is in /jwks");
@@ -175,6 +177,25 @@ async fn the_metadata_names_the_endpoints_and_only_ssf_clients_get_a_token() {
     assert_eq!(wider.json()["error"], "invalid_scope");
     let wrong = app.token_raw(&[("grant_type", "client_credentials")], Some(("app-a", "not-the-secret"))).await;
     assert_eq!(wrong.status, 401);
+    // RFC 7662 and RFC 7009: the client introspects and revokes it like its other tokens.
+    let seen = app.introspect(&APP_A, &token).await.json();
+    assert_eq!(
+        (seen["active"].as_bool(), seen["scope"].as_str(), seen["client_id"].as_str()),
+        (Some(true), Some("ssf"), Some("app-a")),
+        "{seen}"
+    );
+    assert!(seen.get("sub").is_none(), "no user: {seen}");
+    assert_eq!(app.introspect(&APP_B, &token).await.json(), json!({"active": false}), "another client learns nothing");
+    assert_eq!(app.ssf(reqwest::Method::GET, "/ssf/stream", &token, None).await.status, 200);
+    assert_eq!(app.revoke(&APP_B, &token).await.status, 200);
+    assert_eq!(
+        app.ssf(reqwest::Method::GET, "/ssf/stream", &token, None).await.status,
+        200,
+        "only its owner revokes it"
+    );
+    assert_eq!(app.revoke(&APP_A, &token).await.status, 200);
+    assert_eq!(app.ssf(reqwest::Method::GET, "/ssf/stream", &token, None).await.status, 401, "revoked");
+    assert_eq!(app.introspect(&APP_A, &token).await.json(), json!({"active": false}));
     // A user's access token opens no stream; no token, none either.
     let user = app.full_login(&APP_A, "openid").await;
     let r = app.ssf(reqwest::Method::GET, "/ssf/stream", user["access_token"].as_str().unwrap(), None).await;
@@ -409,4 +430,32 @@ async fn polled_events_stay_until_acknowledged() {
     let long = app.ssf(M::POST, "/ssf/poll", &token, Some(json!({}))).await.json();
     assert_eq!(long["sets"], json!({}));
     assert!(started.elapsed() >= Duration::from_secs(9), "returnImmediately defaults to false");
+}
+
+/// A push queued before its stream was paused is held, not pushed, and
+/// delivered once the stream is enabled again (with its jti).
+#[tokio::test]
+async fn a_queued_push_whose_stream_was_paused_is_held_until_enabled() {
+    use reqwest::Method as M;
+    let rx = receiver(1).await;
+    let app = spawn_app_with(|c| {
+        c.set("clients.app-a", "ssf", true);
+    })
+    .await;
+    let token = token_of(&app.ssf_token(&APP_A).await);
+    let create = json!({"delivery": {"method": PUSH, "endpoint_url": rx.url}, "events_requested": [PURGED]});
+    let id =
+        app.ssf(M::POST, "/ssf/stream", &token, Some(create)).await.json()["stream_id"].as_str().unwrap().to_owned();
+    app.full_login(&APP_A, "openid").await;
+    app.erase_me().await;
+    // The first attempt was refused (invalid_key): the push waits 2 s for its retry.
+    let paused = json!({"stream_id": id, "status": "paused"});
+    assert_eq!(app.ssf(M::POST, "/ssf/status", &token, Some(paused)).await.status, 200);
+    assert!(rx.received(1, Duration::from_secs(4)).await.is_empty(), "a paused stream is not pushed to");
+    let metrics = app.state.metrics.render();
+    assert!(metrics.contains("claimgate_ssf_deliveries_total{client=\"app-a\",outcome=\"held\"} 1"), "{metrics}");
+    app.ssf(M::POST, "/ssf/status", &token, Some(json!({"stream_id": id, "status": "enabled"}))).await;
+    let got = rx.received(1, Duration::from_secs(5)).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(event_of(&verified(&app, &got[0].0, "app-a").await), PURGED);
 }

@@ -80,6 +80,7 @@ pub struct ClientGrant {
     pub scope: String,
     /// The DPoP key's thumbprint it is bound to (RFC 9449 §6), if any.
     pub jkt: Option<String>,
+    pub issued_at: i64,
     pub expires_at: i64,
 }
 
