@@ -29,14 +29,15 @@ const MAX_REASON: usize = 256;
 const MAX_EVENTS_REQUESTED: usize = 16;
 const MAX_EVENT_URI: usize = 256;
 
-/// A client's stream as it stands, static or managed.
-pub struct Stream {
-    pub stream_id: String,
-    pub delivery: StreamDelivery,
-    pub events_requested: Vec<String>,
-    pub description: Option<String>,
-    pub status: StreamStatus,
-    pub reason: Option<String>,
+/// A client's stream as it stands, static or managed: a stored stream's
+/// fields, with what the API and the transmitter read of them.
+pub struct Stream(StoredStream);
+
+impl std::ops::Deref for Stream {
+    type Target = StoredStream;
+    fn deref(&self) -> &StoredStream {
+        &self.0
+    }
 }
 
 impl Stream {
@@ -45,7 +46,7 @@ impl Stream {
     pub async fn of(n: &Notifier<'_>, client: &ClientConfig) -> Result<Option<Stream>, StoreError> {
         match &client.signals {
             Signals::Off => Ok(None),
-            Signals::Static(s) => Ok(Some(Stream {
+            Signals::Static(s) => Ok(Some(Stream(StoredStream {
                 stream_id: "static".into(),
                 delivery: StreamDelivery::Push {
                     endpoint_url: s.push_url.as_str().to_owned(),
@@ -55,7 +56,7 @@ impl Stream {
                 description: None,
                 status: StreamStatus::Enabled,
                 reason: None,
-            })),
+            }))),
             Signals::Managed => Ok(n.records.get_stream(&client.id).await?.map(Stream::from)),
         }
     }
@@ -107,14 +108,7 @@ impl Stream {
 
 impl From<StoredStream> for Stream {
     fn from(s: StoredStream) -> Self {
-        Stream {
-            stream_id: s.stream_id,
-            delivery: s.delivery,
-            events_requested: s.events_requested,
-            description: s.description,
-            status: s.status,
-            reason: s.reason,
-        }
+        Stream(s)
     }
 }
 
@@ -296,16 +290,14 @@ mod tests {
 
     #[test]
     fn events_delivered_are_requested_and_supported() {
-        let mut s = Stream::from(
-            body(json!({"delivery": {"method": POLL}, "events_requested": [
-                EventType::AccountPurged.uri(), "https://schemas.openid.net/secevent/risc/event-type/account-disabled",
-            ]}))
-            .create()
-            .unwrap(),
-        );
-        assert_eq!(s.events_delivered(), vec![EventType::AccountPurged]);
-        s.events_requested.clear();
-        assert!(s.events_delivered().is_empty(), "nothing unless requested");
+        let mut stored = body(json!({"delivery": {"method": POLL}, "events_requested": [
+            EventType::AccountPurged.uri(), "https://schemas.openid.net/secevent/risc/event-type/account-disabled",
+        ]}))
+        .create()
+        .unwrap();
+        assert_eq!(Stream::from(stored.clone()).events_delivered(), vec![EventType::AccountPurged]);
+        stored.events_requested.clear();
+        assert!(Stream::from(stored).events_delivered().is_empty(), "nothing unless requested");
     }
 
     #[test]
