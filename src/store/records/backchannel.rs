@@ -13,6 +13,19 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 const QUEUE: &str = "idx:backchannel";
+/// Pushed SETs: the same records and worker, in their own index, because an
+/// instance of the release before them reads `idx:backchannel` only and
+/// would take a SET for a logout (its appended `set` unread).
+const SET_QUEUE: &str = "idx:ssf-push";
+
+/// The queue a delivery's key belongs to.
+fn queue_of(delivery_key: &str) -> &'static str {
+    if delivery_key.starts_with("ssf-push:") {
+        SET_QUEUE
+    } else {
+        QUEUE
+    }
+}
 
 /// How long a delivery is retried before it counts as failed, from the
 /// logout that queued it.
@@ -53,14 +66,17 @@ pub fn session_ref(session: &super::SessionId) -> String {
 
 impl Records {
     pub async fn queue_delivery(&self, d: &Delivery) -> Result<DeliveryRef, StoreError> {
-        let k = key("backchannel", &d.jti);
+        let k = key(if d.set.is_some() { "ssf-push" } else { "backchannel" }, &d.jti);
         self.put(&k, d, QUEUED_TTL).await?;
-        self.store.set_add(QUEUE, &k, QUEUED_TTL).await?;
+        self.store.set_add(queue_of(&k), &k, QUEUED_TTL).await?;
         Ok(DeliveryRef(k))
     }
 
+    /// Every queued delivery: logouts and pushed SETs.
     pub async fn queued_deliveries(&self) -> Result<Vec<DeliveryRef>, StoreError> {
-        Ok(self.store.set_members(QUEUE).await?.into_iter().map(DeliveryRef).collect())
+        let mut queued = self.store.set_members(QUEUE).await?;
+        queued.extend(self.store.set_members(SET_QUEUE).await?);
+        Ok(queued.into_iter().map(DeliveryRef).collect())
     }
 
     /// Takes a due delivery for `lease` (so that other instances leave it
@@ -72,7 +88,7 @@ impl Records {
         lease: Duration,
     ) -> Result<Option<Delivery>, StoreError> {
         let Some(mut d) = self.get::<Delivery>(&r.0).await? else {
-            self.store.set_remove(QUEUE, &r.0).await?;
+            self.store.set_remove(queue_of(&r.0), &r.0).await?;
             return Ok(None);
         };
         if d.next_at > now {
@@ -96,7 +112,7 @@ impl Records {
     /// Removes a delivery (done, or given up).
     pub async fn finish_delivery(&self, r: &DeliveryRef) -> Result<(), StoreError> {
         self.store.delete(&r.0).await?;
-        self.store.set_remove(QUEUE, &r.0).await
+        self.store.set_remove(queue_of(&r.0), &r.0).await
     }
 
     /// A session by its reference (erasure knows sessions by their keys).
@@ -121,5 +137,53 @@ impl Records {
             }
         }
         Ok(sessions)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::store::memory::MemoryStore;
+    use crate::store::seal::Sealer;
+    use std::sync::Arc;
+
+    fn delivery(set: Option<&str>) -> Delivery {
+        Delivery {
+            client_id: "app-a".into(),
+            sub: String::new(),
+            sid: String::new(),
+            jti: super::super::random_handle(),
+            attempts: 0,
+            next_at: 0,
+            queued_at: 0,
+            set: set.map(str::to_owned),
+        }
+    }
+
+    /// An instance of the release before security events reads only the
+    /// logout queue: a pushed SET there would be read as a logout with an
+    /// empty `sub` and `sid` (its appended field ignored) and POSTed as one.
+    /// SETs are queued beside it, where only this release looks.
+    #[tokio::test]
+    async fn pushed_sets_are_queued_beside_the_logouts_not_among_them() {
+        let records = Records::new(
+            MemoryStore::new(Arc::new(SystemClock)),
+            Arc::new(Sealer::generate().unwrap()),
+            Duration::from_secs(3600),
+        );
+        let logout = records.queue_delivery(&delivery(None)).await.unwrap();
+        let event = records.queue_delivery(&delivery(Some("a.b.c"))).await.unwrap();
+        let older_release_sees = records.store.set_members(QUEUE).await.unwrap();
+        assert_eq!(older_release_sees, vec![logout.0.clone()], "only logouts in the logout queue");
+        let mut both = records.queued_deliveries().await.unwrap();
+        both.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut expected = vec![logout.clone(), event.clone()];
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(both, expected, "this release attempts both");
+        assert!(records.lease_delivery(&event, 1, Duration::from_secs(30)).await.unwrap().is_some());
+        records.finish_delivery(&event).await.unwrap();
+        records.finish_delivery(&logout).await.unwrap();
+        assert!(records.queued_deliveries().await.unwrap().is_empty());
     }
 }
