@@ -208,7 +208,7 @@ fn auth_handler(c: &mut Criterion) {
             expires_at: session.expires_at,
             released: Some(ProfileClaim::ALL.into_iter().collect()),
         };
-        assert!(state.records.put_forward_session(&fid, &record, day, &session.user_key).await.unwrap());
+        assert!(state.records.put_forward_session(&fid, &record, day).await.unwrap());
         let svc = actix_web::test::init_service(
             actix_web::App::new().app_data(state).route("/auth", actix_web::web::get().to(forward_auth::check)),
         )

@@ -86,7 +86,7 @@ pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Resul
         exp: state.now() + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
         jkt: g.dpop.proof().map(|p| p.jkt.clone()),
     };
-    if !state.records.put_access(&access_token, &access, lifetime, &session.user_key).await? {
+    if !state.records.put_access(&access_token, &access, lifetime).await? {
         return Err(session_ended());
     }
     let refresh_token = match (g.kept_refresh, &g.family) {
@@ -151,8 +151,7 @@ async fn note_code(
         Some((_, family)) => (Some(family), session::until_end(state, session)),
         None => (None, lifetime),
     };
-    let user = &session.user_key;
-    state.records.note_redeemed_code(code, access_token, family, g.session_id, ttl, user).await?;
+    state.records.note_redeemed_code(code, access_token, family, g.session_id, ttl).await?;
     Ok(())
 }
 

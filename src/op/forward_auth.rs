@@ -264,7 +264,7 @@ pub async fn callback(
         expires_at: sso.expires_at,
         released: Some(claims.clone()),
     };
-    if !state.records.put_forward_session(&id, &record, ttl, &sso.user_key).await? {
+    if !state.records.put_forward_session(&id, &record, ttl).await? {
         return expired();
     }
     tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");

@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use claimgate::metrics::STORE_OPS;
 use claimgate::policy::disclosure::Scopes;
-use claimgate::policy::{Profile, UserKey};
+use claimgate::policy::Profile;
 use claimgate::store::records::{AccessGrant, AccessToken, SessionId};
 use std::time::Duration;
 
@@ -74,8 +74,7 @@ async fn a_token_written_after_its_session_ended_is_not_kept() {
         exp: i64::MAX,
         jkt: None,
     };
-    let user = UserKey::from_stored("u".into());
-    let kept = app.state.records.put_access(&token, &grant, Duration::from_secs(60), &user).await.unwrap();
+    let kept = app.state.records.put_access(&token, &grant, Duration::from_secs(60)).await.unwrap();
     assert!(!kept, "the session does not exist");
     assert!(app.state.records.get_access(&token).await.unwrap().is_none());
     assert_eq!(app.userinfo(token.as_str()).await.status, 401);

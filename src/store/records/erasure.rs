@@ -39,11 +39,9 @@ impl Records {
         Ok(done.len())
     }
 
-    /// Deletes every record a session's index names. Today each is in the
-    /// user's index too; reading the session's own index as well lets a
-    /// later release index session-bound records there only (fewer, smaller
-    /// index entries per sign-in, docs/DESIGN-NOTES.md) while instances of
-    /// this one still erase them.
+    /// Deletes every record a session's index names: the session-bound
+    /// records are indexed there only (docs/DESIGN-NOTES.md, "Redis per
+    /// sign-in").
     async fn sweep(&self, session_index: &str) -> Result<(), StoreError> {
         for record in self.store.set_members(session_index).await? {
             self.store.delete(&record).await?;
@@ -113,7 +111,7 @@ impl Records {
 #[cfg(test)]
 mod tests {
     use super::super::kinds::Session;
-    use super::super::{key, session_index, SessionId};
+    use super::super::{key, session_index, AccessToken, SessionId};
     use super::*;
     use crate::clock::SystemClock;
     use crate::policy::Profile;
@@ -173,5 +171,23 @@ mod tests {
         assert!(records.store.get(&access).await.unwrap().is_some(), "another client's withdrawal ends nothing");
         assert_eq!(records.revoke_client(&user, &"app".into()).await.unwrap(), 1);
         assert!(records.store.get(&access).await.unwrap().is_none(), "the access grant outlived the withdrawal");
+    }
+
+    /// Issue 31: a session-bound record (here an access grant) is indexed
+    /// under its session only; the user's index keeps the session. Erasure
+    /// still reaches it (the tests above).
+    #[tokio::test]
+    async fn a_session_bound_record_joins_its_sessions_index_only() {
+        let (records, user, _) = user_with_a_session_only_record("app").await;
+        let members = records.store.set_members(&user_index(&user)).await.unwrap();
+        let session_key = members.iter().find(|m| m.starts_with("session:")).unwrap().clone();
+        let grant = records.get::<AccessGrant>(&key("access", "token-1")).await.unwrap().unwrap();
+        assert!(records.put_access(&AccessToken::presented("token-2"), &grant, HOUR).await.unwrap());
+        let user_members = records.store.set_members(&user_index(&user)).await.unwrap();
+        assert_eq!(user_members, vec![session_key.clone()], "only the session in the user's index");
+        let session_members = records.store.set_members(&session_index_of(&session_key).unwrap()).await.unwrap();
+        assert!(session_members.contains(&key("access", "token-2")), "{session_members:?}");
+        records.erase_user(&user).await.unwrap();
+        assert!(records.store.get(&key("access", "token-2")).await.unwrap().is_none());
     }
 }

@@ -193,8 +193,8 @@ pub struct ForwardReturn {
 
 /// A forward-auth cookie's record: which client it is for, the SSO session
 /// behind it, and what `/auth` answers, so that `/auth` reads this record
-/// alone. Indexed under its session and user: logout and erasure delete it
-/// with the session.
+/// alone. Indexed under its session: logout and erasure delete it with the
+/// session.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ForwardSession {
     pub client_id: ClientId,
@@ -236,8 +236,8 @@ pub struct AccessGrant {
     pub jkt: Option<String>,
 }
 
-/// A refresh token's grant (RFC 6749 §6). Indexed under its session and
-/// user (logout and erasure delete it) and under its family: every refresh
+/// A refresh token's grant (RFC 6749 §6). Indexed under its session
+/// (logout and erasure delete it) and under its family: every refresh
 /// and access token descended from one authorization, all revoked at once
 /// when a rotated refresh token comes back (RFC 9700 §4.14.2).
 #[derive(Debug, Clone, Serialize, Deserialize)]

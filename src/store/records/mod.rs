@@ -5,10 +5,13 @@
 //! key is ever derived from an email. Every value is sealed ([`Sealer`]).
 //!
 //! Indexes make logout and erasure one operation each:
-//! - `idx:user:{user key}` → every record key of that user (sessions, codes,
-//!   access tokens, forward-auth records, the proxied picture and its links); a session's own index shares its
+//! - `idx:user:{user key}` → the user's records that outlive no session of
+//!   theirs but belong to none (sessions, codes, consents, refresh families,
+//!   the proxied picture and its links); a session's own index shares its
 //!   digest and is found from the session's key;
-//! - `idx:session:{hash}` → the access tokens issued under one session;
+//! - `idx:session:{hash}` → what was issued under one session (access and
+//!   refresh grants, forward-auth records, redeemed codes): logout, withdrawal
+//!   and erasure read it through the session;
 //! - `idx:email:{keyed hash of the address}` → the user keys that signed in
 //!   with it (for `claimgate erase --email`); the user index names these
 //!   too, so that erasing a user also takes them out of every email index.
@@ -176,7 +179,10 @@ impl Records {
     }
 
     /// Stores a record that must end with its SSO session: indexed under
-    /// the user (erasure) and under the session (logout).
+    /// the session, which logout, withdrawal and erasure read (the session
+    /// itself is in the user's index). Not under the user too: one index
+    /// entry per record instead of two (issue 31; the previous release's
+    /// erasure already reads the sessions' indexes).
     async fn put_in_session<T: Serialize>(
         &self,
         kind: &str,
@@ -184,10 +190,8 @@ impl Records {
         value: &T,
         session: &SessionId,
         ttl: Duration,
-        user: &UserKey,
     ) -> Result<(), StoreError> {
         let k = key(kind, handle);
-        self.index(user, &k, ttl).await?;
         self.store.set_add(&session_index(session), &k, ttl).await?;
         self.put(&k, value, ttl).await
     }
@@ -205,9 +209,8 @@ impl Records {
         value: &T,
         session: &SessionId,
         ttl: Duration,
-        user: &UserKey,
     ) -> Result<bool, StoreError> {
-        self.put_in_session(kind, handle, value, session, ttl, user).await?;
+        self.put_in_session(kind, handle, value, session, ttl).await?;
         if self.store.get(&key("session", session.as_str())).await?.is_some() {
             return Ok(true);
         }
@@ -260,17 +263,16 @@ impl Records {
         self.take_pre_login(&key("fa-return", handle.as_str())).await
     }
 
-    /// A forward-auth cookie's record, indexed under its user and its SSO
-    /// session, so logout and erasure end it.
+    /// A forward-auth cookie's record, indexed under its SSO session, so
+    /// logout and erasure end it.
     /// False when the session ended meanwhile (nothing is stored).
     pub async fn put_forward_session(
         &self,
         id: &ForwardSessionId,
         f: &ForwardSession,
         ttl: Duration,
-        user: &UserKey,
     ) -> Result<bool, StoreError> {
-        self.put_in_live_session("fa-session", id.as_str(), f, &f.session, ttl, user).await
+        self.put_in_live_session("fa-session", id.as_str(), f, &f.session, ttl).await
     }
 
     pub async fn get_forward_session(&self, id: &ForwardSessionId) -> Result<Option<ForwardSession>, StoreError> {
@@ -298,11 +300,10 @@ impl Records {
         family: Option<&FamilyId>,
         session: &SessionId,
         ttl: Duration,
-        user: &UserKey,
     ) -> Result<(), StoreError> {
         let redeemed =
             RedeemedCode { access_keys: vec![key("access", access_token.as_str())], family: family.cloned() };
-        self.put_in_session("code-used", code.as_str(), &redeemed, session, ttl, user).await
+        self.put_in_session("code-used", code.as_str(), &redeemed, session, ttl).await
     }
 
     /// A code was presented again: revokes every token it was redeemed for.
@@ -371,14 +372,8 @@ impl Records {
     }
 
     /// False when the session ended meanwhile (nothing is stored).
-    pub async fn put_access(
-        &self,
-        token: &AccessToken,
-        g: &AccessGrant,
-        ttl: Duration,
-        user: &UserKey,
-    ) -> Result<bool, StoreError> {
-        self.put_in_live_session("access", token.as_str(), g, &g.session, ttl, user).await
+    pub async fn put_access(&self, token: &AccessToken, g: &AccessGrant, ttl: Duration) -> Result<bool, StoreError> {
+        self.put_in_live_session("access", token.as_str(), g, &g.session, ttl).await
     }
 
     pub async fn get_access(&self, token: &AccessToken) -> Result<Option<AccessGrant>, StoreError> {

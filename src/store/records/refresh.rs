@@ -52,7 +52,7 @@ impl Records {
         let idx = family_index(&g.family);
         self.index(user, &idx, ttl).await?;
         self.store.set_add(&idx, &key("refresh", token.as_str()), ttl).await?;
-        self.put_in_live_session("refresh", token.as_str(), g, &g.session, ttl, user).await
+        self.put_in_live_session("refresh", token.as_str(), g, &g.session, ttl).await
     }
 
     /// Adds an access token issued from a refresh family to it.
