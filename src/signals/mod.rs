@@ -100,11 +100,9 @@ pub async fn emit(
             return Ok(Emitted::NotSent);
         }
     };
-    count(if matches!(emitted, Emitted::Held) { "held" } else { "queued" });
-    tracing::info!(
-        target: "claimgate::audit", client = %client.id, event = kind.label(),
-        outcome = if matches!(emitted, Emitted::Held) { "held" } else { "queued" }, "security event"
-    );
+    let outcome = if emitted == Emitted::Held { "held" } else { "queued" };
+    count(outcome);
+    tracing::info!(target: "claimgate::audit", client = %client.id, event = kind.label(), outcome, "security event");
     Ok(emitted)
 }
 
