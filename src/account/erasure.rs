@@ -35,8 +35,9 @@ pub async fn erase(
     for user in users {
         // One action per user: its events share a `txn` per app.
         let action = Action::new(initiator);
-        queued.extend(backchannel::user_erased(notifier, user, &action).await?);
-        queued.extend(signals::queued(signals::account_purged(notifier, user, &action).await?));
+        let sessions = notifier.records.sessions_of(user).await?;
+        queued.extend(backchannel::user_erased(notifier, &sessions, &action).await?);
+        queued.extend(signals::queued(signals::account_purged(notifier, user, &sessions, &action).await?));
     }
     for user in users {
         notifier.records.erase_user(user).await?;

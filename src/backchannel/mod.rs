@@ -95,15 +95,15 @@ pub async fn session_ended(
 }
 
 /// Queues the logouts (and `session-revoked` events) of every session of a
-/// user about to be erased.
+/// user about to be erased (`sessions`: each with its reference).
 pub async fn user_erased(
     state: &Notifier<'_>,
-    user: &crate::policy::UserKey,
+    sessions: &[(String, Session)],
     action: &Action,
 ) -> Result<Vec<(ClientId, DeliveryRef)>, StoreError> {
     let mut queued = Vec::new();
-    for (reference, session) in state.records.sessions_of(user).await? {
-        queued.extend(session_ended(state, &reference, &session, None, action).await?);
+    for (reference, session) in sessions {
+        queued.extend(session_ended(state, reference, session, None, action).await?);
     }
     Ok(queued)
 }

@@ -16,7 +16,7 @@ use crate::policy::UserKey;
 use crate::secevent::{self, Event, EventType, Initiator, SetContent, Subject};
 use crate::signing::SigningAlg;
 use crate::state::Notifier;
-use crate::store::records::{random_handle, Delivery, DeliveryRef, StreamDelivery, StreamStatus};
+use crate::store::records::{random_handle, Delivery, DeliveryRef, Session, StreamDelivery, StreamStatus};
 use crate::store::StoreError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use sha2::{Digest, Sha256};
@@ -146,15 +146,17 @@ pub fn queued(emitted: impl IntoIterator<Item = (ClientId, Emitted)>) -> Vec<(Cl
 }
 
 /// RISC `account-purged` to every app the user's data reached (GDPR Art.
-/// 19): each app of a session's disclosures or a consent.
+/// 19): each app of a consent or of a disclosure in one of `sessions` (the
+/// user's, as erasure read them).
 pub async fn account_purged(
     n: &Notifier<'_>,
     user: &UserKey,
+    sessions: &[(String, Session)],
     action: &Action,
 ) -> Result<Vec<(ClientId, Emitted)>, StoreError> {
     let mut reached: Vec<ClientId> = n.records.consents_of(user).await?.into_iter().map(|c| c.client_id).collect();
-    for (_, session) in n.records.sessions_of(user).await? {
-        reached.extend(session.disclosures.into_iter().map(|d| d.client_id));
+    for (_, session) in sessions {
+        reached.extend(session.disclosures.iter().map(|d| d.client_id.clone()));
     }
     reached.sort_unstable();
     reached.dedup();
