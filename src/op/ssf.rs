@@ -125,12 +125,7 @@ async fn receiver<'a>(state: &'a AppState, req: &HttpRequest, path: &str) -> Res
 
 /// A JSON body (RFC 8259), refused with a reason that never echoes it.
 fn json_body<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, SsfError> {
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
+    if !crate::protocol::has_content_type(req, "application/json") {
         return Err(SsfError::BadRequest("the body must be application/json".into()));
     }
     serde_json::from_slice(body).map_err(|e| {

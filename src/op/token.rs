@@ -9,7 +9,6 @@ use crate::protocol::client_auth::authenticated_form;
 use crate::protocol::dpop::{DpopError, DpopRequest};
 use crate::protocol::errors::{OAuthError, TokenError};
 use crate::state::AppState;
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub async fn token(
@@ -30,12 +29,7 @@ async fn grant(
     dpop: DpopRequest,
     body: &[u8],
 ) -> Result<HttpResponse, TokenError> {
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !crate::protocol::has_content_type(req, "application/x-www-form-urlencoded") {
         return Err(TokenError::invalid_request("the body must be application/x-www-form-urlencoded"));
     }
     let (client, params) = authenticated_form(state, req, body).await?;

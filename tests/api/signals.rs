@@ -177,6 +177,29 @@ async fn the_metadata_names_the_endpoints_and_only_ssf_clients_get_a_token() {
     assert_eq!(wider.json()["error"], "invalid_scope");
     let wrong = app.token_raw(&[("grant_type", "client_credentials")], Some(("app-a", "not-the-secret"))).await;
     assert_eq!(wrong.status, 401);
+    // Each endpoint takes its own media type only.
+    let json_token = app
+        .backend
+        .post(format!("{}/token", app.base))
+        .basic_auth("app-a", Some("secret-a"))
+        .json(&json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_token.status(), 400, "/token takes a form, not JSON");
+    let why: Value = json_token.json().await.unwrap();
+    assert!(why["error_description"].as_str().unwrap().contains("application/x-www-form-urlencoded"), "{why}");
+    let form_stream = app
+        .backend
+        .post(format!("{}/ssf/stream", app.base))
+        .bearer_auth(&token)
+        .form(&[("delivery", "poll")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form_stream.status(), 400, "/ssf/stream takes JSON, not a form");
+    let why: Value = form_stream.json().await.unwrap();
+    assert!(why["error_description"].as_str().unwrap().contains("application/json"), "{why}");
     // RFC 7662 and RFC 7009: the client introspects and revokes it like its other tokens.
     let seen = app.introspect(&APP_A, &token).await.json();
     assert_eq!(
