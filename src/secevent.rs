@@ -179,7 +179,6 @@ pub fn sign(key: &SigningKey, content: &SetContent) -> Result<String, openidconn
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::signing::SigningAlg;
     use openidconnect::core::CoreJsonWebKey;
     use openidconnect::PrivateSigningKey;
 
@@ -212,12 +211,7 @@ mod tests {
     /// event, `sub_id` the pairwise subject, no `exp`, no `sub`.
     #[test]
     fn a_set_verifies_and_names_only_the_pairwise_subject() {
-        for (alg, jose) in [
-            (SigningAlg::Rs256, jsonwebtoken::Algorithm::RS256),
-            (SigningAlg::Ps256, jsonwebtoken::Algorithm::PS256),
-            (SigningAlg::Es256, jsonwebtoken::Algorithm::ES256),
-            (SigningAlg::EdDsa, jsonwebtoken::Algorithm::EdDSA),
-        ] {
+        for (alg, jose) in crate::signing::WITH_JOSE {
             let key = SigningKey::generate(alg).unwrap();
             let event = Event::AccountPurged;
             let token = sign(&key, &content(&event, Subject::User { sub: "pairwise-1" })).unwrap();

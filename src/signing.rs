@@ -24,6 +24,16 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
 use sha2::{Digest, Sha256};
 
+/// Each algorithm with its name in an independent JOSE library, for the
+/// tests that verify claimgate's JWTs with it.
+#[cfg(test)]
+pub(crate) const WITH_JOSE: [(SigningAlg, jsonwebtoken::Algorithm); 4] = [
+    (SigningAlg::Rs256, jsonwebtoken::Algorithm::RS256),
+    (SigningAlg::Ps256, jsonwebtoken::Algorithm::PS256),
+    (SigningAlg::Es256, jsonwebtoken::Algorithm::ES256),
+    (SigningAlg::EdDsa, jsonwebtoken::Algorithm::EdDSA),
+];
+
 /// The JWS algorithms claimgate signs with. RS256 is always available: OIDC
 /// Core §3.1.3.7 makes it the default, and OpenID Connect Discovery 1.0 §3
 /// requires it in `id_token_signing_alg_values_supported`.
