@@ -2,6 +2,7 @@
 //! up), `/readyz` (the store answers and every provider's discovery loaded).
 
 use crate::state::AppState;
+use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
@@ -14,7 +15,8 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    // Written out: probes call this often, and there is nothing to encode.
+    HttpResponse::Ok().content_type(ContentType::json()).body(r#"{"status":"ok"}"#)
 }
 
 /// (ready, the store answers, every provider is loaded).

@@ -27,6 +27,7 @@ pub mod client_keys;
 pub mod clock;
 pub mod config;
 pub mod dpop;
+pub mod edge;
 pub mod explain;
 pub mod grants;
 pub mod ids;

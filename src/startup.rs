@@ -14,15 +14,13 @@ use crate::store::Store;
 use crate::upstream::http::UpstreamHttp;
 use crate::upstream::oidc::{ClientSecretSource, OidcProvider, OidcSettings};
 use crate::upstream::{dev::DevProvider, github::GithubProvider, UpstreamProvider};
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::Instrument;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -162,23 +160,11 @@ impl Application {
         let body_limit = state.config.limits.max_form_bytes;
         let hsts = tls.is_some();
         let server = HttpServer::new(move || {
-            // Written here once for every answer: nothing claimgate says is
-            // for a shared cache unless its handler says so (discovery, JWKS,
-            // pictures set their own Cache-Control).
-            let mut headers = DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add((actix_web::http::header::CACHE_CONTROL, "no-store"));
-            if hsts {
-                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
-            }
             App::new()
                 .app_data(main_state.clone())
-                .app_data(edge.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(web::FormConfig::default().limit(body_limit))
-                .wrap(from_fn(crate::limits::enforce))
-                .wrap(headers)
-                .wrap(from_fn(request_span))
+                .wrap(crate::edge::Edge::new(hsts, edge.clone(), main_state.metrics.clone()))
                 .configure(|cfg| main_routes(cfg, &main_state, probes_here))
         })
         .shutdown_timeout(shutdown)
@@ -295,37 +281,6 @@ fn rustls_config(tls: crate::config::TlsConfig) -> Result<rustls::ServerConfig, 
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_no_client_auth().with_single_cert(tls.cert_chain, tls.key))
         .map_err(StartupError::Tls)
-}
-
-/// One span per request with method and route pattern — never the path or
-/// the query string, which carry handles, codes and state.
-async fn request_span(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // The route pattern, never the path itself: a path carries whatever the
-    // client put in it (a crafted provider id, a handle).
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-    let span = tracing::info_span!("request", method = %req.method(), route = %route);
-    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
-    async move {
-        let started = std::time::Instant::now();
-        let res = next.call(req).await?;
-        let elapsed = started.elapsed();
-        tracing::debug!(status = res.status().as_u16(), micros = elapsed.as_micros() as u64, "response");
-        if let Some(m) = metrics {
-            let class = match res.status().as_u16() {
-                200..=299 => "2xx",
-                300..=399 => "3xx",
-                400..=499 => "4xx",
-                _ => "5xx",
-            };
-            m.http_seconds.with_label_values(&[&route, class]).observe(elapsed.as_secs_f64());
-        }
-        Ok(res)
-    }
-    .instrument(span)
-    .await
 }
 
 /// Every series the alerts and the dashboard read, at 0 from the start.

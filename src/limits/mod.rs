@@ -14,12 +14,10 @@ use crate::metrics::Metrics;
 use crate::pages::{self, language};
 use crate::policy::Pseudonymizer;
 use crate::store::Store;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 pub use client_address::{ClientAddress, Seen};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -216,7 +214,7 @@ impl Refusal {
     }
 }
 
-async fn refusal(limits: &EdgeLimits, req: &ServiceRequest, class: Option<Class>) -> Option<Refusal> {
+async fn exceeded(limits: &EdgeLimits, req: &ServiceRequest, class: Option<Class>) -> Option<Refusal> {
     if req.query_string().len() > limits.max_query_bytes {
         return Some(Refusal::QueryTooLong);
     }
@@ -230,28 +228,14 @@ async fn refusal(limits: &EdgeLimits, req: &ServiceRequest, class: Option<Class>
     limits.check_rate(class, client).await.map(|wait| Refusal::TooMany(class, wait))
 }
 
-/// The middleware: refuses what exceeds a limit before any handler runs.
-pub async fn enforce(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+/// The answer to a request that exceeds a limit, before any handler runs;
+/// `None` when it may go on (the `edge` middleware calls this).
+pub async fn refusal(limits: &EdgeLimits, req: &ServiceRequest) -> Option<HttpResponse> {
     let class = Class::of(req.path());
-    let mut refused = None;
-    if let Some(limits) = req.app_data::<web::Data<EdgeLimits>>() {
-        refused = refusal(limits, &req, class).await;
-        if let Some(r) = &refused {
-            limits.metrics.limited.with_label_values(&[r.label()]).inc();
-        }
-    }
-    match refused {
-        Some(r) => {
-            let json = class == Some(Class::Token);
-            tracing::info!(reason = r.label(), "request refused at the edge");
-            let response = r.response(json, req.request());
-            Ok(req.into_response(response).map_into_right_body())
-        }
-        None => next.call(req).await.map(ServiceResponse::map_into_left_body),
-    }
+    let refused = exceeded(limits, req, class).await?;
+    limits.metrics.limited.with_label_values(&[refused.label()]).inc();
+    tracing::info!(reason = refused.label(), "request refused at the edge");
+    Some(refused.response(class == Some(Class::Token), req.request()))
 }
 
 #[cfg(test)]

@@ -239,12 +239,15 @@ async fn every_answer_but_discovery_is_no_store() {
         client.get(format!("{}/me", app.base)),
         client.get(format!("{}/callback/nobody", app.base)),
         client.get(format!("{}/auth?client=nobody", app.base)),
+        client.get(format!("{}/authorize?q={}", app.base, "x".repeat(5000))),
+        client.post(format!("{}/token", app.base)).body(vec![b'x'; 100_000]),
     ];
     for request in cases {
         let r = request.send().await.unwrap();
         let url = r.url().path().to_owned();
         let cache = r.headers().get("cache-control").map(|v| v.to_str().unwrap().to_owned());
         assert_eq!(cache.as_deref(), Some("no-store"), "{url} ({})", r.status());
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{url} ({})", r.status());
     }
     let discovery = client.get(format!("{}/.well-known/openid-configuration", app.base)).send().await.unwrap();
     assert_eq!(discovery.headers()["cache-control"], "public, max-age=300");

@@ -50,11 +50,39 @@ async fn metrics_move_after_a_login() {
     assert!(!after.contains("jane") && !after.contains(app.idp.marker()), "no value in metrics");
 }
 
+/// The request histogram is labelled by route pattern and status class:
+/// never by the path a client chose, and the edge's refusals are counted
+/// under the route they were aimed at.
+#[tokio::test]
+async fn requests_are_counted_by_route_pattern_never_by_path() {
+    let app = spawn_app_with(public_metrics).await;
+    let count = |m: &str, route: &str, class: &str| {
+        sample(m, "claimgate_http_request_seconds_count", &[("route", route), ("status", class)])
+    };
+    let before = app.browse("/metrics").await.body;
+    assert_eq!(app.browse("/userinfo").await.status, 401);
+    app.browse("/callback/crafted-provider-id").await;
+    let long = "x".repeat(5000);
+    assert_eq!(app.browse(&format!("/authorize?q={long}")).await.status, 414);
+    assert_eq!(app.browse("/no-such-route-here").await.status, 404);
+    assert_eq!(app.browse("/healthz").await.status, 200);
+
+    let after = app.browse("/metrics").await.body;
+    assert_eq!(count(&after, "/userinfo", "4xx") - count(&before, "/userinfo", "4xx"), 1.0);
+    assert_eq!(count(&after, "/callback/{provider}", "4xx") - count(&before, "/callback/{provider}", "4xx"), 1.0);
+    assert_eq!(count(&after, "/authorize", "4xx") - count(&before, "/authorize", "4xx"), 1.0, "a refusal at the edge");
+    assert_eq!(count(&after, "unmatched", "4xx"), 1.0);
+    assert_eq!(count(&after, "/healthz", "2xx"), 1.0);
+    assert!(!after.contains("crafted-provider-id") && !after.contains("no-such-route"), "never a path");
+}
+
 #[tokio::test]
 async fn health_and_readiness() {
     let app = spawn_app().await;
     let h = app.browse("/healthz").await;
     assert_eq!((h.status, h.json()["status"].as_str()), (200, Some("ok")));
+    assert_eq!(h.headers["content-type"], "application/json");
+    assert_eq!(h.headers["x-content-type-options"], "nosniff");
     let r = app.browse("/readyz").await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["store"], "ok");
