@@ -79,7 +79,7 @@ pub async fn issue(state: &AppState, client: OidcApp<'_>, g: Grant<'_>) -> Resul
     let access = AccessGrant {
         client_id: client.id.clone(),
         session: g.session_id.clone(),
-        scope: g.scope.clone(),
+        scope: *g.scope,
         subject: subject.clone(),
         released: released_profile.only(&claims),
         iat: state.now(),
@@ -209,7 +209,7 @@ async fn refresh(
     let record = RefreshGrant {
         client_id: client.id.clone(),
         session: g.session_id.clone(),
-        scope: g.refresh_scope.clone(),
+        scope: *g.refresh_scope,
         family: family.clone(),
         auth_time: g.auth_time,
         subject: subject.to_owned(),

@@ -70,7 +70,7 @@ pub async fn grant(
         return Err(TokenError::invalid_grant("the sign-in no longer meets this application's provider rules"));
     }
     let scope = match params.get("scope") {
-        None => seen.scope.clone(),
+        None => seen.scope,
         Some(asked) => {
             let asked = Scopes::parse(asked);
             if !seen.scope.includes(&asked) {

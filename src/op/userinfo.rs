@@ -2,7 +2,7 @@
 //! A DPoP-bound token is accepted only as `DPoP` with a proof by its key
 //! (RFC 9449 §7.1); a bearer token only where the client does not require DPoP.
 
-use crate::policy::disclosure::release_granted;
+use crate::policy::disclosure::{release_granted, Userinfo};
 use crate::protocol::dpop;
 use crate::protocol::errors::{BearerError, OAuthError, Scheme};
 use crate::state::AppState;
@@ -30,11 +30,10 @@ async fn answer(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, Bea
     dpop::check_presentation(state, req, "/userinfo", (scheme, &token), grant.jkt.as_deref(), require_dpop).await?;
     // What the token was issued with (consented, asked), within what the
     // client's config allows now.
-    let mut body = release_granted(&grant.released, &client.claims).to_json();
-    body.insert("sub".into(), grant.subject.into());
+    let body = Userinfo { sub: &grant.subject, released: release_granted(&grant.released, &client.claims) };
     let mut response = HttpResponse::Ok();
     if scheme == Scheme::DPoP {
         response.insert_header(("DPoP-Nonce", dpop::nonce(state)));
     }
-    Ok(response.json(body))
+    Ok(response.json(&body))
 }

@@ -11,7 +11,7 @@
 
 use super::{Profile, ProfileClaim};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Scopes claimgate understands; others are ignored (RFC 6749 §3.3 lets the
@@ -21,20 +21,30 @@ pub const SUPPORTED_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_
 
 /// The granted scopes of one authorization, normalised: parsed once where
 /// the request arrives, carried as a set into the records (stored as the
-/// space-separated string RFC 6749 §3.3 writes, as before).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub struct Scopes(BTreeSet<&'static str>);
+/// space-separated string RFC 6749 §3.3 writes, as before). A bit per
+/// entry of [`SUPPORTED_SCOPES`]: reading a record allocates nothing for it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scopes(u8);
 
-impl From<String> for Scopes {
-    fn from(stored: String) -> Scopes {
-        Scopes::parse(&stored)
+impl Serialize for Scopes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.as_string())
     }
 }
 
-impl From<Scopes> for String {
-    fn from(scopes: Scopes) -> String {
-        scopes.as_string()
+impl<'de> Deserialize<'de> for Scopes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Scopes, D::Error> {
+        struct Stored;
+        impl serde::de::Visitor<'_> for Stored {
+            type Value = Scopes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("space-separated scopes")
+            }
+            fn visit_str<E: serde::de::Error>(self, stored: &str) -> Result<Scopes, E> {
+                Ok(Scopes::parse(stored))
+            }
+        }
+        deserializer.deserialize_str(Stored)
     }
 }
 
@@ -45,30 +55,33 @@ impl std::fmt::Display for Scopes {
 }
 
 impl Scopes {
+    fn bit(scope: &str) -> u8 {
+        SUPPORTED_SCOPES.iter().position(|s| *s == scope).map_or(0, |i| 1 << i)
+    }
+
     pub fn parse(requested: &str) -> Scopes {
-        Scopes(requested.split(' ').filter_map(|s| SUPPORTED_SCOPES.iter().copied().find(|k| *k == s)).collect())
+        Scopes(requested.split(' ').fold(0, |set, s| set | Scopes::bit(s)))
     }
 
     pub fn contains(&self, scope: &str) -> bool {
-        self.0.contains(scope)
+        let bit = Scopes::bit(scope);
+        bit != 0 && self.0 & bit == bit
     }
 
     /// These scopes without `scope`.
-    pub fn without(mut self, scope: &str) -> Scopes {
-        self.0.remove(scope);
-        self
+    pub fn without(self, scope: &str) -> Scopes {
+        Scopes(self.0 & !Scopes::bit(scope))
     }
 
     /// Whether every scope of `other` is in these (RFC 6749 §6: a refresh
     /// may narrow the scope, never widen it).
     pub fn includes(&self, other: &Scopes) -> bool {
-        other.0.is_subset(&self.0)
+        other.0 & !self.0 == 0
     }
 
     pub fn as_string(&self) -> String {
         // openid first, as clients expect.
-        let mut out: Vec<&str> = SUPPORTED_SCOPES.iter().copied().filter(|s| self.0.contains(s)).collect();
-        out.dedup();
+        let out: Vec<&str> = SUPPORTED_SCOPES.iter().copied().filter(|s| self.contains(s)).collect();
         out.join(" ")
     }
 }
@@ -247,21 +260,30 @@ pub fn release_granted<'a>(profile: &'a Profile, granted: &BTreeSet<ProfileClaim
     }
 }
 
-impl Released<'_> {
-    /// As userinfo members (OIDC Core §5.3.2), without `sub`.
-    pub fn to_json(&self) -> Map<String, Value> {
-        let mut out = Map::new();
-        if let Some(name) = self.name {
-            out.insert("name".into(), name.into());
+/// A userinfo answer (OIDC Core §5.3.2): `sub` and the released members,
+/// written straight to JSON (members in the order a sorted map writes them).
+pub struct Userinfo<'a> {
+    pub sub: &'a str,
+    pub released: Released<'a>,
+}
+
+impl Serialize for Userinfo<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = &self.released;
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(email) = r.email {
+            map.serialize_entry("email", email.address)?;
+            map.serialize_entry("email_verified", &email.verified)?;
         }
-        if let Some(email) = self.email {
-            out.insert("email".into(), email.address.into());
-            out.insert("email_verified".into(), email.verified.into());
+        if let Some(name) = r.name {
+            map.serialize_entry("name", name)?;
         }
-        if let Some(picture) = self.picture {
-            out.insert("picture".into(), picture.into());
+        if let Some(picture) = r.picture {
+            map.serialize_entry("picture", picture)?;
         }
-        out
+        map.serialize_entry("sub", self.sub)?;
+        map.end()
     }
 }
 
@@ -323,6 +345,22 @@ mod tests {
     fn unknown_scopes_are_not_granted() {
         let s = Scopes::parse("openid phone address email profile");
         assert_eq!(s.as_string(), "openid profile email");
+        assert!(!s.contains("phone") && !s.contains("") && s.contains("email"));
+    }
+
+    /// Records written before the scopes became a bit set hold the string:
+    /// both encodings read and write it unchanged.
+    #[test]
+    fn scopes_are_stored_as_the_space_separated_string() {
+        let s = Scopes::parse("email openid offline_access");
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#""openid email offline_access""#);
+        assert_eq!(postcard::to_allocvec(&s).unwrap(), postcard::to_allocvec("openid email offline_access").unwrap());
+        let old = postcard::to_allocvec("openid profile").unwrap();
+        assert_eq!(postcard::from_bytes::<Scopes>(&old).unwrap(), Scopes::parse("profile openid"));
+        assert_eq!(serde_json::from_str::<Scopes>(r#""openid\u0020email""#).unwrap(), Scopes::parse("openid email"));
+        assert!(s.includes(&Scopes::parse("openid")) && !Scopes::parse("openid").includes(&s));
+        assert_eq!(s.without("offline_access"), Scopes::parse("openid email"));
+        assert_eq!(Scopes::default().as_string(), "");
     }
 
     #[test]
@@ -338,8 +376,13 @@ mod tests {
             r,
             Released { email: Some(ReleasedEmail { address: "e@x.org", verified: true }), ..Default::default() }
         );
-        let v = r.to_json();
-        assert_eq!((v.len(), &v["email"], &v["email_verified"]), (2, &Value::from("e@x.org"), &Value::from(true)));
+        let v = serde_json::to_value(Userinfo { sub: "s", released: r }).unwrap();
+        assert_eq!(v, serde_json::json!({"email": "e@x.org", "email_verified": true, "sub": "s"}));
+        let every = release(&p, &all, &Scopes::parse("openid profile email"));
+        assert_eq!(
+            serde_json::to_string(&Userinfo { sub: "s", released: every }).unwrap(),
+            r#"{"email":"e@x.org","email_verified":true,"name":"N","picture":"https://p","sub":"s"}"#
+        );
         let only_name: BTreeSet<_> = [ProfileClaim::Name].into();
         assert_eq!(release(&p, &only_name, &Scopes::parse("openid profile email")).picture, None, "not the client's");
     }
