@@ -7,6 +7,7 @@ use super::{check_id, env_name, invalid, is_loopback, secret, ConfigError, Notic
 use crate::ids::{ClientId, ProviderId};
 use crate::policy::ProfileClaim;
 use crate::signing::SigningAlg;
+use actix_web::http::header::HeaderName;
 use secrecy::SecretString;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -218,10 +219,15 @@ pub struct ForwardAuth {
     /// Answer 302 to sign-in instead of 401 when there is no session.
     pub redirect_when_unauthenticated: bool,
     /// Response header per claim: email, user (name), picture, sub.
-    pub header_email: String,
-    pub header_user: String,
-    pub header_picture: String,
-    pub header_sub: String,
+    pub header_email: HeaderName,
+    pub header_user: HeaderName,
+    pub header_picture: HeaderName,
+    pub header_sub: HeaderName,
+    /// The forward-auth cookie's name. On https it carries a prefix the
+    /// browser enforces (RFC 6265bis §4.1.3): `__Host-` (Secure, this host
+    /// only, path `/`) without `cookie_domain`, `__Secure-` with it, so that
+    /// a sibling host cannot plant a cookie of its own under this name.
+    pub cookie_name: String,
 }
 
 pub(super) fn validate(
@@ -243,7 +249,7 @@ pub(super) fn validate(
             }
             "forward-auth" => {
                 only_for(&id, &c, true)?;
-                ClientKind::ForwardAuth(forward_auth(&id, &c)?)
+                ClientKind::ForwardAuth(forward_auth(&id, &c, server.is_https())?)
             }
             other => {
                 let why = format!("\"{other}\" is not a client mode (oidc, forward-auth)");
@@ -507,7 +513,7 @@ fn registered(
         .collect()
 }
 
-fn forward_auth(id: &str, c: &RawClient) -> Result<ForwardAuth, ConfigError> {
+fn forward_auth(id: &str, c: &RawClient, https: bool) -> Result<ForwardAuth, ConfigError> {
     let key = |k: &str| format!("clients.{id}.{k}");
     if c.return_origins.is_empty() {
         return Err(invalid(key("return_origins"), "forward-auth clients need at least one exact origin"));
@@ -525,12 +531,18 @@ fn forward_auth(id: &str, c: &RawClient) -> Result<ForwardAuth, ConfigError> {
         "redirect" => true,
         other => return Err(invalid(key("unauthenticated"), format!("\"{other}\" must be \"401\" or \"redirect\""))),
     };
-    let header = |name: &str, default: &str| -> Result<String, ConfigError> {
-        let v = c.headers.get(name).cloned().unwrap_or_else(|| default.to_owned());
+    let header = |name: &str, default: &str| -> Result<HeaderName, ConfigError> {
+        let v = c.headers.get(name).map_or(default, String::as_str);
+        let refused = || invalid(key(&format!("headers.{name}")), format!("\"{v}\" is not a header name"));
         if v.is_empty() || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            return Err(invalid(key(&format!("headers.{name}")), format!("\"{v}\" is not a header name")));
+            return Err(refused());
         }
-        Ok(v)
+        HeaderName::try_from(v).map_err(|_| refused())
+    };
+    let cookie_name = match (https, &c.cookie_domain) {
+        (true, None) => format!("__Host-claimgate-fa-{id}"),
+        (true, Some(_)) => format!("__Secure-claimgate-fa-{id}"),
+        (false, _) => format!("claimgate-fa-{id}"),
     };
     let fa = ForwardAuth {
         return_origins: c.return_origins.iter().map(|o| o.trim_end_matches('/').to_owned()).collect(),
@@ -540,6 +552,7 @@ fn forward_auth(id: &str, c: &RawClient) -> Result<ForwardAuth, ConfigError> {
         header_user: header("user", "X-Auth-Request-User")?,
         header_picture: header("picture", "X-Auth-Request-Picture")?,
         header_sub: header("sub", "X-Auth-Request-Sub")?,
+        cookie_name,
     };
     if let Some(unknown) = c.headers.keys().find(|k| !["email", "user", "picture", "sub"].contains(&k.as_str())) {
         return Err(invalid(key(&format!("headers.{unknown}")), "known headers: email, user, picture, sub"));

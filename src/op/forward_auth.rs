@@ -35,16 +35,24 @@ const SCOPE: &str = "openid profile email";
 /// The longest `rd` accepted.
 const MAX_RETURN_URL_BYTES: usize = 2048;
 
-/// The forward-auth cookie's name. On https it carries a prefix the browser
-/// enforces (RFC 6265bis §4.1.3): `__Host-` (Secure, this host only, path
-/// `/`) without `cookie_domain`, `__Secure-` with it, so that a sibling
-/// host cannot plant a cookie of its own under this name.
-fn cookie_name(state: &AppState, client: &ClientConfig, fa: &ForwardAuth) -> String {
-    match (state.config.server.is_https(), &fa.cookie_domain) {
-        (true, None) => format!("__Host-claimgate-fa-{}", client.id),
-        (true, Some(_)) => format!("__Secure-claimgate-fa-{}", client.id),
-        (false, _) => format!("claimgate-fa-{}", client.id),
+/// The value of the first cookie named `name`, percent-decoded, as
+/// `HttpRequest::cookie` finds it, without decoding and keeping every other
+/// cookie first (a Cookie header that is not UTF-8 hides them all, as there).
+fn presented_cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    let mut found = None;
+    for h in req.headers().get_all(header::COOKIE) {
+        let text = std::str::from_utf8(h.as_bytes()).ok()?;
+        if found.is_none() {
+            found = text
+                .split(';')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .filter_map(|c| Cookie::parse_encoded(c).ok())
+                .find(|c| c.name() == name)
+                .map(|c| c.value().to_owned());
+        }
     }
+    found
 }
 
 fn callback_url(state: &AppState) -> String {
@@ -113,7 +121,7 @@ pub async fn check(
             None => HttpResponse::Unauthorized().finish(),
         }
     };
-    let Some(id) = req.cookie(&cookie_name(&state, client, fa)).map(|c| ForwardSessionId::presented(c.value())) else {
+    let Some(id) = presented_cookie(&req, &fa.cookie_name).map(ForwardSessionId::presented) else {
         return Ok(denied());
     };
     // One store read: the record holds what /auth answers; ending the
@@ -135,7 +143,7 @@ pub async fn check(
     let granted: BTreeSet<ProfileClaim> = consented.intersection(&client.claims).copied().collect();
     let values = release_granted(&fwd.profile, &granted);
     let mut ok = HttpResponse::Ok();
-    ok.insert_header((fa.header_sub.as_str(), fwd.subject.as_str()));
+    ok.insert_header((fa.header_sub.clone(), fwd.subject.as_str()));
     let email = values.email.map(|e| e.address);
     for (value, name) in
         [(email, &fa.header_email), (values.name, &fa.header_user), (values.picture, &fa.header_picture)]
@@ -144,7 +152,7 @@ pub async fn check(
         // Every header is present, empty when nothing is released: a proxy
         // that copies them then overwrites whatever the browser sent.
         let v = value.filter(|v| v.bytes().all(|b| (0x20..0x7f).contains(&b)));
-        ok.insert_header((name.as_str(), v.unwrap_or("")));
+        ok.insert_header((name.clone(), v.unwrap_or("")));
     }
     Ok(ok.finish())
 }
@@ -269,7 +277,7 @@ pub async fn callback(
     }
     tracing::info!(client = %client.id, claims = ?names, outcome = "success", "forward-auth sign-in");
     let secure = state.config.server.is_https() || back.return_to.starts_with("https://");
-    let mut cookie = Cookie::build(cookie_name(&state, client, fa), id.into_string())
+    let mut cookie = Cookie::build(fa.cookie_name.clone(), id.into_string())
         .path("/")
         .http_only(true)
         .secure(secure)
@@ -282,4 +290,37 @@ pub async fn callback(
     let mut response = HttpResponse::Found().insert_header((header::LOCATION, back.return_to)).finish();
     let _ = response.add_cookie(&cookie);
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderValue;
+    use actix_web::test::TestRequest;
+
+    /// The same cookie `HttpRequest::cookie` would find, for each shape of
+    /// Cookie header a browser or an attacker may send.
+    #[test]
+    fn finds_the_cookie_actix_would() {
+        let name = "claimgate-fa-wiki";
+        let headers: [&[&[u8]]; 8] = [
+            &[b"claimgate-fa-wiki=abc"],
+            &[b"a=1; claimgate-fa-wiki=abc; b=2"],
+            &[b"claimgate-fa-wiki=first; claimgate-fa-wiki=second"],
+            &[b"a=1", b"claimgate-fa-wiki=in-the-second-header"],
+            &[b" ;; claimgate-fa-wiki=a%20b ;"],
+            &[b"claimgate%2Dfa-wiki=decoded-name"],
+            &[b"other=1"],
+            &[b"claimgate-fa-wiki=abc", b"x=\xff"],
+        ];
+        for cookies in headers {
+            let mut req = TestRequest::default();
+            for c in cookies {
+                req = req.append_header((header::COOKIE, HeaderValue::from_bytes(c).unwrap()));
+            }
+            let req = req.to_http_request();
+            let expected = req.cookie(name).map(|c| c.value().to_owned());
+            assert_eq!(presented_cookie(&req, name), expected, "{cookies:?}");
+        }
+    }
 }
