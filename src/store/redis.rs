@@ -83,17 +83,101 @@ fn unavailable(e: redis::RedisError) -> StoreError {
     StoreError::Unavailable(e.to_string())
 }
 
-impl RedisStore<ConnectionManager> {
-    /// Connects to one Redis (`redis://…`).
+/// One multiplexed connection per thread. actix-web runs each worker on
+/// its own single-threaded runtime, and a connection's driver task runs on
+/// the runtime that made it: one connection made at startup ran on the main
+/// thread, so every command of every worker crossed threads there and back
+/// (a quarter of the CPU samples under `/userinfo` load were that thread's;
+/// docs/BENCHMARKS.md). Each thread makes its own on first use, with the
+/// same timeouts and reconnection.
+pub struct PerThread {
+    client: redis::Client,
+    config: ConnectionManagerConfig,
+    /// Which store a thread's connection belongs to (a thread may serve
+    /// stores made one after another, as tests do).
+    store: u64,
+    /// Raised when any thread's connection is lost: Redis went away, so
+    /// every thread makes a new connection before its next command instead
+    /// of failing it on the old one (one failed request per instance after
+    /// a failover, as with one shared connection, not one per thread).
+    generation: std::sync::atomic::AtomicU64,
+}
+
+/// This thread's connections: (store, generation, connection).
+type ThreadConnections = std::cell::RefCell<Vec<(u64, u64, ConnectionManager)>>;
+
+thread_local! {
+    static CONNECTIONS: ThreadConnections = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl PerThread {
+    async fn get(&self) -> Result<ConnectionManager, StoreError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let generation = self.generation.load(Relaxed);
+        let current = |c: &ThreadConnections| {
+            c.borrow().iter().find(|(s, g, _)| *s == self.store && *g == generation).map(|(_, _, m)| m.clone())
+        };
+        if let Some(conn) = CONNECTIONS.with(current) {
+            return Ok(conn);
+        }
+        let conn =
+            ConnectionManager::new_with_config(self.client.clone(), self.config.clone()).await.map_err(unavailable)?;
+        CONNECTIONS.with(|c| {
+            let mut c = c.borrow_mut();
+            c.retain(|(s, _, _)| *s != self.store);
+            c.push((self.store, generation, conn.clone()));
+        });
+        Ok(conn)
+    }
+}
+
+impl RedisStore<PerThread> {
+    /// Connects to one Redis (`redis://…`): once here, so that a wrong URL
+    /// or a Redis that does not answer stops startup; then once per thread.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StoreError> {
+        static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let client = redis::Client::open(url).map_err(|e| StoreError::Unavailable(format!("bad store.url: {e}")))?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(CONNECT_TIMEOUT)
             .set_response_timeout(RESPONSE_TIMEOUT)
             .set_number_of_retries(1)
             .set_max_delay(1000);
-        let conn = ConnectionManager::new_with_config(client, config).await.map_err(unavailable)?;
+        let store = STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let conn = PerThread { client, config, store, generation: Default::default() };
+        conn.get().await?;
         Ok(Self::with_connection(conn, prefix))
+    }
+}
+
+/// Where a store's commands go: a connection of this thread, or the one
+/// cluster connection (it routes by slot and is shared).
+#[async_trait]
+pub trait Connections: Send + Sync + 'static {
+    type Conn: ConnectionLike + Send + Sync;
+    async fn connection(&self) -> Result<Self::Conn, StoreError>;
+    /// Told of every failed command.
+    fn failed(&self, _error: &redis::RedisError) {}
+}
+
+#[async_trait]
+impl Connections for PerThread {
+    type Conn = ConnectionManager;
+    async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        self.get().await
+    }
+    fn failed(&self, error: &redis::RedisError) {
+        // A lost connection, not a slow answer: timeouts keep the connections.
+        if error.is_connection_dropped() || error.is_connection_refusal() || error.is_io_error() {
+            self.generation.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+#[async_trait]
+impl Connections for redis::cluster_async::ClusterConnection {
+    type Conn = Self;
+    async fn connection(&self) -> Result<Self, StoreError> {
+        Ok(self.clone())
     }
 }
 
@@ -108,6 +192,14 @@ impl RedisStore<redis::cluster_async::ClusterConnection> {
             .map_err(|e| StoreError::Unavailable(format!("bad store.urls: {e}")))?;
         let conn = client.get_async_connection().await.map_err(unavailable)?;
         Ok(Self::with_connection(conn, prefix))
+    }
+}
+
+impl<C: Connections> RedisStore<C> {
+    /// A failed command as the store's error; the connections are told.
+    fn failed(&self, error: redis::RedisError) -> StoreError {
+        self.conn.failed(&error);
+        unavailable(error)
     }
 }
 
@@ -136,14 +228,14 @@ enum Condition {
 
 impl<C> RedisStore<C>
 where
-    C: ConnectionLike + Clone + Send + Sync + 'static,
+    C: Connections,
 {
     /// `SET … PX ttl NX|XX`, atomically; whether it wrote (the reply is
     /// nil when the condition did not hold).
     async fn set_if(&self, key: &str, value: &[u8], ttl: Duration, condition: Condition) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.connection().await?;
         let reply: Option<String> =
-            self.set(key, value, ttl, condition).query_async(&mut conn).await.map_err(unavailable)?;
+            self.set(key, value, ttl, condition).query_async(&mut conn).await.map_err(|e| self.failed(e))?;
         Ok(reply.is_some())
     }
 
@@ -165,10 +257,10 @@ fn millis(ttl: Duration) -> u64 {
 #[async_trait]
 impl<C> Store for RedisStore<C>
 where
-    C: ConnectionLike + Clone + Send + Sync + 'static,
+    C: Connections,
 {
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.connection().await?;
         redis::cmd("SET")
             .arg(self.key(key))
             .arg(value)
@@ -176,12 +268,12 @@ where
             .arg(millis(ttl))
             .query_async::<()>(&mut conn)
             .await
-            .map_err(unavailable)
+            .map_err(|e| self.failed(e))
     }
 
     async fn rate(&self, key: &str, limit: u32, period: Duration) -> Result<Option<Duration>, StoreError> {
         let emission = (millis(period) / u64::from(limit.max(1))).max(1);
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.connection().await?;
         let wait: u64 = self
             .scripts
             .rate
@@ -190,7 +282,7 @@ where
             .arg(limit.max(1))
             .invoke_async(&mut conn)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| self.failed(e))?;
         Ok((wait > 0).then(|| Duration::from_millis(wait)))
     }
 
@@ -202,7 +294,7 @@ where
         ttl: Duration,
         cap: u64,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.connection().await?;
         let admitted: i64 = self
             .scripts
             .cap_admit
@@ -212,7 +304,7 @@ where
             .arg(cap)
             .invoke_async(&mut conn)
             .await
-            .map_err(unavailable)?;
+            .map_err(|e| self.failed(e))?;
         if admitted == 0 {
             return Ok(false);
         }
@@ -220,8 +312,8 @@ where
     }
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut conn = self.conn.clone();
-        conn.get(self.key(key)).await.map_err(unavailable)
+        let mut conn = self.conn.connection().await?;
+        conn.get(self.key(key)).await.map_err(|e| self.failed(e))
     }
 
     async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, StoreError> {
@@ -233,30 +325,34 @@ where
     }
 
     async fn swap(&self, key: &str, value: &[u8], ttl: Duration) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.connection().await?;
         // One command, one key: atomic on one Redis and on a cluster's slot.
-        self.set(key, value, ttl, Condition::Present).arg("GET").query_async(&mut conn).await.map_err(unavailable)
+        self.set(key, value, ttl, Condition::Present)
+            .arg("GET")
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.failed(e))
     }
 
     async fn take(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut conn = self.conn.clone();
-        redis::cmd("GETDEL").arg(self.key(key)).query_async(&mut conn).await.map_err(unavailable)
+        let mut conn = self.conn.connection().await?;
+        redis::cmd("GETDEL").arg(self.key(key)).query_async(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn take_capped(&self, class: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let taken = self.take(key).await?;
-        let mut conn = self.conn.clone();
-        conn.zrem::<_, _, ()>(self.class_key(class), key).await.map_err(unavailable)?;
+        let mut conn = self.conn.connection().await?;
+        conn.zrem::<_, _, ()>(self.class_key(class), key).await.map_err(|e| self.failed(e))?;
         Ok(taken)
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        conn.del::<_, ()>(self.key(key)).await.map_err(unavailable)
+        let mut conn = self.conn.connection().await?;
+        conn.del::<_, ()>(self.key(key)).await.map_err(|e| self.failed(e))
     }
 
     async fn set_add(&self, key: &str, member: &str, ttl: Duration) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.connection().await?;
         self.scripts
             .index_add
             .key(self.key(key))
@@ -264,22 +360,22 @@ where
             .arg(millis(ttl))
             .invoke_async::<()>(&mut conn)
             .await
-            .map_err(unavailable)
+            .map_err(|e| self.failed(e))
     }
 
     async fn set_remove(&self, key: &str, member: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.conn.connection().await?;
         // Redis deletes a sorted set whose last member is removed.
-        conn.zrem::<_, _, ()>(self.key(key), member).await.map_err(unavailable)
+        conn.zrem::<_, _, ()>(self.key(key), member).await.map_err(|e| self.failed(e))
     }
 
     async fn set_members(&self, key: &str) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.conn.clone();
-        self.scripts.index_members.key(self.key(key)).invoke_async(&mut conn).await.map_err(unavailable)
+        let mut conn = self.conn.connection().await?;
+        self.scripts.index_members.key(self.key(key)).invoke_async(&mut conn).await.map_err(|e| self.failed(e))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        redis::cmd("PING").query_async::<String>(&mut conn).await.map(|_| ()).map_err(unavailable)
+        let mut conn = self.conn.connection().await?;
+        redis::cmd("PING").query_async::<String>(&mut conn).await.map(|_| ()).map_err(|e| self.failed(e))
     }
 }
