@@ -18,6 +18,7 @@ use crate::pages;
 use crate::policy::disclosure::{release_granted, Asked, Scopes};
 use crate::policy::ProfileClaim;
 use crate::protocol::binding::{self, BrowserBinding};
+use crate::protocol::cookies;
 use crate::protocol::errors::{PageError, Unavailable};
 use crate::state::AppState;
 use crate::store::records::{
@@ -34,26 +35,6 @@ const SCOPE: &str = "openid profile email";
 
 /// The longest `rd` accepted.
 const MAX_RETURN_URL_BYTES: usize = 2048;
-
-/// The value of the first cookie named `name`, percent-decoded, as
-/// `HttpRequest::cookie` finds it, without decoding and keeping every other
-/// cookie first (a Cookie header that is not UTF-8 hides them all, as there).
-fn presented_cookie(req: &HttpRequest, name: &str) -> Option<String> {
-    let mut found = None;
-    for h in req.headers().get_all(header::COOKIE) {
-        let text = std::str::from_utf8(h.as_bytes()).ok()?;
-        if found.is_none() {
-            found = text
-                .split(';')
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-                .filter_map(|c| Cookie::parse_encoded(c).ok())
-                .find(|c| c.name() == name)
-                .map(|c| c.value().to_owned());
-        }
-    }
-    found
-}
 
 fn callback_url(state: &AppState) -> String {
     format!("{}/auth/callback", state.issuer)
@@ -121,7 +102,7 @@ pub async fn check(
             None => HttpResponse::Unauthorized().finish(),
         }
     };
-    let Some(id) = presented_cookie(&req, &fa.cookie_name).map(ForwardSessionId::presented) else {
+    let Some(id) = cookies::presented(&req, &fa.cookie_name).map(ForwardSessionId::presented) else {
         return Ok(denied());
     };
     // One store read: the record holds what /auth answers; ending the
@@ -290,37 +271,4 @@ pub async fn callback(
     let mut response = HttpResponse::Found().insert_header((header::LOCATION, back.return_to)).finish();
     let _ = response.add_cookie(&cookie);
     Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use actix_web::http::header::HeaderValue;
-    use actix_web::test::TestRequest;
-
-    /// The same cookie `HttpRequest::cookie` would find, for each shape of
-    /// Cookie header a browser or an attacker may send.
-    #[test]
-    fn finds_the_cookie_actix_would() {
-        let name = "claimgate-fa-wiki";
-        let headers: [&[&[u8]]; 8] = [
-            &[b"claimgate-fa-wiki=abc"],
-            &[b"a=1; claimgate-fa-wiki=abc; b=2"],
-            &[b"claimgate-fa-wiki=first; claimgate-fa-wiki=second"],
-            &[b"a=1", b"claimgate-fa-wiki=in-the-second-header"],
-            &[b" ;; claimgate-fa-wiki=a%20b ;"],
-            &[b"claimgate%2Dfa-wiki=decoded-name"],
-            &[b"other=1"],
-            &[b"claimgate-fa-wiki=abc", b"x=\xff"],
-        ];
-        for cookies in headers {
-            let mut req = TestRequest::default();
-            for c in cookies {
-                req = req.append_header((header::COOKIE, HeaderValue::from_bytes(c).unwrap()));
-            }
-            let req = req.to_http_request();
-            let expected = req.cookie(name).map(|c| c.value().to_owned());
-            assert_eq!(presented_cookie(&req, name), expected, "{cookies:?}");
-        }
-    }
 }

@@ -35,7 +35,7 @@ pub struct BrowserBinding {
 
 impl BrowserBinding {
     pub fn of(state: &AppState, req: &HttpRequest) -> Self {
-        let existing = req.cookie(cookie_name(state)).map(|c| c.value().to_owned()).filter(|v| is_handle(v));
+        let existing = cookies::presented(req, cookie_name(state)).filter(|v| is_handle(v));
         Self { value: existing.unwrap_or_else(random_handle) }
     }
 
@@ -61,7 +61,7 @@ impl BrowserBinding {
 
 /// Whether `req` comes from the browser whose binding is `expected`.
 pub fn is_same_browser(state: &AppState, req: &HttpRequest, expected: &BindingDigest) -> bool {
-    req.cookie(cookie_name(state)).is_some_and(|c| expected.matches(c.value()))
+    cookies::presented(req, cookie_name(state)).is_some_and(|v| expected.matches(&v))
 }
 
 /// The answer to a sign-in step finished in another browser: nothing issued.
